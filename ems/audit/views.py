@@ -1,0 +1,24 @@
+"""The audit log page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask.typing import ResponseReturnValue
+
+from ems.audit import services
+from ems.auth.models import Role
+from ems.auth.permissions import role_required
+from ems.web import paginate
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+
+@bp.get("/")
+@role_required(Role.ems)
+def list_entries() -> ResponseReturnValue:
+    """Every recorded change and security event, newest first, with filters."""
+    filters = {name: (request.args.get(name) or "").strip()[:80]
+               for name in ("action", "object_type", "actor")}
+    page = paginate(services.audit_query(**filters))
+    return render_template("audit/log.html", page=page, filters=filters,
+                           object_types=services.object_types())

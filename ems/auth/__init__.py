@@ -1,0 +1,1 @@
+"""Users, roles, server-side sessions, login and per-account throttling."""

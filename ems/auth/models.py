@@ -1,0 +1,132 @@
+"""Users, their roles, their server-side sessions and failed login attempts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ems.extensions import Base, utcnow
+
+
+class Role(enum.StrEnum):
+    """What a user may do; a user may hold several roles."""
+
+    travel = "travel"
+    ems = "ems"
+    management = "management"
+    admin = "admin"
+
+    @property
+    def label(self) -> str:
+        """The role's display name."""
+        return str(ROLE_LABELS[self])
+
+
+ROLE_LABELS = {
+    Role.travel: _l("Travel staff"),
+    Role.ems: _l("EMS working group"),
+    Role.management: _l("Management"),
+    Role.admin: _l("Administrator"),
+}
+
+
+class User(Base):
+    """A person who signs in to ems."""
+
+    __tablename__ = "users"
+
+    EMAIL_MAX_LEN = 254
+    NAME_MAX_LEN = 120
+    PASSWORD_MIN_LEN = 12
+    #: longer passwords are refused before hashing, so they cannot be used to exhaust the server
+    PASSWORD_MAX_LEN = 128
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: stored lower-case; the login name
+    email: Mapped[str] = mapped_column(sa.String(EMAIL_MAX_LEN), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(NAME_MAX_LEN))
+    #: argon2id hash in PHC string format
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    #: set for passwords chosen by someone else (first admin, admin resets): changed at next login
+    must_change_password: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    password_changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[dt.datetime | None]
+    #: optimistic lock: bumped on every update; a stale edit fails instead of overwriting
+    version_id: Mapped[int] = mapped_column()
+    __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012
+
+    role_rows: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    # what Flask-Login asks of a user object
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        """The identifier Flask-Login keeps in the session."""
+        return str(self.id)
+
+    @property
+    def roles(self) -> set[Role]:
+        """The roles this user holds."""
+        return {row.role for row in self.role_rows}
+
+    def has_any_role(self, *roles: Role) -> bool:
+        """True if the user holds one of ``roles``; administrators can do everything."""
+        held = self.roles
+        return Role.admin in held or any(role in held for role in roles)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+
+class UserRole(Base):
+    """One role held by one user."""
+
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[Role] = mapped_column(
+        sa.Enum(Role, native_enum=False, length=20, create_constraint=True, name="role"),
+        primary_key=True,
+    )
+
+    user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class UserSession(Base):
+    """A server-side session. The cookie holds a random token; only its SHA-256 is stored."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: the signed-in user, so that all of a user's sessions can be ended at once
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    #: session contents, Flask's tagged JSON
+    data: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[dt.datetime] = mapped_column(index=True)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class FailedLogin(Base):
+    """A failed login attempt for an account name (known or not), for per-account throttling."""
+
+    __tablename__ = "failed_logins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the lower-cased email that was tried
+    email: Mapped[str] = mapped_column(sa.String(User.EMAIL_MAX_LEN), index=True)
+    failed_at: Mapped[dt.datetime] = mapped_column(index=True)

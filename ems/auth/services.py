@@ -1,0 +1,325 @@
+"""Accounts, passwords and authentication. Services flush; the caller commits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import secrets
+from collections.abc import Iterable
+
+import argon2
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import gettext as _
+from zxcvbn import zxcvbn
+
+from ems.audit import services as audit
+from ems.auth.models import FailedLogin, Role, User, UserRole, UserSession
+from ems.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed, check_version
+from ems.extensions import db, utcnow
+
+#: zxcvbn's 0–4 guessability score a new password must reach
+MIN_PASSWORD_SCORE = 3
+
+
+class LoginFailed(ServiceError):
+    """Wrong email or password, or an inactive account (one message for all, no enumeration)."""
+
+
+class LoginThrottled(ServiceError):
+    """Too many recent failures for this account."""
+
+    def __init__(self, retry_after: dt.timedelta) -> None:
+        super().__init__("login throttled")
+        self.retry_after_minutes = max(1, -(-int(retry_after.total_seconds()) // 60))
+
+
+@functools.cache
+def _hasher(profile: str) -> argon2.PasswordHasher:
+    return argon2.PasswordHasher.from_parameters(getattr(argon2.profiles, profile))
+
+
+def password_hasher() -> argon2.PasswordHasher:
+    """The argon2id hasher for the configured profile."""
+    return _hasher(current_app.config["PASSWORD_HASH_PROFILE"])
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password``."""
+    return password_hasher().hash(password)
+
+
+def normalise_email(email: str) -> str:
+    """The stored form of an email address (the login name)."""
+    return email.strip().lower()
+
+
+def _checked_email(email: str) -> str:
+    email = normalise_email(email)
+    if len(email) > User.EMAIL_MAX_LEN:
+        raise ValidationFailed({"email": _("An email address has at most %(n)d characters.",
+                                           n=User.EMAIL_MAX_LEN)})
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        raise ValidationFailed({"email": _("Enter a valid email address.")}) from None
+    return email
+
+
+def _checked_name(name: str) -> str:
+    name = name.strip()
+    if not name or len(name) > User.NAME_MAX_LEN:
+        raise ValidationFailed({"name": _("Enter a name of 1 to %(n)d characters.",
+                                          n=User.NAME_MAX_LEN)})
+    return name
+
+
+def _checked_roles(roles: Iterable[Role | str]) -> set[Role]:
+    try:
+        checked = {Role(role) for role in roles}
+    except ValueError:
+        raise ValidationFailed({"roles": _("Choose roles from the list.")}) from None
+    if not checked:
+        raise ValidationFailed({"roles": _("Choose at least one role.")})
+    return checked
+
+
+def check_password_policy(password: str, *, email: str = "", name: str = "",
+                          field: str = "password") -> None:
+    """Refuse passwords that are too short, too long or easy to guess (ASVS 6.2)."""
+    if len(password) < User.PASSWORD_MIN_LEN:
+        raise ValidationFailed({field: _("Use at least %(n)d characters.",
+                                         n=User.PASSWORD_MIN_LEN)})
+    if len(password) > User.PASSWORD_MAX_LEN:
+        raise ValidationFailed({field: _("Use at most %(n)d characters.",
+                                         n=User.PASSWORD_MAX_LEN)})
+    result = zxcvbn(password, user_inputs=[part for part in (email, name) if part])
+    if result["score"] < MIN_PASSWORD_SCORE:
+        hint = result["feedback"].get("warning") or ""
+        raise ValidationFailed({field: " ".join(
+            [_("This password is too easy to guess; a few unrelated words make a good one."),
+             hint]).strip()})
+
+
+def _require_admin(actor: User | None) -> None:
+    """Only administrators (or the command line, actor None) manage accounts."""
+    if actor is not None and Role.admin not in actor.roles:
+        raise PermissionDenied(_("Only administrators manage accounts."))
+
+
+def _set_roles(user: User, roles: set[Role]) -> None:
+    current = {row.role: row for row in user.role_rows}
+    for role, row in current.items():
+        if role not in roles:
+            user.role_rows.remove(row)
+    for role in sorted(roles - set(current)):
+        user.role_rows.append(UserRole(role=role))
+
+
+def _is_last_active_admin(user: User) -> bool:
+    if not user.is_active or Role.admin not in user.roles:
+        return False
+    stmt = (sa.select(sa.func.count()).select_from(User).join(UserRole)
+            .where(User.is_active.is_(True), UserRole.role == Role.admin, User.id != user.id))
+    return db.session.scalar(stmt) == 0
+
+
+def generate_password() -> str:
+    """A random password for a new or reset account, to be changed at first login."""
+    return secrets.token_urlsafe(18)
+
+
+def get_user(user_id: int) -> User:
+    """The user with ``user_id``; NotFound if there is none."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(user_id)
+    return user
+
+
+def find_user(email: str) -> User | None:
+    """The user with this email address, if any."""
+    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+def list_users() -> list[User]:
+    """All accounts, active first, then by name."""
+    return list(db.session.scalars(sa.select(User).order_by(User.is_active.desc(), User.name)))
+
+
+def count_users() -> int:
+    """How many accounts exist."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(User)) or 0
+
+
+def create_user(*, actor: User | None, email: str, name: str, roles: Iterable[Role | str],
+                password: str, must_change_password: bool = True) -> User:
+    """Create an account; ``must_change_password`` for passwords chosen by someone else."""
+    _require_admin(actor)
+    email = _checked_email(email)
+    name = _checked_name(name)
+    checked_roles = _checked_roles(roles)
+    if find_user(email) is not None:
+        raise ValidationFailed({"email": _("An account with this email address already exists.")})
+    check_password_policy(password, email=email, name=name)
+    user = User(email=email, name=name, password_hash=hash_password(password),
+                must_change_password=must_change_password)
+    _set_roles(user, checked_roles)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor=actor, action="auth.user.created", obj=user,
+                 summary=f"Account {email} created",
+                 changes=audit.diff({}, {"email": email, "name": name,
+                                         "roles": audit.json_value(checked_roles)}))
+    return user
+
+
+def update_user(*, actor: User | None, user: User, name: str, roles: Iterable[Role | str],
+                expected_version: int | None = None) -> User:
+    """Change an account's name and roles."""
+    _require_admin(actor)
+    check_version(user.version_id, expected_version)
+    name = _checked_name(name)
+    checked_roles = _checked_roles(roles)
+    if Role.admin not in checked_roles and _is_last_active_admin(user):
+        raise ValidationFailed({"roles": _("This is the last active administrator; "
+                                           "keep the administrator role.")})
+    before = audit.snapshot(user, ["name", "roles"])
+    user.name = name
+    _set_roles(user, checked_roles)
+    changes = audit.diff(before, audit.snapshot(user, ["name", "roles"]))
+    if changes:
+        user.updated_at = utcnow()  # bumps the version even when only roles changed
+        db.session.flush()
+        audit.record(actor=actor, action="auth.user.updated", obj=user,
+                     summary=f"Account {user.email} updated", changes=changes)
+    return user
+
+
+def set_user_active(*, actor: User | None, user: User, is_active: bool) -> User:
+    """Deactivate (ending all its sessions) or reactivate an account."""
+    _require_admin(actor)
+    if user.is_active == is_active:
+        return user
+    if not is_active and _is_last_active_admin(user):
+        raise ValidationFailed({"": _("This is the last active administrator; "
+                                      "it cannot be deactivated.")})
+    user.is_active = is_active
+    if not is_active:
+        end_user_sessions(user)
+    db.session.flush()
+    audit.record(actor=actor, action="auth.user.activated" if is_active else "auth.user.deactivated",
+                 obj=user, summary=f"Account {user.email} "
+                 + ("reactivated" if is_active else "deactivated"),
+                 changes=audit.diff({"is_active": not is_active}, {"is_active": is_active}))
+    return user
+
+
+def reset_password(*, actor: User | None, user: User) -> str:
+    """Give an account a new random password, to be changed at next login; returns it."""
+    _require_admin(actor)
+    password = generate_password()
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    user.password_changed_at = utcnow()
+    end_user_sessions(user)
+    db.session.flush()
+    audit.record(actor=actor, action="auth.user.password_reset", obj=user,
+                 summary=f"Temporary password set for {user.email}")
+    return password
+
+
+def change_password(*, user: User, current_password: str, new_password: str) -> None:
+    """Change one's own password; all of the user's sessions end (the caller starts a new one)."""
+    if len(current_password) > User.PASSWORD_MAX_LEN or not _verify(user, current_password):
+        raise ValidationFailed({"current_password": _("The current password is not correct.")})
+    if new_password == current_password:
+        raise ValidationFailed({"new_password": _("Choose a password different from the "
+                                                  "current one.")})
+    check_password_policy(new_password, email=user.email, name=user.name, field="new_password")
+    user.password_hash = hash_password(new_password)
+    user.must_change_password = False
+    user.password_changed_at = utcnow()
+    end_user_sessions(user)
+    db.session.flush()
+    audit.record(actor=user, action="auth.user.password_changed", obj=user,
+                 summary=f"{user.email} changed their password")
+
+
+def end_user_sessions(user: User) -> None:
+    """End every server-side session of ``user`` (its cookies stop working)."""
+    db.session.execute(sa.delete(UserSession).where(UserSession.user_id == user.id))
+
+
+def _verify(user: User, password: str) -> bool:
+    hasher = password_hasher()
+    try:
+        hasher.verify(user.password_hash, password)
+    except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
+        return False
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    return True
+
+
+@functools.cache
+def _dummy_hash(profile: str) -> str:
+    return _hasher(profile).hash(secrets.token_urlsafe(16))
+
+
+def authenticate(*, email: str, password: str) -> User:
+    """Check a login; throttled per account after repeated failures.
+
+    Raises LoginThrottled when the account name has had too many recent failures (whatever the
+    password), LoginFailed for a wrong email or password or an inactive account. Failures are
+    recorded (and audited) in the session: the caller commits on failure too.
+    """
+    email = normalise_email(email)[: User.EMAIL_MAX_LEN]
+    config = current_app.config
+    now = utcnow()
+    window = dt.timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"])
+    db.session.execute(sa.delete(FailedLogin).where(FailedLogin.failed_at < now - window))
+    recent = list(db.session.scalars(
+        sa.select(FailedLogin.failed_at).where(FailedLogin.email == email)
+        .order_by(FailedLogin.failed_at)))
+    user = find_user(email)
+    if len(recent) >= config["LOGIN_MAX_FAILURES"]:
+        audit.record(actor=user, action="auth.login.throttled", obj=user,
+                     object_type="users", summary=f"Login throttled for {email}")
+        db.session.flush()
+        raise LoginThrottled(recent[0] + window - now)
+    if len(password) > User.PASSWORD_MAX_LEN:
+        ok = False  # never hand an over-long password to argon2
+    elif user is None:
+        _verify_dummy(password)
+        ok = False
+    else:
+        ok = _verify(user, password) and user.is_active
+    if not ok:
+        db.session.add(FailedLogin(email=email, failed_at=now))
+        audit.record(actor=user, action="auth.login.failed", obj=user, object_type="users",
+                     summary=f"Failed login for {email}")
+        db.session.flush()
+        raise LoginFailed(email)
+    assert user is not None  # noqa: S101 (ok implies a user)
+    db.session.execute(sa.delete(FailedLogin).where(FailedLogin.email == email))
+    user.last_login_at = now
+    db.session.flush()
+    audit.record(actor=user, action="auth.login.succeeded", obj=user,
+                 summary=f"{email} logged in")
+    return user
+
+
+def _verify_dummy(password: str) -> None:
+    """Spend the time of a real verification, so unknown accounts answer no faster."""
+    profile = current_app.config["PASSWORD_HASH_PROFILE"]
+    try:
+        _hasher(profile).verify(_dummy_hash(profile), password)
+    except argon2.exceptions.VerificationError:
+        pass
+
+
+def record_logout(*, user: User) -> None:
+    """Audit a logout (the session itself is removed by the session interface)."""
+    audit.record(actor=user, action="auth.logout", obj=user, summary=f"{user.email} logged out")

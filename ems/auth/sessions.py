@@ -1,0 +1,158 @@
+"""Server-side sessions stored in the database.
+
+The cookie carries a random 256-bit token; the database keeps only its SHA-256, the session data,
+the signed-in user and two timestamps. A session ends at logout, after the idle timeout, after the
+absolute timeout, or when the user's sessions are ended (password change, deactivation): a cookie
+copied before any of these no longer works.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Iterator
+from typing import Any
+
+import flask
+import sqlalchemy as sa
+from flask import Flask, Request, Response
+from flask.json.tag import TaggedJSONSerializer
+from flask.sessions import SessionInterface, SessionMixin
+from werkzeug.datastructures import CallbackDict
+
+from ems.auth.models import UserSession
+from ems.extensions import db, utcnow
+
+_serializer = TaggedJSONSerializer()
+_sessions = UserSession.__table__
+
+
+@contextlib.contextmanager
+def _transaction() -> Iterator[sa.Connection]:
+    """A short transaction of its own, independent of the request's unit of work."""
+    with db.engine.connect() as conn:
+        conn.execution_options(sqlite_immediate=True)  # it writes: take SQLite's lock up front
+        with conn.begin():
+            yield conn
+
+
+def token_sha256(token: str) -> str:
+    """The stored form of a session token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ServerSession(CallbackDict[str, Any], SessionMixin):
+    """Session data with the identity of its database row."""
+
+    def __init__(
+        self,
+        initial: dict[str, Any] | None = None,
+        *,
+        row_id: int | None = None,
+        last_seen_at: dt.datetime | None = None,
+    ) -> None:
+        def on_update(_self: CallbackDict[str, Any]) -> None:
+            self.modified = True
+
+        super().__init__(initial, on_update)
+        self.row_id = row_id
+        self.last_seen_at = last_seen_at
+        self.new = row_id is None
+        self.modified = False
+        self.regenerate_requested = False
+
+    def regenerate(self) -> None:
+        """Give this session a new token when the response is sent (call at login)."""
+        self.regenerate_requested = True
+        self.modified = True
+
+
+class DatabaseSessionInterface(SessionInterface):
+    """Keeps sessions in the ``user_sessions`` table, on their own short transactions."""
+
+    def _timeouts(self, app: Flask) -> tuple[dt.timedelta, dt.timedelta]:
+        return (
+            dt.timedelta(minutes=app.config["SESSION_IDLE_MINUTES"]),
+            dt.timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"]),
+        )
+
+    def open_session(self, app: Flask, request: Request) -> ServerSession | None:
+        """Load the session named by the cookie, if it exists and has not expired."""
+        if request.endpoint == "static":
+            return None  # static files need no session: a null session, no database round trip
+        token = request.cookies.get(self.get_cookie_name(app))
+        if not token:
+            return ServerSession()
+        idle, absolute = self._timeouts(app)
+        now = utcnow()
+        with _transaction() as conn:
+            row = conn.execute(
+                sa.select(_sessions.c.id, _sessions.c.data, _sessions.c.created_at,
+                          _sessions.c.last_seen_at)
+                .where(_sessions.c.token_sha256 == token_sha256(token))
+            ).one_or_none()
+            if row is None:
+                return ServerSession()
+            if now - row.last_seen_at > idle or now - row.created_at > absolute:
+                conn.execute(sa.delete(_sessions).where(_sessions.c.id == row.id))
+                return ServerSession()
+        return ServerSession(_serializer.loads(row.data), row_id=row.id,
+                             last_seen_at=row.last_seen_at)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        """Write the session back, create or replace its row, and set or clear the cookie."""
+        assert isinstance(session, ServerSession)  # noqa: S101 (open_session made it)
+        name = self.get_cookie_name(app)
+        response.vary.add("Cookie")
+        if not session:
+            if session.row_id is not None:
+                with _transaction() as conn:
+                    conn.execute(sa.delete(_sessions).where(_sessions.c.id == session.row_id))
+            if name in flask.request.cookies:
+                response.delete_cookie(name, domain=self.get_cookie_domain(app),
+                                       path=self.get_cookie_path(app),
+                                       secure=self.get_cookie_secure(app),
+                                       httponly=self.get_cookie_httponly(app),
+                                       samesite=self.get_cookie_samesite(app))
+            return
+        now = utcnow()
+        values = {"data": _serializer.dumps(dict(session)), "user_id": _user_id(session),
+                  "last_seen_at": now}
+        with _transaction() as conn:
+            if session.regenerate_requested and session.row_id is not None:
+                conn.execute(sa.delete(_sessions).where(_sessions.c.id == session.row_id))
+                session.row_id = None
+            if session.row_id is None:
+                token = secrets.token_urlsafe(32)
+                _purge_expired(conn, now, *self._timeouts(app))
+                conn.execute(sa.insert(_sessions).values(
+                    token_sha256=token_sha256(token), created_at=now, **values))
+                response.set_cookie(name, token, domain=self.get_cookie_domain(app),
+                                    path=self.get_cookie_path(app),
+                                    secure=self.get_cookie_secure(app),
+                                    httponly=self.get_cookie_httponly(app),
+                                    samesite=self.get_cookie_samesite(app))
+                return
+            touch = dt.timedelta(seconds=app.config["SESSION_TOUCH_SECONDS"])
+            stale = session.last_seen_at is None or now - session.last_seen_at >= touch
+            if session.modified or stale:
+                conn.execute(sa.update(_sessions).where(_sessions.c.id == session.row_id)
+                             .values(**values))
+
+
+def _user_id(session: ServerSession) -> int | None:
+    """The signed-in user's id as Flask-Login keeps it in the session."""
+    value = session.get("_user_id")
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _purge_expired(conn: sa.Connection, now: dt.datetime, idle: dt.timedelta,
+                   absolute: dt.timedelta) -> None:
+    """Delete sessions that can no longer be used."""
+    conn.execute(sa.delete(_sessions).where(sa.or_(_sessions.c.last_seen_at < now - idle,
+                                                   _sessions.c.created_at < now - absolute)))

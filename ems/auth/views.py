@@ -1,0 +1,206 @@
+"""Login, logout, own password; account administration."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from ems.auth import services
+from ems.auth.forms import ChangePasswordForm, EditUserForm, LoginForm, NewUserForm
+from ems.auth.models import Role
+from ems.auth.permissions import ANY_ROLE, role_required, signed_in_user
+from ems.auth.sessions import ServerSession
+from ems.errors import Conflict, ValidationFailed
+from ems.extensions import db
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+admin_bp = Blueprint("users", __name__, url_prefix="/admin/users")
+
+#: endpoints a user who must change their password may still reach
+PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.logout", "static"}
+
+
+def _server_session() -> ServerSession:
+    assert isinstance(session, ServerSession)  # noqa: S101 (the app's session interface)
+    return session
+
+
+def _safe_next(target: str | None) -> str | None:
+    """A same-site path to return to after login, or None."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    return None if parts.scheme or parts.netloc else target
+
+
+@bp.before_app_request
+def _require_password_change() -> ResponseReturnValue | None:
+    """Send users with a temporary password to the password page until they change it."""
+    if (current_user.is_authenticated and current_user.must_change_password
+            and request.endpoint not in PASSWORD_CHANGE_ALLOWED):
+        flash(_("Choose a new password before you continue."), "info")
+        return redirect(url_for("auth.change_password"))
+    return None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    """Sign in with email and password."""
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(email=form.email.data, password=form.password.data)
+        except services.LoginThrottled as exc:
+            db.session.commit()  # keep the audit entry
+            form.form_errors.append(_(
+                "Too many failed attempts for this account. Try again in %(n)d minutes.",
+                n=exc.retry_after_minutes))
+            status = 429
+        except services.LoginFailed:
+            db.session.commit()  # keep the failure count and the audit entry
+            form.form_errors.append(_("The email or password is not correct."))
+        else:
+            db.session.commit()
+            _server_session().regenerate()  # a new session id at every login
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")) or url_for("home.index"))
+    elif form.is_submitted():
+        status = 400 if "csrf_token" in form.errors else 422
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+def logout() -> ResponseReturnValue:
+    """End the session on the server and in the browser."""
+    if current_user.is_authenticated:
+        services.record_logout(user=signed_in_user())
+        db.session.commit()
+    logout_user()
+    server_session = _server_session()
+    server_session.clear()
+    server_session.regenerate()  # the old session row is deleted
+    flash(_("You have logged out."), "success")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@role_required(*ANY_ROLE)
+def change_password() -> ResponseReturnValue:
+    """Change one's own password; other sessions of the account end."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(user=signed_in_user(),
+                                     current_password=form.current_password.data,
+                                     new_password=form.new_password.data)
+        except ValidationFailed as exc:
+            form.add_service_errors(exc)
+        else:
+            db.session.commit()
+            _server_session().regenerate()
+            flash(_("Your password has been changed. Your other sessions have been ended."),
+                  "success")
+            return redirect(url_for("home.index"))
+    return render_template("auth/change_password.html", form=form)
+
+
+@admin_bp.get("/")
+@role_required(Role.admin)
+def list_users() -> ResponseReturnValue:
+    """All accounts with their roles and status."""
+    return render_template("auth/users.html", users=services.list_users())
+
+
+@admin_bp.route("/new", methods=["GET", "POST"])
+@role_required(Role.admin)
+def new_user() -> ResponseReturnValue:
+    """Create an account with a temporary password, shown once."""
+    form = NewUserForm()
+    if form.validate_on_submit():
+        password = services.generate_password()
+        try:
+            user = services.create_user(actor=signed_in_user(), password=password,
+                                        **form.service_data())
+        except ValidationFailed as exc:
+            form.add_service_errors(exc)
+        else:
+            db.session.commit()
+            flash(_("Account %(email)s created. Temporary password: %(password)s — give it to "
+                    "the user through a safe channel; they choose their own at first login.",
+                    email=user.email, password=password), "secret")
+            return redirect(url_for("users.list_users"))
+    return render_template("form_page.html", form=form, title=_("New account"),
+                           cancel_url=url_for("users.list_users"))
+
+
+@admin_bp.route("/<id:user_id>", methods=["GET", "POST"])
+@role_required(Role.admin)
+def edit_user(user_id: int) -> ResponseReturnValue:
+    """Change an account's name and roles; deactivate, reactivate or reset its password."""
+    user = services.get_user(user_id)
+    form = EditUserForm(data={"name": user.name, "roles": [r.value for r in user.roles],
+                              "version_id": user.version_id})
+    if form.validate_on_submit():
+        try:
+            services.update_user(actor=signed_in_user(), user=user,
+                                 expected_version=form.expected_version(), **form.service_data())
+        except ValidationFailed as exc:
+            form.add_service_errors(exc)
+        except Conflict:
+            form.form_errors.append(_("Someone else changed this account meanwhile. "
+                                      "The form now shows their version."))
+            db.session.rollback()
+            user = services.get_user(user_id)
+            form.version_id.data = user.version_id
+        else:
+            db.session.commit()
+            flash(_("Account %(email)s saved.", email=user.email), "success")
+            return redirect(url_for("users.list_users"))
+    return render_template("auth/user_form.html", form=form, user=user)
+
+
+@admin_bp.post("/<id:user_id>/deactivate")
+@role_required(Role.admin)
+def deactivate_user(user_id: int) -> ResponseReturnValue:
+    """Deactivate an account; its sessions end at once."""
+    return _set_active(user_id, is_active=False)
+
+
+@admin_bp.post("/<id:user_id>/activate")
+@role_required(Role.admin)
+def activate_user(user_id: int) -> ResponseReturnValue:
+    """Reactivate an account."""
+    return _set_active(user_id, is_active=True)
+
+
+def _set_active(user_id: int, *, is_active: bool) -> ResponseReturnValue:
+    user = services.get_user(user_id)
+    try:
+        services.set_user_active(actor=signed_in_user(), user=user, is_active=is_active)
+    except ValidationFailed as exc:
+        for message in exc.errors.values():
+            flash(message, "error")
+    else:
+        db.session.commit()
+        flash(_("Account %(email)s reactivated.", email=user.email) if is_active
+              else _("Account %(email)s deactivated.", email=user.email), "success")
+    return redirect(url_for("users.edit_user", user_id=user_id))
+
+
+@admin_bp.post("/<id:user_id>/reset-password")
+@role_required(Role.admin)
+def reset_password(user_id: int) -> ResponseReturnValue:
+    """Set a new temporary password, shown once; the account's sessions end."""
+    user = services.get_user(user_id)
+    password = services.reset_password(actor=signed_in_user(), user=user)
+    db.session.commit()
+    flash(_("New temporary password for %(email)s: %(password)s — they choose their own at "
+            "next login.", email=user.email, password=password), "secret")
+    return redirect(url_for("users.edit_user", user_id=user_id))

@@ -1,0 +1,75 @@
+"""Configuration defaults. Every key can be overridden by an EMS_<KEY> environment variable."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+DEFAULTS: dict[str, Any] = {
+    # EMS_DATABASE_URL; when unset, a SQLite file in the instance folder
+    "DATABASE_URL": None,
+    # EMS_SECRET_KEY; when unset, generated once and kept in the instance folder
+    "SECRET_KEY": None,
+    "SQLITE_BUSY_TIMEOUT_MS": 5000,
+    # server-side sessions
+    "SESSION_IDLE_MINUTES": 30,
+    "SESSION_ABSOLUTE_HOURS": 12,
+    # last-seen time is written at most this often, so reads do not all become writes
+    "SESSION_TOUCH_SECONDS": 60,
+    "SESSION_COOKIE_SECURE": True,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    # per-account login throttling: this many failures within the window lock the account's logins
+    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_FAILURE_WINDOW_MINUTES": 15,
+    # argon2 profile name from argon2.profiles (tests use CHEAPEST)
+    "PASSWORD_HASH_PROFILE": "RFC_9106_LOW_MEMORY",
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    # the CSRF token lives as long as the server-side session, which has its own timeouts
+    "WTF_CSRF_TIME_LIMIT": None,
+    "BABEL_DEFAULT_LOCALE": "en",
+    "BABEL_DEFAULT_TIMEZONE": "UTC",
+    "PAGE_SIZE": 50,
+}
+
+SECRET_KEY_FILE = "secret_key"
+SQLITE_FILE = "ems.sqlite3"
+
+
+def finalise(app: Flask) -> None:
+    """Derive the settings that depend on others: database URL, secret key, cookie name."""
+    config = app.config
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        url = config.get("DATABASE_URL")
+        if not url:
+            os.makedirs(app.instance_path, exist_ok=True)
+            url = "sqlite:///" + str(Path(app.instance_path) / SQLITE_FILE)
+        config["SQLALCHEMY_DATABASE_URI"] = url
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+    # the __Host- prefix pins the cookie to this host and path; browsers require Secure for it
+    secure = bool(config["SESSION_COOKIE_SECURE"])
+    config["SESSION_COOKIE_NAME"] = "__Host-ems_session" if secure else "ems_session"
+    config["SESSION_COOKIE_PATH"] = "/"
+    config["SESSION_COOKIE_DOMAIN"] = None
+
+
+def _instance_secret_key(instance_path: Path) -> str:
+    """Read the instance's secret key, creating it (readable by the owner only) on first use."""
+    key_file = instance_path / SECRET_KEY_FILE
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process created it a moment ago
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key

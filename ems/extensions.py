@@ -1,0 +1,102 @@
+"""Flask extensions, created unbound and initialised in create_app()."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from flask import has_request_context, request
+from flask_babel import Babel
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
+from sqlalchemy.orm import DeclarativeBase, registry
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(sa.TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC datetime on every database (SQLite keeps no zone of its own)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: sa.Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where a UTC datetime is required")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)  # type: ignore[no-any-return]
+        return value.astimezone(dt.UTC)  # type: ignore[no-any-return]
+
+
+class Base(DeclarativeBase):
+    """Declarative base: constraint names follow NAMING_CONVENTION, datetimes are UTC."""
+
+    registry = registry(
+        metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={dt.datetime: UtcDateTime},
+    )
+
+
+def utcnow() -> dt.datetime:
+    """The current time, timezone-aware, in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+db = SQLAlchemy(model_class=Base)
+# batch mode keeps ALTERs working on SQLite; compare_type lets `ems db check` see type drift
+migrate = Migrate(compare_type=True, render_as_batch=True)
+csrf = CSRFProtect()
+login_manager = LoginManager()
+babel = Babel()
+
+
+#: HTTP methods that must not change anything, so their transactions only read
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def configure_sqlite(engine: sa.Engine, *, busy_timeout_ms: int) -> None:
+    """Per-connection pragmas and the pysqlite transaction fix. No-op for other databases.
+
+    Without the fix, Python's sqlite3 driver issues its own BEGIN lazily and rows written in a
+    released SAVEPOINT survive a rollback of the outer transaction.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # stop the driver's own BEGIN handling
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        # SQLAlchemy now owns BEGIN, so SAVEPOINT/ROLLBACK behave. Transactions that may write
+        # take the write lock up front (IMMEDIATE): a deferred transaction that read first and
+        # writes later fails at once with "database is locked" if another connection committed
+        # in between. Reading requests (GET) start deferred, so they never wait for writers.
+        immediate = conn.get_execution_options().get(
+            "sqlite_immediate",
+            not (has_request_context() and request.method in READ_ONLY_METHODS))
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

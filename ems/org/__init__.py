@@ -1,0 +1,1 @@
+"""The organisation: settings, sites, departments and headcount per year."""

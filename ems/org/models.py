@@ -1,0 +1,117 @@
+"""Organisation settings, sites, departments and headcount."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ems.extensions import Base, utcnow
+
+FIRST_YEAR = 1990
+LAST_YEAR = 2100
+
+
+class Organisation(Base):
+    """The organisation's settings: one row."""
+
+    __tablename__ = "organisation"
+    __table_args__ = (
+        sa.CheckConstraint("id = 1", name="single_row"),
+        sa.CheckConstraint("target_reduction_pct > 0 AND target_reduction_pct <= 100",
+                           name="target_reduction_range"),
+        sa.CheckConstraint("baseline_year < target_year", name="baseline_before_target"),
+    )
+
+    NAME_MAX_LEN = 200
+    DEFAULT_NAME = "My organisation"
+    DEFAULT_CURRENCY = "USD"
+    DEFAULT_BASELINE_YEAR = 2010
+    DEFAULT_TARGET_YEAR = 2030
+    DEFAULT_TARGET_REDUCTION_PCT = 45
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(NAME_MAX_LEN))
+    #: ISO 4217 code of the currency reports and procurement totals are shown in
+    reporting_currency: Mapped[str] = mapped_column(sa.String(3))
+    baseline_year: Mapped[int]
+    target_year: Mapped[int]
+    #: reduction of annual emissions by the target year against the baseline, in whole percent
+    target_reduction_pct: Mapped[int]
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version_id: Mapped[int] = mapped_column()
+    __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012
+
+    @classmethod
+    def defaults(cls) -> Organisation:
+        """Settings as they stand before anyone has saved them (not added to the session)."""
+        return cls(id=1, name=cls.DEFAULT_NAME, reporting_currency=cls.DEFAULT_CURRENCY,
+                   baseline_year=cls.DEFAULT_BASELINE_YEAR, target_year=cls.DEFAULT_TARGET_YEAR,
+                   target_reduction_pct=cls.DEFAULT_TARGET_REDUCTION_PCT)
+
+
+class Site(Base):
+    """A building or office whose energy and refrigerants are recorded."""
+
+    __tablename__ = "sites"
+    __table_args__ = (sa.CheckConstraint("floor_area_m2 > 0", name="floor_area_positive"),)
+
+    NAME_MAX_LEN = 120
+    CITY_MAX_LEN = 120
+    FLOOR_AREA_MAX_M2 = 10_000_000
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(NAME_MAX_LEN), unique=True)
+    #: ISO 3166-1 alpha-2 code; selects the grid electricity factor
+    country_code: Mapped[str] = mapped_column(sa.String(2))
+    city: Mapped[str] = mapped_column(sa.String(CITY_MAX_LEN), default="")
+    floor_area_m2: Mapped[int | None]
+    version_id: Mapped[int] = mapped_column()
+    __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012
+
+    def __repr__(self) -> str:
+        return f"<Site {self.id} {self.name}>"
+
+
+class Department(Base):
+    """A unit of the organisation that travel and purchases are attributed to."""
+
+    __tablename__ = "departments"
+
+    NAME_MAX_LEN = 120
+    CODE_MAX_LEN = 20
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(NAME_MAX_LEN), unique=True)
+    #: short code as used by the finance system or travel agency, optional
+    code: Mapped[str | None] = mapped_column(sa.String(CODE_MAX_LEN), unique=True)
+    version_id: Mapped[int] = mapped_column()
+    __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012
+
+    def __repr__(self) -> str:
+        return f"<Department {self.id} {self.name}>"
+
+
+class Headcount(Base):
+    """Staff headcount of one year, the denominator of per-capita figures."""
+
+    __tablename__ = "headcounts"
+    __table_args__ = (
+        sa.CheckConstraint("headcount > 0", name="headcount_positive"),
+        sa.CheckConstraint(f"year BETWEEN {FIRST_YEAR} AND {LAST_YEAR}", name="year_range"),
+    )
+
+    NOTE_MAX_LEN = 500
+    HEADCOUNT_MAX = 10_000_000
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(unique=True)
+    #: persons employed (or full-time equivalents, as the note says)
+    headcount: Mapped[int]
+    note: Mapped[str] = mapped_column(sa.String(NOTE_MAX_LEN), default="")
+    version_id: Mapped[int] = mapped_column()
+    __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012
+
+    def __repr__(self) -> str:
+        return f"<Headcount {self.year}: {self.headcount}>"

@@ -1,0 +1,195 @@
+"""Pages to view and maintain the organisation: settings, sites, departments, headcount."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from ems.auth.models import Role
+from ems.auth.permissions import role_required, signed_in_user
+from ems.extensions import db
+from ems.org import services
+from ems.org.forms import DepartmentForm, HeadcountForm, OrganisationForm, SiteForm
+from ems.web import submit_form
+
+bp = Blueprint("org", __name__, url_prefix="/org")
+
+#: who reads the organisation pages, and who changes them
+READERS = (Role.ems, Role.management)
+EDITORS = (Role.ems,)
+
+
+@bp.get("/")
+@role_required(*READERS)
+def show_settings() -> ResponseReturnValue:
+    """The organisation's settings with its sites, departments and headcount at a glance."""
+    return render_template("org/settings.html", organisation=services.get_organisation(),
+                           sites=services.list_sites(), departments=services.list_departments(),
+                           headcounts=services.list_headcounts(),
+                           country_name=services.country_name)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def edit_settings() -> ResponseReturnValue:
+    """Change the organisation's name, currency, baseline and target."""
+    organisation = services.get_organisation()
+    form = OrganisationForm(obj=organisation)
+    done = submit_form(
+        form,
+        lambda: services.update_organisation(actor=signed_in_user(),
+                                             expected_version=form.expected_version(),
+                                             **form.service_data()),
+        success=_("Organisation settings saved."), next_url=url_for("org.show_settings"),
+        current=organisation if organisation.version_id else None)
+    return done or render_template("form_page.html", form=form,
+                                   title=_("Organisation settings"),
+                                   cancel_url=url_for("org.show_settings"))
+
+
+@bp.get("/sites")
+@role_required(*READERS)
+def list_sites() -> ResponseReturnValue:
+    """All sites."""
+    return render_template("org/sites.html", sites=services.list_sites(),
+                           country_name=services.country_name)
+
+
+@bp.route("/sites/new", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def new_site() -> ResponseReturnValue:
+    """Add a site."""
+    form = SiteForm()
+    done = submit_form(
+        form, lambda: services.create_site(actor=signed_in_user(), **form.service_data()),
+        success=_("Site added."), next_url=url_for("org.list_sites"))
+    return done or render_template("form_page.html", form=form, title=_("New site"),
+                                   cancel_url=url_for("org.list_sites"))
+
+
+@bp.route("/sites/<id:site_id>/edit", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def edit_site(site_id: int) -> ResponseReturnValue:
+    """Change a site."""
+    site = services.get_site(site_id)
+    form = SiteForm(obj=site)
+    done = submit_form(
+        form,
+        lambda: services.update_site(actor=signed_in_user(), site=site,
+                                     expected_version=form.expected_version(),
+                                     **form.service_data()),
+        success=_("Site saved."), next_url=url_for("org.list_sites"), current=site)
+    return done or render_template("form_page.html", form=form,
+                                   title=_("Site %(name)s", name=site.name),
+                                   cancel_url=url_for("org.list_sites"),
+                                   delete_url=url_for("org.delete_site", site_id=site.id))
+
+
+@bp.post("/sites/<id:site_id>/delete")
+@role_required(*EDITORS)
+def delete_site(site_id: int) -> ResponseReturnValue:
+    """Remove a site."""
+    site = services.get_site(site_id)
+    services.delete_site(actor=signed_in_user(), site=site)
+    db.session.commit()
+    flash(_("Site %(name)s removed.", name=site.name), "success")
+    return redirect(url_for("org.list_sites"))
+
+
+@bp.get("/departments")
+@role_required(*READERS)
+def list_departments() -> ResponseReturnValue:
+    """All departments."""
+    return render_template("org/departments.html", departments=services.list_departments())
+
+
+@bp.route("/departments/new", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def new_department() -> ResponseReturnValue:
+    """Add a department."""
+    form = DepartmentForm()
+    done = submit_form(
+        form, lambda: services.create_department(actor=signed_in_user(), **form.service_data()),
+        success=_("Department added."), next_url=url_for("org.list_departments"))
+    return done or render_template("form_page.html", form=form, title=_("New department"),
+                                   cancel_url=url_for("org.list_departments"))
+
+
+@bp.route("/departments/<id:department_id>/edit", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def edit_department(department_id: int) -> ResponseReturnValue:
+    """Change a department."""
+    department = services.get_department(department_id)
+    form = DepartmentForm(obj=department)
+    done = submit_form(
+        form,
+        lambda: services.update_department(actor=signed_in_user(), department=department,
+                                           expected_version=form.expected_version(),
+                                           **form.service_data()),
+        success=_("Department saved."), next_url=url_for("org.list_departments"),
+        current=department)
+    return done or render_template(
+        "form_page.html", form=form, title=_("Department %(name)s", name=department.name),
+        cancel_url=url_for("org.list_departments"),
+        delete_url=url_for("org.delete_department", department_id=department.id))
+
+
+@bp.post("/departments/<id:department_id>/delete")
+@role_required(*EDITORS)
+def delete_department(department_id: int) -> ResponseReturnValue:
+    """Remove a department."""
+    department = services.get_department(department_id)
+    services.delete_department(actor=signed_in_user(), department=department)
+    db.session.commit()
+    flash(_("Department %(name)s removed.", name=department.name), "success")
+    return redirect(url_for("org.list_departments"))
+
+
+@bp.get("/headcount")
+@role_required(*READERS)
+def list_headcounts() -> ResponseReturnValue:
+    """Headcount per year."""
+    return render_template("org/headcount.html", headcounts=services.list_headcounts())
+
+
+@bp.route("/headcount/new", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def new_headcount() -> ResponseReturnValue:
+    """Record a year's headcount."""
+    form = HeadcountForm()
+    done = submit_form(
+        form, lambda: services.set_headcount(actor=signed_in_user(), **form.service_data()),
+        success=_("Headcount saved."), next_url=url_for("org.list_headcounts"))
+    return done or render_template("form_page.html", form=form, title=_("Headcount of a year"),
+                                   cancel_url=url_for("org.list_headcounts"))
+
+
+@bp.route("/headcount/<id:year>/edit", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def edit_headcount(year: int) -> ResponseReturnValue:
+    """Correct a year's headcount."""
+    record = services.get_headcount(year)
+    form = HeadcountForm(obj=record)
+    form.year.render_kw = {"readonly": True}  # the year is what identifies the record
+    done = submit_form(
+        form,
+        lambda: services.set_headcount(actor=signed_in_user(), year=record.year,
+                                       expected_version=form.expected_version(),
+                                       **form.service_data(exclude=("year",))),
+        success=_("Headcount saved."), next_url=url_for("org.list_headcounts"), current=record)
+    return done or render_template(
+        "form_page.html", form=form, title=_("Headcount %(year)d", year=record.year),
+        cancel_url=url_for("org.list_headcounts"),
+        delete_url=url_for("org.delete_headcount", year=record.year))
+
+
+@bp.post("/headcount/<id:year>/delete")
+@role_required(*EDITORS)
+def delete_headcount(year: int) -> ResponseReturnValue:
+    """Remove a year's headcount."""
+    record = services.get_headcount(year)
+    services.delete_headcount(actor=signed_in_user(), record=record)
+    db.session.commit()
+    flash(_("Headcount %(year)d removed.", year=year), "success")
+    return redirect(url_for("org.list_headcounts"))

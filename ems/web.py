@@ -1,0 +1,93 @@
+"""Helpers shared by the views of every feature."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, flash, redirect, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_sqlalchemy.pagination import Pagination
+from werkzeug.routing import BaseConverter
+
+from ems.errors import Conflict, ValidationFailed
+from ems.extensions import db
+from ems.forms import EmsForm, VersionedForm
+
+#: the largest id a URL may carry: PostgreSQL's INTEGER range
+MAX_ID = 2**31 - 1
+MAX_PAGE = 100_000
+
+
+class IdConverter(BaseConverter):
+    """A positive database id in a URL; anything out of range is simply not found."""
+
+    regex = r"[1-9][0-9]{0,9}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if number > MAX_ID:
+            from werkzeug.routing import ValidationError
+
+            raise ValidationError()
+        return number
+
+    def to_url(self, value: Any) -> str:
+        return str(int(value))
+
+
+def page_number() -> int:
+    """The ``page`` query argument, clamped to a sensible range."""
+    page = request.args.get("page", 1, type=int) or 1
+    return min(max(page, 1), MAX_PAGE)
+
+
+def paginate(stmt: sa.Select[Any]) -> Pagination:
+    """One page of ``stmt``'s rows, page size from the configuration."""
+    return db.paginate(stmt, page=page_number(), per_page=current_app.config["PAGE_SIZE"],
+                       error_out=False)
+
+
+def submit_form(form: EmsForm, save: Callable[[], Any], *, success: str, next_url: str,
+                current: object | None = None) -> ResponseReturnValue | None:
+    """Validate ``form``, run the service call ``save``, commit once and redirect.
+
+    Returns None when the form must be shown again: not submitted, invalid, refused by the
+    service (its errors are put on the fields), or changed meanwhile by someone else (the form
+    keeps the user's values, takes the new version and says which fields differ from ``current``).
+    """
+    if not form.validate_on_submit():
+        return None
+    try:
+        save()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        form.add_service_errors(exc)
+        return None
+    except Conflict:
+        db.session.rollback()
+        _explain_conflict(form, current)
+        return None
+    db.session.commit()
+    flash(success, "success")
+    return redirect(next_url)
+
+
+def _explain_conflict(form: EmsForm, current: object | None) -> None:
+    if current is not None:
+        db.session.refresh(current)
+    differing = [
+        f"{field.label.text}: {getattr(current, name)!s}"
+        for name, field in form._fields.items()
+        if current is not None and hasattr(current, name)
+        and name not in ("version_id", "csrf_token") and getattr(current, name) != field.data
+    ]
+    message = _("Someone else changed this record since you opened it; nothing was saved.")
+    if differing:
+        message += " " + _("It now reads: %(values)s. Save again to replace it with your values.",
+                           values="; ".join(differing))
+    form.form_errors.append(message)
+    if isinstance(form, VersionedForm) and current is not None:
+        form.version_id.data = getattr(current, "version_id", None)
