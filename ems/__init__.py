@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, has_request_context, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from jinja2 import StrictUndefined
@@ -97,6 +97,9 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _select_locale() -> str | None:
+    """The user's preferred language among those translated; the default outside requests."""
+    if not has_request_context():
+        return None
     available = [str(locale) for locale in babel.list_translations()]
     return request.accept_languages.best_match(available) or None
 

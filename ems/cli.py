@@ -91,3 +91,5 @@ def init_app(app: Flask) -> None:
     """Register our commands on the application's command group."""
     app.cli.add_command(create_user_command)
     app.cli.add_command(setup_command)
+if __name__ == "__main__":
+    main()

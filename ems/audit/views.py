@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from ems.audit import services
 from ems.auth.models import Role
 from ems.auth.permissions import role_required
+from ems.validation import without_control_characters
 from ems.web import paginate
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -17,7 +18,7 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 @role_required(Role.ems)
 def list_entries() -> ResponseReturnValue:
     """Every recorded change and security event, newest first, with filters."""
-    filters = {name: (request.args.get(name) or "").strip()[:80]
+    filters = {name: without_control_characters(request.args.get(name) or "").strip()[:80]
                for name in ("action", "object_type", "actor")}
     page = paginate(services.audit_query(**filters))
     return render_template("audit/log.html", page=page, filters=filters,

@@ -18,6 +18,7 @@ from ems.audit import services as audit
 from ems.auth.models import FailedLogin, Role, User, UserRole, UserSession
 from ems.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed, check_version
 from ems.extensions import db, utcnow
+from ems.validation import check_text, has_control_characters
 
 #: zxcvbn's 0–4 guessability score a new password must reach
 MIN_PASSWORD_SCORE = 3
@@ -56,22 +57,23 @@ def normalise_email(email: str) -> str:
 
 
 def _checked_email(email: str) -> str:
-    email = normalise_email(email)
-    if len(email) > User.EMAIL_MAX_LEN:
-        raise ValidationFailed({"email": _("An email address has at most %(n)d characters.",
-                                           n=User.EMAIL_MAX_LEN)})
-    try:
-        validate_email(email, check_deliverability=False)
-    except EmailNotValidError:
-        raise ValidationFailed({"email": _("Enter a valid email address.")}) from None
+    errors: dict[str, str] = {}
+    email = normalise_email(check_text(errors, "email", email, User.EMAIL_MAX_LEN))
+    if not errors:
+        try:
+            validate_email(email, check_deliverability=False)
+        except EmailNotValidError:
+            errors["email"] = _("Enter a valid email address.")
+    if errors:
+        raise ValidationFailed(errors)
     return email
 
 
 def _checked_name(name: str) -> str:
-    name = name.strip()
-    if not name or len(name) > User.NAME_MAX_LEN:
-        raise ValidationFailed({"name": _("Enter a name of 1 to %(n)d characters.",
-                                          n=User.NAME_MAX_LEN)})
+    errors: dict[str, str] = {}
+    name = check_text(errors, "name", name, User.NAME_MAX_LEN)
+    if errors:
+        raise ValidationFailed(errors)
     return name
 
 
@@ -207,7 +209,7 @@ def set_user_active(*, actor: User | None, user: User, is_active: bool) -> User:
                                       "it cannot be deactivated.")})
     user.is_active = is_active
     if not is_active:
-        end_user_sessions(user)
+        _end_sessions(user)
     db.session.flush()
     audit.record(actor=actor, action="auth.user.activated" if is_active else "auth.user.deactivated",
                  obj=user, summary=f"Account {user.email} "
@@ -223,7 +225,7 @@ def reset_password(*, actor: User | None, user: User) -> str:
     user.password_hash = hash_password(password)
     user.must_change_password = True
     user.password_changed_at = utcnow()
-    end_user_sessions(user)
+    _end_sessions(user)
     db.session.flush()
     audit.record(actor=actor, action="auth.user.password_reset", obj=user,
                  summary=f"Temporary password set for {user.email}")
@@ -241,13 +243,13 @@ def change_password(*, user: User, current_password: str, new_password: str) -> 
     user.password_hash = hash_password(new_password)
     user.must_change_password = False
     user.password_changed_at = utcnow()
-    end_user_sessions(user)
+    _end_sessions(user)
     db.session.flush()
     audit.record(actor=user, action="auth.user.password_changed", obj=user,
                  summary=f"{user.email} changed their password")
 
 
-def end_user_sessions(user: User) -> None:
+def _end_sessions(user: User) -> None:
     """End every server-side session of ``user`` (its cookies stop working)."""
     db.session.execute(sa.delete(UserSession).where(UserSession.user_id == user.id))
 
@@ -275,8 +277,10 @@ def authenticate(*, email: str, password: str) -> User:
     password), LoginFailed for a wrong email or password or an inactive account. Failures are
     recorded (and audited) in the session: the caller commits on failure too.
     """
-    email = normalise_email(email)[: User.EMAIL_MAX_LEN]
+    email = normalise_email(email)
     config = current_app.config
+    if len(email) > User.EMAIL_MAX_LEN or has_control_characters(email):
+        raise LoginFailed(email)  # no such account can exist
     now = utcnow()
     window = dt.timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"])
     db.session.execute(sa.delete(FailedLogin).where(FailedLogin.failed_at < now - window))

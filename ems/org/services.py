@@ -16,6 +16,7 @@ from ems.audit import services as audit
 from ems.auth.models import Role, User
 from ems.errors import NotFound, PermissionDenied, ValidationFailed, check_version
 from ems.extensions import Base, db
+from ems.validation import check_text
 from ems.org.models import FIRST_YEAR, LAST_YEAR, Department, Headcount, Organisation, Site
 
 M = TypeVar("M", bound=Base)
@@ -51,16 +52,6 @@ def _require_editor(actor: User | None) -> None:
     """The EMS working group and administrators (or the command line) maintain the organisation."""
     if actor is not None and not actor.has_any_role(Role.ems):
         raise PermissionDenied(_("Only the EMS working group edits the organisation."))
-
-
-def _text(errors: dict[str, str], field: str, value: str | None, max_len: int, *,
-          required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        errors[field] = _("This field is required.")
-    elif len(value) > max_len:
-        errors[field] = _("Use at most %(n)d characters.", n=max_len)
-    return value
 
 
 def _year(errors: dict[str, str], field: str, value: int | None) -> int:
@@ -129,7 +120,7 @@ def update_organisation(*, actor: User | None, name: str, reporting_currency: st
     """Change the organisation's name, currency, baseline and target."""
     _require_editor(actor)
     errors: dict[str, str] = {}
-    name = _text(errors, "name", name, Organisation.NAME_MAX_LEN)
+    name = check_text(errors, "name", name, Organisation.NAME_MAX_LEN)
     reporting_currency = (reporting_currency or "").strip().upper()
     if reporting_currency not in list_currencies():
         errors["reporting_currency"] = _("Choose an ISO 4217 currency code, such as USD or CHF.")
@@ -165,8 +156,8 @@ def get_site(site_id: int) -> Site:
 def _site_data(*, site_id: int | None, name: str, country_code: str, city: str | None,
                floor_area_m2: int | None) -> dict[str, Any]:
     errors: dict[str, str] = {}
-    name = _text(errors, "name", name, Site.NAME_MAX_LEN)
-    city = _text(errors, "city", city, Site.CITY_MAX_LEN, required=False)
+    name = check_text(errors, "name", name, Site.NAME_MAX_LEN)
+    city = check_text(errors, "city", city, Site.CITY_MAX_LEN, required=False)
     country_code = (country_code or "").strip().upper()
     if country_code not in _countries("en"):
         errors["country_code"] = _("Choose a country from the list.")
@@ -228,8 +219,8 @@ def get_department(department_id: int) -> Department:
 def _department_data(*, department_id: int | None, name: str, code: str | None
                      ) -> dict[str, Any]:
     errors: dict[str, str] = {}
-    name = _text(errors, "name", name, Department.NAME_MAX_LEN)
-    code = _text(errors, "code", code, Department.CODE_MAX_LEN, required=False).upper() or None
+    name = check_text(errors, "name", name, Department.NAME_MAX_LEN)
+    code = check_text(errors, "code", code, Department.CODE_MAX_LEN, required=False).upper() or None
     if "name" not in errors and _taken(Department, Department.name, name, department_id):
         errors["name"] = _("A department with this name already exists.")
     if code and "code" not in errors and _taken(Department, Department.code, code,
@@ -293,7 +284,7 @@ def set_headcount(*, actor: User | None, year: int | None, headcount: int | None
     if headcount is None or not 0 < headcount <= Headcount.HEADCOUNT_MAX:
         errors["headcount"] = _("Enter a headcount between 1 and %(max)d.",
                                 max=Headcount.HEADCOUNT_MAX)
-    note = _text(errors, "note", note, Headcount.NOTE_MAX_LEN, required=False)
+    note = check_text(errors, "note", note, Headcount.NOTE_MAX_LEN, required=False)
     _raise(errors)
     record = db.session.scalar(sa.select(Headcount).where(Headcount.year == year)) or Headcount()
     _save(actor=actor, obj=record, data={"year": year, "headcount": headcount, "note": note},

@@ -1,0 +1,108 @@
+"""The role × route matrix: every registered route, every role and anonymous, GET and POST."""
+
+from __future__ import annotations
+
+import pytest
+
+from ems import create_app
+from ems.auth.models import Role
+from ems.extensions import db
+from ems.org import services as org
+from tests.conftest import app_config
+
+PUBLIC = frozenset({"anonymous", *Role})
+SIGNED_IN = frozenset(Role)
+ADMIN = frozenset({Role.admin})
+ORG_READERS = frozenset({Role.ems, Role.management, Role.admin})
+ORG_EDITORS = frozenset({Role.ems, Role.admin})
+
+#: who may use each endpoint (administrators can do everything); written out by hand so that
+#: a change of access shows up here as a deliberate edit
+EXPECTED_ACCESS: dict[str, frozenset[object]] = {
+    "home.index": SIGNED_IN,
+    "auth.login": PUBLIC,
+    "auth.logout": PUBLIC,
+    "auth.change_password": SIGNED_IN,
+    "users.list_users": ADMIN,
+    "users.new_user": ADMIN,
+    "users.edit_user": ADMIN,
+    "users.deactivate_user": ADMIN,
+    "users.activate_user": ADMIN,
+    "users.reset_password": ADMIN,
+    "org.show_settings": ORG_READERS,
+    "org.edit_settings": ORG_EDITORS,
+    "org.list_sites": ORG_READERS,
+    "org.new_site": ORG_EDITORS,
+    "org.edit_site": ORG_EDITORS,
+    "org.delete_site": ORG_EDITORS,
+    "org.list_departments": ORG_READERS,
+    "org.new_department": ORG_EDITORS,
+    "org.edit_department": ORG_EDITORS,
+    "org.delete_department": ORG_EDITORS,
+    "org.list_headcounts": ORG_READERS,
+    "org.new_headcount": ORG_EDITORS,
+    "org.edit_headcount": ORG_EDITORS,
+    "org.delete_headcount": ORG_EDITORS,
+    "audit.list_entries": ORG_EDITORS,
+}
+
+ACTORS = ["anonymous", *Role]
+
+
+def _routes() -> list[tuple[str, str, str]]:
+    app = create_app(app_config("sqlite://"))
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            routes.append((rule.endpoint, method, rule.rule))
+    return routes
+
+
+ROUTES = _routes()
+
+
+def test_every_route_has_an_expected_access_rule():
+    assert {endpoint for endpoint, _method, _rule in ROUTES} == set(EXPECTED_ACCESS)
+
+
+@pytest.fixture
+def world(create_user):
+    """One user per role, and one object of each kind a URL can name."""
+    users = {role: create_user(f"{role.value}@example.org", roles=(role,)) for role in Role}
+    target = create_user("target@example.org", roles=(Role.travel,))
+    site = org.create_site(actor=None, name="Geneva HQ", country_code="CH", city="Geneva")
+    department = org.create_department(actor=None, name="Programme", code="PRG")
+    org.set_headcount(actor=None, year=2024, headcount=1000)
+    db.session.commit()
+    values = {"user_id": target.id, "site_id": site.id, "department_id": department.id,
+              "year": 2024}
+    return users, values
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize(("endpoint", "method", "rule"), ROUTES)
+def test_access(app, client, login, world, endpoint, method, rule, actor):
+    users, values = world
+    if actor != "anonymous":
+        login(client, users[actor])
+    with app.test_request_context():
+        from flask import url_for
+
+        arguments = {name: values[name] for name in app.url_map._rules_by_endpoint[endpoint][0]
+                     .arguments}
+        url = url_for(endpoint, **arguments)
+    response = client.open(url, method=method, data={"csrf_token": client.csrf_token()}
+                           if method == "POST" else None)
+    allowed = actor in EXPECTED_ACCESS[endpoint] or actor == Role.admin
+    assert response.status_code < 500
+    if allowed:
+        assert response.status_code != 403
+        assert "/auth/login" not in response.headers.get("Location", "") or endpoint in (
+            "auth.logout", "auth.login")
+    elif actor == "anonymous":
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/auth/login")
+    else:
+        assert response.status_code == 403
