@@ -1,4 +1,4 @@
-"""ems: an Environmental Management System tracker for an organisation's greenhouse-gas emissions."""
+"""ems: an Environmental Management System tracker for greenhouse-gas emissions."""
 
 from __future__ import annotations
 
@@ -20,18 +20,20 @@ from ems.extensions import babel, configure_sqlite, csrf, db, login_manager, mig
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-    "form-action 'self'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ]
+)
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
@@ -46,8 +48,12 @@ SECURITY_HEADERS = {
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the ems application; ``test_config`` overrides defaults and the environment."""
-    app = Flask(__name__, instance_relative_config=True, template_folder="../templates",
-                instance_path=os.environ.get("EMS_INSTANCE_PATH") or None)
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        instance_path=os.environ.get("EMS_INSTANCE_PATH") or None,
+    )
     app.config.from_mapping(config.DEFAULTS)
     app.config.from_prefixed_env("EMS")
     if test_config:
@@ -107,7 +113,8 @@ def _select_locale() -> str | None:
 def _register_blueprints(app: Flask) -> None:
     from ems.audit.views import bp as audit_bp
     from ems.auth.permissions import can_access
-    from ems.auth.views import admin_bp, bp as auth_bp
+    from ems.auth.views import admin_bp
+    from ems.auth.views import bp as auth_bp
     from ems.home.views import bp as home_bp
     from ems.org.views import bp as org_bp
 
@@ -140,5 +147,6 @@ def _init_request_hooks(app: Flask) -> None:
         return response
 
     if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )

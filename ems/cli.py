@@ -22,8 +22,9 @@ def _create_app() -> Flask:
     return create_app()
 
 
-cli = FlaskGroup(create_app=_create_app,
-                 help="ems: greenhouse-gas inventory, targets and corrective actions.")
+cli = FlaskGroup(
+    create_app=_create_app, help="ems: greenhouse-gas inventory, targets and corrective actions."
+)
 
 
 def main() -> None:
@@ -32,30 +33,49 @@ def main() -> None:
 
 
 def _fail(exc: ValidationFailed) -> click.ClickException:
-    return click.ClickException("; ".join(
-        f"{field}: {message}" if field else message for field, message in exc.errors.items()))
+    return click.ClickException(
+        "; ".join(
+            f"{field}: {message}" if field else message for field, message in exc.errors.items()
+        )
+    )
 
 
 @click.command("create-user")
 @click.argument("email")
-@click.option("--role", "roles", multiple=True, required=True,
-              type=click.Choice([role.value for role in Role]),
-              help="A role to grant; repeat for several.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([role.value for role in Role]),
+    help="A role to grant; repeat for several.",
+)
 @click.option("--name", help="Display name (default: the part of the email before @).")
-@click.option("--password-stdin", is_flag=True,
-              help="Read the password from the first line of standard input.")
-@click.option("--temporary", is_flag=True,
-              help="The user must choose a new password at first login.")
-def create_user_command(email: str, roles: tuple[str, ...], name: str | None,
-                        password_stdin: bool, temporary: bool) -> None:
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input.",
+)
+@click.option(
+    "--temporary", is_flag=True, help="The user must choose a new password at first login."
+)
+def create_user_command(
+    email: str, roles: tuple[str, ...], name: str | None, password_stdin: bool, temporary: bool
+) -> None:
     """Create an account with the given roles."""
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = auth.create_user(actor=None, email=email, name=name or email.split("@")[0],
-                                roles=roles, password=password, must_change_password=temporary)
+        user = auth.create_user(
+            actor=None,
+            email=email,
+            name=name or email.split("@")[0],
+            roles=roles,
+            password=password,
+            must_change_password=temporary,
+        )
     except ValidationFailed as exc:
         raise _fail(exc) from None
     db.session.commit()
@@ -63,8 +83,13 @@ def create_user_command(email: str, roles: tuple[str, ...], name: str | None,
 
 
 @click.command("setup")
-@click.option("--admin-email", default=DEFAULT_ADMIN_EMAIL, show_default=True,
-              envvar="EMS_ADMIN_EMAIL", help="Login of the first administrator.")
+@click.option(
+    "--admin-email",
+    default=DEFAULT_ADMIN_EMAIL,
+    show_default=True,
+    envvar="EMS_ADMIN_EMAIL",
+    help="Login of the first administrator.",
+)
 def setup_command(admin_email: str) -> None:
     """Prepare an installation: on a database without accounts, create the first administrator."""
     if auth.count_users():
@@ -72,24 +97,36 @@ def setup_command(admin_email: str) -> None:
         return
     password = auth.generate_password()
     try:
-        auth.create_user(actor=None, email=admin_email, name="Administrator",
-                         roles=[Role.admin], password=password, must_change_password=True)
+        auth.create_user(
+            actor=None,
+            email=admin_email,
+            name="Administrator",
+            roles=[Role.admin],
+            password=password,
+            must_change_password=True,
+        )
     except ValidationFailed as exc:
         raise _fail(exc) from None
     db.session.commit()
-    click.echo("\n".join([
-        "",
-        "  First administrator created. These credentials are shown only once:",
-        f"    email:    {admin_email}",
-        f"    password: {password}",
-        "  You will be asked to choose your own password at first login.",
-        "",
-    ]))
+    click.echo(
+        "\n".join(
+            [
+                "",
+                "  First administrator created. These credentials are shown only once:",
+                f"    email:    {admin_email}",
+                f"    password: {password}",
+                "  You will be asked to choose your own password at first login.",
+                "",
+            ]
+        )
+    )
 
 
 def init_app(app: Flask) -> None:
     """Register our commands on the application's command group."""
     app.cli.add_command(create_user_command)
     app.cli.add_command(setup_command)
+
+
 if __name__ == "__main__":
     main()

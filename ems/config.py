@@ -36,7 +36,7 @@ DEFAULTS: dict[str, Any] = {
     "PAGE_SIZE": 50,
 }
 
-SECRET_KEY_FILE = "secret_key"
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
 SQLITE_FILE = "ems.sqlite3"
 
 

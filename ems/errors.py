@@ -20,7 +20,7 @@ class ServiceError(Exception):
 
 
 class ValidationFailed(ServiceError):
-    """Input breaks a rule; ``errors`` maps field names (or ``""`` for the whole form) to messages."""
+    """Input breaks a rule; ``errors`` maps field names (``""``: the whole form) to messages."""
 
     def __init__(self, errors: Mapping[str, str]) -> None:
         super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
@@ -58,7 +58,9 @@ ERROR_TITLES = {
 }
 
 ERROR_MESSAGES = {
-    400: _l("The request could not be understood. If you submitted a form, reload it and try again."),
+    400: _l(
+        "The request could not be understood. If you submitted a form, reload it and try again."
+    ),
     403: _l("Your account does not have access to this page."),
     404: _l("There is nothing at this address."),
     405: _l("This address does not accept that kind of request."),
@@ -113,14 +115,24 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(sqlalchemy.exc.OperationalError)
     def _database_unavailable(exc: sqlalchemy.exc.OperationalError) -> tuple[str, int]:
         db.session.rollback()
-        log.error("database error on %s %s (request %s): %s",
-                  request.method, request.path, g.get("request_id"), exc)
+        log.error(
+            "database error on %s %s (request %s): %s",
+            request.method,
+            request.path,
+            g.get("request_id"),
+            exc,
+        )
         return error_page(503)
 
     @app.errorhandler(InternalServerError)
     def _internal_error(exc: InternalServerError) -> tuple[str, int]:
         original = exc.original_exception
         db.session.rollback()
-        log.error("unhandled error on %s %s (request %s)", request.method, request.path,
-                  g.get("request_id"), exc_info=original)
+        log.error(
+            "unhandled error on %s %s (request %s)",
+            request.method,
+            request.path,
+            g.get("request_id"),
+            exc_info=original,
+        )
         return error_page(500)

@@ -41,8 +41,8 @@ class UtcDateTime(sa.TypeDecorator[dt.datetime]):
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=dt.UTC)  # type: ignore[no-any-return]
-        return value.astimezone(dt.UTC)  # type: ignore[no-any-return]
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
 
 
 class Base(DeclarativeBase):
@@ -97,6 +97,6 @@ def configure_sqlite(engine: sa.Engine, *, busy_timeout_ms: int) -> None:
         # writes later fails at once with "database is locked" if another connection committed
         # in between. Reading requests (GET) start deferred, so they never wait for writers.
         immediate = conn.get_execution_options().get(
-            "sqlite_immediate",
-            not (has_request_context() and request.method in READ_ONLY_METHODS))
+            "sqlite_immediate", not (has_request_context() and request.method in READ_ONLY_METHODS)
+        )
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, IntegerField, StringField, SubmitField
+from wtforms import Field, HiddenField, StringField, SubmitField
 
 from ems.errors import ValidationFailed
 
@@ -20,7 +20,7 @@ def upper(value: str | None) -> str | None:
     return value.upper() if value else value
 
 
-class EmsForm(FlaskForm):  # type: ignore[misc]  # FlaskForm is untyped
+class EmsForm(FlaskForm):
     """Base form: strips whitespace from text fields and exposes service-ready data."""
 
     class Meta:
@@ -60,6 +60,3 @@ class VersionedForm(EmsForm):
             return int(self.version_id.data)
         except (TypeError, ValueError):
             return None
-
-
-__all__ = ["EmsForm", "IntegerField", "VersionedForm", "strip_whitespace", "upper"]

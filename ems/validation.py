@@ -12,8 +12,10 @@ _MULTILINE_ALLOWED = {"\n", "\r", "\t"}
 
 def has_control_characters(value: str, *, multiline: bool = False) -> bool:
     """True if ``value`` holds control characters (NUL and the like), which no field accepts."""
-    return any(unicodedata.category(char) == "Cc"
-               and not (multiline and char in _MULTILINE_ALLOWED) for char in value)
+    return any(
+        unicodedata.category(char) == "Cc" and not (multiline and char in _MULTILINE_ALLOWED)
+        for char in value
+    )
 
 
 def without_control_characters(value: str) -> str:
@@ -21,8 +23,15 @@ def without_control_characters(value: str) -> str:
     return "".join(char for char in value if unicodedata.category(char) != "Cc")
 
 
-def check_text(errors: dict[str, str], field: str, value: str | None, max_len: int, *,
-               required: bool = True, multiline: bool = False) -> str:
+def check_text(
+    errors: dict[str, str],
+    field: str,
+    value: str | None,
+    max_len: int,
+    *,
+    required: bool = True,
+    multiline: bool = False,
+) -> str:
     """Strip ``value``; record in ``errors`` why it is unacceptable, if it is."""
     value = (value or "").strip()
     if required and not value:

@@ -46,12 +46,19 @@ def page_number() -> int:
 
 def paginate(stmt: sa.Select[Any]) -> Pagination:
     """One page of ``stmt``'s rows, page size from the configuration."""
-    return db.paginate(stmt, page=page_number(), per_page=current_app.config["PAGE_SIZE"],
-                       error_out=False)
+    return db.paginate(
+        stmt, page=page_number(), per_page=current_app.config["PAGE_SIZE"], error_out=False
+    )
 
 
-def submit_form(form: EmsForm, save: Callable[[], Any], *, success: str, next_url: str,
-                current: object | None = None) -> ResponseReturnValue | None:
+def submit_form(
+    form: EmsForm,
+    save: Callable[[], Any],
+    *,
+    success: str,
+    next_url: str,
+    current: object | None = None,
+) -> ResponseReturnValue | None:
     """Validate ``form``, run the service call ``save``, commit once and redirect.
 
     Returns None when the form must be shown again: not submitted, invalid, refused by the
@@ -81,13 +88,17 @@ def _explain_conflict(form: EmsForm, current: object | None) -> None:
     differing = [
         f"{field.label.text}: {getattr(current, name)!s}"
         for name, field in form._fields.items()
-        if current is not None and hasattr(current, name)
-        and name not in ("version_id", "csrf_token") and getattr(current, name) != field.data
+        if current is not None
+        and hasattr(current, name)
+        and name not in ("version_id", "csrf_token")
+        and getattr(current, name) != field.data
     ]
     message = _("Someone else changed this record since you opened it; nothing was saved.")
     if differing:
-        message += " " + _("It now reads: %(values)s. Save again to replace it with your values.",
-                           values="; ".join(differing))
+        message += " " + _(
+            "It now reads: %(values)s. Save again to replace it with your values.",
+            values="; ".join(differing),
+        )
     form.form_errors.append(message)
     if isinstance(form, VersionedForm) and current is not None:
         form.version_id.data = getattr(current, "version_id", None)

@@ -145,14 +145,23 @@ def create_user(app: Flask) -> Callable[..., User]:
     """Create committed users through the auth service."""
     counter = iter(range(1, 10_000))
 
-    def _create_user(email: str | None = None, *, roles: tuple[Role, ...] = (Role.travel,),
-                     password: str = TEST_PASSWORD, must_change_password: bool = False,
-                     name: str | None = None) -> User:
+    def _create_user(
+        email: str | None = None,
+        *,
+        roles: tuple[Role, ...] = (Role.travel,),
+        password: str = TEST_PASSWORD,
+        must_change_password: bool = False,
+        name: str | None = None,
+    ) -> User:
         number = next(counter)
         user = auth_services.create_user(
-            actor=None, email=email or f"user{number}@example.org",
-            name=name or f"Test User {number}", roles=roles, password=password,
-            must_change_password=must_change_password)
+            actor=None,
+            email=email or f"user{number}@example.org",
+            name=name or f"Test User {number}",
+            roles=roles,
+            password=password,
+            must_change_password=must_change_password,
+        )
         db.session.commit()
         return user
 

@@ -76,8 +76,12 @@ def world(create_user):
     department = org.create_department(actor=None, name="Programme", code="PRG")
     org.set_headcount(actor=None, year=2024, headcount=1000)
     db.session.commit()
-    values = {"user_id": target.id, "site_id": site.id, "department_id": department.id,
-              "year": 2024}
+    values = {
+        "user_id": target.id,
+        "site_id": site.id,
+        "department_id": department.id,
+        "year": 2024,
+    }
     return users, values
 
 
@@ -90,17 +94,21 @@ def test_access(app, client, login, world, endpoint, method, rule, actor):
     with app.test_request_context():
         from flask import url_for
 
-        arguments = {name: values[name] for name in app.url_map._rules_by_endpoint[endpoint][0]
-                     .arguments}
+        arguments = {
+            name: values[name] for name in app.url_map._rules_by_endpoint[endpoint][0].arguments
+        }
         url = url_for(endpoint, **arguments)
-    response = client.open(url, method=method, data={"csrf_token": client.csrf_token()}
-                           if method == "POST" else None)
+    response = client.open(
+        url, method=method, data={"csrf_token": client.csrf_token()} if method == "POST" else None
+    )
     allowed = actor in EXPECTED_ACCESS[endpoint] or actor == Role.admin
     assert response.status_code < 500
     if allowed:
         assert response.status_code != 403
         assert "/auth/login" not in response.headers.get("Location", "") or endpoint in (
-            "auth.logout", "auth.login")
+            "auth.logout",
+            "auth.login",
+        )
     elif actor == "anonymous":
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/auth/login")

@@ -93,7 +93,7 @@ def record(
 
 def audit_query(
     *, action: str | None = None, object_type: str | None = None, actor: str | None = None
-) -> sa.Select[tuple[AuditEntry]]:
+) -> sa.Select[AuditEntry]:
     """Audit entries, newest first, filtered by action prefix, object type and actor label."""
     stmt = sa.select(AuditEntry).order_by(AuditEntry.logged_at.desc(), AuditEntry.id.desc())
     if action:

@@ -18,8 +18,11 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 @role_required(Role.ems)
 def list_entries() -> ResponseReturnValue:
     """Every recorded change and security event, newest first, with filters."""
-    filters = {name: without_control_characters(request.args.get(name) or "").strip()[:80]
-               for name in ("action", "object_type", "actor")}
+    filters = {
+        name: without_control_characters(request.args.get(name) or "").strip()[:80]
+        for name in ("action", "object_type", "actor")
+    }
     page = paginate(services.audit_query(**filters))
-    return render_template("audit/log.html", page=page, filters=filters,
-                           object_types=services.object_types())
+    return render_template(
+        "audit/log.html", page=page, filters=filters, object_types=services.object_types()
+    )

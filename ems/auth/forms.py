@@ -13,7 +13,7 @@ from ems.auth.models import Role, User
 from ems.forms import EmsForm, VersionedForm
 
 
-class MultiCheckboxField(SelectMultipleField):  # type: ignore[misc]
+class MultiCheckboxField(SelectMultipleField):
     """Several choices as a list of checkboxes (usable without a mouse or JavaScript)."""
 
     widget = ListWidget(prefix_label=False)
@@ -27,24 +27,31 @@ def _role_choices() -> list[tuple[str, Any]]:
 class LoginForm(EmsForm):
     """Sign in with email and password."""
 
-    email = EmailField(_l("Email"), [InputRequired(), Length(max=User.EMAIL_MAX_LEN)],
-                       render_kw={"autocomplete": "username", "autofocus": True})
+    email = EmailField(
+        _l("Email"),
+        [InputRequired(), Length(max=User.EMAIL_MAX_LEN)],
+        render_kw={"autocomplete": "username", "autofocus": True},
+    )
     # no length validator: an over-long password is simply a failed login, never hashed
-    password = PasswordField(_l("Password"), [InputRequired()],
-                             render_kw={"autocomplete": "current-password"})
+    password = PasswordField(
+        _l("Password"), [InputRequired()], render_kw={"autocomplete": "current-password"}
+    )
     submit = SubmitField(_l("Log in"))
 
 
 class ChangePasswordForm(EmsForm):
     """Change one's own password."""
 
-    current_password = PasswordField(_l("Current password"), [InputRequired()],
-                                     render_kw={"autocomplete": "current-password"})
+    current_password = PasswordField(
+        _l("Current password"), [InputRequired()], render_kw={"autocomplete": "current-password"}
+    )
     new_password = PasswordField(
         _l("New password"),
         [InputRequired(), Length(min=User.PASSWORD_MIN_LEN, max=User.PASSWORD_MAX_LEN)],
-        description=_l("At least %(n)d characters. A few unrelated words make a strong password.",
-                       n=User.PASSWORD_MIN_LEN),
+        description=_l(
+            "At least %(n)d characters. A few unrelated words make a strong password.",
+            n=User.PASSWORD_MIN_LEN,
+        ),
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField(_l("Change password"))
@@ -53,8 +60,10 @@ class ChangePasswordForm(EmsForm):
 class NewUserForm(EmsForm):
     """An administrator creates an account; a temporary password is generated and shown once."""
 
-    email = EmailField(_l("Email"), [InputRequired(), Email(check_deliverability=False),
-                                      Length(max=User.EMAIL_MAX_LEN)])
+    email = EmailField(
+        _l("Email"),
+        [InputRequired(), Email(check_deliverability=False), Length(max=User.EMAIL_MAX_LEN)],
+    )
     name = StringField(_l("Name"), [InputRequired(), Length(max=User.NAME_MAX_LEN)])
     roles = MultiCheckboxField(_l("Roles"), choices=_role_choices, validate_choice=True)
     submit = SubmitField(_l("Create account"))

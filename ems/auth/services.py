@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import secrets
@@ -87,21 +88,21 @@ def _checked_roles(roles: Iterable[Role | str]) -> set[Role]:
     return checked
 
 
-def check_password_policy(password: str, *, email: str = "", name: str = "",
-                          field: str = "password") -> None:
+def check_password_policy(
+    password: str, *, email: str = "", name: str = "", field: str = "password"
+) -> None:
     """Refuse passwords that are too short, too long or easy to guess (ASVS 6.2)."""
     if len(password) < User.PASSWORD_MIN_LEN:
-        raise ValidationFailed({field: _("Use at least %(n)d characters.",
-                                         n=User.PASSWORD_MIN_LEN)})
+        raise ValidationFailed(
+            {field: _("Use at least %(n)d characters.", n=User.PASSWORD_MIN_LEN)}
+        )
     if len(password) > User.PASSWORD_MAX_LEN:
-        raise ValidationFailed({field: _("Use at most %(n)d characters.",
-                                         n=User.PASSWORD_MAX_LEN)})
+        raise ValidationFailed({field: _("Use at most %(n)d characters.", n=User.PASSWORD_MAX_LEN)})
     result = zxcvbn(password, user_inputs=[part for part in (email, name) if part])
     if result["score"] < MIN_PASSWORD_SCORE:
+        advice = _("This password is too easy to guess; a few unrelated words make a good one.")
         hint = result["feedback"].get("warning") or ""
-        raise ValidationFailed({field: " ".join(
-            [_("This password is too easy to guess; a few unrelated words make a good one."),
-             hint]).strip()})
+        raise ValidationFailed({field: f"{advice} {hint}".strip()})
 
 
 def _require_admin(actor: User | None) -> None:
@@ -122,8 +123,12 @@ def _set_roles(user: User, roles: set[Role]) -> None:
 def _is_last_active_admin(user: User) -> bool:
     if not user.is_active or Role.admin not in user.roles:
         return False
-    stmt = (sa.select(sa.func.count()).select_from(User).join(UserRole)
-            .where(User.is_active.is_(True), UserRole.role == Role.admin, User.id != user.id))
+    stmt = (
+        sa.select(sa.func.count())
+        .select_from(User)
+        .join(UserRole)
+        .where(User.is_active.is_(True), UserRole.role == Role.admin, User.id != user.id)
+    )
     return db.session.scalar(stmt) == 0
 
 
@@ -155,8 +160,15 @@ def count_users() -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(User)) or 0
 
 
-def create_user(*, actor: User | None, email: str, name: str, roles: Iterable[Role | str],
-                password: str, must_change_password: bool = True) -> User:
+def create_user(
+    *,
+    actor: User | None,
+    email: str,
+    name: str,
+    roles: Iterable[Role | str],
+    password: str,
+    must_change_password: bool = True,
+) -> User:
     """Create an account; ``must_change_password`` for passwords chosen by someone else."""
     _require_admin(actor)
     email = _checked_email(email)
@@ -165,28 +177,44 @@ def create_user(*, actor: User | None, email: str, name: str, roles: Iterable[Ro
     if find_user(email) is not None:
         raise ValidationFailed({"email": _("An account with this email address already exists.")})
     check_password_policy(password, email=email, name=name)
-    user = User(email=email, name=name, password_hash=hash_password(password),
-                must_change_password=must_change_password)
+    user = User(
+        email=email,
+        name=name,
+        password_hash=hash_password(password),
+        must_change_password=must_change_password,
+    )
     _set_roles(user, checked_roles)
     db.session.add(user)
     db.session.flush()
-    audit.record(actor=actor, action="auth.user.created", obj=user,
-                 summary=f"Account {email} created",
-                 changes=audit.diff({}, {"email": email, "name": name,
-                                         "roles": audit.json_value(checked_roles)}))
+    audit.record(
+        actor=actor,
+        action="auth.user.created",
+        obj=user,
+        summary=f"Account {email} created",
+        changes=audit.diff(
+            {}, {"email": email, "name": name, "roles": audit.json_value(checked_roles)}
+        ),
+    )
     return user
 
 
-def update_user(*, actor: User | None, user: User, name: str, roles: Iterable[Role | str],
-                expected_version: int | None = None) -> User:
+def update_user(
+    *,
+    actor: User | None,
+    user: User,
+    name: str,
+    roles: Iterable[Role | str],
+    expected_version: int | None = None,
+) -> User:
     """Change an account's name and roles."""
     _require_admin(actor)
     check_version(user.version_id, expected_version)
     name = _checked_name(name)
     checked_roles = _checked_roles(roles)
     if Role.admin not in checked_roles and _is_last_active_admin(user):
-        raise ValidationFailed({"roles": _("This is the last active administrator; "
-                                           "keep the administrator role.")})
+        raise ValidationFailed(
+            {"roles": _("This is the last active administrator; keep the administrator role.")}
+        )
     before = audit.snapshot(user, ["name", "roles"])
     user.name = name
     _set_roles(user, checked_roles)
@@ -194,8 +222,13 @@ def update_user(*, actor: User | None, user: User, name: str, roles: Iterable[Ro
     if changes:
         user.updated_at = utcnow()  # bumps the version even when only roles changed
         db.session.flush()
-        audit.record(actor=actor, action="auth.user.updated", obj=user,
-                     summary=f"Account {user.email} updated", changes=changes)
+        audit.record(
+            actor=actor,
+            action="auth.user.updated",
+            obj=user,
+            summary=f"Account {user.email} updated",
+            changes=changes,
+        )
     return user
 
 
@@ -205,16 +238,20 @@ def set_user_active(*, actor: User | None, user: User, is_active: bool) -> User:
     if user.is_active == is_active:
         return user
     if not is_active and _is_last_active_admin(user):
-        raise ValidationFailed({"": _("This is the last active administrator; "
-                                      "it cannot be deactivated.")})
+        raise ValidationFailed(
+            {"": _("This is the last active administrator; it cannot be deactivated.")}
+        )
     user.is_active = is_active
     if not is_active:
         _end_sessions(user)
     db.session.flush()
-    audit.record(actor=actor, action="auth.user.activated" if is_active else "auth.user.deactivated",
-                 obj=user, summary=f"Account {user.email} "
-                 + ("reactivated" if is_active else "deactivated"),
-                 changes=audit.diff({"is_active": not is_active}, {"is_active": is_active}))
+    audit.record(
+        actor=actor,
+        action="auth.user.activated" if is_active else "auth.user.deactivated",
+        obj=user,
+        summary=f"Account {user.email} " + ("reactivated" if is_active else "deactivated"),
+        changes=audit.diff({"is_active": not is_active}, {"is_active": is_active}),
+    )
     return user
 
 
@@ -227,8 +264,12 @@ def reset_password(*, actor: User | None, user: User) -> str:
     user.password_changed_at = utcnow()
     _end_sessions(user)
     db.session.flush()
-    audit.record(actor=actor, action="auth.user.password_reset", obj=user,
-                 summary=f"Temporary password set for {user.email}")
+    audit.record(
+        actor=actor,
+        action="auth.user.password_reset",
+        obj=user,
+        summary=f"Temporary password set for {user.email}",
+    )
     return password
 
 
@@ -237,16 +278,21 @@ def change_password(*, user: User, current_password: str, new_password: str) -> 
     if len(current_password) > User.PASSWORD_MAX_LEN or not _verify(user, current_password):
         raise ValidationFailed({"current_password": _("The current password is not correct.")})
     if new_password == current_password:
-        raise ValidationFailed({"new_password": _("Choose a password different from the "
-                                                  "current one.")})
+        raise ValidationFailed(
+            {"new_password": _("Choose a password different from the current one.")}
+        )
     check_password_policy(new_password, email=user.email, name=user.name, field="new_password")
     user.password_hash = hash_password(new_password)
     user.must_change_password = False
     user.password_changed_at = utcnow()
     _end_sessions(user)
     db.session.flush()
-    audit.record(actor=user, action="auth.user.password_changed", obj=user,
-                 summary=f"{user.email} changed their password")
+    audit.record(
+        actor=user,
+        action="auth.user.password_changed",
+        obj=user,
+        summary=f"{user.email} changed their password",
+    )
 
 
 def _end_sessions(user: User) -> None:
@@ -284,13 +330,22 @@ def authenticate(*, email: str, password: str) -> User:
     now = utcnow()
     window = dt.timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"])
     db.session.execute(sa.delete(FailedLogin).where(FailedLogin.failed_at < now - window))
-    recent = list(db.session.scalars(
-        sa.select(FailedLogin.failed_at).where(FailedLogin.email == email)
-        .order_by(FailedLogin.failed_at)))
+    recent = list(
+        db.session.scalars(
+            sa.select(FailedLogin.failed_at)
+            .where(FailedLogin.email == email)
+            .order_by(FailedLogin.failed_at)
+        )
+    )
     user = find_user(email)
     if len(recent) >= config["LOGIN_MAX_FAILURES"]:
-        audit.record(actor=user, action="auth.login.throttled", obj=user,
-                     object_type="users", summary=f"Login throttled for {email}")
+        audit.record(
+            actor=user,
+            action="auth.login.throttled",
+            obj=user,
+            object_type="users",
+            summary=f"Login throttled for {email}",
+        )
         db.session.flush()
         raise LoginThrottled(recent[0] + window - now)
     if len(password) > User.PASSWORD_MAX_LEN:
@@ -302,26 +357,28 @@ def authenticate(*, email: str, password: str) -> User:
         ok = _verify(user, password) and user.is_active
     if not ok:
         db.session.add(FailedLogin(email=email, failed_at=now))
-        audit.record(actor=user, action="auth.login.failed", obj=user, object_type="users",
-                     summary=f"Failed login for {email}")
+        audit.record(
+            actor=user,
+            action="auth.login.failed",
+            obj=user,
+            object_type="users",
+            summary=f"Failed login for {email}",
+        )
         db.session.flush()
         raise LoginFailed(email)
     assert user is not None  # noqa: S101 (ok implies a user)
     db.session.execute(sa.delete(FailedLogin).where(FailedLogin.email == email))
     user.last_login_at = now
     db.session.flush()
-    audit.record(actor=user, action="auth.login.succeeded", obj=user,
-                 summary=f"{email} logged in")
+    audit.record(actor=user, action="auth.login.succeeded", obj=user, summary=f"{email} logged in")
     return user
 
 
 def _verify_dummy(password: str) -> None:
     """Spend the time of a real verification, so unknown accounts answer no faster."""
     profile = current_app.config["PASSWORD_HASH_PROFILE"]
-    try:
+    with contextlib.suppress(argon2.exceptions.VerificationError):
         _hasher(profile).verify(_dummy_hash(profile), password)
-    except argon2.exceptions.VerificationError:
-        pass
 
 
 def record_logout(*, user: User) -> None:

@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import secrets
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import flask
 import sqlalchemy as sa
@@ -26,7 +26,7 @@ from ems.auth.models import UserSession
 from ems.extensions import db, utcnow
 
 _serializer = TaggedJSONSerializer()
-_sessions = UserSession.__table__
+_sessions = cast(sa.Table, UserSession.__table__)
 
 
 @contextlib.contextmanager
@@ -89,17 +89,21 @@ class DatabaseSessionInterface(SessionInterface):
         now = utcnow()
         with _transaction() as conn:
             row = conn.execute(
-                sa.select(_sessions.c.id, _sessions.c.data, _sessions.c.created_at,
-                          _sessions.c.last_seen_at)
-                .where(_sessions.c.token_sha256 == token_sha256(token))
+                sa.select(
+                    _sessions.c.id,
+                    _sessions.c.data,
+                    _sessions.c.created_at,
+                    _sessions.c.last_seen_at,
+                ).where(_sessions.c.token_sha256 == token_sha256(token))
             ).one_or_none()
             if row is None:
                 return ServerSession()
             if now - row.last_seen_at > idle or now - row.created_at > absolute:
                 conn.execute(sa.delete(_sessions).where(_sessions.c.id == row.id))
                 return ServerSession()
-        return ServerSession(_serializer.loads(row.data), row_id=row.id,
-                             last_seen_at=row.last_seen_at)
+        return ServerSession(
+            _serializer.loads(row.data), row_id=row.id, last_seen_at=row.last_seen_at
+        )
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         """Write the session back, create or replace its row, and set or clear the cookie."""
@@ -111,15 +115,21 @@ class DatabaseSessionInterface(SessionInterface):
                 with _transaction() as conn:
                     conn.execute(sa.delete(_sessions).where(_sessions.c.id == session.row_id))
             if name in flask.request.cookies:
-                response.delete_cookie(name, domain=self.get_cookie_domain(app),
-                                       path=self.get_cookie_path(app),
-                                       secure=self.get_cookie_secure(app),
-                                       httponly=self.get_cookie_httponly(app),
-                                       samesite=self.get_cookie_samesite(app))
+                response.delete_cookie(
+                    name,
+                    domain=self.get_cookie_domain(app),
+                    path=self.get_cookie_path(app),
+                    secure=self.get_cookie_secure(app),
+                    httponly=self.get_cookie_httponly(app),
+                    samesite=self.get_cookie_samesite(app),
+                )
             return
         now = utcnow()
-        values = {"data": _serializer.dumps(dict(session)), "user_id": _user_id(session),
-                  "last_seen_at": now}
+        values = {
+            "data": _serializer.dumps(dict(session)),
+            "user_id": _user_id(session),
+            "last_seen_at": now,
+        }
         with _transaction() as conn:
             if session.regenerate_requested and session.row_id is not None:
                 conn.execute(sa.delete(_sessions).where(_sessions.c.id == session.row_id))
@@ -127,19 +137,27 @@ class DatabaseSessionInterface(SessionInterface):
             if session.row_id is None:
                 token = secrets.token_urlsafe(32)
                 _purge_expired(conn, now, *self._timeouts(app))
-                conn.execute(sa.insert(_sessions).values(
-                    token_sha256=token_sha256(token), created_at=now, **values))
-                response.set_cookie(name, token, domain=self.get_cookie_domain(app),
-                                    path=self.get_cookie_path(app),
-                                    secure=self.get_cookie_secure(app),
-                                    httponly=self.get_cookie_httponly(app),
-                                    samesite=self.get_cookie_samesite(app))
+                conn.execute(
+                    sa.insert(_sessions).values(
+                        token_sha256=token_sha256(token), created_at=now, **values
+                    )
+                )
+                response.set_cookie(
+                    name,
+                    token,
+                    domain=self.get_cookie_domain(app),
+                    path=self.get_cookie_path(app),
+                    secure=self.get_cookie_secure(app),
+                    httponly=self.get_cookie_httponly(app),
+                    samesite=self.get_cookie_samesite(app),
+                )
                 return
             touch = dt.timedelta(seconds=app.config["SESSION_TOUCH_SECONDS"])
             stale = session.last_seen_at is None or now - session.last_seen_at >= touch
             if session.modified or stale:
-                conn.execute(sa.update(_sessions).where(_sessions.c.id == session.row_id)
-                             .values(**values))
+                conn.execute(
+                    sa.update(_sessions).where(_sessions.c.id == session.row_id).values(**values)
+                )
 
 
 def _user_id(session: ServerSession) -> int | None:
@@ -151,8 +169,12 @@ def _user_id(session: ServerSession) -> int | None:
         return None
 
 
-def _purge_expired(conn: sa.Connection, now: dt.datetime, idle: dt.timedelta,
-                   absolute: dt.timedelta) -> None:
+def _purge_expired(
+    conn: sa.Connection, now: dt.datetime, idle: dt.timedelta, absolute: dt.timedelta
+) -> None:
     """Delete sessions that can no longer be used."""
-    conn.execute(sa.delete(_sessions).where(sa.or_(_sessions.c.last_seen_at < now - idle,
-                                                   _sessions.c.created_at < now - absolute)))
+    conn.execute(
+        sa.delete(_sessions).where(
+            sa.or_(_sessions.c.last_seen_at < now - idle, _sessions.c.created_at < now - absolute)
+        )
+    )

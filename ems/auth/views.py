@@ -40,8 +40,11 @@ def _safe_next(target: str | None) -> str | None:
 @bp.before_app_request
 def _require_password_change() -> ResponseReturnValue | None:
     """Send users with a temporary password to the password page until they change it."""
-    if (current_user.is_authenticated and current_user.must_change_password
-            and request.endpoint not in PASSWORD_CHANGE_ALLOWED):
+    if (
+        current_user.is_authenticated
+        and current_user.must_change_password
+        and request.endpoint not in PASSWORD_CHANGE_ALLOWED
+    ):
         flash(_("Choose a new password before you continue."), "info")
         return redirect(url_for("auth.change_password"))
     return None
@@ -59,9 +62,12 @@ def login() -> ResponseReturnValue:
             user = services.authenticate(email=form.email.data, password=form.password.data)
         except services.LoginThrottled as exc:
             db.session.commit()  # keep the audit entry
-            form.form_errors.append(_(
-                "Too many failed attempts for this account. Try again in %(n)d minutes.",
-                n=exc.retry_after_minutes))
+            form.form_errors.append(
+                _(
+                    "Too many failed attempts for this account. Try again in %(n)d minutes.",
+                    n=exc.retry_after_minutes,
+                )
+            )
             status = 429
         except services.LoginFailed:
             db.session.commit()  # keep the failure count and the audit entry
@@ -97,16 +103,19 @@ def change_password() -> ResponseReturnValue:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(user=signed_in_user(),
-                                     current_password=form.current_password.data,
-                                     new_password=form.new_password.data)
+            services.change_password(
+                user=signed_in_user(),
+                current_password=form.current_password.data,
+                new_password=form.new_password.data,
+            )
         except ValidationFailed as exc:
             form.add_service_errors(exc)
         else:
             db.session.commit()
             _server_session().regenerate()
-            flash(_("Your password has been changed. Your other sessions have been ended."),
-                  "success")
+            flash(
+                _("Your password has been changed. Your other sessions have been ended."), "success"
+            )
             return redirect(url_for("home.index"))
     return render_template("auth/change_password.html", form=form)
 
@@ -126,18 +135,26 @@ def new_user() -> ResponseReturnValue:
     if form.validate_on_submit():
         password = services.generate_password()
         try:
-            user = services.create_user(actor=signed_in_user(), password=password,
-                                        **form.service_data())
+            user = services.create_user(
+                actor=signed_in_user(), password=password, **form.service_data()
+            )
         except ValidationFailed as exc:
             form.add_service_errors(exc)
         else:
             db.session.commit()
-            flash(_("Account %(email)s created. Temporary password: %(password)s — give it to "
+            flash(
+                _(
+                    "Account %(email)s created. Temporary password: %(password)s — give it to "
                     "the user through a safe channel; they choose their own at first login.",
-                    email=user.email, password=password), "secret")
+                    email=user.email,
+                    password=password,
+                ),
+                "secret",
+            )
             return redirect(url_for("users.list_users"))
-    return render_template("form_page.html", form=form, title=_("New account"),
-                           cancel_url=url_for("users.list_users"))
+    return render_template(
+        "form_page.html", form=form, title=_("New account"), cancel_url=url_for("users.list_users")
+    )
 
 
 @admin_bp.route("/<id:user_id>", methods=["GET", "POST"])
@@ -145,17 +162,27 @@ def new_user() -> ResponseReturnValue:
 def edit_user(user_id: int) -> ResponseReturnValue:
     """Change an account's name and roles; deactivate, reactivate or reset its password."""
     user = services.get_user(user_id)
-    form = EditUserForm(data={"name": user.name, "roles": [r.value for r in user.roles],
-                              "version_id": user.version_id})
+    form = EditUserForm(
+        data={
+            "name": user.name,
+            "roles": [r.value for r in user.roles],
+            "version_id": user.version_id,
+        }
+    )
     if form.validate_on_submit():
         try:
-            services.update_user(actor=signed_in_user(), user=user,
-                                 expected_version=form.expected_version(), **form.service_data())
+            services.update_user(
+                actor=signed_in_user(),
+                user=user,
+                expected_version=form.expected_version(),
+                **form.service_data(),
+            )
         except ValidationFailed as exc:
             form.add_service_errors(exc)
         except Conflict:
-            form.form_errors.append(_("Someone else changed this account meanwhile. "
-                                      "The form now shows their version."))
+            form.form_errors.append(
+                _("Someone else changed this account meanwhile. The form now shows their version.")
+            )
             db.session.rollback()
             user = services.get_user(user_id)
             form.version_id.data = user.version_id
@@ -189,8 +216,12 @@ def _set_active(user_id: int, *, is_active: bool) -> ResponseReturnValue:
             flash(message, "error")
     else:
         db.session.commit()
-        flash(_("Account %(email)s reactivated.", email=user.email) if is_active
-              else _("Account %(email)s deactivated.", email=user.email), "success")
+        flash(
+            _("Account %(email)s reactivated.", email=user.email)
+            if is_active
+            else _("Account %(email)s deactivated.", email=user.email),
+            "success",
+        )
     return redirect(url_for("users.edit_user", user_id=user_id))
 
 
@@ -201,6 +232,13 @@ def reset_password(user_id: int) -> ResponseReturnValue:
     user = services.get_user(user_id)
     password = services.reset_password(actor=signed_in_user(), user=user)
     db.session.commit()
-    flash(_("New temporary password for %(email)s: %(password)s — they choose their own at "
-            "next login.", email=user.email, password=password), "secret")
+    flash(
+        _(
+            "New temporary password for %(email)s: %(password)s — they choose their own at "
+            "next login.",
+            email=user.email,
+            password=password,
+        ),
+        "secret",
+    )
     return redirect(url_for("users.edit_user", user_id=user_id))

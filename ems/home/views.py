@@ -16,7 +16,10 @@ bp = Blueprint("home", __name__)
 def index() -> ResponseReturnValue:
     """The start page."""
     headcounts = org.list_headcounts()
-    return render_template("home/index.html", organisation=org.get_organisation(),
-                           site_count=len(org.list_sites()),
-                           department_count=len(org.list_departments()),
-                           latest_headcount=headcounts[0] if headcounts else None)
+    return render_template(
+        "home/index.html",
+        organisation=org.get_organisation(),
+        site_count=len(org.list_sites()),
+        department_count=len(org.list_departments()),
+        latest_headcount=headcounts[0] if headcounts else None,
+    )

@@ -16,15 +16,21 @@ _YEAR = NumberRange(min=FIRST_YEAR, max=LAST_YEAR)
 class OrganisationForm(VersionedForm):
     """Name, reporting currency, baseline and target."""
 
-    name = StringField(_l("Organisation name"),
-                       [InputRequired(), Length(max=Organisation.NAME_MAX_LEN)])
+    name = StringField(
+        _l("Organisation name"), [InputRequired(), Length(max=Organisation.NAME_MAX_LEN)]
+    )
     reporting_currency = SelectField(_l("Reporting currency"))
-    baseline_year = IntegerField(_l("Baseline year"), [InputRequired(), _YEAR],
-                                 description=_l("The year reductions are measured against."))
+    baseline_year = IntegerField(
+        _l("Baseline year"),
+        [InputRequired(), _YEAR],
+        description=_l("The year reductions are measured against."),
+    )
     target_year = IntegerField(_l("Target year"), [InputRequired(), _YEAR])
     target_reduction_pct = IntegerField(
-        _l("Target reduction (%)"), [InputRequired(), NumberRange(min=1, max=100)],
-        description=_l("Reduction of annual emissions by the target year against the baseline."))
+        _l("Target reduction (%)"),
+        [InputRequired(), NumberRange(min=1, max=100)],
+        description=_l("Reduction of annual emissions by the target year against the baseline."),
+    )
     submit = SubmitField(_l("Save settings"))
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -39,23 +45,25 @@ class SiteForm(VersionedForm):
     country_code = SelectField(_l("Country"), [InputRequired()])
     city = StringField(_l("City"), [Optional(), Length(max=Site.CITY_MAX_LEN)])
     floor_area_m2 = IntegerField(
-        _l("Floor area (m²)"),
-        [Optional(), NumberRange(min=1, max=Site.FLOOR_AREA_MAX_M2)])
+        _l("Floor area (m²)"), [Optional(), NumberRange(min=1, max=Site.FLOOR_AREA_MAX_M2)]
+    )
     submit = SubmitField(_l("Save site"))
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.country_code.choices = [("", _l("Choose a country")),
-                                     *services.countries().items()]
+        self.country_code.choices = [("", _l("Choose a country")), *services.countries().items()]
 
 
 class DepartmentForm(VersionedForm):
     """A department: name and optional short code."""
 
     name = StringField(_l("Name"), [InputRequired(), Length(max=Department.NAME_MAX_LEN)])
-    code = StringField(_l("Code"), [Optional(), Length(max=Department.CODE_MAX_LEN)],
-                       filters=[upper],
-                       description=_l("Short code used by finance or the travel agency."))
+    code = StringField(
+        _l("Code"),
+        [Optional(), Length(max=Department.CODE_MAX_LEN)],
+        filters=[upper],
+        description=_l("Short code used by finance or the travel agency."),
+    )
     submit = SubmitField(_l("Save department"))
 
 
@@ -63,9 +71,14 @@ class HeadcountForm(VersionedForm):
     """The headcount of one year."""
 
     year = IntegerField(_l("Year"), [InputRequired(), _YEAR])
-    headcount = IntegerField(_l("Headcount"),
-                             [InputRequired(), NumberRange(min=1, max=Headcount.HEADCOUNT_MAX)],
-                             description=_l("Staff at the year's end, or the yearly average."))
-    note = StringField(_l("Note"), [Optional(), Length(max=Headcount.NOTE_MAX_LEN)],
-                       description=_l("Source, or whether the figure is FTE."))
+    headcount = IntegerField(
+        _l("Headcount"),
+        [InputRequired(), NumberRange(min=1, max=Headcount.HEADCOUNT_MAX)],
+        description=_l("Staff at the year's end, or the yearly average."),
+    )
+    note = StringField(
+        _l("Note"),
+        [Optional(), Length(max=Headcount.NOTE_MAX_LEN)],
+        description=_l("Source, or whether the figure is FTE."),
+    )
     submit = SubmitField(_l("Save headcount"))

@@ -19,8 +19,10 @@ class Organisation(Base):
     __tablename__ = "organisation"
     __table_args__ = (
         sa.CheckConstraint("id = 1", name="single_row"),
-        sa.CheckConstraint("target_reduction_pct > 0 AND target_reduction_pct <= 100",
-                           name="target_reduction_range"),
+        sa.CheckConstraint(
+            "target_reduction_pct > 0 AND target_reduction_pct <= 100",
+            name="target_reduction_range",
+        ),
         sa.CheckConstraint("baseline_year < target_year", name="baseline_before_target"),
     )
 
@@ -46,9 +48,14 @@ class Organisation(Base):
     @classmethod
     def defaults(cls) -> Organisation:
         """Settings as they stand before anyone has saved them (not added to the session)."""
-        return cls(id=1, name=cls.DEFAULT_NAME, reporting_currency=cls.DEFAULT_CURRENCY,
-                   baseline_year=cls.DEFAULT_BASELINE_YEAR, target_year=cls.DEFAULT_TARGET_YEAR,
-                   target_reduction_pct=cls.DEFAULT_TARGET_REDUCTION_PCT)
+        return cls(
+            id=1,
+            name=cls.DEFAULT_NAME,
+            reporting_currency=cls.DEFAULT_CURRENCY,
+            baseline_year=cls.DEFAULT_BASELINE_YEAR,
+            target_year=cls.DEFAULT_TARGET_YEAR,
+            target_reduction_pct=cls.DEFAULT_TARGET_REDUCTION_PCT,
+        )
 
 
 class Site(Base):

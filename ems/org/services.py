@@ -16,8 +16,8 @@ from ems.audit import services as audit
 from ems.auth.models import Role, User
 from ems.errors import NotFound, PermissionDenied, ValidationFailed, check_version
 from ems.extensions import Base, db
-from ems.validation import check_text
 from ems.org.models import FIRST_YEAR, LAST_YEAR, Department, Headcount, Organisation, Site
+from ems.validation import check_text
 
 M = TypeVar("M", bound=Base)
 
@@ -28,8 +28,11 @@ _NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
 @functools.cache
 def _countries(locale: str) -> dict[str, str]:
     territories = Locale.parse(locale).territories
-    names = {code: name for code, name in territories.items()
-             if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES}
+    names = {
+        code: name
+        for code, name in territories.items()
+        if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+    }
     return dict(sorted(names.items(), key=lambda item: item[1]))
 
 
@@ -56,8 +59,9 @@ def _require_editor(actor: User | None) -> None:
 
 def _year(errors: dict[str, str], field: str, value: int | None) -> int:
     if value is None or not FIRST_YEAR <= value <= LAST_YEAR:
-        errors[field] = _("Enter a year between %(first)d and %(last)d.",
-                          first=FIRST_YEAR, last=LAST_YEAR)
+        errors[field] = _(
+            "Enter a year between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR
+        )
         return 0
     return value
 
@@ -81,8 +85,15 @@ def _taken(model: type[Base], column: Any, value: object, exclude_id: int | None
     return db.session.scalar(stmt.limit(1)) is not None
 
 
-def _save(*, actor: User | None, obj: Base, data: Mapping[str, Any], action: str,
-          summary: str, expected_version: int | None = None) -> None:
+def _save(
+    *,
+    actor: User | None,
+    obj: Base,
+    data: Mapping[str, Any],
+    action: str,
+    summary: str,
+    expected_version: int | None = None,
+) -> None:
     """Apply ``data`` to ``obj`` (new or existing), flush and audit what changed."""
     is_new = sa.inspect(obj).transient
     if not is_new:
@@ -93,30 +104,46 @@ def _save(*, actor: User | None, obj: Base, data: Mapping[str, Any], action: str
     elif not changes:
         return
     db.session.flush()
-    audit.record(actor=actor, action=f"{action}.{'created' if is_new else 'updated'}", obj=obj,
-                 summary=summary, changes=changes)
+    audit.record(
+        actor=actor,
+        action=f"{action}.{'created' if is_new else 'updated'}",
+        obj=obj,
+        summary=summary,
+        changes=changes,
+    )
 
 
-def _delete(*, actor: User | None, obj: Base, action: str, summary: str,
-            fields: list[str]) -> None:
+def _delete(*, actor: User | None, obj: Base, action: str, summary: str, fields: list[str]) -> None:
     before = audit.snapshot(obj, fields)
     db.session.delete(obj)
     db.session.flush()
-    audit.record(actor=actor, action=f"{action}.deleted", obj=obj, summary=summary,
-                 changes=audit.diff(before, {}))
+    audit.record(
+        actor=actor,
+        action=f"{action}.deleted",
+        obj=obj,
+        summary=summary,
+        changes=audit.diff(before, {}),
+    )
 
 
 # --- settings ---------------------------------------------------------------------------------
+
 
 def get_organisation() -> Organisation:
     """The organisation's settings (defaults until first saved)."""
     return db.session.get(Organisation, 1) or Organisation.defaults()
 
 
-def update_organisation(*, actor: User | None, name: str, reporting_currency: str,
-                        baseline_year: int | None, target_year: int | None,
-                        target_reduction_pct: int | None,
-                        expected_version: int | None = None) -> Organisation:
+def update_organisation(
+    *,
+    actor: User | None,
+    name: str,
+    reporting_currency: str,
+    baseline_year: int | None,
+    target_year: int | None,
+    target_reduction_pct: int | None,
+    expected_version: int | None = None,
+) -> Organisation:
     """Change the organisation's name, currency, baseline and target."""
     _require_editor(actor)
     errors: dict[str, str] = {}
@@ -126,22 +153,36 @@ def update_organisation(*, actor: User | None, name: str, reporting_currency: st
         errors["reporting_currency"] = _("Choose an ISO 4217 currency code, such as USD or CHF.")
     baseline_year = _year(errors, "baseline_year", baseline_year)
     target_year = _year(errors, "target_year", target_year)
-    if "baseline_year" not in errors and "target_year" not in errors \
-            and baseline_year >= target_year:
+    if (
+        "baseline_year" not in errors
+        and "target_year" not in errors
+        and baseline_year >= target_year
+    ):
         errors["target_year"] = _("The target year must come after the baseline year.")
     if target_reduction_pct is None or not 1 <= target_reduction_pct <= 100:
         errors["target_reduction_pct"] = _("Enter a reduction between 1 and 100 %.")
     _raise(errors)
-    data = {"name": name, "reporting_currency": reporting_currency,
-            "baseline_year": baseline_year, "target_year": target_year,
-            "target_reduction_pct": target_reduction_pct}
+    data = {
+        "name": name,
+        "reporting_currency": reporting_currency,
+        "baseline_year": baseline_year,
+        "target_year": target_year,
+        "target_reduction_pct": target_reduction_pct,
+    }
     organisation = get_organisation()
-    _save(actor=actor, obj=organisation, data=data, action="org.settings",
-          summary="Organisation settings saved", expected_version=expected_version)
+    _save(
+        actor=actor,
+        obj=organisation,
+        data=data,
+        action="org.settings",
+        summary="Organisation settings saved",
+        expected_version=expected_version,
+    )
     return organisation
 
 
 # --- sites ------------------------------------------------------------------------------------
+
 
 def list_sites() -> list[Site]:
     """All sites by name."""
@@ -153,8 +194,14 @@ def get_site(site_id: int) -> Site:
     return _get(Site, site_id)
 
 
-def _site_data(*, site_id: int | None, name: str, country_code: str, city: str | None,
-               floor_area_m2: int | None) -> dict[str, Any]:
+def _site_data(
+    *,
+    site_id: int | None,
+    name: str,
+    country_code: str,
+    city: str | None,
+    floor_area_m2: int | None,
+) -> dict[str, Any]:
     errors: dict[str, str] = {}
     name = check_text(errors, "name", name, Site.NAME_MAX_LEN)
     city = check_text(errors, "city", city, Site.CITY_MAX_LEN, required=False)
@@ -162,49 +209,83 @@ def _site_data(*, site_id: int | None, name: str, country_code: str, city: str |
     if country_code not in _countries("en"):
         errors["country_code"] = _("Choose a country from the list.")
     if floor_area_m2 is not None and not 0 < floor_area_m2 <= Site.FLOOR_AREA_MAX_M2:
-        errors["floor_area_m2"] = _("Enter a floor area between 1 and %(max)d m², or leave it "
-                                    "empty.", max=Site.FLOOR_AREA_MAX_M2)
+        errors["floor_area_m2"] = _(
+            "Enter a floor area between 1 and %(max)d m², or leave it empty.",
+            max=Site.FLOOR_AREA_MAX_M2,
+        )
     if "name" not in errors and _taken(Site, Site.name, name, site_id):
         errors["name"] = _("A site with this name already exists.")
     _raise(errors)
-    return {"name": name, "country_code": country_code, "city": city,
-            "floor_area_m2": floor_area_m2}
+    return {
+        "name": name,
+        "country_code": country_code,
+        "city": city,
+        "floor_area_m2": floor_area_m2,
+    }
 
 
-def create_site(*, actor: User | None, name: str, country_code: str, city: str | None = None,
-                floor_area_m2: int | None = None) -> Site:
+def create_site(
+    *,
+    actor: User | None,
+    name: str,
+    country_code: str,
+    city: str | None = None,
+    floor_area_m2: int | None = None,
+) -> Site:
     """Add a site."""
     _require_editor(actor)
-    data = _site_data(site_id=None, name=name, country_code=country_code, city=city,
-                      floor_area_m2=floor_area_m2)
+    data = _site_data(
+        site_id=None, name=name, country_code=country_code, city=city, floor_area_m2=floor_area_m2
+    )
     site = Site()
-    _save(actor=actor, obj=site, data=data, action="org.site",
-          summary=f"Site {data['name']} added")
+    _save(actor=actor, obj=site, data=data, action="org.site", summary=f"Site {data['name']} added")
     return site
 
 
-def update_site(*, actor: User | None, site: Site, name: str, country_code: str,
-                city: str | None = None, floor_area_m2: int | None = None,
-                expected_version: int | None = None) -> Site:
+def update_site(
+    *,
+    actor: User | None,
+    site: Site,
+    name: str,
+    country_code: str,
+    city: str | None = None,
+    floor_area_m2: int | None = None,
+    expected_version: int | None = None,
+) -> Site:
     """Change a site."""
     _require_editor(actor)
-    data = _site_data(site_id=site.id, name=name, country_code=country_code, city=city,
-                      floor_area_m2=floor_area_m2)
-    _save(actor=actor, obj=site, data=data, action="org.site",
-          summary=f"Site {data['name']} changed",
-          expected_version=expected_version)
+    data = _site_data(
+        site_id=site.id,
+        name=name,
+        country_code=country_code,
+        city=city,
+        floor_area_m2=floor_area_m2,
+    )
+    _save(
+        actor=actor,
+        obj=site,
+        data=data,
+        action="org.site",
+        summary=f"Site {data['name']} changed",
+        expected_version=expected_version,
+    )
     return site
 
 
 def delete_site(*, actor: User | None, site: Site) -> None:
     """Remove a site."""
     _require_editor(actor)
-    _delete(actor=actor, obj=site, action="org.site",
-            summary=f"Site {site.name} removed",
-            fields=["name", "country_code", "city", "floor_area_m2"])
+    _delete(
+        actor=actor,
+        obj=site,
+        action="org.site",
+        summary=f"Site {site.name} removed",
+        fields=["name", "country_code", "city", "floor_area_m2"],
+    )
 
 
 # --- departments ------------------------------------------------------------------------------
+
 
 def list_departments() -> list[Department]:
     """All departments by name."""
@@ -216,15 +297,13 @@ def get_department(department_id: int) -> Department:
     return _get(Department, department_id)
 
 
-def _department_data(*, department_id: int | None, name: str, code: str | None
-                     ) -> dict[str, Any]:
+def _department_data(*, department_id: int | None, name: str, code: str | None) -> dict[str, Any]:
     errors: dict[str, str] = {}
     name = check_text(errors, "name", name, Department.NAME_MAX_LEN)
     code = check_text(errors, "code", code, Department.CODE_MAX_LEN, required=False).upper() or None
     if "name" not in errors and _taken(Department, Department.name, name, department_id):
         errors["name"] = _("A department with this name already exists.")
-    if code and "code" not in errors and _taken(Department, Department.code, code,
-                                                 department_id):
+    if code and "code" not in errors and _taken(Department, Department.code, code, department_id):
         errors["code"] = _("Another department has this code.")
     _raise(errors)
     return {"name": name, "code": code}
@@ -235,32 +314,52 @@ def create_department(*, actor: User | None, name: str, code: str | None = None)
     _require_editor(actor)
     data = _department_data(department_id=None, name=name, code=code)
     department = Department()
-    _save(actor=actor, obj=department, data=data, action="org.department",
-          summary=f"Department {data['name']} added")
+    _save(
+        actor=actor,
+        obj=department,
+        data=data,
+        action="org.department",
+        summary=f"Department {data['name']} added",
+    )
     return department
 
 
-def update_department(*, actor: User | None, department: Department, name: str,
-                      code: str | None = None, expected_version: int | None = None
-                      ) -> Department:
+def update_department(
+    *,
+    actor: User | None,
+    department: Department,
+    name: str,
+    code: str | None = None,
+    expected_version: int | None = None,
+) -> Department:
     """Change a department."""
     _require_editor(actor)
     data = _department_data(department_id=department.id, name=name, code=code)
-    _save(actor=actor, obj=department, data=data, action="org.department",
-          summary=f"Department {data['name']} changed",
-          expected_version=expected_version)
+    _save(
+        actor=actor,
+        obj=department,
+        data=data,
+        action="org.department",
+        summary=f"Department {data['name']} changed",
+        expected_version=expected_version,
+    )
     return department
 
 
 def delete_department(*, actor: User | None, department: Department) -> None:
     """Remove a department."""
     _require_editor(actor)
-    _delete(actor=actor, obj=department, action="org.department",
-            summary=f"Department {department.name} removed",
-            fields=["name", "code"])
+    _delete(
+        actor=actor,
+        obj=department,
+        action="org.department",
+        summary=f"Department {department.name} removed",
+        fields=["name", "code"],
+    )
 
 
 # --- headcount --------------------------------------------------------------------------------
+
 
 def list_headcounts() -> list[Headcount]:
     """Headcount of every recorded year, latest first."""
@@ -275,28 +374,43 @@ def get_headcount(year: int) -> Headcount:
     return record
 
 
-def set_headcount(*, actor: User | None, year: int | None, headcount: int | None,
-                  note: str | None = None, expected_version: int | None = None) -> Headcount:
+def set_headcount(
+    *,
+    actor: User | None,
+    year: int | None,
+    headcount: int | None,
+    note: str | None = None,
+    expected_version: int | None = None,
+) -> Headcount:
     """Record (or correct) the headcount of a year."""
     _require_editor(actor)
     errors: dict[str, str] = {}
     year = _year(errors, "year", year)
     if headcount is None or not 0 < headcount <= Headcount.HEADCOUNT_MAX:
-        errors["headcount"] = _("Enter a headcount between 1 and %(max)d.",
-                                max=Headcount.HEADCOUNT_MAX)
+        errors["headcount"] = _(
+            "Enter a headcount between 1 and %(max)d.", max=Headcount.HEADCOUNT_MAX
+        )
     note = check_text(errors, "note", note, Headcount.NOTE_MAX_LEN, required=False)
     _raise(errors)
     record = db.session.scalar(sa.select(Headcount).where(Headcount.year == year)) or Headcount()
-    _save(actor=actor, obj=record, data={"year": year, "headcount": headcount, "note": note},
-          action="org.headcount",
-          summary=f"Headcount {year} set to {headcount}",
-          expected_version=expected_version)
+    _save(
+        actor=actor,
+        obj=record,
+        data={"year": year, "headcount": headcount, "note": note},
+        action="org.headcount",
+        summary=f"Headcount {year} set to {headcount}",
+        expected_version=expected_version,
+    )
     return record
 
 
 def delete_headcount(*, actor: User | None, record: Headcount) -> None:
     """Remove a year's headcount."""
     _require_editor(actor)
-    _delete(actor=actor, obj=record, action="org.headcount",
-            summary=f"Headcount {record.year} removed",
-            fields=["year", "headcount", "note"])
+    _delete(
+        actor=actor,
+        obj=record,
+        action="org.headcount",
+        summary=f"Headcount {record.year} removed",
+        fields=["year", "headcount", "note"],
+    )

@@ -24,10 +24,14 @@ EDITORS = (Role.ems,)
 @role_required(*READERS)
 def show_settings() -> ResponseReturnValue:
     """The organisation's settings with its sites, departments and headcount at a glance."""
-    return render_template("org/settings.html", organisation=services.get_organisation(),
-                           sites=services.list_sites(), departments=services.list_departments(),
-                           headcounts=services.list_headcounts(),
-                           country_name=services.country_name)
+    return render_template(
+        "org/settings.html",
+        organisation=services.get_organisation(),
+        sites=services.list_sites(),
+        departments=services.list_departments(),
+        headcounts=services.list_headcounts(),
+        country_name=services.country_name,
+    )
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -38,22 +42,28 @@ def edit_settings() -> ResponseReturnValue:
     form = OrganisationForm(obj=organisation)
     done = submit_form(
         form,
-        lambda: services.update_organisation(actor=signed_in_user(),
-                                             expected_version=form.expected_version(),
-                                             **form.service_data()),
-        success=_("Organisation settings saved."), next_url=url_for("org.show_settings"),
-        current=organisation if organisation.version_id else None)
-    return done or render_template("form_page.html", form=form,
-                                   title=_("Organisation settings"),
-                                   cancel_url=url_for("org.show_settings"))
+        lambda: services.update_organisation(
+            actor=signed_in_user(), expected_version=form.expected_version(), **form.service_data()
+        ),
+        success=_("Organisation settings saved."),
+        next_url=url_for("org.show_settings"),
+        current=organisation if organisation.version_id else None,
+    )
+    return done or render_template(
+        "form_page.html",
+        form=form,
+        title=_("Organisation settings"),
+        cancel_url=url_for("org.show_settings"),
+    )
 
 
 @bp.get("/sites")
 @role_required(*READERS)
 def list_sites() -> ResponseReturnValue:
     """All sites."""
-    return render_template("org/sites.html", sites=services.list_sites(),
-                           country_name=services.country_name)
+    return render_template(
+        "org/sites.html", sites=services.list_sites(), country_name=services.country_name
+    )
 
 
 @bp.route("/sites/new", methods=["GET", "POST"])
@@ -62,10 +72,14 @@ def new_site() -> ResponseReturnValue:
     """Add a site."""
     form = SiteForm()
     done = submit_form(
-        form, lambda: services.create_site(actor=signed_in_user(), **form.service_data()),
-        success=_("Site added."), next_url=url_for("org.list_sites"))
-    return done or render_template("form_page.html", form=form, title=_("New site"),
-                                   cancel_url=url_for("org.list_sites"))
+        form,
+        lambda: services.create_site(actor=signed_in_user(), **form.service_data()),
+        success=_("Site added."),
+        next_url=url_for("org.list_sites"),
+    )
+    return done or render_template(
+        "form_page.html", form=form, title=_("New site"), cancel_url=url_for("org.list_sites")
+    )
 
 
 @bp.route("/sites/<id:site_id>/edit", methods=["GET", "POST"])
@@ -76,14 +90,23 @@ def edit_site(site_id: int) -> ResponseReturnValue:
     form = SiteForm(obj=site)
     done = submit_form(
         form,
-        lambda: services.update_site(actor=signed_in_user(), site=site,
-                                     expected_version=form.expected_version(),
-                                     **form.service_data()),
-        success=_("Site saved."), next_url=url_for("org.list_sites"), current=site)
-    return done or render_template("form_page.html", form=form,
-                                   title=_("Site %(name)s", name=site.name),
-                                   cancel_url=url_for("org.list_sites"),
-                                   delete_url=url_for("org.delete_site", site_id=site.id))
+        lambda: services.update_site(
+            actor=signed_in_user(),
+            site=site,
+            expected_version=form.expected_version(),
+            **form.service_data(),
+        ),
+        success=_("Site saved."),
+        next_url=url_for("org.list_sites"),
+        current=site,
+    )
+    return done or render_template(
+        "form_page.html",
+        form=form,
+        title=_("Site %(name)s", name=site.name),
+        cancel_url=url_for("org.list_sites"),
+        delete_url=url_for("org.delete_site", site_id=site.id),
+    )
 
 
 @bp.post("/sites/<id:site_id>/delete")
@@ -110,10 +133,17 @@ def new_department() -> ResponseReturnValue:
     """Add a department."""
     form = DepartmentForm()
     done = submit_form(
-        form, lambda: services.create_department(actor=signed_in_user(), **form.service_data()),
-        success=_("Department added."), next_url=url_for("org.list_departments"))
-    return done or render_template("form_page.html", form=form, title=_("New department"),
-                                   cancel_url=url_for("org.list_departments"))
+        form,
+        lambda: services.create_department(actor=signed_in_user(), **form.service_data()),
+        success=_("Department added."),
+        next_url=url_for("org.list_departments"),
+    )
+    return done or render_template(
+        "form_page.html",
+        form=form,
+        title=_("New department"),
+        cancel_url=url_for("org.list_departments"),
+    )
 
 
 @bp.route("/departments/<id:department_id>/edit", methods=["GET", "POST"])
@@ -124,15 +154,23 @@ def edit_department(department_id: int) -> ResponseReturnValue:
     form = DepartmentForm(obj=department)
     done = submit_form(
         form,
-        lambda: services.update_department(actor=signed_in_user(), department=department,
-                                           expected_version=form.expected_version(),
-                                           **form.service_data()),
-        success=_("Department saved."), next_url=url_for("org.list_departments"),
-        current=department)
+        lambda: services.update_department(
+            actor=signed_in_user(),
+            department=department,
+            expected_version=form.expected_version(),
+            **form.service_data(),
+        ),
+        success=_("Department saved."),
+        next_url=url_for("org.list_departments"),
+        current=department,
+    )
     return done or render_template(
-        "form_page.html", form=form, title=_("Department %(name)s", name=department.name),
+        "form_page.html",
+        form=form,
+        title=_("Department %(name)s", name=department.name),
         cancel_url=url_for("org.list_departments"),
-        delete_url=url_for("org.delete_department", department_id=department.id))
+        delete_url=url_for("org.delete_department", department_id=department.id),
+    )
 
 
 @bp.post("/departments/<id:department_id>/delete")
@@ -159,10 +197,17 @@ def new_headcount() -> ResponseReturnValue:
     """Record a year's headcount."""
     form = HeadcountForm()
     done = submit_form(
-        form, lambda: services.set_headcount(actor=signed_in_user(), **form.service_data()),
-        success=_("Headcount saved."), next_url=url_for("org.list_headcounts"))
-    return done or render_template("form_page.html", form=form, title=_("Headcount of a year"),
-                                   cancel_url=url_for("org.list_headcounts"))
+        form,
+        lambda: services.set_headcount(actor=signed_in_user(), **form.service_data()),
+        success=_("Headcount saved."),
+        next_url=url_for("org.list_headcounts"),
+    )
+    return done or render_template(
+        "form_page.html",
+        form=form,
+        title=_("Headcount of a year"),
+        cancel_url=url_for("org.list_headcounts"),
+    )
 
 
 @bp.route("/headcount/<id:year>/edit", methods=["GET", "POST"])
@@ -174,14 +219,23 @@ def edit_headcount(year: int) -> ResponseReturnValue:
     form.year.render_kw = {"readonly": True}  # the year is what identifies the record
     done = submit_form(
         form,
-        lambda: services.set_headcount(actor=signed_in_user(), year=record.year,
-                                       expected_version=form.expected_version(),
-                                       **form.service_data(exclude=("year",))),
-        success=_("Headcount saved."), next_url=url_for("org.list_headcounts"), current=record)
+        lambda: services.set_headcount(
+            actor=signed_in_user(),
+            year=record.year,
+            expected_version=form.expected_version(),
+            **form.service_data(exclude=("year",)),
+        ),
+        success=_("Headcount saved."),
+        next_url=url_for("org.list_headcounts"),
+        current=record,
+    )
     return done or render_template(
-        "form_page.html", form=form, title=_("Headcount %(year)d", year=record.year),
+        "form_page.html",
+        form=form,
+        title=_("Headcount %(year)d", year=record.year),
         cancel_url=url_for("org.list_headcounts"),
-        delete_url=url_for("org.delete_headcount", year=record.year))
+        delete_url=url_for("org.delete_headcount", year=record.year),
+    )
 
 
 @bp.post("/headcount/<id:year>/delete")

@@ -21,65 +21,143 @@ from tests.conftest import TEST_PASSWORD
 
 #: public service functions that only read or compute, and so write no audit entry
 READ_ONLY = {
-    "auth.count_users", "auth.find_user", "auth.generate_password", "auth.get_user",
-    "auth.hash_password", "auth.list_users", "auth.normalise_email", "auth.password_hasher",
+    "auth.count_users",
+    "auth.find_user",
+    "auth.generate_password",
+    "auth.get_user",
+    "auth.hash_password",
+    "auth.list_users",
+    "auth.normalise_email",
+    "auth.password_hasher",
     "auth.check_password_policy",
-    "org.countries", "org.country_name", "org.currencies", "org.get_department",
-    "org.get_headcount", "org.get_organisation", "org.get_site", "org.list_departments",
-    "org.list_headcounts", "org.list_sites",
+    "org.countries",
+    "org.country_name",
+    "org.currencies",
+    "org.get_department",
+    "org.get_headcount",
+    "org.get_organisation",
+    "org.get_site",
+    "org.list_departments",
+    "org.list_headcounts",
+    "org.list_sites",
 }
 
 
 def _world() -> dict[str, Any]:
-    admin = auth.create_user(actor=None, email="admin@example.org", name="Admin",
-                             roles=[Role.admin], password=TEST_PASSWORD,
-                             must_change_password=False)
-    other_admin = auth.create_user(actor=None, email="admin2@example.org", name="Admin 2",
-                                   roles=[Role.admin], password=TEST_PASSWORD)
+    admin = auth.create_user(
+        actor=None,
+        email="admin@example.org",
+        name="Admin",
+        roles=[Role.admin],
+        password=TEST_PASSWORD,
+        must_change_password=False,
+    )
+    other_admin = auth.create_user(
+        actor=None,
+        email="admin2@example.org",
+        name="Admin 2",
+        roles=[Role.admin],
+        password=TEST_PASSWORD,
+    )
     site = org.create_site(actor=admin, name="HQ", country_code="CH")
     department = org.create_department(actor=admin, name="Finance")
     headcount = org.set_headcount(actor=admin, year=2023, headcount=990)
     db.session.commit()
-    return {"admin": admin, "other": other_admin, "site": site, "department": department,
-            "headcount": headcount}
+    return {
+        "admin": admin,
+        "other": other_admin,
+        "site": site,
+        "department": department,
+        "headcount": headcount,
+    }
 
 
 #: one call of each writing service, and the audit action it must leave
 WRITES: dict[str, tuple[str, Callable[[dict[str, Any]], object]]] = {
-    "auth.create_user": ("auth.user.created", lambda w: auth.create_user(
-        actor=w["admin"], email="new@example.org", name="New", roles=["travel"],
-        password=TEST_PASSWORD)),
-    "auth.update_user": ("auth.user.updated", lambda w: auth.update_user(
-        actor=w["admin"], user=w["other"], name="Renamed", roles=["admin"])),
-    "auth.set_user_active": ("auth.user.deactivated", lambda w: auth.set_user_active(
-        actor=w["admin"], user=w["other"], is_active=False)),
-    "auth.reset_password": ("auth.user.password_reset", lambda w: auth.reset_password(
-        actor=w["admin"], user=w["other"])),
-    "auth.change_password": ("auth.user.password_changed", lambda w: auth.change_password(
-        user=w["admin"], current_password=TEST_PASSWORD,
-        new_password="saffron glacier tunnel 8 pier")),
-    "auth.authenticate": ("auth.login.succeeded", lambda w: auth.authenticate(
-        email="admin@example.org", password=TEST_PASSWORD)),
+    "auth.create_user": (
+        "auth.user.created",
+        lambda w: auth.create_user(
+            actor=w["admin"],
+            email="new@example.org",
+            name="New",
+            roles=["travel"],
+            password=TEST_PASSWORD,
+        ),
+    ),
+    "auth.update_user": (
+        "auth.user.updated",
+        lambda w: auth.update_user(
+            actor=w["admin"], user=w["other"], name="Renamed", roles=["admin"]
+        ),
+    ),
+    "auth.set_user_active": (
+        "auth.user.deactivated",
+        lambda w: auth.set_user_active(actor=w["admin"], user=w["other"], is_active=False),
+    ),
+    "auth.reset_password": (
+        "auth.user.password_reset",
+        lambda w: auth.reset_password(actor=w["admin"], user=w["other"]),
+    ),
+    "auth.change_password": (
+        "auth.user.password_changed",
+        lambda w: auth.change_password(
+            user=w["admin"],
+            current_password=TEST_PASSWORD,
+            new_password="saffron glacier tunnel 8 pier",
+        ),
+    ),
+    "auth.authenticate": (
+        "auth.login.succeeded",
+        lambda w: auth.authenticate(email="admin@example.org", password=TEST_PASSWORD),
+    ),
     "auth.record_logout": ("auth.logout", lambda w: auth.record_logout(user=w["admin"])),
-    "org.update_organisation": ("org.settings.created", lambda w: org.update_organisation(
-        actor=w["admin"], name="Agency", reporting_currency="CHF", baseline_year=2010,
-        target_year=2030, target_reduction_pct=45)),
-    "org.create_site": ("org.site.created", lambda w: org.create_site(
-        actor=w["admin"], name="Nairobi", country_code="KE")),
-    "org.update_site": ("org.site.updated", lambda w: org.update_site(
-        actor=w["admin"], site=w["site"], name="Geneva HQ", country_code="CH")),
-    "org.delete_site": ("org.site.deleted", lambda w: org.delete_site(
-        actor=w["admin"], site=w["site"])),
-    "org.create_department": ("org.department.created", lambda w: org.create_department(
-        actor=w["admin"], name="Travel unit")),
-    "org.update_department": ("org.department.updated", lambda w: org.update_department(
-        actor=w["admin"], department=w["department"], name="Finance", code="FIN")),
-    "org.delete_department": ("org.department.deleted", lambda w: org.delete_department(
-        actor=w["admin"], department=w["department"])),
-    "org.set_headcount": ("org.headcount.updated", lambda w: org.set_headcount(
-        actor=w["admin"], year=2023, headcount=1010)),
-    "org.delete_headcount": ("org.headcount.deleted", lambda w: org.delete_headcount(
-        actor=w["admin"], record=w["headcount"])),
+    "org.update_organisation": (
+        "org.settings.created",
+        lambda w: org.update_organisation(
+            actor=w["admin"],
+            name="Agency",
+            reporting_currency="CHF",
+            baseline_year=2010,
+            target_year=2030,
+            target_reduction_pct=45,
+        ),
+    ),
+    "org.create_site": (
+        "org.site.created",
+        lambda w: org.create_site(actor=w["admin"], name="Nairobi", country_code="KE"),
+    ),
+    "org.update_site": (
+        "org.site.updated",
+        lambda w: org.update_site(
+            actor=w["admin"], site=w["site"], name="Geneva HQ", country_code="CH"
+        ),
+    ),
+    "org.delete_site": (
+        "org.site.deleted",
+        lambda w: org.delete_site(actor=w["admin"], site=w["site"]),
+    ),
+    "org.create_department": (
+        "org.department.created",
+        lambda w: org.create_department(actor=w["admin"], name="Travel unit"),
+    ),
+    "org.update_department": (
+        "org.department.updated",
+        lambda w: org.update_department(
+            actor=w["admin"], department=w["department"], name="Finance", code="FIN"
+        ),
+    ),
+    "org.delete_department": (
+        "org.department.deleted",
+        lambda w: org.delete_department(actor=w["admin"], department=w["department"]),
+    ),
+    "org.set_headcount": (
+        "org.headcount.updated",
+        lambda w: org.set_headcount(actor=w["admin"], year=2023, headcount=1010),
+    ),
+    "org.delete_headcount": (
+        "org.headcount.deleted",
+        lambda w: org.delete_headcount(actor=w["admin"], record=w["headcount"]),
+    ),
 }
 
 
@@ -123,14 +201,17 @@ def test_audit_entry_is_in_the_same_transaction(app):
 
 def test_updates_record_before_and_after(app):
     world = _world()
-    org.update_site(actor=world["admin"], site=world["site"], name="Geneva HQ",
-                    country_code="CH", city="Geneva")
+    org.update_site(
+        actor=world["admin"], site=world["site"], name="Geneva HQ", country_code="CH", city="Geneva"
+    )
     db.session.commit()
     entry = db.session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
     assert entry is not None
     assert entry.actor_label == "admin@example.org"
-    assert entry.changes == {"name": {"before": "HQ", "after": "Geneva HQ"},
-                             "city": {"before": "", "after": "Geneva"}}
+    assert entry.changes == {
+        "name": {"before": "HQ", "after": "Geneva HQ"},
+        "city": {"before": "", "after": "Geneva"},
+    }
 
 
 def test_password_hashes_never_reach_the_audit_trail(app):
@@ -138,4 +219,5 @@ def test_password_hashes_never_reach_the_audit_trail(app):
     auth.reset_password(actor=world["admin"], user=world["other"])
     db.session.commit()
     for entry in db.session.scalars(sa.select(AuditEntry)):
-        assert "argon2" not in str(entry.changes) and "password_hash" not in str(entry.changes)
+        assert "argon2" not in str(entry.changes)
+        assert "password_hash" not in str(entry.changes)

@@ -43,8 +43,11 @@ def test_sixth_failed_login_is_throttled_per_account_not_per_address(app, create
     assert "Too many failed attempts for this account" in sixth.get_data(as_text=True)
     # another account, from the same address, still logs in
     assert attempt(office_mate, colleague.email, TEST_PASSWORD).status_code == 302
-    throttled = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
-                                  .where(AuditEntry.action == "auth.login.throttled"))
+    throttled = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(AuditEntry)
+        .where(AuditEntry.action == "auth.login.throttled")
+    )
     assert throttled == 1
 
 
@@ -94,28 +97,37 @@ def test_temporary_password_must_be_changed_first(client, create_user, login):
     login(client, user)
     response = client.get("/org/")
     assert response.headers["Location"] == "/auth/password"
-    response = client.post("/auth/password", data={"current_password": TEST_PASSWORD,
-                                                   "new_password": "quartz meadow lantern 4 river"})
+    response = client.post(
+        "/auth/password",
+        data={"current_password": TEST_PASSWORD, "new_password": "quartz meadow lantern 4 river"},
+    )
     assert response.status_code == 302
     assert client.get("/").status_code == 200
 
 
 def test_password_change_needs_the_current_password(client, create_user, login):
     login(client, create_user())
-    response = client.post("/auth/password", data={"current_password": "wrong wrong wrong",
-                                                   "new_password": "quartz meadow lantern 4 river"})
+    response = client.post(
+        "/auth/password",
+        data={
+            "current_password": "wrong wrong wrong",
+            "new_password": "quartz meadow lantern 4 river",
+        },
+    )
     assert response.status_code == 200
     assert "The current password is not correct." in response.get_data(as_text=True)
 
 
 def test_next_parameter_only_leads_within_the_site(client, create_user):
     user = create_user(roles=(Role.ems,))
-    inside = client.post("/auth/login?next=/org/sites",
-                         data={"email": user.email, "password": TEST_PASSWORD})
+    inside = client.post(
+        "/auth/login?next=/org/sites", data={"email": user.email, "password": TEST_PASSWORD}
+    )
     assert inside.headers["Location"] == "/org/sites"
     client.post("/auth/logout")
-    outside = client.post("/auth/login?next=//evil.example/x",
-                          data={"email": user.email, "password": TEST_PASSWORD})
+    outside = client.post(
+        "/auth/login?next=//evil.example/x", data={"email": user.email, "password": TEST_PASSWORD}
+    )
     assert outside.headers["Location"] == "/"
 
 

@@ -59,7 +59,8 @@ def test_session_cookie_flags(app, client):
     assert header.startswith("__Host-ems_session=")
     for flag in ("Secure", "HttpOnly", "SameSite=Lax", "Path=/"):
         assert flag in header
-    assert "Domain" not in header and "Expires" not in header
+    assert "Domain" not in header
+    assert "Expires" not in header
 
 
 def test_idle_timeout_ends_the_session(app, client, create_user, login):
@@ -89,8 +90,10 @@ def test_timeouts_are_configurable(migrated_database, create_user):
 
     app = create_app(app_config(migrated_database, SESSION_IDLE_MINUTES=5))
     app.test_client_class = EmsClient
-    with app.app_context(), time_machine.travel(
-            dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
+    with (
+        app.app_context(),
+        time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=False) as clock,
+    ):
         client = app.test_client()
         login_with(client, create_user())
         clock.shift(dt.timedelta(minutes=6))
@@ -104,9 +107,13 @@ def test_password_change_ends_other_sessions_but_keeps_this_one(app, create_user
     laptop, phone = app.test_client(), app.test_client()
     login(laptop, user)
     login(phone, user)
-    response = laptop.post("/auth/password", data={
-        "current_password": "plum orbit candle 7 harbour",
-        "new_password": "violet marble kettle 9 fjord"})
+    response = laptop.post(
+        "/auth/password",
+        data={
+            "current_password": "plum orbit candle 7 harbour",
+            "new_password": "violet marble kettle 9 fjord",
+        },
+    )
     assert response.status_code == 302
     assert laptop.get("/").status_code == 200
     assert phone.get("/").status_code == 302
@@ -120,8 +127,14 @@ def test_deactivating_a_user_ends_their_sessions(app, client, create_user, login
     login(client, admin)
     assert client.post(f"/admin/users/{user.id}/deactivate").status_code == 302
     assert theirs.get("/").status_code == 302
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(UserSession)
-                             .where(UserSession.user_id == user.id)) == 0
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(UserSession)
+            .where(UserSession.user_id == user.id)
+        )
+        == 0
+    )
 
 
 def test_static_files_do_not_touch_the_session_table(app, client):

@@ -12,15 +12,23 @@ from ems.org.models import Organisation
 
 
 def settings(**overrides):
-    values = {"name": "Agency", "reporting_currency": "usd", "baseline_year": 2010,
-              "target_year": 2030, "target_reduction_pct": 45}
+    values = {
+        "name": "Agency",
+        "reporting_currency": "usd",
+        "baseline_year": 2010,
+        "target_year": 2030,
+        "target_reduction_pct": 45,
+    }
     return {**values, **overrides}
 
 
 def test_defaults_before_anything_is_saved(app):
     organisation = services.get_organisation()
-    assert (organisation.baseline_year, organisation.target_year,
-            organisation.target_reduction_pct) == (2010, 2030, 45)
+    assert (
+        organisation.baseline_year,
+        organisation.target_year,
+        organisation.target_reduction_pct,
+    ) == (2010, 2030, 45)
     assert organisation.reporting_currency == "USD"
 
 
@@ -28,17 +36,22 @@ def test_settings_are_saved_and_normalised(app):
     services.update_organisation(actor=None, **settings(name="  UN Agency "))
     db.session.commit()
     saved = db.session.get(Organisation, 1)
-    assert saved is not None and saved.name == "UN Agency" and saved.reporting_currency == "USD"
+    assert saved is not None
+    assert saved.name == "UN Agency"
+    assert saved.reporting_currency == "USD"
 
 
-@pytest.mark.parametrize(("overrides", "field"), [
-    ({"reporting_currency": "XYZ1"}, "reporting_currency"),
-    ({"baseline_year": 2031}, "target_year"),
-    ({"target_year": 3000}, "target_year"),
-    ({"target_reduction_pct": 0}, "target_reduction_pct"),
-    ({"target_reduction_pct": 101}, "target_reduction_pct"),
-    ({"name": ""}, "name"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"reporting_currency": "XYZ1"}, "reporting_currency"),
+        ({"baseline_year": 2031}, "target_year"),
+        ({"target_year": 3000}, "target_year"),
+        ({"target_reduction_pct": 0}, "target_reduction_pct"),
+        ({"target_reduction_pct": 101}, "target_reduction_pct"),
+        ({"name": ""}, "name"),
+    ],
+)
 def test_invalid_settings_name_the_field(app, overrides, field):
     with pytest.raises(ValidationFailed) as excinfo:
         services.update_organisation(actor=None, **settings(**overrides))
@@ -66,7 +79,8 @@ def test_headcount_is_one_record_per_year(app):
     services.set_headcount(actor=None, year=2023, headcount=1010, note="FTE")
     db.session.commit()
     assert [(h.year, h.headcount, h.note) for h in services.list_headcounts()] == [
-        (2023, 1010, "FTE")]
+        (2023, 1010, "FTE")
+    ]
 
 
 def test_only_the_working_group_edits(create_user):
@@ -79,14 +93,18 @@ def test_stale_site_edit_is_a_conflict(app):
     site = services.create_site(actor=None, name="Geneva", country_code="CH")
     db.session.commit()
     stale = site.version_id
-    services.update_site(actor=None, site=site, name="Geneva HQ", country_code="CH",
-                         expected_version=stale)
+    services.update_site(
+        actor=None, site=site, name="Geneva HQ", country_code="CH", expected_version=stale
+    )
     db.session.commit()
     with pytest.raises(Conflict):
-        services.update_site(actor=None, site=site, name="Genève", country_code="CH",
-                             expected_version=stale)
+        services.update_site(
+            actor=None, site=site, name="Genève", country_code="CH", expected_version=stale
+        )
 
 
 def test_countries_are_named_and_exclude_regions(app):
     countries = services.countries()
-    assert countries["CH"] == "Switzerland" and "EU" not in countries and "001" not in countries
+    assert countries["CH"] == "Switzerland"
+    assert "EU" not in countries
+    assert "001" not in countries

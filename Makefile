@@ -1,0 +1,64 @@
+# The project's commands. `make run` and `make test` set up everything they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+CATALOGUES := $(wildcard ems/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGUES:.po=.mo)
+# the PostgreSQL server `make test` uses when EMS_TEST_DATABASE_URL is not set and it answers
+PG_DEFAULT_URL := postgresql+psycopg://postgres@127.0.0.1:5432/test
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test lint typecheck check-migrations translations clean
+
+$(INSTALLED): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+%.mo: %.po $(INSTALLED)
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
+
+## run: set up, migrate the SQLite database, create the first admin if none, serve on 127.0.0.1:5000
+run: $(INSTALLED) $(COMPILED)
+	$(BIN)/ems db upgrade
+	$(BIN)/ems setup
+	@echo "Serving ems on http://$(HOST):$(PORT)/"
+	# plain HTTP on the loopback address: the session cookie cannot be Secure here (it is by default)
+	EMS_SESSION_COOKIE_SECURE=$${EMS_SESSION_COOKIE_SECURE:-false} $(BIN)/ems run --host $(HOST) --port $(PORT)
+
+## test: lint, type-check, then the whole suite on SQLite and on PostgreSQL
+test: $(INSTALLED) $(COMPILED) lint typecheck
+	@echo "== test suite on SQLite =="
+	env -u EMS_TEST_DATABASE_URL $(BIN)/pytest
+	@url="$${EMS_TEST_DATABASE_URL:-}"; \
+	if [ -z "$$url" ] && $(BIN)/python tests/postgresql_available.py "$(PG_DEFAULT_URL)"; then \
+		url="$(PG_DEFAULT_URL)"; fi; \
+	if [ -n "$$url" ]; then \
+		echo "== test suite on PostgreSQL ($$url) =="; \
+		EMS_TEST_DATABASE_URL="$$url" $(BIN)/pytest; \
+	else \
+		echo "== PostgreSQL did not answer at $(PG_DEFAULT_URL): suite not run on it =="; \
+	fi
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(INSTALLED)
+	$(BIN)/mypy
+
+## check-migrations: fail if the models differ from the migrations (on the configured database)
+check-migrations: $(INSTALLED)
+	$(BIN)/ems db upgrade
+	$(BIN)/ems db check
+
+## translations: extract the marked strings and update the catalogues
+translations: $(INSTALLED)
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _l -k lazy_gettext -o ems/translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -i ems/translations/messages.pot -d ems/translations
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
