@@ -22,11 +22,11 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
 
 ## run: set up, migrate the SQLite database, create the first admin if none, serve on 127.0.0.1:5000
+# Plain HTTP on the loopback address: the session cookie cannot be Secure here (it is by default).
 run: $(INSTALLED) $(COMPILED)
 	$(BIN)/ems db upgrade
 	$(BIN)/ems setup
 	@echo "Serving ems on http://$(HOST):$(PORT)/"
-	# plain HTTP on the loopback address: the session cookie cannot be Secure here (it is by default)
 	EMS_SESSION_COOKIE_SECURE=$${EMS_SESSION_COOKIE_SECURE:-false} $(BIN)/ems run --host $(HOST) --port $(PORT)
 
 ## test: lint, type-check, then the whole suite on SQLite and on PostgreSQL
