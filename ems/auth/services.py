@@ -259,11 +259,7 @@ def reset_password(*, actor: User | None, user: User) -> str:
     """Give an account a new random password, to be changed at next login; returns it."""
     _require_admin(actor)
     password = generate_password()
-    user.password_hash = hash_password(password)
-    user.must_change_password = True
-    user.password_changed_at = utcnow()
-    _end_sessions(user)
-    db.session.flush()
+    _set_password(user, password, is_temporary=True)
     audit.record(
         actor=actor,
         action="auth.user.password_reset",
@@ -282,17 +278,22 @@ def change_password(*, user: User, current_password: str, new_password: str) -> 
             {"new_password": _("Choose a password different from the current one.")}
         )
     check_password_policy(new_password, email=user.email, name=user.name, field="new_password")
-    user.password_hash = hash_password(new_password)
-    user.must_change_password = False
-    user.password_changed_at = utcnow()
-    _end_sessions(user)
-    db.session.flush()
+    _set_password(user, new_password, is_temporary=False)
     audit.record(
         actor=user,
         action="auth.user.password_changed",
         obj=user,
         summary=f"{user.email} changed their password",
     )
+
+
+def _set_password(user: User, password: str, *, is_temporary: bool) -> None:
+    """Store a new password hash and end all of the user's sessions."""
+    user.password_hash = hash_password(password)
+    user.must_change_password = is_temporary
+    user.password_changed_at = utcnow()
+    _end_sessions(user)
+    db.session.flush()
 
 
 def _end_sessions(user: User) -> None:

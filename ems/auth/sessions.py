@@ -78,6 +78,15 @@ class DatabaseSessionInterface(SessionInterface):
             dt.timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"]),
         )
 
+    def _cookie_options(self, app: Flask) -> dict[str, Any]:
+        return {
+            "domain": self.get_cookie_domain(app),
+            "path": self.get_cookie_path(app),
+            "secure": self.get_cookie_secure(app),
+            "httponly": self.get_cookie_httponly(app),
+            "samesite": self.get_cookie_samesite(app),
+        }
+
     def open_session(self, app: Flask, request: Request) -> ServerSession | None:
         """Load the session named by the cookie, if it exists and has not expired."""
         if request.endpoint == "static":
@@ -115,14 +124,7 @@ class DatabaseSessionInterface(SessionInterface):
                 with _transaction() as conn:
                     conn.execute(sa.delete(_sessions).where(_sessions.c.id == session.row_id))
             if name in flask.request.cookies:
-                response.delete_cookie(
-                    name,
-                    domain=self.get_cookie_domain(app),
-                    path=self.get_cookie_path(app),
-                    secure=self.get_cookie_secure(app),
-                    httponly=self.get_cookie_httponly(app),
-                    samesite=self.get_cookie_samesite(app),
-                )
+                response.delete_cookie(name, **self._cookie_options(app))
             return
         now = utcnow()
         values = {
@@ -142,15 +144,7 @@ class DatabaseSessionInterface(SessionInterface):
                         token_sha256=token_sha256(token), created_at=now, **values
                     )
                 )
-                response.set_cookie(
-                    name,
-                    token,
-                    domain=self.get_cookie_domain(app),
-                    path=self.get_cookie_path(app),
-                    secure=self.get_cookie_secure(app),
-                    httponly=self.get_cookie_httponly(app),
-                    samesite=self.get_cookie_samesite(app),
-                )
+                response.set_cookie(name, token, **self._cookie_options(app))
                 return
             touch = dt.timedelta(seconds=app.config["SESSION_TOUCH_SECONDS"])
             stale = session.last_seen_at is None or now - session.last_seen_at >= touch

@@ -10,11 +10,14 @@ from ems.extensions import db
 from tests.conftest import login_with
 
 
-def test_admin_creates_an_account_and_sees_its_temporary_password_once(app, client, create_user,
-                                                                      login):
+def test_admin_creates_an_account_and_sees_its_temporary_password_once(
+    app, client, create_user, login
+):
     login(client, create_user(roles=(Role.admin,)))
-    response = client.post("/admin/users/new", data={
-        "email": "Clerk@Example.org", "name": "Travel Clerk", "roles": ["travel", "ems"]})
+    response = client.post(
+        "/admin/users/new",
+        data={"email": "Clerk@Example.org", "name": "Travel Clerk", "roles": ["travel", "ems"]},
+    )
     assert response.headers["Location"] == "/admin/users/"
     page = client.get("/admin/users/").get_data(as_text=True)
     password = re.search(r"Temporary password: (\S+) ", page)
@@ -33,8 +36,10 @@ def test_admin_changes_roles_and_the_change_applies_at_once(app, client, create_
     theirs = app.test_client()
     login(theirs, clerk)
     assert theirs.get("/org/").status_code == 403
-    response = client.post(f"/admin/users/{clerk.id}", data={
-        "name": clerk.name, "roles": ["travel", "ems"], "version_id": clerk.version_id})
+    response = client.post(
+        f"/admin/users/{clerk.id}",
+        data={"name": clerk.name, "roles": ["travel", "ems"], "version_id": clerk.version_id},
+    )
     assert response.status_code == 302
     assert theirs.get("/org/").status_code == 200  # roles are read on every request
 
@@ -42,8 +47,9 @@ def test_admin_changes_roles_and_the_change_applies_at_once(app, client, create_
 def test_admin_form_rejects_an_empty_role_list(client, create_user, login):
     login(client, create_user(roles=(Role.admin,)))
     clerk = create_user()
-    response = client.post(f"/admin/users/{clerk.id}", data={
-        "name": clerk.name, "version_id": clerk.version_id})
+    response = client.post(
+        f"/admin/users/{clerk.id}", data={"name": clerk.name, "version_id": clerk.version_id}
+    )
     assert response.status_code == 200
     assert "Choose at least one role." in response.get_data(as_text=True)
 
