@@ -25,6 +25,7 @@ $(INSTALLED): pyproject.toml
 # Plain HTTP on the loopback address: the session cookie cannot be Secure here (it is by default).
 run: $(INSTALLED) $(COMPILED)
 	$(BIN)/ems db upgrade
+	$(BIN)/ems factors load
 	$(BIN)/ems setup
 	@echo "Serving ems on http://$(HOST):$(PORT)/"
 	EMS_SESSION_COOKIE_SECURE=$${EMS_SESSION_COOKIE_SECURE:-false} $(BIN)/ems run --host $(HOST) --port $(PORT)

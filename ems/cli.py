@@ -124,8 +124,13 @@ def setup_command(admin_email: str) -> None:
 
 def init_app(app: Flask) -> None:
     """Register our commands on the application's command group."""
+    from ems.factors.cli import factors_cli
+    from ems.ledger.cli import recalc_command
+
     app.cli.add_command(create_user_command)
     app.cli.add_command(setup_command)
+    app.cli.add_command(factors_cli)
+    app.cli.add_command(recalc_command)
 
 
 if __name__ == "__main__":

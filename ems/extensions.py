@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -45,12 +46,33 @@ class UtcDateTime(sa.TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
 
+class ExactDecimal(sa.TypeDecorator[decimal.Decimal]):
+    """A decimal stored as its text, so every digit survives on every database.
+
+    SQLite keeps NUMERIC as a binary float; published factors carry up to 17 significant digits
+    that must come back unchanged. Values are never summed in SQL (sums are of integer grams).
+    """
+
+    impl = sa.String(48)
+    cache_ok = True
+
+    def process_bind_param(self, value: decimal.Decimal | None, dialect: sa.Dialect) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, decimal.Decimal) or not value.is_finite():
+            raise ValueError(f"a finite Decimal is required, not {value!r}")
+        return str(value)
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> decimal.Decimal | None:
+        return None if value is None else decimal.Decimal(value)
+
+
 class Base(DeclarativeBase):
     """Declarative base: constraint names follow NAMING_CONVENTION, datetimes are UTC."""
 
     registry = registry(
         metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
-        type_annotation_map={dt.datetime: UtcDateTime},
+        type_annotation_map={dt.datetime: UtcDateTime, decimal.Decimal: ExactDecimal},
     )
 
 

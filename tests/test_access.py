@@ -7,6 +7,8 @@ import pytest
 from ems import create_app
 from ems.auth.models import Role
 from ems.extensions import db
+from ems.factors import services as factors
+from ems.ledger.models import Recalculation
 from ems.org import services as org
 from tests.conftest import app_config
 
@@ -44,6 +46,19 @@ EXPECTED_ACCESS: dict[str, frozenset[object]] = {
     "org.edit_headcount": ORG_EDITORS,
     "org.delete_headcount": ORG_EDITORS,
     "audit.list_entries": ORG_EDITORS,
+    "factors.list_sets": SIGNED_IN,
+    "factors.show_set": SIGNED_IN,
+    "factors.search": SIGNED_IN,
+    "factors.history": SIGNED_IN,
+    "factors.template": SIGNED_IN,
+    "factors.import_set": ORG_EDITORS,
+    "factors.pin_set": ORG_EDITORS,
+    "factors.unpin_set": ORG_EDITORS,
+    "factors.delete_set": ORG_EDITORS,
+    "ledger.list_recalculations": ORG_READERS,
+    "ledger.show_recalculation": ORG_READERS,
+    "ledger.stale": ORG_READERS,
+    "ledger.recalculate": ORG_EDITORS,
 }
 
 ACTORS = ["anonymous", *Role]
@@ -75,12 +90,27 @@ def world(create_user):
     site = org.create_site(actor=None, name="Geneva HQ", country_code="CH", city="Geneva")
     department = org.create_department(actor=None, name="Programme", code="PRG")
     org.set_headcount(actor=None, year=2024, headcount=1000)
+    factor_set, _created = factors.import_factor_set(
+        actor=None,
+        data=b"category,activity,unit,kgco2e_per_unit\nheat,boiler,kwh,0.2\n",
+        family="acme",
+        title="Acme",
+        publisher="Acme",
+        licence="supplier",
+        source="letter",
+        edition_year=2024,
+        version="1",
+    )
+    recalculation = Recalculation(year=2024, reason="test", applied_by_label="test")
+    db.session.add(recalculation)
     db.session.commit()
     values = {
         "user_id": target.id,
         "site_id": site.id,
         "department_id": department.id,
         "year": 2024,
+        "set_id": factor_set.id,
+        "recalculation_id": recalculation.id,
     }
     return users, values
 

@@ -54,12 +54,21 @@ def schema() -> dict[str, object]:
     for table in sorted(inspector.get_table_names()):
         result[table] = (
             [(c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(table)],
-            sorted(str(i) for i in inspector.get_indexes(table)),
+            sorted(_plain(index) for index in inspector.get_indexes(table)),
             sorted(str(u) for u in inspector.get_unique_constraints(table)),
             sorted(str(f) for f in inspector.get_foreign_keys(table)),
             sorted(c["name"] or "" for c in inspector.get_check_constraints(table)),
         )
     return result
+
+
+def _plain(item: object) -> str:
+    """A reflected item as text, SQL expressions (partial-index conditions) included."""
+    if isinstance(item, dict):
+        return "{" + ", ".join(f"{k}: {_plain(v)}" for k, v in sorted(item.items())) + "}"
+    if isinstance(item, list | tuple):
+        return "[" + ", ".join(_plain(v) for v in item) + "]"
+    return str(item)
 
 
 def revisions(script: ScriptDirectory) -> list[str]:

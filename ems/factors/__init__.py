@@ -1,0 +1,1 @@
+"""Emission-factor library: versioned factor sets with their provenance, and factor selection."""

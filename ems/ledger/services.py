@@ -1,0 +1,472 @@
+"""Writing emission lines, recalculating a year, and finding lines whose factor is out of date.
+
+Activity features register a calculator per activity type: a function that, given the activity's
+id and a FactorSelector, returns the lines the activity yields. Activity services call
+`record_lines` in the same transaction as the activity change; recalculations call the same
+calculators with another selector.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ems.audit import services as audit
+from ems.auth.models import Role, User
+from ems.errors import NotFound, PermissionDenied, ValidationFailed
+from ems.extensions import db, utcnow
+from ems.factors.models import EmissionFactor, FactorSet
+from ems.factors.services import FactorSelector, SelectedFactor
+from ems.ledger.models import Basis, EmissionLine, Recalculation, SourceCategory
+from ems.org.models import FIRST_YEAR, LAST_YEAR
+from ems.validation import check_text
+
+try:
+    CALCULATION_VERSION = f"ems {version('ems')}"
+except PackageNotFoundError:  # pragma: no cover (running from a checkout without installing)
+    CALCULATION_VERSION = "ems (not installed)"
+
+GRAMS_PER_KG = 1000
+
+
+@dataclass(frozen=True)
+class LineSpec:
+    """A line a calculator wants written."""
+
+    activity_type: str
+    activity_id: int
+    year: int
+    scope: int
+    source_category: SourceCategory
+    quantity: Decimal
+    quantity_unit: str
+    selected: SelectedFactor
+    method: str
+    scope3_category: int | None = None
+    basis: Basis | None = None
+    site_id: int | None = None
+    department_id: int | None = None
+    note: str = ""
+
+    @property
+    def co2e_g(self) -> int:
+        """Quantity × factor, in whole grams (half up)."""
+        return co2e_grams(self.quantity, self.selected.factor.kgco2e_per_unit)
+
+
+Calculator = Callable[[int, FactorSelector], list[LineSpec]]
+_calculators: dict[str, Calculator] = {}
+
+
+def register_calculator(activity_type: str, calculator: Calculator) -> None:
+    """Declare how lines of ``activity_type`` are computed (activity features call this)."""
+    _calculators[activity_type] = calculator
+
+
+def co2e_grams(quantity: Decimal, kgco2e_per_unit: Decimal) -> int:
+    """CO2e in whole grams of ``quantity`` units at ``kgco2e_per_unit``."""
+    grams = quantity * kgco2e_per_unit * GRAMS_PER_KG
+    return int(grams.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _line_values(spec: LineSpec, *, recalculation_id: int | None = None) -> dict[str, Any]:
+    factor = spec.selected.factor
+    note = "; ".join(part for part in (spec.selected.note, spec.note) if part)
+    return {
+        "activity_type": spec.activity_type,
+        "activity_id": spec.activity_id,
+        "year": spec.year,
+        "site_id": spec.site_id,
+        "department_id": spec.department_id,
+        "scope": spec.scope,
+        "scope3_category": spec.scope3_category,
+        "source_category": spec.source_category,
+        "basis": spec.basis,
+        "quantity": spec.quantity,
+        "quantity_unit": spec.quantity_unit,
+        "factor_id": factor.id,
+        "factor_kgco2e_per_unit": factor.kgco2e_per_unit,
+        "factor_unit": factor.unit,
+        "co2e_g": spec.co2e_g,
+        "method": spec.method,
+        "calculation_version": CALCULATION_VERSION,
+        "factor_selection": spec.selected.selection,
+        "is_fallback": spec.selected.is_fallback,
+        "note": note[:500],
+        "created_at": utcnow(),
+        "created_by_recalculation_id": recalculation_id,
+    }
+
+
+def _lock_sets(set_ids: set[int]) -> None:
+    """Sets used by the ledger can no longer be removed."""
+    if set_ids:
+        db.session.execute(
+            sa.update(FactorSet)
+            .where(FactorSet.id.in_(set_ids), FactorSet.is_locked.is_(False))
+            .values(is_locked=True)
+        )
+
+
+def _current(activity_type: str, activity_id: int) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        EmissionLine.activity_type == activity_type,
+        EmissionLine.activity_id == activity_id,
+        EmissionLine.superseded_at.is_(None),
+    )
+
+
+def record_lines(*, activity_type: str, activity_id: int, lines: list[LineSpec]) -> None:
+    """Replace an activity's current lines by ``lines`` (the old ones stay, superseded).
+
+    Called by activity services inside the audited change of the activity itself.
+    """
+    db.session.execute(
+        sa.update(EmissionLine)
+        .where(_current(activity_type, activity_id))
+        .values(superseded_at=utcnow())
+    )
+    if lines:
+        db.session.execute(sa.insert(EmissionLine), [_line_values(spec) for spec in lines])
+        _lock_sets({spec.selected.factor_set.id for spec in lines})
+    db.session.flush()
+
+
+def current_lines(*, activity_type: str, activity_id: int) -> list[EmissionLine]:
+    """The lines an activity yields now."""
+    return list(
+        db.session.scalars(
+            sa.select(EmissionLine)
+            .where(_current(activity_type, activity_id))
+            .order_by(EmissionLine.id)
+        )
+    )
+
+
+def year_totals(
+    year: int, *, recalculation: Recalculation | None = None
+) -> dict[tuple[SourceCategory, Basis | None], int]:
+    """Grams per (source, basis) of ``year``: now, or as they stood before ``recalculation``."""
+    stmt = (
+        sa.select(
+            EmissionLine.source_category, EmissionLine.basis, sa.func.sum(EmissionLine.co2e_g)
+        )
+        .where(EmissionLine.year == year)
+        .group_by(EmissionLine.source_category, EmissionLine.basis)
+    )
+    if recalculation is None:
+        stmt = stmt.where(EmissionLine.superseded_at.is_(None))
+    else:
+        stmt = stmt.where(EmissionLine.superseded_by_recalculation_id == recalculation.id)
+    return {(source, basis): int(total) for source, basis, total in db.session.execute(stmt)}
+
+
+# --- recalculation ----------------------------------------------------------------------------
+
+
+@dataclass
+class SourceChange:
+    """Old and new totals of one source (and basis) in a recalculation."""
+
+    source: SourceCategory
+    basis: Basis | None
+    before_g: int = 0
+    after_g: int = 0
+    lines_before: int = 0
+    lines_after: int = 0
+
+    @property
+    def change_g(self) -> int:
+        """After minus before, in grams."""
+        return self.after_g - self.before_g
+
+
+@dataclass
+class RecalculationPreview:
+    """What applying a recalculation of a year would change."""
+
+    year: int
+    changes: list[SourceChange] = field(default_factory=list)
+    #: activities whose figures would differ
+    changed_activities: int = 0
+    activities: int = 0
+    #: problems that prevent applying: "activity_type #id: message"
+    problems: list[str] = field(default_factory=list)
+    new_lines: list[LineSpec] = field(default_factory=list)
+
+    @property
+    def before_g(self) -> int:
+        """Total before, in grams (all bases, for a quick check only: never a reported sum)."""
+        return sum(change.before_g for change in self.changes)
+
+
+def _check_year(year: int | None) -> int:
+    if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValidationFailed(
+            {
+                "year": _(
+                    "Enter a year between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR
+                )
+            }
+        )
+    return year
+
+
+def _check_overrides(overrides: Mapping[str, int] | None) -> dict[str, int]:
+    checked: dict[str, int] = {}
+    for family, set_id in (overrides or {}).items():
+        factor_set = db.session.get(FactorSet, set_id)
+        if factor_set is None or factor_set.family != family:
+            raise ValidationFailed({"factor_set": _("Unknown factor set.")})
+        checked[family] = set_id
+    return checked
+
+
+def preview_recalculation(
+    *, year: int | None, overrides: Mapping[str, int] | None = None
+) -> RecalculationPreview:
+    """Recompute every current line of ``year`` with today's factors (or ``overrides``)."""
+    year = _check_year(year)
+    selector = FactorSelector(overrides=_check_overrides(overrides))
+    preview = RecalculationPreview(year=year)
+    changes: dict[tuple[SourceCategory, Basis | None], SourceChange] = {}
+
+    def change(source: SourceCategory, basis: Basis | None) -> SourceChange:
+        return changes.setdefault((source, basis), SourceChange(source, basis))
+
+    old_by_activity: dict[tuple[str, int], list[tuple[int, int]]] = defaultdict(list)
+    for line in db.session.execute(
+        sa.select(
+            EmissionLine.activity_type,
+            EmissionLine.activity_id,
+            EmissionLine.source_category,
+            EmissionLine.basis,
+            EmissionLine.factor_id,
+            EmissionLine.co2e_g,
+        ).where(EmissionLine.year == year, EmissionLine.superseded_at.is_(None))
+    ):
+        entry = change(line.source_category, line.basis)
+        entry.before_g += line.co2e_g
+        entry.lines_before += 1
+        old_by_activity[(line.activity_type, line.activity_id)].append(
+            (line.factor_id, line.co2e_g)
+        )
+    for (activity_type, activity_id), old in sorted(old_by_activity.items()):
+        preview.activities += 1
+        calculator = _calculators.get(activity_type)
+        if calculator is None:
+            preview.problems.append(
+                f"{activity_type} #{activity_id}: "
+                + _("no calculation is known for this kind of record")
+            )
+            continue
+        try:
+            specs = [spec for spec in calculator(activity_id, selector) if spec.year == year]
+        except (NotFound, ValidationFailed) as exc:
+            preview.problems.append(f"{activity_type} #{activity_id}: {exc}")
+            continue
+        for spec in specs:
+            entry = change(spec.source_category, spec.basis)
+            entry.after_g += spec.co2e_g
+            entry.lines_after += 1
+        preview.new_lines.extend(specs)
+        new = sorted((spec.selected.factor.id, spec.co2e_g) for spec in specs)
+        if new != sorted(old):
+            preview.changed_activities += 1
+    preview.changes = sorted(changes.values(), key=lambda c: (c.source.value, str(c.basis)))
+    return preview
+
+
+def _require_editor(actor: User | None) -> None:
+    if actor is not None and not actor.has_any_role(Role.ems):
+        raise PermissionDenied(_("Only the EMS working group recalculates figures."))
+
+
+def apply_recalculation(
+    *, actor: User | None, year: int | None, reason: str, overrides: Mapping[str, int] | None = None
+) -> Recalculation:
+    """Replace every current line of ``year`` by its recalculation; the old lines stay, marked.
+
+    Refused when any record of the year cannot be recalculated (nothing is half applied).
+    """
+    _require_editor(actor)
+    errors: dict[str, str] = {}
+    reason = check_text(errors, "reason", reason, Recalculation.REASON_MAX_LEN, multiline=True)
+    if errors:
+        raise ValidationFailed(errors)
+    checked = _check_overrides(overrides)
+    preview = preview_recalculation(year=year, overrides=checked)
+    if preview.problems:
+        raise ValidationFailed(
+            {
+                "": _(
+                    "%(n)d records cannot be recalculated: %(first)s",
+                    n=len(preview.problems),
+                    first=preview.problems[0],
+                )
+            }
+        )
+    recalculation = Recalculation(
+        year=preview.year,
+        reason=reason,
+        overrides=checked,
+        applied_by_id=actor.id if actor else None,
+        applied_by_label=actor.email if actor else audit.CLI_ACTOR,
+        summary=[
+            {
+                "source": c.source.value,
+                "basis": c.basis.value if c.basis else None,
+                "before_g": c.before_g,
+                "after_g": c.after_g,
+                "lines_before": c.lines_before,
+                "lines_after": c.lines_after,
+            }
+            for c in preview.changes
+        ],
+    )
+    db.session.add(recalculation)
+    db.session.flush()
+    db.session.execute(
+        sa.update(EmissionLine)
+        .where(EmissionLine.year == preview.year, EmissionLine.superseded_at.is_(None))
+        .values(superseded_at=utcnow(), superseded_by_recalculation_id=recalculation.id)
+    )
+    if preview.new_lines:
+        db.session.execute(
+            sa.insert(EmissionLine),
+            [_line_values(spec, recalculation_id=recalculation.id) for spec in preview.new_lines],
+        )
+        _lock_sets({spec.selected.factor_set.id for spec in preview.new_lines})
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action="ledger.recalculation.applied",
+        obj=recalculation,
+        summary=f"{preview.year} recalculated: {preview.changed_activities} of "
+        f"{preview.activities} records changed. Reason: {reason}"[:500],
+        changes={"overrides": {"before": None, "after": checked or None}},
+    )
+    return recalculation
+
+
+def list_recalculations() -> list[Recalculation]:
+    """Applied recalculations, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Recalculation).order_by(
+                Recalculation.applied_at.desc(), Recalculation.id.desc()
+            )
+        )
+    )
+
+
+def get_recalculation(recalculation_id: int) -> Recalculation:
+    """The recalculation with ``recalculation_id``; NotFound if none."""
+    recalculation = db.session.get(Recalculation, recalculation_id)
+    if recalculation is None:
+        raise NotFound(f"recalculation {recalculation_id}")
+    return recalculation
+
+
+# --- stale lines ------------------------------------------------------------------------------
+
+
+@dataclass
+class StaleGroup:
+    """Current lines whose factor is no longer the one the selection rule picks."""
+
+    year: int
+    activity_type: str
+    key: str
+    used: FactorSet
+    now: FactorSet | None
+    lines: int
+    activities: int
+    activity_ids: list[int]
+    problem: str = ""
+
+
+def stale_groups(*, year: int | None = None, examples: int = 10) -> list[StaleGroup]:
+    """Groups of current lines that a recalculation would give another factor."""
+    selector = FactorSelector()
+    stmt = (
+        sa.select(
+            EmissionLine.year,
+            EmissionLine.activity_type,
+            EmissionFactor.key,
+            FactorSet.family,
+            EmissionLine.factor_id,
+            FactorSet.id,
+            sa.func.count(),
+            sa.func.count(sa.distinct(EmissionLine.activity_id)),
+        )
+        .join(EmissionFactor, EmissionLine.factor_id == EmissionFactor.id)
+        .join(FactorSet, EmissionFactor.factor_set_id == FactorSet.id)
+        .where(EmissionLine.superseded_at.is_(None))
+        .group_by(
+            EmissionLine.year,
+            EmissionLine.activity_type,
+            EmissionFactor.key,
+            FactorSet.family,
+            EmissionLine.factor_id,
+            FactorSet.id,
+        )
+        .order_by(EmissionLine.year.desc(), EmissionLine.activity_type, EmissionFactor.key)
+    )
+    if year is not None:
+        stmt = stmt.where(EmissionLine.year == year)
+    groups = []
+    for (
+        line_year,
+        activity_type,
+        key,
+        family,
+        factor_id,
+        set_id,
+        lines,
+        activities,
+    ) in db.session.execute(stmt):
+        try:
+            selected: SelectedFactor | None = selector.select(
+                family=family, key=key, year=line_year
+            )
+            problem = ""
+        except NotFound as exc:
+            selected, problem = None, str(exc)
+        if selected is not None and selected.factor.id == factor_id:
+            continue
+        ids = list(
+            db.session.scalars(
+                sa.select(EmissionLine.activity_id)
+                .distinct()
+                .where(
+                    EmissionLine.factor_id == factor_id,
+                    EmissionLine.year == line_year,
+                    EmissionLine.activity_type == activity_type,
+                    EmissionLine.superseded_at.is_(None),
+                )
+                .order_by(EmissionLine.activity_id)
+                .limit(examples)
+            )
+        )
+        groups.append(
+            StaleGroup(
+                year=line_year,
+                activity_type=activity_type,
+                key=key,
+                used=db.session.get_one(FactorSet, set_id),
+                now=selected.factor_set if selected else None,
+                lines=lines,
+                activities=activities,
+                activity_ids=ids,
+                problem=problem,
+            )
+        )
+    return groups
