@@ -9,9 +9,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, g, has_request_context, request
+from flask import Flask, Response, abort, g, has_request_context, request, session
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from jinja2 import StrictUndefined
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -93,8 +92,8 @@ def _init_extensions(app: Flask) -> None:
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = _l("Please log in to open this page.")
-    login_manager.login_message_category = "info"
+    # no "please log in" flash: it would store a session for every anonymous visit
+    login_manager.login_message = None
 
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:
@@ -130,6 +129,8 @@ def _init_request_hooks(app: Flask) -> None:
     def _identify_request() -> None:
         g.request_id = uuid.uuid4().hex[:16]
         g.remote_addr = request.remote_addr
+        if getattr(session, "is_unavailable", False):
+            abort(503)  # the session store (the database) could not be read
 
     @app.after_request
     def _end_unit_of_work(response: Response) -> Response:

@@ -89,6 +89,17 @@ login_manager = LoginManager()
 babel = Babel()
 
 
+def serialize(name: str) -> None:
+    """Make concurrent transactions that call this with the same ``name`` run one at a time.
+
+    For check-then-write rules (login throttling, the last administrator). PostgreSQL: a
+    transaction-scoped advisory lock. SQLite: writing transactions are already serialized by
+    BEGIN IMMEDIATE, so nothing is needed.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(name))))
+
+
 #: HTTP methods that must not change anything, so their transactions only read
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

@@ -23,7 +23,10 @@ from ems.auth.models import Role, User
 from ems.extensions import db
 
 TEST_PASSWORD = "plum orbit candle 7 harbour"
-CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+CSRF_TOKEN = re.compile(
+    r'<meta name="csrf-token" content="([^"]+)"|<input id="csrf_token" name="csrf_token" '
+    r'type="hidden" value="([^"]+)"'
+)
 
 
 def pytest_report_header() -> str:
@@ -101,11 +104,11 @@ class EmsClient(FlaskClient):
     """Test client that puts the session's CSRF token into form posts, like a browser form."""
 
     def csrf_token(self) -> str:
-        """The CSRF token of this client's session (from the page's meta tag)."""
+        """The CSRF token of this client's session (the page's meta tag or the login form)."""
         page = self.get("/auth/password", follow_redirects=True)
-        match = CSRF_META.search(page.get_data(as_text=True))
+        match = CSRF_TOKEN.search(page.get_data(as_text=True))
         assert match, "no CSRF token on the page"
-        return match.group(1)
+        return match.group(1) or match.group(2)
 
     def open(self, *args: Any, **kwargs: Any) -> TestResponse:
         # Each request gets its own app context, as in production (and on Flask 3.2): otherwise

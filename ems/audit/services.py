@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from ems.auth.models import User
 
 CLI_ACTOR = "command line"
+#: who acted when no one was signed in (failed logins for unknown accounts)
+ANONYMOUS_ACTOR = "anonymous"
 
 
 def json_value(value: Any) -> Any:
@@ -78,7 +80,9 @@ def record(
         object_id = object_id if object_id is not None else obj.id
     entry = AuditEntry(
         actor_id=actor.id if actor is not None else None,
-        actor_label=actor.email if actor is not None else CLI_ACTOR,
+        actor_label=actor.email
+        if actor is not None
+        else (ANONYMOUS_ACTOR if has_request_context() else CLI_ACTOR),
         action=action[: AuditEntry.ACTION_MAX_LEN],
         object_type=object_type,
         object_id=str(object_id) if object_id is not None else None,

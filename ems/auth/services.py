@@ -18,15 +18,20 @@ from zxcvbn import zxcvbn
 from ems.audit import services as audit
 from ems.auth.models import FailedLogin, Role, User, UserRole, UserSession
 from ems.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed, check_version
-from ems.extensions import db, utcnow
+from ems.extensions import db, serialize, utcnow
 from ems.validation import check_text, has_control_characters
 
 #: zxcvbn's 0–4 guessability score a new password must reach
 MIN_PASSWORD_SCORE = 3
+ZXCVBN_MAX_LEN = 72
 
 
 class LoginFailed(ServiceError):
     """Wrong email or password, or an inactive account (one message for all, no enumeration)."""
+
+
+class WrongPassword(ValidationFailed):
+    """The current password given to confirm a change was wrong (recorded as a failure)."""
 
 
 class LoginThrottled(ServiceError):
@@ -98,7 +103,8 @@ def check_password_policy(
         )
     if len(password) > User.PASSWORD_MAX_LEN:
         raise ValidationFailed({field: _("Use at most %(n)d characters.", n=User.PASSWORD_MAX_LEN)})
-    result = zxcvbn(password, user_inputs=[part for part in (email, name) if part])
+    # zxcvbn refuses more than 72 characters; a longer password is judged by its first 72
+    result = zxcvbn(password[:ZXCVBN_MAX_LEN], user_inputs=[part for part in (email, name) if part])
     if result["score"] < MIN_PASSWORD_SCORE:
         advice = _("This password is too easy to guess; a few unrelated words make a good one.")
         hint = result["feedback"].get("warning") or ""
@@ -123,6 +129,7 @@ def _set_roles(user: User, roles: set[Role]) -> None:
 def _is_last_active_admin(user: User) -> bool:
     if not user.is_active or Role.admin not in user.roles:
         return False
+    serialize("auth.active_admins")  # two admins removing each other must not both succeed
     stmt = (
         sa.select(sa.func.count())
         .select_from(User)
@@ -237,6 +244,8 @@ def set_user_active(*, actor: User | None, user: User, is_active: bool) -> User:
     _require_admin(actor)
     if user.is_active == is_active:
         return user
+    if actor is not None and actor.id == user.id:
+        raise ValidationFailed({"": _("You cannot deactivate your own account.")})
     if not is_active and _is_last_active_admin(user):
         raise ValidationFailed(
             {"": _("This is the last active administrator; it cannot be deactivated.")}
@@ -258,6 +267,8 @@ def set_user_active(*, actor: User | None, user: User, is_active: bool) -> User:
 def reset_password(*, actor: User | None, user: User) -> str:
     """Give an account a new random password, to be changed at next login; returns it."""
     _require_admin(actor)
+    if actor is not None and actor.id == user.id:
+        raise ValidationFailed({"": _("Change your own password on the password page.")})
     password = generate_password()
     _set_password(user, password, is_temporary=True)
     audit.record(
@@ -270,9 +281,16 @@ def reset_password(*, actor: User | None, user: User) -> str:
 
 
 def change_password(*, user: User, current_password: str, new_password: str) -> None:
-    """Change one's own password; all of the user's sessions end (the caller starts a new one)."""
+    """Change one's own password; all of the user's sessions end (the caller starts a new one).
+
+    A wrong current password counts as a failed login of the account (and is throttled alike):
+    the caller commits on WrongPassword and LoginThrottled too.
+    """
+    now = utcnow()
+    _check_throttle(user.email, now, user=user)
     if len(current_password) > User.PASSWORD_MAX_LEN or not _verify(user, current_password):
-        raise ValidationFailed({"current_password": _("The current password is not correct.")})
+        _record_failure(user.email, now, user=user, what="Wrong current password")
+        raise WrongPassword({"current_password": _("The current password is not correct.")})
     if new_password == current_password:
         raise ValidationFailed(
             {"new_password": _("Choose a password different from the current one.")}
@@ -317,19 +335,10 @@ def _dummy_hash(profile: str) -> str:
     return _hasher(profile).hash(secrets.token_urlsafe(16))
 
 
-def authenticate(*, email: str, password: str) -> User:
-    """Check a login; throttled per account after repeated failures.
-
-    Raises LoginThrottled when the account name has had too many recent failures (whatever the
-    password), LoginFailed for a wrong email or password or an inactive account. Failures are
-    recorded (and audited) in the session: the caller commits on failure too.
-    """
-    email = normalise_email(email)
-    config = current_app.config
-    if len(email) > User.EMAIL_MAX_LEN or has_control_characters(email):
-        raise LoginFailed(email)  # no such account can exist
-    now = utcnow()
-    window = dt.timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"])
+def _check_throttle(email: str, now: dt.datetime, *, user: User | None) -> None:
+    """Raise LoginThrottled if ``email`` had too many failures within the window."""
+    serialize(f"auth.login:{email}")  # concurrent attempts for one account are counted in turn
+    window = dt.timedelta(minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
     db.session.execute(sa.delete(FailedLogin).where(FailedLogin.failed_at < now - window))
     recent = list(
         db.session.scalars(
@@ -338,8 +347,7 @@ def authenticate(*, email: str, password: str) -> User:
             .order_by(FailedLogin.failed_at)
         )
     )
-    user = find_user(email)
-    if len(recent) >= config["LOGIN_MAX_FAILURES"]:
+    if len(recent) >= current_app.config["LOGIN_MAX_FAILURES"]:
         audit.record(
             actor=user,
             action="auth.login.throttled",
@@ -349,6 +357,33 @@ def authenticate(*, email: str, password: str) -> User:
         )
         db.session.flush()
         raise LoginThrottled(recent[0] + window - now)
+
+
+def _record_failure(email: str, now: dt.datetime, *, user: User | None, what: str) -> None:
+    db.session.add(FailedLogin(email=email, failed_at=now))
+    audit.record(
+        actor=user,
+        action="auth.login.failed",
+        obj=user,
+        object_type="users",
+        summary=f"{what} for {email}",
+    )
+    db.session.flush()
+
+
+def authenticate(*, email: str, password: str) -> User:
+    """Check a login; throttled per account after repeated failures.
+
+    Raises LoginThrottled when the account name has had too many recent failures (whatever the
+    password), LoginFailed for a wrong email or password or an inactive account. Failures are
+    recorded (and audited) in the session: the caller commits on failure too.
+    """
+    email = normalise_email(email)
+    if len(email) > User.EMAIL_MAX_LEN or has_control_characters(email):
+        raise LoginFailed(email)  # no such account can exist
+    now = utcnow()
+    user = find_user(email)
+    _check_throttle(email, now, user=user)
     if len(password) > User.PASSWORD_MAX_LEN:
         ok = False  # never hand an over-long password to argon2
     elif user is None:
@@ -357,15 +392,7 @@ def authenticate(*, email: str, password: str) -> User:
     else:
         ok = _verify(user, password) and user.is_active
     if not ok:
-        db.session.add(FailedLogin(email=email, failed_at=now))
-        audit.record(
-            actor=user,
-            action="auth.login.failed",
-            obj=user,
-            object_type="users",
-            summary=f"Failed login for {email}",
-        )
-        db.session.flush()
+        _record_failure(email, now, user=user, what="Failed login")
         raise LoginFailed(email)
     assert user is not None  # noqa: S101 (ok implies a user)
     db.session.execute(sa.delete(FailedLogin).where(FailedLogin.email == email))

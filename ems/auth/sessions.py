@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import logging
 import secrets
 from collections.abc import Iterator
 from typing import Any, cast
@@ -25,15 +26,19 @@ from werkzeug.datastructures import CallbackDict
 from ems.auth.models import UserSession
 from ems.extensions import db, utcnow
 
+log = logging.getLogger(__name__)
 _serializer = TaggedJSONSerializer()
 _sessions = cast(sa.Table, UserSession.__table__)
 
 
 @contextlib.contextmanager
-def _transaction() -> Iterator[sa.Connection]:
-    """A short transaction of its own, independent of the request's unit of work."""
+def _transaction(*, writes: bool) -> Iterator[sa.Connection]:
+    """A short transaction of its own, independent of the request's unit of work.
+
+    A writing one takes SQLite's write lock up front; a reading one never waits for writers.
+    """
     with db.engine.connect() as conn:
-        conn.execution_options(sqlite_immediate=True)  # it writes: take SQLite's lock up front
+        conn.execution_options(sqlite_immediate=writes)
         with conn.begin():
             yield conn
 
@@ -52,6 +57,7 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         *,
         row_id: int | None = None,
         last_seen_at: dt.datetime | None = None,
+        is_unavailable: bool = False,
     ) -> None:
         def on_update(_self: CallbackDict[str, Any]) -> None:
             self.modified = True
@@ -62,6 +68,8 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         self.new = row_id is None
         self.modified = False
         self.regenerate_requested = False
+        #: the session store could not be read: the request is answered with 503, nothing saved
+        self.is_unavailable = is_unavailable
 
     def regenerate(self) -> None:
         """Give this session a new token when the response is sent (call at login)."""
@@ -88,40 +96,57 @@ class DatabaseSessionInterface(SessionInterface):
         }
 
     def open_session(self, app: Flask, request: Request) -> ServerSession | None:
-        """Load the session named by the cookie, if it exists and has not expired."""
-        if request.endpoint == "static":
+        """Load the session named by the cookie, if it exists and has not expired.
+
+        Expired rows are left for the purge that runs whenever a session is created. When the
+        database cannot be read, the session is marked unavailable and the request answers 503.
+        """
+        if request.path.startswith(f"{app.static_url_path}/"):
             return None  # static files need no session: a null session, no database round trip
         token = request.cookies.get(self.get_cookie_name(app))
         if not token:
             return ServerSession()
         idle, absolute = self._timeouts(app)
         now = utcnow()
-        with _transaction() as conn:
-            row = conn.execute(
-                sa.select(
-                    _sessions.c.id,
-                    _sessions.c.data,
-                    _sessions.c.created_at,
-                    _sessions.c.last_seen_at,
-                ).where(_sessions.c.token_sha256 == token_sha256(token))
-            ).one_or_none()
-            if row is None:
-                return ServerSession()
-            if now - row.last_seen_at > idle or now - row.created_at > absolute:
-                conn.execute(sa.delete(_sessions).where(_sessions.c.id == row.id))
-                return ServerSession()
+        try:
+            with _transaction(writes=False) as conn:
+                row = conn.execute(
+                    sa.select(
+                        _sessions.c.id,
+                        _sessions.c.data,
+                        _sessions.c.created_at,
+                        _sessions.c.last_seen_at,
+                    ).where(_sessions.c.token_sha256 == token_sha256(token))
+                ).one_or_none()
+        except sa.exc.OperationalError:
+            log.exception("session store unavailable")
+            return ServerSession(is_unavailable=True)
+        if row is None or now - row.last_seen_at > idle or now - row.created_at > absolute:
+            return ServerSession()
         return ServerSession(
             _serializer.loads(row.data), row_id=row.id, last_seen_at=row.last_seen_at
         )
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
-        """Write the session back, create or replace its row, and set or clear the cookie."""
+        """Write the session back, create or replace its row, and set or clear the cookie.
+
+        A failure here comes after the view committed its work: it is logged, and the response
+        goes out without the session change (the user may have to log in again).
+        """
         assert isinstance(session, ServerSession)  # noqa: S101 (open_session made it)
-        name = self.get_cookie_name(app)
         response.vary.add("Cookie")
+        if session.is_unavailable:
+            return
+        try:
+            self._save(app, session, response)
+        except sa.exc.OperationalError:
+            log.exception("session could not be saved")
+
+    def _save(self, app: Flask, session: ServerSession, response: Response) -> None:
+        name = self.get_cookie_name(app)
         if not session:
             if session.row_id is not None:
-                with _transaction() as conn:
+                with _transaction(writes=True) as conn:
                     conn.execute(sa.delete(_sessions).where(_sessions.c.id == session.row_id))
             if name in flask.request.cookies:
                 response.delete_cookie(name, **self._cookie_options(app))
@@ -132,7 +157,7 @@ class DatabaseSessionInterface(SessionInterface):
             "user_id": _user_id(session),
             "last_seen_at": now,
         }
-        with _transaction() as conn:
+        with _transaction(writes=True) as conn:
             if session.regenerate_requested and session.row_id is not None:
                 conn.execute(sa.delete(_sessions).where(_sessions.c.id == session.row_id))
                 session.row_id = None

@@ -16,6 +16,7 @@ from ems.auth.permissions import ANY_ROLE, role_required, signed_in_user
 from ems.auth.sessions import ServerSession
 from ems.errors import Conflict, ValidationFailed
 from ems.extensions import db
+from ems.validation import has_control_characters
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 admin_bp = Blueprint("users", __name__, url_prefix="/admin/users")
@@ -29,9 +30,24 @@ def _server_session() -> ServerSession:
     return session
 
 
+def _throttled_message(exc: services.LoginThrottled) -> str:
+    return str(
+        _(
+            "Too many failed attempts for this account. Try again in %(n)d minutes.",
+            n=exc.retry_after_minutes,
+        )
+    )
+
+
 def _safe_next(target: str | None) -> str | None:
     """A same-site path to return to after login, or None."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    if (
+        not target
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or has_control_characters(target)
+    ):
         return None
     parts = urlsplit(target)
     return None if parts.scheme or parts.netloc else target
@@ -62,12 +78,7 @@ def login() -> ResponseReturnValue:
             user = services.authenticate(email=form.email.data, password=form.password.data)
         except services.LoginThrottled as exc:
             db.session.commit()  # keep the audit entry
-            form.form_errors.append(
-                _(
-                    "Too many failed attempts for this account. Try again in %(n)d minutes.",
-                    n=exc.retry_after_minutes,
-                )
-            )
+            form.form_errors.append(_throttled_message(exc))
             status = 429
         except services.LoginFailed:
             db.session.commit()  # keep the failure count and the audit entry
@@ -101,6 +112,7 @@ def logout() -> ResponseReturnValue:
 def change_password() -> ResponseReturnValue:
     """Change one's own password; other sessions of the account end."""
     form = ChangePasswordForm()
+    status = 200
     if form.validate_on_submit():
         try:
             services.change_password(
@@ -108,16 +120,24 @@ def change_password() -> ResponseReturnValue:
                 current_password=form.current_password.data,
                 new_password=form.new_password.data,
             )
+        except services.LoginThrottled as exc:
+            db.session.commit()  # keep the audit entry
+            form.form_errors.append(_throttled_message(exc))
+            status = 429
+        except services.WrongPassword as exc:
+            db.session.commit()  # keep the failure count and the audit entry
+            form.add_service_errors(exc)
         except ValidationFailed as exc:
             form.add_service_errors(exc)
         else:
             db.session.commit()
             _server_session().regenerate()
             flash(
-                _("Your password has been changed. Your other sessions have been ended."), "success"
+                _("Your password has been changed. Your other sessions have been ended."),
+                "success",
             )
             return redirect(url_for("home.index"))
-    return render_template("auth/change_password.html", form=form)
+    return render_template("auth/change_password.html", form=form), status
 
 
 @admin_bp.get("/")
@@ -207,13 +227,17 @@ def activate_user(user_id: int) -> ResponseReturnValue:
     return _set_active(user_id, is_active=True)
 
 
+def _flash_errors(exc: ValidationFailed) -> None:
+    for message in exc.errors.values():
+        flash(message, "error")
+
+
 def _set_active(user_id: int, *, is_active: bool) -> ResponseReturnValue:
     user = services.get_user(user_id)
     try:
         services.set_user_active(actor=signed_in_user(), user=user, is_active=is_active)
     except ValidationFailed as exc:
-        for message in exc.errors.values():
-            flash(message, "error")
+        _flash_errors(exc)
     else:
         db.session.commit()
         flash(
@@ -230,7 +254,11 @@ def _set_active(user_id: int, *, is_active: bool) -> ResponseReturnValue:
 def reset_password(user_id: int) -> ResponseReturnValue:
     """Set a new temporary password, shown once; the account's sessions end."""
     user = services.get_user(user_id)
-    password = services.reset_password(actor=signed_in_user(), user=user)
+    try:
+        password = services.reset_password(actor=signed_in_user(), user=user)
+    except ValidationFailed as exc:
+        _flash_errors(exc)
+        return redirect(url_for("users.edit_user", user_id=user_id))
     db.session.commit()
     flash(
         _(

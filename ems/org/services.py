@@ -392,7 +392,12 @@ def set_headcount(
         )
     note = check_text(errors, "note", note, Headcount.NOTE_MAX_LEN, required=False)
     _raise(errors)
-    record = db.session.scalar(sa.select(Headcount).where(Headcount.year == year)) or Headcount()
+    record = db.session.scalar(sa.select(Headcount).where(Headcount.year == year))
+    if record is not None and expected_version is None:
+        raise ValidationFailed(
+            {"year": _("%(year)d has a headcount already; edit it instead.", year=year)}
+        )
+    record = record or Headcount()
     _save(
         actor=actor,
         obj=record,

@@ -188,7 +188,9 @@ WRITES: dict[str, tuple[str, Callable[[dict[str, Any]], object]]] = {
     ),
     "org.set_headcount": (
         "org.headcount.updated",
-        lambda w: org.set_headcount(actor=w["admin"], year=2023, headcount=1010),
+        lambda w: org.set_headcount(
+            actor=w["admin"], year=2023, headcount=1010, expected_version=w["headcount"].version_id
+        ),
     ),
     "org.delete_headcount": (
         "org.headcount.deleted",

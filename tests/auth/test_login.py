@@ -133,3 +133,43 @@ def test_next_parameter_only_leads_within_the_site(client, create_user):
 
 def test_password_hash_is_argon2id(create_user):
     assert create_user().password_hash.startswith("$argon2id$")
+
+
+def test_long_passphrases_are_accepted(client, create_user, login):
+    login(client, create_user())
+    passphrase = "the quick brown fox jumps over the lazy dog near the riverbank at dawn " * 2
+    response = client.post(
+        "/auth/password", data={"current_password": TEST_PASSWORD, "new_password": passphrase[:128]}
+    )
+    assert response.status_code == 302
+
+
+def test_control_characters_in_next_lead_home(client, create_user):
+    user = create_user()
+    response = client.post(
+        "/auth/login?next=/%0d%0aSet-Cookie:x=1",
+        data={"email": user.email, "password": TEST_PASSWORD},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_wrong_current_passwords_count_towards_the_throttle(client, create_user, login):
+    user = create_user()
+    login(client, user)
+    for _ in range(5):
+        response = client.post(
+            "/auth/password",
+            data={
+                "current_password": "wrong wrong wrong",
+                "new_password": "quartz meadow lantern 4",
+            },
+        )
+        assert response.status_code == 200
+    response = client.post(
+        "/auth/password",
+        data={"current_password": TEST_PASSWORD, "new_password": "quartz meadow lantern 4 river"},
+    )
+    assert response.status_code == 429
+    client.post("/auth/logout")
+    assert attempt(client, user.email, TEST_PASSWORD).status_code == 429

@@ -137,8 +137,35 @@ def test_deactivating_a_user_ends_their_sessions(app, client, create_user, login
     )
 
 
-def test_static_files_do_not_touch_the_session_table(app, client):
-    with client.get("/static/css/ems.css") as response:
-        assert response.status_code == 200
-        assert "Set-Cookie" not in response.headers
+def test_static_files_do_not_touch_the_session_table(app, client, create_user, login):
+    with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
+        login(client, create_user())
+        clock.shift(dt.timedelta(minutes=5))  # past the touch interval: a page would write
+        with client.get("/static/css/ems.css") as response:
+            assert response.status_code == 200
+            assert "Set-Cookie" not in response.headers
+        seen = db.session.scalars(sa.select(UserSession.last_seen_at)).one()
+        assert seen == dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+        client.get("/")
+        assert db.session.scalars(sa.select(UserSession.last_seen_at)).one() > seen
+
+
+def test_anonymous_pages_without_forms_store_no_session(app, client):
+    for _ in range(3):
+        assert client.get("/nowhere").status_code == 404
+        assert client.get("/").status_code == 302
     assert db.session.scalar(sa.select(sa.func.count()).select_from(UserSession)) == 0
+
+
+def test_an_unreadable_session_store_answers_503(app, client, create_user, login, monkeypatch):
+    from ems.auth import sessions
+
+    login(client, create_user())
+
+    def broken(**_kwargs):
+        raise sa.exc.OperationalError("SELECT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(sessions, "_transaction", broken)
+    response = client.get("/org/")
+    assert response.status_code == 503
+    assert "Reference:" in response.get_data(as_text=True)

@@ -66,12 +66,27 @@ def test_reset_password_ends_sessions_and_forces_a_change(app, client, create_us
     assert services.get_user(clerk.id).must_change_password
 
 
-def test_admin_cannot_deactivate_the_last_admin(client, create_user, login):
+def test_admins_cannot_deactivate_or_reset_themselves(client, create_user, login):
     admin = create_user(roles=(Role.admin,))
     login(client, admin)
-    client.post(f"/admin/users/{admin.id}/deactivate")
     page = client.get(f"/admin/users/{admin.id}").get_data(as_text=True)
-    assert "last active administrator" in page
+    assert "/deactivate" not in page
+    assert "/reset-password" not in page
+    client.post(f"/admin/users/{admin.id}/deactivate")
+    assert "You cannot deactivate your own account." in client.get("/").get_data(as_text=True)
+    client.post(f"/admin/users/{admin.id}/reset-password")
+    assert "password page" in client.get("/").get_data(as_text=True)
+    assert client.get("/").status_code == 200  # still logged in
+
+
+def test_the_last_admin_keeps_the_admin_role(client, create_user, login):
+    admin = create_user(roles=(Role.admin,))
+    login(client, admin)
+    response = client.post(
+        f"/admin/users/{admin.id}",
+        data={"name": admin.name, "roles": ["ems"], "version_id": admin.version_id},
+    )
+    assert "last active administrator" in response.get_data(as_text=True)
 
 
 def test_login_rejects_control_characters_without_a_server_error(client):

@@ -75,8 +75,12 @@ def test_department_codes_are_unique_and_upper_case(app):
 
 
 def test_headcount_is_one_record_per_year(app):
-    services.set_headcount(actor=None, year=2023, headcount=980)
-    services.set_headcount(actor=None, year=2023, headcount=1010, note="FTE")
+    first = services.set_headcount(actor=None, year=2023, headcount=980)
+    with pytest.raises(ValidationFailed, match="edit it instead"):
+        services.set_headcount(actor=None, year=2023, headcount=1010)
+    services.set_headcount(
+        actor=None, year=2023, headcount=1010, note="FTE", expected_version=first.version_id
+    )
     db.session.commit()
     assert [(h.year, h.headcount, h.note) for h in services.list_headcounts()] == [
         (2023, 1010, "FTE")
