@@ -10,7 +10,7 @@ PG_DEFAULT_URL := postgresql+psycopg://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint typecheck check-migrations translations clean
+.PHONY: run test bench lint typecheck check-migrations translations clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,13 @@ test: $(INSTALLED) $(COMPILED) lint typecheck
 	else \
 		echo "== PostgreSQL did not answer at $(PG_DEFAULT_URL): suite not run on it =="; \
 	fi
+
+## bench: benchmarks (tests/bench), as ratios to the fastest baseline, on SQLite and PostgreSQL
+bench: $(INSTALLED)
+	@url="$${EMS_TEST_DATABASE_URL:-}"; \
+	if [ -z "$$url" ] && $(BIN)/python tests/postgresql_available.py "$(PG_DEFAULT_URL)"; then \
+		url="$(PG_DEFAULT_URL)"; fi; \
+	$(BIN)/python -m tests.bench.bench_ledger $${url:+--postgresql "$$url"}
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

@@ -232,7 +232,7 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             "ix_emission_lines_current",
-            ["year", "source_category", "basis"],
+            ["year", "source_category", "basis", "co2e_g"],
             unique=False,
             postgresql_where=sa.text("superseded_at IS NULL"),
             sqlite_where=sa.text("superseded_at IS NULL"),

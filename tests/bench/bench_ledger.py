@@ -1,0 +1,178 @@
+"""Benchmark: a year's totals from a ledger of millions of emission lines.
+
+Run by `make bench` (not part of the test suite). Builds a ledger of --lines lines over ten years
+(a tenth of them superseded) on a fresh database, then times `ledger.year_totals(year)` against
+the fastest baseline on the same machine: the same GROUP BY over a table that holds nothing but
+the (source, basis, grams) of that year's current lines. Reports medians and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+
+import flask_migrate
+import sqlalchemy as sa
+
+from ems import create_app
+from ems.extensions import db, utcnow
+from ems.factors import services as factors
+from ems.ledger import services as ledger
+from ems.ledger.models import Basis, EmissionLine, SourceCategory
+from tests.conftest import app_config, fresh_postgresql_database
+
+YEARS = range(2016, 2026)
+TARGET_YEAR = 2023
+CHUNK = 50_000
+
+
+def _median_seconds(run: Callable[[], object], repeat: int) -> float:
+    run()  # warm the caches once
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings)
+
+
+def _rows(count: int, factor_id: int) -> Iterator[dict[str, object]]:
+    rng = random.Random(2024)  # noqa: S311 (benchmark data, not security)
+    sources = list(SourceCategory)
+    now = utcnow()
+    for index in range(count):
+        source = rng.choice(sources)
+        basis = (
+            rng.choice([Basis.with_rf, Basis.without_rf])
+            if source is SourceCategory.air_travel
+            else None
+        )
+        grams = rng.randrange(1, 2_000_000)
+        yield {
+            "activity_type": "bench",
+            "activity_id": index,
+            "year": rng.choice(YEARS),
+            "scope": 3,
+            "source_category": source,
+            "basis": basis,
+            "quantity": Decimal(grams),
+            "quantity_unit": "kwh",
+            "factor_id": factor_id,
+            "factor_kgco2e_per_unit": Decimal("0.001"),
+            "factor_unit": "kwh",
+            "co2e_g": grams,
+            "method": "bench",
+            "calculation_version": "bench",
+            "factor_selection": "edition_year",
+            "is_fallback": False,
+            "note": "",
+            "created_at": now,
+            "superseded_at": now if index % 10 == 0 else None,
+        }
+
+
+def _fill(count: int) -> None:
+    factor_set, _ = factors.import_factor_set(
+        actor=None,
+        data=b"category,activity,unit,kgco2e_per_unit\nheat,bench,kwh,0.001\n",
+        family="bench",
+        title="Bench",
+        publisher="ems",
+        licence="n/a",
+        source="benchmark",
+        edition_year=2023,
+        version="1",
+    )
+    factor_id = factor_set.factors[0].id
+    db.session.commit()
+    batch: list[dict[str, object]] = []
+    for row in _rows(count, factor_id):
+        batch.append(row)
+        if len(batch) == CHUNK:
+            db.session.execute(sa.insert(EmissionLine), batch)
+            db.session.commit()
+            batch.clear()
+    if batch:
+        db.session.execute(sa.insert(EmissionLine), batch)
+    db.session.execute(
+        sa.text(
+            "CREATE TABLE bench_baseline AS SELECT source_category, basis, co2e_g "
+            "FROM emission_lines WHERE year = :year AND superseded_at IS NULL"
+        ),
+        {"year": TARGET_YEAR},
+    )
+    db.session.commit()
+    # statistics (and, on PostgreSQL, the visibility map autovacuum would keep up to date)
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text("VACUUM ANALYZE" if conn.dialect.name == "postgresql" else "ANALYZE"))
+
+
+@contextmanager
+def _database(kind: str) -> Iterator[str]:
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            yield f"sqlite:///{folder}/bench.sqlite3"
+    else:
+        with fresh_postgresql_database(kind) as url:
+            yield url
+
+
+def bench(kind: str, lines: int, repeat: int) -> None:
+    """Build the ledger on one database and print the timings."""
+    with _database(kind) as url:
+        app = create_app(app_config(url))
+        with app.app_context():
+            flask_migrate.upgrade()
+            started = time.perf_counter()
+            _fill(lines)
+            filled = time.perf_counter() - started
+            baseline_sql = sa.text(
+                "SELECT source_category, basis, sum(co2e_g) FROM "
+                "bench_baseline GROUP BY source_category, basis"
+            )
+            expected = {
+                (SourceCategory(s), Basis(b) if b else None): int(t)
+                for s, b, t in db.session.execute(baseline_sql)
+            }
+            assert ledger.year_totals(TARGET_YEAR) == expected
+            baseline = _median_seconds(lambda: db.session.execute(baseline_sql).all(), repeat)
+            measured = _median_seconds(lambda: ledger.year_totals(TARGET_YEAR), repeat)
+            current = db.session.scalar(sa.text("SELECT count(*) FROM bench_baseline"))
+            print(
+                f"{db.engine.dialect.name:<10} {lines:>10,} lines ({current:,} current in "
+                f"{TARGET_YEAR}), built in {filled:.0f} s"
+            )
+            print(f"  baseline (that year's rows alone): {baseline * 1000:8.1f} ms")
+            print(
+                f"  ledger.year_totals({TARGET_YEAR}):      {measured * 1000:8.1f} ms"
+                f"   ratio {measured / baseline:.2f}"
+            )
+            db.session.remove()
+            db.engine.dispose()
+
+
+def main() -> None:
+    """Parse the arguments and run the benchmark on SQLite and, if given, PostgreSQL."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument(
+        "--postgresql",
+        default=os.environ.get("EMS_TEST_DATABASE_URL"),
+        help="server URL (default: EMS_TEST_DATABASE_URL)",
+    )
+    args = parser.parse_args()
+    bench("sqlite", args.lines, args.repeat)
+    if args.postgresql:
+        bench(args.postgresql, args.lines, args.repeat)
+
+
+if __name__ == "__main__":
+    main()
