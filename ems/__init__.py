@@ -118,8 +118,10 @@ def _register_blueprints(app: Flask) -> None:
     from ems.home.views import bp as home_bp
     from ems.ledger.views import bp as ledger_bp
     from ems.org.views import bp as org_bp
+    from ems.travel.views import bp as travel_bp
 
-    for blueprint in (home_bp, auth_bp, admin_bp, org_bp, factors_bp, ledger_bp, audit_bp):
+    blueprints = (home_bp, auth_bp, admin_bp, travel_bp, org_bp, factors_bp, ledger_bp, audit_bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     app.jinja_env.globals.update(can_access=can_access, get_locale=get_locale)
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, StringField, SubmitField
+from wtforms import Field, HiddenField, SelectChoice, StringField, SubmitField
 
 from ems.errors import ValidationFailed
 
@@ -18,6 +19,11 @@ def strip_whitespace(value: object) -> object:
 def upper(value: str | None) -> str | None:
     """Upper-case a code (ISO, IATA) typed in any case."""
     return value.upper() if value else value
+
+
+def choices(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:
+    """Options for a SelectField from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class EmsForm(FlaskForm):
@@ -41,12 +47,27 @@ class EmsForm(FlaskForm):
         }
 
     def add_service_errors(self, exc: ValidationFailed) -> None:
-        """Show a service's validation errors on the fields they name (or on the whole form)."""
+        """Show a service's validation errors on the fields they name (or on the whole form).
+
+        Names of fields in lists of subforms are given as the form names them: ``legs-0-origin``.
+        """
         for name, message in exc.errors.items():
-            if name in self._fields:
-                self._fields[name].errors = [*self._fields[name].errors, message]
+            field = self._find_field(name)
+            if field is not None:
+                field.errors = [*field.errors, message]
             else:
                 self.form_errors.append(message)
+
+    def _find_field(self, name: str) -> Field | None:
+        if name in self._fields:
+            return self._fields[name]
+        head, _, rest = name.partition("-")
+        index, _, subfield = rest.partition("-")
+        field = self._fields.get(head)
+        if field is None or not index.isdigit() or int(index) >= len(field.entries):
+            return None
+        entry = field.entries[int(index)]
+        return getattr(entry.form, subfield, None) if subfield else entry
 
 
 class VersionedForm(EmsForm):

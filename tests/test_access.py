@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from ems import create_app
@@ -10,6 +12,7 @@ from ems.extensions import db
 from ems.factors import services as factors
 from ems.ledger.models import Recalculation
 from ems.org import services as org
+from ems.travel import services as travel
 from tests.conftest import app_config
 
 PUBLIC = frozenset({"anonymous", *Role})
@@ -59,6 +62,13 @@ EXPECTED_ACCESS: dict[str, frozenset[object]] = {
     "ledger.show_recalculation": ORG_READERS,
     "ledger.stale": ORG_READERS,
     "ledger.recalculate": ORG_EDITORS,
+    "travel.list_trips": frozenset({Role.travel, Role.ems, Role.management}),
+    "travel.show_trip": frozenset({Role.travel, Role.ems, Role.management}),
+    "travel.new_trip": frozenset({Role.travel, Role.ems}),
+    "travel.edit_trip": frozenset({Role.travel, Role.ems}),
+    "travel.delete_trip": frozenset({Role.travel, Role.ems}),
+    "travel.search_airports": SIGNED_IN,
+    "travel.estimate": SIGNED_IN,
 }
 
 ACTORS = ["anonymous", *Role]
@@ -101,6 +111,12 @@ def world(create_user):
         edition_year=2024,
         version="1",
     )
+    trip = travel.create_trip(
+        actor=None,
+        traveller="Ana",
+        legs=[travel.LegInput(origin="GVA", destination="LHR", departure_on=dt.date(2024, 3, 4))],
+        paid_by="other",
+    )
     recalculation = Recalculation(year=2024, reason="test", applied_by_label="test")
     db.session.add(recalculation)
     db.session.commit()
@@ -111,6 +127,7 @@ def world(create_user):
         "year": 2024,
         "set_id": factor_set.id,
         "recalculation_id": recalculation.id,
+        "trip_id": trip.id,
     }
     return users, values
 

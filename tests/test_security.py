@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ems import CONTENT_SECURITY_POLICY, PROJECT_ROOT
@@ -57,12 +59,12 @@ def test_pages_are_not_cached(client, create_user, login):
 
 
 def test_templates_have_no_inline_script_or_style():
+    """The CSP allows scripts and styles from our own files only: nothing inline."""
+    inline = re.compile(r"<script(?![^>]*\bsrc=)|\bstyle=|<style|javascript:|\son[a-z]+=")
     templates = list((PROJECT_ROOT / "templates").rglob("*.html"))
     assert len(templates) > 10
     for template in templates:
-        text = template.read_text()
-        for forbidden in ("<script", "style=", "<style", "javascript:"):
-            assert forbidden not in text, template
+        assert not inline.search(template.read_text()), template
 
 
 @pytest.mark.parametrize(

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, PasswordField, SelectMultipleField, StringField, SubmitField
+from wtforms import (
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import Email, InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ems.auth.models import Role, User
-from ems.forms import EmsForm, VersionedForm
+from ems.forms import EmsForm, VersionedForm, choices
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -20,8 +25,8 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _role_choices() -> list[tuple[str, Any]]:
-    return [(role.value, role.label) for role in Role]
+def _role_choices() -> list[SelectChoice]:
+    return choices((role.value, role.label) for role in Role)
 
 
 class LoginForm(EmsForm):

@@ -11,6 +11,7 @@ from ems.auth.permissions import role_required, signed_in_user
 from ems.errors import ValidationFailed
 from ems.extensions import db
 from ems.factors import services as factors
+from ems.forms import choices
 from ems.ledger import services
 from ems.ledger.forms import RecalculationForm
 from ems.ledger.services import RecalculationPreview
@@ -55,9 +56,14 @@ def stale() -> ResponseReturnValue:
 def recalculate() -> ResponseReturnValue:
     """Preview the recalculation of a year; apply it with a reason."""
     form = RecalculationForm(year=request.args.get("year", type=int))
-    form.factor_set_id.choices = [(0, _("Selection rule"))] + [
-        (s.id, f"{s.code} v{s.version}") for s in factors.list_sets() if s.family != "desnz_haul"
-    ]
+    form.factor_set_id.choices = choices(
+        [(0, _("Selection rule"))]
+        + [
+            (s.id, f"{s.code} v{s.version}")
+            for s in factors.list_sets()
+            if s.family != "desnz_haul"
+        ]
+    )
     preview: RecalculationPreview | None = None
     if form.validate_on_submit():
         overrides = {}

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from ems.forms import VersionedForm, upper
+from ems.forms import VersionedForm, choices, upper
 from ems.org import services
 from ems.org.models import FIRST_YEAR, LAST_YEAR, Department, Headcount, Organisation, Site
 
@@ -31,11 +31,26 @@ class OrganisationForm(VersionedForm):
         [InputRequired(), NumberRange(min=1, max=100)],
         description=_l("Reduction of annual emissions by the target year against the baseline."),
     )
+    flight_haul_method = SelectField(
+        _l("Flight haul"),
+        choices=choices(
+            [
+                ("desnz", _l("DESNZ haul definitions (recommended)")),
+                (
+                    "distance_bands",
+                    _l(
+                        "Distance bands: same country domestic, under 3,700 km "
+                        "short haul, else long haul"
+                    ),
+                ),
+            ]
+        ),
+    )
     submit = SubmitField(_l("Save settings"))
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
-        self.reporting_currency.choices = services.currencies()
+        self.reporting_currency.choices = choices((code, code) for code in services.currencies())
 
 
 class SiteForm(VersionedForm):

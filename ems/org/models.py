@@ -32,6 +32,8 @@ class Organisation(Base):
     DEFAULT_BASELINE_YEAR = 2010
     DEFAULT_TARGET_YEAR = 2030
     DEFAULT_TARGET_REDUCTION_PCT = 45
+    #: DESNZ haul definitions (default), or distance bands (same country domestic, < 3,700 km short)
+    HAUL_METHODS = ("desnz", "distance_bands")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(NAME_MAX_LEN))
@@ -41,6 +43,10 @@ class Organisation(Base):
     target_year: Mapped[int]
     #: reduction of annual emissions by the target year against the baseline, in whole percent
     target_reduction_pct: Mapped[int]
+    #: how flight hauls are decided: "desnz" (the DESNZ haul definitions) or "distance_bands"
+    flight_haul_method: Mapped[str] = mapped_column(
+        sa.String(20), default="desnz", server_default="desnz"
+    )
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version_id: Mapped[int] = mapped_column()
     __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012
@@ -55,6 +61,7 @@ class Organisation(Base):
             baseline_year=cls.DEFAULT_BASELINE_YEAR,
             target_year=cls.DEFAULT_TARGET_YEAR,
             target_reduction_pct=cls.DEFAULT_TARGET_REDUCTION_PCT,
+            flight_haul_method=cls.HAUL_METHODS[0],
         )
 
 

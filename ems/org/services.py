@@ -142,6 +142,7 @@ def update_organisation(
     baseline_year: int | None,
     target_year: int | None,
     target_reduction_pct: int | None,
+    flight_haul_method: str = Organisation.HAUL_METHODS[0],
     expected_version: int | None = None,
 ) -> Organisation:
     """Change the organisation's name, currency, baseline and target."""
@@ -161,6 +162,8 @@ def update_organisation(
         errors["target_year"] = _("The target year must come after the baseline year.")
     if target_reduction_pct is None or not 1 <= target_reduction_pct <= 100:
         errors["target_reduction_pct"] = _("Enter a reduction between 1 and 100 %.")
+    if flight_haul_method not in Organisation.HAUL_METHODS:
+        errors["flight_haul_method"] = _("Choose a method from the list.")
     _raise(errors)
     data = {
         "name": name,
@@ -168,6 +171,7 @@ def update_organisation(
         "baseline_year": baseline_year,
         "target_year": target_year,
         "target_reduction_pct": target_reduction_pct,
+        "flight_haul_method": flight_haul_method,
     }
     organisation = get_organisation()
     _save(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import inspect
 import pkgutil
@@ -19,6 +20,7 @@ from ems.extensions import db
 from ems.factors import services as factors
 from ems.ledger import services as ledger
 from ems.org import services as org
+from ems.travel import services as travel
 from tests.conftest import TEST_PASSWORD
 
 #: public service functions that only read or compute, and so write no audit entry
@@ -52,6 +54,15 @@ READ_ONLY = {
     "factors.hauls",
     "factors.list_sets",
     "factors.pins",
+    "travel.calculator",
+    "travel.check_legs",
+    "travel.estimate_flight",
+    "travel.get_trip",
+    "travel.trip_lines",
+    "travel.trip_results",
+    "travel.trip_totals",
+    "travel.trips_query",
+    "travel.with_return",
     "ledger.co2e_grams",
     "ledger.current_lines",
     "ledger.get_recalculation",
@@ -65,6 +76,7 @@ READ_ONLY = {
 #: writes that only ever happen inside another service's audited change (the activity's own)
 INSIDE_AUDITED_CHANGES = {"ledger.record_lines"}
 
+TRIP_LEGS = [travel.LegInput(origin="GVA", destination="LHR", departure_on=dt.date(2024, 3, 4))]
 FACTOR_CSV = b"category,activity,unit,kgco2e_per_unit\nelectricity,supplier_mix,kwh,0.1\n"
 FACTOR_META = {
     "family": "acme",
@@ -97,6 +109,7 @@ def _world() -> dict[str, Any]:
     department = org.create_department(actor=admin, name="Finance")
     headcount = org.set_headcount(actor=admin, year=2023, headcount=990)
     factor_set, _created = factors.import_factor_set(actor=admin, data=FACTOR_CSV, **FACTOR_META)
+    trip = travel.create_trip(actor=admin, traveller="Ana", legs=TRIP_LEGS, paid_by="other")
     db.session.commit()
     return {
         "admin": admin,
@@ -105,6 +118,7 @@ def _world() -> dict[str, Any]:
         "department": department,
         "headcount": headcount,
         "factor_set": factor_set,
+        "trip": trip,
     }
 
 
@@ -220,6 +234,27 @@ WRITES: dict[str, tuple[str, Callable[[dict[str, Any]], object]]] = {
             factors.pin_factor_set(actor=w["admin"], factor_set=w["factor_set"]),
             factors.unpin_family(actor=w["admin"], family="acme"),
         ),
+    ),
+    "travel.create_trip": (
+        "travel.trip.created",
+        # paid by others: no factors needed (the lines themselves are tested in tests/travel)
+        lambda w: travel.create_trip(
+            actor=w["admin"], traveller="Ana", legs=TRIP_LEGS, paid_by="other"
+        ),
+    ),
+    "travel.update_trip": (
+        "travel.trip.updated",
+        lambda w: travel.update_trip(
+            actor=w["admin"],
+            trip=w["trip"],
+            traveller="Ana Silva",
+            legs=TRIP_LEGS,
+            paid_by="other",
+        ),
+    ),
+    "travel.delete_trip": (
+        "travel.trip.deleted",
+        lambda w: travel.delete_trip(actor=w["admin"], trip=w["trip"]),
     ),
     "ledger.apply_recalculation": (
         "ledger.recalculation.applied",

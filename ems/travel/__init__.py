@@ -1,0 +1,1 @@
+"""Business travel: trips with flight legs, their distances and emissions; estimates."""

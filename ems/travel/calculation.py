@@ -1,0 +1,259 @@
+"""Flight emissions by the DESNZ method: haul, cabin class, factor edition, with and without RF.
+
+Each leg is computed on its own great-circle distance (no uplift: the 8 % is inside the DESNZ
+factors). The haul follows the DESNZ rules of the factor edition (flights to or from the UK:
+domestic, short or long haul by the country's haul definition; all others: international,
+to/from non-UK), or distance bands when the organisation chooses so. A class DESNZ does not
+publish for a haul falls back to the nearest published one, and the line says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ems.errors import ValidationFailed
+from ems.extensions import db
+from ems.factors.keys import factor_key
+from ems.factors.models import FactorSet, HaulDefinition
+from ems.factors.services import FactorSelector, SelectedFactor
+from ems.ledger.models import Basis, SourceCategory
+from ems.ledger.services import LineSpec, co2e_grams
+from ems.travel.airports import Airport, great_circle_km
+
+AIR_FAMILY = "desnz_air"
+HAUL_FAMILY = "desnz_haul"
+METHOD = "desnz_air_gcd"
+#: the UK and the Crown dependencies DESNZ counts as domestic
+UK_COUNTRIES = frozenset({"GB", "JE", "GG", "IM"})
+#: the distance-band rule an organisation may choose instead of the DESNZ haul definitions
+SHORT_HAUL_MAX_KM = Decimal(3700)
+#: legs shorter than this could often be made by rail
+RAIL_HINT_MAX_KM = Decimal(700)
+SCOPE3_BUSINESS_TRAVEL = 6
+
+
+class CabinClass(enum.StrEnum):
+    """The cabin booked."""
+
+    economy = "economy"
+    premium_economy = "premium_economy"
+    business = "business"
+    first = "first"
+    unknown = "unknown"
+
+
+class HaulMethod(enum.StrEnum):
+    """How the haul of a flight is decided (an organisation setting)."""
+
+    desnz = "desnz"
+    distance_bands = "distance_bands"
+
+
+#: the classes DESNZ publishes per haul
+PUBLISHED_CLASSES = {
+    "domestic": ("average",),
+    "short_haul": ("average", "economy", "business"),
+    "long_haul": ("average", "economy", "premium_economy", "business", "first"),
+    "international_non_uk": ("average", "economy", "premium_economy", "business", "first"),
+}
+#: for a class not published for a haul, the published classes to try, nearest first
+CLASS_FALLBACKS = {
+    "economy": ("economy", "average"),
+    "premium_economy": ("premium_economy", "economy", "average"),
+    "business": ("business", "average"),
+    "first": ("first", "business", "average"),
+}
+
+
+@dataclass(frozen=True)
+class LegResult:
+    """A flight leg's distance, haul, class used, factors and emissions."""
+
+    origin: Airport
+    destination: Airport
+    departure_on: dt.date
+    cabin_class: CabinClass
+    passengers: int
+    distance_km: Decimal
+    haul: str
+    factor_class: str
+    with_rf: SelectedFactor
+    without_rf: SelectedFactor
+    notes: tuple[str, ...] = ()
+
+    @property
+    def passenger_km(self) -> Decimal:
+        """Distance times passengers."""
+        return self.distance_km * self.passengers
+
+    @property
+    def co2e_g_with_rf(self) -> int:
+        """Grams CO2e including non-CO2 effects."""
+        return co2e_grams(self.passenger_km, self.with_rf.factor.kgco2e_per_unit)
+
+    @property
+    def co2e_g_without_rf(self) -> int:
+        """Grams CO2e without non-CO2 effects."""
+        return co2e_grams(self.passenger_km, self.without_rf.factor.kgco2e_per_unit)
+
+    @property
+    def rail_possible(self) -> bool:
+        """True when the leg is short enough for rail to be worth considering."""
+        return self.distance_km < RAIL_HINT_MAX_KM
+
+    @property
+    def route(self) -> str:
+        """'GVA→JFK'."""
+        return f"{self.origin.code}→{self.destination.code}"
+
+
+@dataclass
+class FlightCalculator:
+    """Computes legs with one factor selector; remembers haul definitions between legs."""
+
+    selector: FactorSelector = field(default_factory=FactorSelector)
+    haul_method: HaulMethod = HaulMethod.desnz
+    _hauls: dict[int, dict[str, str]] | None = None
+
+    def _haul_tables(self) -> dict[int, dict[str, str]]:
+        if self._hauls is None:
+            tables: dict[int, dict[str, str]] = {}
+            rows = db.session.execute(
+                sa.select(FactorSet.edition_year, HaulDefinition.country_code, HaulDefinition.haul)
+                .join(FactorSet)
+                .where(FactorSet.family == HAUL_FAMILY, HaulDefinition.country_code.is_not(None))
+                .order_by(FactorSet.id)
+            )
+            for year, country, haul in rows:
+                if country:
+                    tables.setdefault(year, {})[country] = haul
+            self._hauls = tables
+        return self._hauls
+
+    def haul(
+        self, origin: Airport, destination: Airport, distance_km: Decimal, year: int
+    ) -> tuple[str, list[str]]:
+        """The DESNZ haul of a leg and what was assumed to decide it."""
+        if self.haul_method is HaulMethod.distance_bands:
+            if origin.country_code == destination.country_code:
+                return "domestic", [_("distance bands: same country, domestic")]
+            band = "short_haul" if distance_km < SHORT_HAUL_MAX_KM else "long_haul"
+            return band, [_("distance bands: %(band)s", band=band)]
+        in_uk = (origin.country_code in UK_COUNTRIES, destination.country_code in UK_COUNTRIES)
+        if all(in_uk):
+            return "domestic", []
+        if not any(in_uk):
+            return "international_non_uk", []
+        other = destination.country_code if in_uk[0] else origin.country_code
+        tables = self._haul_tables()
+        if not tables:
+            raise ValidationFailed(
+                {"": _("The DESNZ haul definitions are not loaded; run “ems factors load”.")}
+            )
+        edition = min(tables, key=lambda y: (abs(y - year), y))
+        haul = tables[edition].get(other)
+        if haul is None:
+            return "long_haul", [
+                _(
+                    "%(country)s is not in the %(year)d haul definitions: long haul",
+                    country=other,
+                    year=edition,
+                )
+            ]
+        return haul, []
+
+    def leg(
+        self,
+        *,
+        origin: Airport,
+        destination: Airport,
+        departure_on: dt.date,
+        cabin_class: CabinClass,
+        passengers: int,
+    ) -> LegResult:
+        """Compute one leg. Raises NotFound when the factor library lacks the factor."""
+        distance = great_circle_km(origin, destination)
+        haul, notes = self.haul(origin, destination, distance, departure_on.year)
+        factor_class = "average"
+        if cabin_class is not CabinClass.unknown:
+            factor_class = next(
+                c for c in CLASS_FALLBACKS[cabin_class.value] if c in PUBLISHED_CLASSES[haul]
+            )
+        if cabin_class is CabinClass.unknown:
+            notes.append(_("class unknown: average passenger"))
+        elif factor_class != cabin_class.value:
+            notes.append(
+                _(
+                    "%(cabin)s not published for %(haul)s: %(used)s used",
+                    cabin=cabin_class.value,
+                    haul=haul,
+                    used=factor_class,
+                )
+            )
+        selected = {
+            rf: self.selector.select(
+                family=AIR_FAMILY,
+                year=departure_on.year,
+                key=factor_key(
+                    "air",
+                    "passenger_flight",
+                    "passenger_km",
+                    haul=haul,
+                    cabin_class=factor_class,
+                    rf=rf,
+                ),
+            )
+            for rf in ("with_rf", "without_rf")
+        }
+        return LegResult(
+            origin=origin,
+            destination=destination,
+            departure_on=departure_on,
+            cabin_class=cabin_class,
+            passengers=passengers,
+            distance_km=distance,
+            haul=haul,
+            factor_class=factor_class,
+            with_rf=selected["with_rf"],
+            without_rf=selected["without_rf"],
+            notes=tuple(notes),
+        )
+
+
+def leg_lines(
+    result: LegResult,
+    *,
+    activity_type: str,
+    activity_id: int,
+    label: str,
+    department_id: int | None,
+) -> list[LineSpec]:
+    """The two ledger lines of a leg: with and without radiative forcing."""
+    note = "; ".join([label, result.haul, result.factor_class, *result.notes])
+    return [
+        LineSpec(
+            activity_type=activity_type,
+            activity_id=activity_id,
+            year=result.departure_on.year,
+            scope=3,
+            scope3_category=SCOPE3_BUSINESS_TRAVEL,
+            source_category=SourceCategory.air_travel,
+            basis=basis,
+            quantity=result.passenger_km,
+            quantity_unit="passenger_km",
+            selected=selected,
+            method=METHOD,
+            department_id=department_id,
+            note=note,
+        )
+        for basis, selected in (
+            (Basis.with_rf, result.with_rf),
+            (Basis.without_rf, result.without_rf),
+        )
+    ]

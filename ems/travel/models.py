@@ -1,0 +1,117 @@
+"""Trips and their flight legs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ems.extensions import Base, utcnow
+from ems.travel.calculation import CabinClass
+
+
+class PaidBy(enum.StrEnum):
+    """Who paid: only trips the organisation paid are in its inventory."""
+
+    organisation = "organisation"
+    other = "other"
+
+
+class TripSource(enum.StrEnum):
+    """How the trip was recorded."""
+
+    manual = "manual"
+    import_ = "import"
+    api = "api"
+
+
+class Trip(Base):
+    """A business trip: who travelled, why, who paid, and its legs."""
+
+    __tablename__ = "trips"
+
+    TRAVELLER_MAX_LEN = 120
+    PURPOSE_MAX_LEN = 200
+    BOOKING_REFERENCE_MAX_LEN = 60
+    NOTES_MAX_LEN = 2000
+    MAX_LEGS = 12
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    traveller: Mapped[str] = mapped_column(sa.String(TRAVELLER_MAX_LEN), index=True)
+    department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"), index=True)
+    purpose: Mapped[str] = mapped_column(sa.String(PURPOSE_MAX_LEN), default="")
+    paid_by: Mapped[PaidBy] = mapped_column(
+        sa.Enum(PaidBy, native_enum=False, length=20, create_constraint=True, name="paid_by")
+    )
+    #: the agency's booking reference; importing the same reference again creates nothing
+    booking_reference: Mapped[str | None] = mapped_column(
+        sa.String(BOOKING_REFERENCE_MAX_LEN), unique=True
+    )
+    source: Mapped[TripSource] = mapped_column(
+        sa.Enum(
+            TripSource,
+            native_enum=False,
+            length=10,
+            create_constraint=True,
+            name="trip_source",
+            values_callable=lambda e: [m.value for m in e],
+        )
+    )
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    #: date of the first leg, kept for filtering by year and month
+    starts_on: Mapped[dt.date] = mapped_column(index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version_id: Mapped[int] = mapped_column()
+    __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012
+
+    legs: Mapped[list[FlightLeg]] = relationship(
+        back_populates="trip",
+        cascade="all, delete-orphan",
+        order_by="FlightLeg.position",
+        lazy="selectin",
+    )
+
+    def __repr__(self) -> str:
+        return f"<Trip {self.id} {self.traveller} {self.starts_on}>"
+
+
+class FlightLeg(Base):
+    """One flight from origin to destination; a return trip has a leg each way."""
+
+    __tablename__ = "flight_legs"
+    __table_args__ = (
+        sa.UniqueConstraint("trip_id", "position"),
+        sa.CheckConstraint("origin <> destination", name="distinct_airports"),
+        sa.CheckConstraint("passengers > 0", name="passengers_positive"),
+    )
+
+    MAX_PASSENGERS = 500
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trip_id: Mapped[int] = mapped_column(sa.ForeignKey("trips.id", ondelete="CASCADE"), index=True)
+    #: order within the trip, from 0
+    position: Mapped[int]
+    #: IATA codes
+    origin: Mapped[str] = mapped_column(sa.String(3))
+    destination: Mapped[str] = mapped_column(sa.String(3))
+    departure_on: Mapped[dt.date]
+    cabin_class: Mapped[CabinClass] = mapped_column(
+        sa.Enum(
+            CabinClass, native_enum=False, length=20, create_constraint=True, name="cabin_class"
+        )
+    )
+    passengers: Mapped[int] = mapped_column(default=1)
+    #: great-circle distance, km (haversine, R = 6371.0 km)
+    distance_km: Mapped[Decimal]
+
+    trip: Mapped[Trip] = relationship(back_populates="legs")
+
+    def __repr__(self) -> str:
+        return f"<FlightLeg {self.origin}->{self.destination} {self.departure_on}>"

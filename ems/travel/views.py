@@ -1,0 +1,223 @@
+"""Trips: list, entry, detail, edit, delete; airport look-up; estimates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from ems.auth.models import Role
+from ems.auth.permissions import ANY_ROLE, role_required, signed_in_user
+from ems.errors import NotFound, ValidationFailed
+from ems.extensions import db
+from ems.ledger import services as ledger
+from ems.org import services as org
+from ems.org.models import FIRST_YEAR, LAST_YEAR
+from ems.travel import airports, services
+from ems.travel.forms import CABIN_LABELS, EstimateForm, TripForm
+from ems.travel.models import PaidBy, Trip, TripSource
+from ems.validation import without_control_characters
+from ems.web import paginate, submit_form
+
+bp = Blueprint("travel", __name__, url_prefix="/travel")
+
+READERS = (Role.travel, Role.ems, Role.management)
+EDITORS = (Role.travel, Role.ems)
+
+
+def _departments() -> list[tuple[int, str]]:
+    return [(d.id, d.name) for d in org.list_departments()]
+
+
+def _int_arg(name: str, low: int, high: int) -> int | None:
+    value = request.args.get(name, type=int)
+    return value if value is not None and low <= value <= high else None
+
+
+@bp.get("/")
+@role_required(*READERS)
+def list_trips() -> ResponseReturnValue:
+    """Trips with filters, sorting, pages and the totals of everything filtered."""
+    filters = services.TripFilters(
+        year=_int_arg("year", FIRST_YEAR, LAST_YEAR),
+        month=_int_arg("month", 1, 12),
+        department_id=_int_arg("department_id", 1, 2**31 - 1),
+        traveller=without_control_characters(request.args.get("traveller", ""))[:100].strip(),
+        cabin_class=request.args.get("cabin_class", "")
+        if request.args.get("cabin_class") in CABIN_LABELS
+        else "",
+        source=request.args.get("source", "")
+        if request.args.get("source") in {s.value for s in TripSource}
+        else "",
+        sort=request.args.get("sort", "-date")
+        if request.args.get("sort", "-date").lstrip("-") in services.SORTS
+        else "-date",
+    )
+    rows, summary = services.trips_query(filters)
+    page = paginate(rows)
+    count, with_rf_g, without_rf_g = db.session.execute(summary).one()
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template(
+        "travel/trips.html",
+        totals=services.trip_totals([trip.id for trip in page.items]),
+        page=page,
+        filters=filters,
+        count=count,
+        with_rf_g=with_rf_g,
+        without_rf_g=without_rf_g,
+        departments=_departments(),
+        cabin_labels=CABIN_LABELS,
+        args=args,
+        sources=[s.value for s in TripSource],
+    )
+
+
+def _leg_inputs(form: TripForm) -> list[services.LegInput]:
+    return [services.LegInput(**entry) for entry in form.legs.data]
+
+
+def _trip_data(form: TripForm) -> dict[str, Any]:
+    return {
+        "traveller": form.traveller.data,
+        "department_id": form.department_id.data or None,
+        "purpose": form.purpose.data,
+        "paid_by": form.paid_by.data,
+        "booking_reference": form.booking_reference.data,
+        "notes": form.notes.data,
+        "legs": _leg_inputs(form),
+    }
+
+
+def _add_leg(form: TripForm) -> None:
+    """One more flight, starting where the last one ended, on its day."""
+    last = form.legs.entries[-1].form if form.legs.entries else None
+    form.legs.append_entry()
+    if last is not None:
+        form.legs.entries[-1].form.origin.data = last.destination.data
+        form.legs.entries[-1].form.departure_on.data = last.departure_on.data
+        form.legs.entries[-1].form.cabin_class.data = last.cabin_class.data
+
+
+@bp.route("/trips/new", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def new_trip() -> ResponseReturnValue:
+    """Record a trip: its flights, or one flight and the return."""
+    form = TripForm()
+    form.set_departments(_departments())
+    if form.add_leg.data and len(form.legs.entries) < form.legs.max_entries:
+        _add_leg(form)
+        return render_template("travel/trip_form.html", form=form, trip=None)
+    created: list[Trip] = []
+    done = submit_form(
+        form,
+        lambda: created.append(
+            services.create_trip(
+                actor=signed_in_user(),
+                is_return=form.is_return.data,
+                return_on=form.return_on.data,
+                **_trip_data(form),
+            )
+        ),
+        success=_("Trip saved."),
+        next_url=url_for("travel.list_trips"),
+    )
+    if done is not None and created:
+        return redirect(url_for("travel.show_trip", trip_id=created[0].id))
+    return render_template("travel/trip_form.html", form=form, trip=None)
+
+
+@bp.get("/trips/<id:trip_id>")
+@role_required(*READERS)
+def show_trip(trip_id: int) -> ResponseReturnValue:
+    """A trip's flights with distance, haul and class used, and the emission lines behind it."""
+    trip = services.get_trip(trip_id)
+    problem = ""
+    try:
+        results = services.trip_results(trip)
+    except NotFound as exc:
+        results, problem = [], str(exc)
+    except ValidationFailed as exc:  # e.g. the factor library is not loaded
+        results, problem = [], "; ".join(exc.errors.values())
+    lines = ledger.current_lines(activity_type=services.ACTIVITY_TYPE, activity_id=trip.id)
+    return render_template(
+        "travel/trip.html",
+        trip=trip,
+        results=results,
+        lines=lines,
+        problem=problem,
+        in_inventory=trip.paid_by is PaidBy.organisation,
+        cabin_labels=CABIN_LABELS,
+    )
+
+
+@bp.route("/trips/<id:trip_id>/edit", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def edit_trip(trip_id: int) -> ResponseReturnValue:
+    """Change a trip; a second editor of the same trip is told, not overwritten."""
+    trip = services.get_trip(trip_id)
+    form = TripForm(obj=trip, data={"department_id": trip.department_id or 0})
+    form.set_departments(_departments())
+    del form.is_return, form.return_on  # an existing trip lists its way back as flights
+    if form.add_leg.data and len(form.legs.entries) < form.legs.max_entries:
+        _add_leg(form)
+        return render_template("travel/trip_form.html", form=form, trip=trip)
+    done = submit_form(
+        form,
+        lambda: services.update_trip(
+            actor=signed_in_user(),
+            trip=trip,
+            expected_version=form.expected_version(),
+            **_trip_data(form),
+        ),
+        success=_("Trip saved."),
+        next_url=url_for("travel.show_trip", trip_id=trip_id),
+        current=trip,
+    )
+    return done or render_template("travel/trip_form.html", form=form, trip=trip)
+
+
+@bp.post("/trips/<id:trip_id>/delete")
+@role_required(*EDITORS)
+def delete_trip(trip_id: int) -> ResponseReturnValue:
+    """Remove a trip (its figures are kept, superseded)."""
+    trip = services.get_trip(trip_id)
+    services.delete_trip(actor=signed_in_user(), trip=trip)
+    db.session.commit()
+    flash(_("Trip removed."), "success")
+    return redirect(url_for("travel.list_trips"))
+
+
+@bp.get("/airports")
+@role_required(*ANY_ROLE)
+def search_airports() -> ResponseReturnValue:
+    """Airports matching a code, city or name, for type-ahead: [{code, label}]."""
+    text = without_control_characters(request.args.get("q", ""))[:60]
+    return jsonify([{"code": a.code, "label": a.label} for a in airports.search(text)])
+
+
+@bp.get("/estimate")
+@role_required(*ANY_ROLE)
+def estimate() -> ResponseReturnValue:
+    """Distance and CO2e of an itinerary before booking, with the economy alternative."""
+    form = EstimateForm(request.args)
+    result = None
+    if request.args and form.validate():
+        try:
+            result = services.estimate_flight(
+                origin=form.origin.data,
+                destination=form.destination.data,
+                via=(form.via.data or "").replace(",", " ").split(),
+                cabin_class=form.cabin_class.data,
+                departure_on=form.departure_on.data,
+                is_return=form.is_return.data,
+                passengers=form.passengers.data or 1,
+            )
+        except ValidationFailed as exc:  # the messages name the airport or date concerned
+            form.form_errors.extend(exc.errors.values())
+        except NotFound as exc:
+            form.form_errors.append(str(exc))
+    return render_template(
+        "travel/estimate.html", form=form, result=result, cabin_labels=CABIN_LABELS
+    )

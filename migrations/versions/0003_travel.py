@@ -1,0 +1,130 @@
+"""trips and flight legs; flight haul setting
+
+Revision ID: 0003_travel
+Revises: 0002_factors_ledger
+Create Date: 2026-11-24 19:15:34.488721
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003_travel"
+down_revision = "0002_factors_ledger"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "trips",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("traveller", sa.String(length=120), nullable=False),
+        sa.Column("department_id", sa.Integer(), nullable=True),
+        sa.Column("purpose", sa.String(length=200), nullable=False),
+        sa.Column(
+            "paid_by",
+            sa.Enum(
+                "organisation",
+                "other",
+                name="paid_by",
+                native_enum=False,
+                create_constraint=True,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("booking_reference", sa.String(length=60), nullable=True),
+        sa.Column(
+            "source",
+            sa.Enum(
+                "manual",
+                "import",
+                "api",
+                name="trip_source",
+                native_enum=False,
+                create_constraint=True,
+                length=10,
+            ),
+            nullable=False,
+        ),
+        sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("starts_on", sa.Date(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("version_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["users.id"],
+            name=op.f("fk_trips_created_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["department_id"], ["departments.id"], name=op.f("fk_trips_department_id_departments")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_trips")),
+        sa.UniqueConstraint("booking_reference", name=op.f("uq_trips_booking_reference")),
+    )
+    with op.batch_alter_table("trips", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_trips_department_id"), ["department_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_trips_starts_on"), ["starts_on"], unique=False)
+        batch_op.create_index(batch_op.f("ix_trips_traveller"), ["traveller"], unique=False)
+
+    op.create_table(
+        "flight_legs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("trip_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("origin", sa.String(length=3), nullable=False),
+        sa.Column("destination", sa.String(length=3), nullable=False),
+        sa.Column("departure_on", sa.Date(), nullable=False),
+        sa.Column(
+            "cabin_class",
+            sa.Enum(
+                "economy",
+                "premium_economy",
+                "business",
+                "first",
+                "unknown",
+                name="cabin_class",
+                native_enum=False,
+                create_constraint=True,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("passengers", sa.Integer(), nullable=False),
+        sa.Column("distance_km", sa.String(length=48), nullable=False),
+        sa.CheckConstraint("origin <> destination", name=op.f("ck_flight_legs_distinct_airports")),
+        sa.CheckConstraint("passengers > 0", name=op.f("ck_flight_legs_passengers_positive")),
+        sa.ForeignKeyConstraint(
+            ["trip_id"], ["trips.id"], name=op.f("fk_flight_legs_trip_id_trips"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_flight_legs")),
+        sa.UniqueConstraint("trip_id", "position", name=op.f("uq_flight_legs_trip_id_position")),
+    )
+    with op.batch_alter_table("flight_legs", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_flight_legs_trip_id"), ["trip_id"], unique=False)
+
+    with op.batch_alter_table("organisation", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "flight_haul_method", sa.String(length=20), server_default="desnz", nullable=False
+            )
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("organisation", schema=None) as batch_op:
+        batch_op.drop_column("flight_haul_method")
+
+    with op.batch_alter_table("flight_legs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_flight_legs_trip_id"))
+
+    op.drop_table("flight_legs")
+    with op.batch_alter_table("trips", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_trips_traveller"))
+        batch_op.drop_index(batch_op.f("ix_trips_starts_on"))
+        batch_op.drop_index(batch_op.f("ix_trips_department_id"))
+
+    op.drop_table("trips")

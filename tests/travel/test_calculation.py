@@ -1,0 +1,119 @@
+"""Flight distances and emissions against independent computations and published factors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import Decimal
+
+import pytest
+
+from ems.extensions import db
+from ems.factors import services as factors
+from ems.travel import airports
+from ems.travel.calculation import CabinClass, FlightCalculator, HaulMethod
+
+
+def independent_haversine(a: airports.Airport, b: airports.Airport) -> float:
+    """Haversine written out separately (atan2 form), R = 6371.0 km."""
+    phi1, phi2 = math.radians(a.lat), math.radians(b.lat)
+    dphi, dlmb = math.radians(b.lat - a.lat), math.radians(b.lon - a.lon)
+    h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
+    return 6371.0 * 2 * math.atan2(math.sqrt(h), math.sqrt(1 - h))
+
+
+@pytest.fixture
+def flights(app):
+    factors.load_shipped_sets(actor=None)
+    db.session.commit()
+    return FlightCalculator()
+
+
+def leg(flights, origin, destination, cabin="economy", day=dt.date(2024, 6, 1), passengers=1):
+    return flights.leg(
+        origin=airports.find(origin),
+        destination=airports.find(destination),
+        departure_on=day,
+        cabin_class=CabinClass(cabin),
+        passengers=passengers,
+    )
+
+
+@pytest.mark.parametrize(
+    ("origin", "destination"),
+    [("GVA", "JFK"), ("GVA", "NBO"), ("LHR", "SYD"), ("BKK", "GVA"), ("GVA", "ZRH")],
+)
+def test_distance_within_a_tenth_of_a_percent_of_an_independent_haversine(origin, destination):
+    a, b = airports.find(origin), airports.find(destination)
+    assert a is not None
+    assert b is not None
+    ours = float(airports.great_circle_km(a, b))
+    assert abs(ours - independent_haversine(a, b)) / independent_haversine(a, b) < 0.001
+
+
+def test_known_great_circle_distance():
+    # LHR-JFK is about 5,540 km on a 6,371 km sphere
+    assert airports.great_circle_km(airports.find("LHR"), airports.find("JFK")) == Decimal("5539.6")
+
+
+@pytest.mark.parametrize(
+    ("origin", "destination", "cabin", "day", "haul", "with_rf", "without_rf"),
+    [
+        # published DESNZ factors (kg CO2e per passenger-km), methodology §2.2
+        (
+            "GVA",
+            "NBO",
+            "economy",
+            dt.date(2024, 3, 1),
+            "international_non_uk",
+            "0.13465",
+            "0.07948",
+        ),
+        ("LHR", "JFK", "business", dt.date(2025, 3, 1), "long_haul", "0.33940", "0.20083"),
+        ("LHR", "GVA", "economy", dt.date(2024, 3, 1), "short_haul", "0.18287", "0.10794"),
+        ("LHR", "EDI", "business", dt.date(2025, 3, 1), "domestic", "0.22928", "0.13552"),
+        ("GVA", "BKK", "first", dt.date(2025, 3, 1), "international_non_uk", "0.43663", "0.25794"),
+        ("LHR", "NBO", "premium_economy", dt.date(2024, 3, 1), "long_haul", "0.32015", "0.18897"),
+    ],
+)
+def test_co2e_is_distance_times_the_published_factor(
+    flights, origin, destination, cabin, day, haul, with_rf, without_rf
+):
+    result = leg(flights, origin, destination, cabin, day)
+    assert result.haul == haul
+    assert result.with_rf.factor.kgco2e_per_unit == Decimal(with_rf)
+    assert result.without_rf.factor.kgco2e_per_unit == Decimal(without_rf)
+    grams = result.distance_km * Decimal(with_rf) * 1000
+    assert result.co2e_g_with_rf == int(grams.quantize(Decimal(1)))
+    assert result.with_rf.factor_set.edition_year == day.year
+
+
+def test_passengers_multiply(flights):
+    one, three = leg(flights, "GVA", "JFK"), leg(flights, "GVA", "JFK", passengers=3)
+    assert three.passenger_km == one.distance_km * 3
+    assert abs(three.co2e_g_with_rf - 3 * one.co2e_g_with_rf) <= 2
+
+
+def test_unpublished_classes_fall_back_and_say_so(flights):
+    short_first = leg(flights, "LHR", "GVA", "first")
+    assert short_first.factor_class == "business"
+    assert any("first not published for short_haul" in note for note in short_first.notes)
+    domestic_business = leg(flights, "LHR", "EDI", "business")
+    assert domestic_business.factor_class == "average"
+    unknown = leg(flights, "GVA", "JFK", "unknown")
+    assert unknown.factor_class == "average"
+
+
+def test_a_date_beyond_the_newest_edition_uses_it_as_a_recorded_fallback(flights):
+    result = leg(flights, "GVA", "JFK", day=dt.date(2027, 1, 10))
+    assert result.with_rf.factor_set.edition_year == 2025
+    assert result.with_rf.is_fallback
+    assert "2025 edition" in result.with_rf.note
+
+
+def test_distance_bands_when_the_organisation_chooses_them(flights):
+    bands = FlightCalculator(haul_method=HaulMethod.distance_bands)
+    assert leg(bands, "GVA", "ZRH").haul == "domestic"  # same country
+    assert leg(bands, "GVA", "LHR").haul == "short_haul"
+    assert leg(bands, "GVA", "JFK").haul == "long_haul"
+    assert leg(flights, "GVA", "ZRH").haul == "international_non_uk"  # DESNZ: not to/from the UK

@@ -1,0 +1,274 @@
+"""Trips: entry with its rules, ledger lines, list, edit with locking, delete, estimates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+import sqlalchemy as sa
+
+from ems.auth.models import Role
+from ems.cli import cli
+from ems.errors import ValidationFailed
+from ems.extensions import db
+from ems.factors import services as factors
+from ems.ledger import services as ledger
+from ems.ledger.models import Basis, EmissionLine
+from ems.travel import services
+from ems.travel.models import FlightLeg, Trip
+from ems.travel.services import LegInput
+
+
+@pytest.fixture
+def loaded(app):
+    factors.load_shipped_sets(actor=None)
+    db.session.commit()
+
+
+def legs(*pairs, day=dt.date(2024, 3, 4), cabin="economy", passengers=1):
+    return [
+        LegInput(
+            origin=a, destination=b, departure_on=day, cabin_class=cabin, passengers=passengers
+        )
+        for a, b in pairs
+    ]
+
+
+def test_a_multi_leg_return_trip_has_its_lines(loaded):
+    trip = services.create_trip(
+        actor=None,
+        traveller="Ana Silva",
+        legs=legs(("GVA", "FRA"), ("FRA", "JFK")),
+        is_return=True,
+        return_on=dt.date(2024, 3, 9),
+    )
+    db.session.commit()
+    assert [(leg.origin, leg.destination, leg.departure_on.day) for leg in trip.legs] == [
+        ("GVA", "FRA", 4),
+        ("FRA", "JFK", 4),
+        ("JFK", "FRA", 9),
+        ("FRA", "GVA", 9),
+    ]
+    lines = ledger.current_lines(activity_type="trip", activity_id=trip.id)
+    assert len(lines) == 8
+    assert {line.basis for line in lines} == {Basis.with_rf, Basis.without_rf}
+    assert all(line.scope == 3 and line.scope3_category == 6 for line in lines)
+    # each leg is computed on its own distance
+    assert sum(line.quantity for line in lines if line.basis is Basis.with_rf) == sum(
+        leg.distance_km for leg in trip.legs
+    )
+
+
+def test_trips_paid_by_others_are_not_in_the_inventory(loaded):
+    trip = services.create_trip(
+        actor=None, traveller="Guest", paid_by="other", legs=legs(("GVA", "JFK"))
+    )
+    assert ledger.current_lines(activity_type="trip", activity_id=trip.id) == []
+    assert services.trip_results(trip)[0].co2e_g_with_rf > 0
+
+
+@pytest.mark.parametrize(
+    ("bad", "field", "message"),
+    [
+        (
+            LegInput("GVQ", "JFK", dt.date(2024, 1, 1)),
+            "legs-0-origin",
+            "Unknown airport code “GVQ”",
+        ),
+        (LegInput("GVA", "GVA", dt.date(2024, 1, 1)), "legs-0-destination", "must differ"),
+        (LegInput("GVA", "JFK", dt.date(2024, 1, 1), passengers=0), "legs-0-passengers", "1 to"),
+        (LegInput("GVA", "JFK", dt.date(2024, 1, 1), passengers=-2), "legs-0-passengers", "1 to"),
+        (LegInput("GVA", "JFK", dt.date(2099, 1, 1)), "legs-0-departure_on", "two years ahead"),
+        (LegInput("GVA", "JFK", None), "legs-0-departure_on", "date"),
+        (
+            LegInput("GVA", "JFK", dt.date(2024, 1, 1), cabin_class="deluxe"),
+            "legs-0-cabin_class",
+            "economy",
+        ),
+    ],
+)
+def test_bad_legs_are_explained_by_field(loaded, bad, field, message):
+    with pytest.raises(ValidationFailed) as excinfo:
+        services.create_trip(actor=None, traveller="X", legs=[bad])
+    assert message in excinfo.value.errors[field]
+
+
+def test_a_future_date_within_two_years_uses_the_newest_edition(loaded):
+    day = dt.date.today() + dt.timedelta(days=400)
+    trip = services.create_trip(actor=None, traveller="X", legs=legs(("GVA", "JFK"), day=day))
+    lines = ledger.current_lines(activity_type="trip", activity_id=trip.id)
+    assert all(line.is_fallback for line in lines)
+    assert "2025 edition" in lines[0].note
+
+
+def test_entry_form_with_the_keyboard_path(client, create_user, login, loaded):
+    login(client, create_user(roles=(Role.travel,)))
+    form = {
+        "traveller": "Ana Silva",
+        "department_id": "0",
+        "paid_by": "organisation",
+        "legs-0-origin": "gva",
+        "legs-0-destination": " lhr ",
+        "legs-0-departure_on": "2024-03-04",
+        "legs-0-cabin_class": "economy",
+        "legs-0-passengers": "1",
+        "is_return": "y",
+        "return_on": "2024-03-06",
+    }
+    more = client.post("/travel/trips/new", data={**form, "add_leg": "1"})
+    assert 'name="legs-1-origin"' in more.get_data(as_text=True)
+    assert 'value="LHR"' in more.get_data(as_text=True)  # the next flight starts there
+    response = client.post("/travel/trips/new", data=form)
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "GVA→LHR" in page
+    assert "LHR→GVA" in page
+    assert "754.1" in page
+    assert "desnz-air-2024" in page
+    assert "under 700 km" not in page
+
+
+def test_unknown_airport_in_the_form_names_the_field(client, create_user, login, loaded):
+    login(client, create_user(roles=(Role.travel,)))
+    response = client.post(
+        "/travel/trips/new",
+        data={
+            "traveller": "Ana",
+            "department_id": "0",
+            "paid_by": "organisation",
+            "legs-0-origin": "GNV",
+            "legs-0-destination": "ZZZ",
+            "legs-0-departure_on": "2024-03-04",
+            "legs-0-cabin_class": "economy",
+            "legs-0-passengers": "1",
+        },
+    )
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Unknown airport code “ZZZ”" in text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Trip)) == 0
+
+
+def test_edit_replaces_the_lines_and_keeps_the_old_ones(loaded):
+    trip = services.create_trip(actor=None, traveller="Ana", legs=legs(("GVA", "JFK")))
+    db.session.commit()
+    before = {line.id for line in ledger.current_lines(activity_type="trip", activity_id=trip.id)}
+    services.update_trip(
+        actor=None,
+        trip=trip,
+        traveller="Ana",
+        legs=legs(("GVA", "JFK"), cabin="business"),
+        expected_version=trip.version_id,
+    )
+    db.session.commit()
+    after = ledger.current_lines(activity_type="trip", activity_id=trip.id)
+    assert before.isdisjoint({line.id for line in after})
+    superseded = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(EmissionLine)
+        .where(EmissionLine.id.in_(before), EmissionLine.superseded_at.is_not(None))
+    )
+    assert superseded == 2
+
+
+def test_a_second_editor_is_told(app, client, create_user, login, loaded):
+    trip = services.create_trip(actor=None, traveller="Ana", legs=legs(("GVA", "JFK")))
+    db.session.commit()
+    clerk = create_user(roles=(Role.travel,))
+    first, second = app.test_client(), app.test_client()
+    login(first, clerk)
+    login(second, clerk)
+    data = {
+        "traveller": "Ana",
+        "department_id": "0",
+        "paid_by": "organisation",
+        "version_id": str(trip.version_id),
+        "legs-0-origin": "GVA",
+        "legs-0-destination": "JFK",
+        "legs-0-departure_on": "2024-03-04",
+        "legs-0-cabin_class": "economy",
+        "legs-0-passengers": "1",
+    }
+    assert (
+        first.post(
+            f"/travel/trips/{trip.id}/edit", data={**data, "traveller": "Ana Silva"}
+        ).status_code
+        == 302
+    )
+    response = second.post(f"/travel/trips/{trip.id}/edit", data={**data, "traveller": "A. S."})
+    assert "Someone else changed this record" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert services.get_trip(trip.id).traveller == "Ana Silva"
+
+
+def test_delete_supersedes_lines(client, create_user, login, loaded):
+    trip = services.create_trip(actor=None, traveller="Ana", legs=legs(("GVA", "JFK")))
+    db.session.commit()
+    login(client, create_user(roles=(Role.travel,)))
+    assert client.post(f"/travel/trips/{trip.id}/delete").status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(FlightLeg)) == 0
+    lines = db.session.scalars(sa.select(EmissionLine)).all()
+    assert len(lines) == 2
+    assert all(line.superseded_at is not None for line in lines)
+
+
+def test_list_filters_and_totals(client, create_user, login, loaded):
+    services.create_trip(actor=None, traveller="Ana", legs=legs(("GVA", "JFK")))
+    services.create_trip(
+        actor=None,
+        traveller="Ben",
+        legs=legs(("GVA", "LHR"), day=dt.date(2023, 5, 1), cabin="business"),
+    )
+    db.session.commit()
+    login(client, create_user(roles=(Role.management,)))
+    everything = client.get("/travel/").get_data(as_text=True)
+    assert "Ana" in everything
+    assert "Ben" in everything
+    only_2023 = client.get("/travel/?year=2023").get_data(as_text=True)
+    assert "Ben" in only_2023
+    assert "Ana" not in only_2023
+    business = client.get("/travel/?cabin_class=business").get_data(as_text=True)
+    assert "Ben" in business
+    assert ">Ana<" not in business
+    assert client.get("/travel/?year=abc&month=13&sort=evil&page=-1").status_code == 200
+    assert "/travel/trips/new" not in everything  # management reads only
+
+
+def test_estimate_command_json(app, loaded):
+    result = app.test_cli_runner().invoke(
+        cli,
+        [
+            "estimate",
+            "flight",
+            "LHR",
+            "JFK",
+            "--cabin",
+            "business",
+            "--date",
+            "2025-03-01",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    (only,) = data["legs"]
+    assert only["distance_km"] == 5539.6
+    assert only["co2e_kg_with_rf"] == round(5539.6 * 0.33940, 3)
+    assert only["co2e_kg_without_rf"] == round(5539.6 * 0.20083, 3)
+    assert data["total"]["economy_saving_kg_with_rf"] > 0
+
+
+def test_estimate_page_and_airport_lookup(client, create_user, login, loaded):
+    login(client, create_user(roles=(Role.travel,)))
+    found = client.get("/travel/airports?q=geneva").get_json()
+    assert found[0]["code"] == "GVA"
+    page = client.get(
+        "/travel/estimate?origin=GVA&destination=ZRH&cabin_class=economy&passengers=1"
+    ).get_data(as_text=True)
+    assert "under 700 km" in page
+    assert "GVA→ZRH" in page
+    bad = client.get(
+        "/travel/estimate?origin=GVQ&destination=JFK&cabin_class=economy&passengers=1"
+    ).get_data(as_text=True)
+    assert "Unknown airport code" in bad
