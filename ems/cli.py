@@ -126,13 +126,14 @@ def init_app(app: Flask) -> None:
     """Register our commands on the application's command group."""
     from ems.factors.cli import factors_cli
     from ems.ledger.cli import recalc_command
-    from ems.travel.cli import estimate_cli
+    from ems.travel.cli import estimate_cli, import_cli
 
     app.cli.add_command(create_user_command)
     app.cli.add_command(setup_command)
     app.cli.add_command(factors_cli)
     app.cli.add_command(recalc_command)
     app.cli.add_command(estimate_cli)
+    app.cli.add_command(import_cli)
 
 
 if __name__ == "__main__":

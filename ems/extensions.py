@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import has_request_context, request
@@ -98,6 +99,37 @@ def serialize(name: str) -> None:
     """
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(name))))
+
+
+def bulk_insert(model: type[Base], rows: list[dict[str, Any]]) -> None:
+    """Insert many rows in the session's transaction with one prepared statement.
+
+    For imports of tens of thousands of rows: the values go through each column type's own
+    bind processing (exactly as an ORM or Core insert would store them), but the statement is
+    compiled once and the driver's executemany gets plain tuples.
+    """
+    if not rows:
+        return
+    connection = db.session.connection()
+    columns = list(rows[0])
+    table = cast(sa.Table, model.__table__)
+    compiled = sa.insert(table).compile(dialect=connection.dialect, column_keys=columns)
+    # the column types' own conversions, keyed by parameter name
+    processors = cast(dict[str, Callable[[Any], Any]], compiled._bind_processors)
+    names = compiled.positiontup if compiled.positional else columns
+    assert names is not None  # noqa: S101 (positional statements list their parameters)
+    steps = [(name, processors.get(name)) for name in names]
+    if compiled.positional:
+        params: list[Any] = [
+            tuple(convert(row[name]) if convert else row[name] for name, convert in steps)
+            for row in rows
+        ]
+    else:
+        params = [
+            {name: convert(row[name]) if convert else row[name] for name, convert in steps}
+            for row in rows
+        ]
+    connection.exec_driver_sql(compiled.string, params)
 
 
 #: HTTP methods that must not change anything, so their transactions only read

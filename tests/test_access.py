@@ -69,6 +69,11 @@ EXPECTED_ACCESS: dict[str, frozenset[object]] = {
     "travel.delete_trip": frozenset({Role.travel, Role.ems}),
     "travel.search_airports": SIGNED_IN,
     "travel.estimate": SIGNED_IN,
+    "travel.import_trips": frozenset({Role.travel, Role.ems}),
+    "travel.commit_import": frozenset({Role.travel, Role.ems}),
+    "travel.remove_import": frozenset({Role.travel, Role.ems}),
+    "travel.import_template": SIGNED_IN,
+    "travel.export_trips": frozenset({Role.travel, Role.ems, Role.management}),
 }
 
 ACTORS = ["anonymous", *Role]
@@ -117,6 +122,13 @@ def world(create_user):
         legs=[travel.LegInput(origin="GVA", destination="LHR", departure_on=dt.date(2024, 3, 4))],
         paid_by="other",
     )
+    batch = travel.import_trips(
+        actor=None,
+        filename="a.csv",
+        data=b"booking_reference,traveller,origin,destination,departure_date,paid_by\n"
+        b"Q1,Ana,GVA,LHR,2024-03-04,other\n",
+    ).batch
+    assert batch is not None
     recalculation = Recalculation(year=2024, reason="test", applied_by_label="test")
     db.session.add(recalculation)
     db.session.commit()
@@ -128,6 +140,8 @@ def world(create_user):
         "set_id": factor_set.id,
         "recalculation_id": recalculation.id,
         "trip_id": trip.id,
+        "batch_id": batch.id,
+        "fmt": "csv",
     }
     return users, values
 

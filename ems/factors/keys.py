@@ -33,6 +33,7 @@ def slug(text: str) -> str:
     return _SLUG.sub("_", ascii_text.lower()).strip("_")
 
 
+@functools.lru_cache(maxsize=8192)
 def factor_key(category: str, activity: str, unit: str, **attributes: str) -> str:
     """The stable key of a factor: ``category/activity[/name=value…]/unit``.
 

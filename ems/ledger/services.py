@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from ems.audit import services as audit
 from ems.auth.models import Role, User
 from ems.errors import NotFound, PermissionDenied, ValidationFailed
-from ems.extensions import db, utcnow
+from ems.extensions import bulk_insert, db, utcnow
 from ems.factors.models import EmissionFactor, FactorSet
 from ems.factors.services import FactorSelector, SelectedFactor
 from ems.ledger.models import Basis, EmissionLine, Recalculation, SourceCategory
@@ -136,6 +136,35 @@ def record_lines(*, activity_type: str, activity_id: int, lines: list[LineSpec])
     if lines:
         db.session.execute(sa.insert(EmissionLine), [_line_values(spec) for spec in lines])
         _lock_sets({spec.selected.factor_set.id for spec in lines})
+    db.session.flush()
+
+
+def add_lines(lines: list[LineSpec]) -> None:
+    """Write the lines of activities that have none yet (bulk, for imports).
+
+    Called by activity services inside the audited change that created the activities.
+    """
+    if lines:
+        bulk_insert(EmissionLine, [_line_values(spec) for spec in lines])
+        _lock_sets({spec.selected.factor_set.id for spec in lines})
+    db.session.flush()
+
+
+def supersede_lines(*, activity_type: str, activity_ids: list[int]) -> None:
+    """Mark the current lines of removed activities superseded (bulk, for import removal).
+
+    Called by activity services inside the audited change that removes the activities.
+    """
+    for start in range(0, len(activity_ids), 500):
+        db.session.execute(
+            sa.update(EmissionLine)
+            .where(
+                EmissionLine.activity_type == activity_type,
+                EmissionLine.activity_id.in_(activity_ids[start : start + 500]),
+                EmissionLine.superseded_at.is_(None),
+            )
+            .values(superseded_at=utcnow())
+        )
     db.session.flush()
 
 

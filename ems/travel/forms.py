@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired, FileSize
 from wtforms import (
     BooleanField,
     DateField,
@@ -20,6 +21,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ems.forms import EmsForm, VersionedForm, choices, strip_whitespace, upper
+from ems.imports import MAX_FILE_BYTES
 from ems.travel.calculation import CabinClass
 from ems.travel.models import FlightLeg, PaidBy, Trip
 
@@ -111,3 +113,14 @@ class EstimateForm(EmsForm):
     )
     is_return = BooleanField(_l("Return"))
     submit = SubmitField(_l("Estimate"))
+
+
+class ImportForm(EmsForm):
+    """Upload an agency export to check it."""
+
+    file = FileField(
+        _l("Agency export (CSV or XLSX)"),
+        [FileRequired(), FileSize(MAX_FILE_BYTES)],
+        description=_l("One row per flight; rows with the same booking reference form one trip."),
+    )
+    submit = SubmitField(_l("Check the file"))

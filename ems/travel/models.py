@@ -61,6 +61,10 @@ class Trip(Base):
         )
     )
     notes: Mapped[str] = mapped_column(sa.Text, default="")
+    #: the import the trip came from, if any (a batch can be removed as a whole)
+    import_batch_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("import_batches.id"), index=True
+    )
     #: date of the first leg, kept for filtering by year and month
     starts_on: Mapped[dt.date] = mapped_column(index=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

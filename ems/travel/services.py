@@ -7,9 +7,11 @@ replaces its lines in the same transaction (only trips the organisation paid hav
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import itertools
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import cast
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -17,14 +19,17 @@ from flask_babel import gettext as _
 from ems.audit import services as audit
 from ems.auth.models import Role, User
 from ems.errors import NotFound, PermissionDenied, ValidationFailed, check_version
-from ems.extensions import db, utcnow
+from ems.extensions import bulk_insert, db, utcnow
 from ems.factors.services import FactorSelector
+from ems.imports import ImportFailed, RowError
+from ems.imports.models import ImportBatch
 from ems.ledger import services as ledger
 from ems.ledger.models import Basis, EmissionLine
 from ems.org.models import FIRST_YEAR, Department
 from ems.org.services import get_organisation
-from ems.travel import airports
+from ems.travel import airports, importer
 from ems.travel.calculation import CabinClass, FlightCalculator, HaulMethod, LegResult, leg_lines
+from ems.travel.importer import ImportedTrip
 from ems.travel.models import FlightLeg, PaidBy, Trip, TripSource
 from ems.validation import check_text
 
@@ -547,3 +552,326 @@ def estimate_flight(
         for o, d, day, _cabin, n in checked
     ]
     return Estimate(legs=results, economy=economy)
+
+
+# --- imports ----------------------------------------------------------------------------------
+
+IMPORT_KIND = "travel"
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, checked only, would do)."""
+
+    trips: int = 0
+    legs: int = 0
+    #: bookings already recorded: left as they are
+    skipped: list[str] = field(default_factory=list)
+    with_rf_g: int = 0
+    without_rf_g: int = 0
+    batch: ImportBatch | None = None
+    #: the same file was imported before: nothing was done
+    already_imported: bool = False
+
+
+def _file_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _imported_batch(digest: str) -> ImportBatch | None:
+    return db.session.scalar(
+        sa.select(ImportBatch).where(
+            ImportBatch.kind == IMPORT_KIND,
+            ImportBatch.file_sha256 == digest,
+            ImportBatch.status == "imported",
+        )
+    )
+
+
+def _plan(
+    data: bytes, filename: str, *, on_progress: Callable[[int], None] | None = None
+) -> tuple[list[ImportedTrip], list[list[LegResult]], ImportResult]:
+    trips = importer.parse(data, filename)
+    references = [trip.booking_reference for trip in trips]
+    known: set[str] = set()
+    for start in range(0, len(references), 500):
+        known.update(
+            db.session.scalars(
+                sa.select(Trip.booking_reference).where(
+                    Trip.booking_reference.in_(references[start : start + 500])
+                )
+            )
+        )
+    result = ImportResult(skipped=sorted(known))
+    flights = calculator()
+    new_trips, computed, errors = [], [], []
+    for trip in trips:
+        if trip.booking_reference in known:
+            continue
+        legs: list[LegResult] = []
+        if trip.paid_by is PaidBy.organisation:  # only these are computed into the ledger
+            try:
+                legs = [
+                    flights.leg(
+                        origin=o, destination=d, departure_on=day, cabin_class=cabin, passengers=n
+                    )
+                    for o, d, day, cabin, n in trip.legs
+                ]
+            except (NotFound, ValidationFailed) as exc:
+                message = str(exc) if isinstance(exc, NotFound) else "; ".join(exc.errors.values())
+                errors.append(RowError(trip.rows[0], "origin", message))
+                continue
+        new_trips.append(trip)
+        computed.append(legs)
+        result.trips += 1
+        result.legs += len(trip.legs)
+        if legs:
+            result.with_rf_g += sum(leg.co2e_g_with_rf for leg in legs)
+            result.without_rf_g += sum(leg.co2e_g_without_rf for leg in legs)
+        if on_progress is not None:
+            on_progress(len(legs))
+    if errors:
+        raise ImportFailed(errors)
+    return new_trips, computed, result
+
+
+def check_import(*, actor: User | None, data: bytes, filename: str) -> ImportResult:
+    """Check a file and keep it, waiting for the go-ahead (`commit_import`); nothing imported."""
+    _require_travel(actor)
+    digest = _file_digest(data)
+    done = _imported_batch(digest)
+    if done is not None:
+        return ImportResult(batch=done, already_imported=True)
+    _trips, _legs, result = _plan(data, filename)
+    batch = db.session.scalar(
+        sa.select(ImportBatch).where(
+            ImportBatch.kind == IMPORT_KIND, ImportBatch.file_sha256 == digest
+        )
+    )
+    if batch is None:
+        batch = ImportBatch(kind=IMPORT_KIND, file_sha256=digest, status="checked")
+        db.session.add(batch)
+    batch.filename = filename[: ImportBatch.FILENAME_MAX_LEN] or "upload"
+    batch.content = data
+    batch.rows = result.legs
+    batch.user_id = actor.id if actor else None
+    batch.user_label = actor.email if actor else audit.CLI_ACTOR
+    db.session.flush()
+    result.batch = batch
+    return result
+
+
+def import_trips(
+    *,
+    actor: User | None,
+    data: bytes,
+    filename: str,
+    dry_run: bool = False,
+    on_progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Import an agency export: all rows or none; bookings already recorded are skipped.
+
+    Importing the same file again does nothing. Every new trip is computed and written to the
+    ledger in bulk; the batch is one audited change and can be removed as a whole.
+    """
+    _require_travel(actor)
+    digest = _file_digest(data)
+    done = _imported_batch(digest)
+    if done is not None:
+        return ImportResult(batch=done, already_imported=True)
+    trips, computed, result = _plan(data, filename, on_progress=on_progress)
+    if dry_run:
+        return result
+    batch = db.session.scalar(
+        sa.select(ImportBatch).where(
+            ImportBatch.kind == IMPORT_KIND, ImportBatch.file_sha256 == digest
+        )
+    )
+    if batch is None:
+        batch = ImportBatch(kind=IMPORT_KIND, file_sha256=digest)
+        db.session.add(batch)
+    now = utcnow()
+    batch.filename = filename[: ImportBatch.FILENAME_MAX_LEN] or "upload"
+    batch.status, batch.content, batch.imported_at = "imported", None, now
+    batch.rows = result.legs
+    batch.created_count, batch.skipped_count = result.trips, len(result.skipped)
+    batch.user_id = actor.id if actor else None
+    batch.user_label = actor.email if actor else audit.CLI_ACTOR
+    db.session.flush()
+    if trips:
+        trips_table = cast(sa.Table, Trip.__table__)
+        trip_ids = db.session.scalars(
+            sa.insert(trips_table).returning(trips_table.c.id, sort_by_parameter_order=True),
+            [
+                {
+                    "traveller": trip.traveller,
+                    "department_id": trip.department_id,
+                    "purpose": trip.purpose,
+                    "paid_by": trip.paid_by,
+                    "booking_reference": trip.booking_reference,
+                    "source": TripSource.import_,
+                    "notes": trip.notes,
+                    "starts_on": min(leg[2] for leg in trip.legs),
+                    "created_at": now,
+                    "updated_at": now,
+                    "version_id": 1,
+                    "created_by_id": actor.id if actor else None,
+                    "import_batch_id": batch.id,
+                }
+                for trip in trips
+            ],
+        ).all()
+        leg_rows, lines = [], []
+        for trip_id, trip, legs in zip(trip_ids, trips, computed, strict=True):
+            for position, (origin, destination, day, cabin, passengers) in enumerate(trip.legs):
+                leg_rows.append(
+                    {
+                        "trip_id": trip_id,
+                        "position": position,
+                        "origin": origin.code,
+                        "destination": destination.code,
+                        "departure_on": day,
+                        "cabin_class": cabin,
+                        "passengers": passengers,
+                        "distance_km": legs[position].distance_km
+                        if legs
+                        else airports.great_circle_km(origin, destination),
+                    }
+                )
+            for position, leg in enumerate(legs):
+                lines += leg_lines(
+                    leg,
+                    activity_type=ACTIVITY_TYPE,
+                    activity_id=trip_id,
+                    label=f"leg {position + 1} {leg.route} {leg.departure_on}",
+                    department_id=trip.department_id,
+                )
+        bulk_insert(FlightLeg, leg_rows)
+        ledger.add_lines(lines)
+    audit.record(
+        actor=actor,
+        action="travel.import.committed",
+        obj=batch,
+        summary=f"{filename}: {result.trips} trips ({result.legs} flights) imported, "
+        f"{len(result.skipped)} bookings already there",
+        changes=audit.diff({}, {"file_sha256": digest, "trips": result.trips, "legs": result.legs}),
+    )
+    result.batch = batch
+    return result
+
+
+def commit_import(*, actor: User | None, batch: ImportBatch) -> ImportResult:
+    """Import a checked file (see check_import)."""
+    if batch.status != "checked" or batch.content is None:
+        raise ValidationFailed({"": _("This file was imported already.")})
+    return import_trips(actor=actor, data=batch.content, filename=batch.filename)
+
+
+def remove_import_batch(*, actor: User | None, batch: ImportBatch) -> int:
+    """Remove an imported file's trips (their lines are kept, superseded); returns how many."""
+    _require_travel(actor)
+    trip_ids = list(db.session.scalars(sa.select(Trip.id).where(Trip.import_batch_id == batch.id)))
+    ledger.supersede_lines(activity_type=ACTIVITY_TYPE, activity_ids=trip_ids)
+    for start in range(0, len(trip_ids), 500):
+        chunk = trip_ids[start : start + 500]
+        db.session.execute(sa.delete(FlightLeg).where(FlightLeg.trip_id.in_(chunk)))
+        db.session.execute(sa.delete(Trip).where(Trip.id.in_(chunk)))
+    summary = f"{batch.filename}: import removed with its {len(trip_ids)} trips"
+    db.session.delete(batch)
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action="travel.import.removed",
+        obj=batch,
+        summary=summary,
+        changes=audit.diff({"trips": len(trip_ids)}, {}),
+    )
+    return len(trip_ids)
+
+
+def list_import_batches() -> list[ImportBatch]:
+    """Travel imports, newest first (files checked but not imported included)."""
+    return list(
+        db.session.scalars(
+            sa.select(ImportBatch)
+            .where(ImportBatch.kind == IMPORT_KIND)
+            .order_by(ImportBatch.created_at.desc())
+        )
+    )
+
+
+def get_import_batch(batch_id: int) -> ImportBatch:
+    """The travel import batch with ``batch_id``; NotFound if none."""
+    batch = db.session.get(ImportBatch, batch_id)
+    if batch is None or batch.kind != IMPORT_KIND:
+        raise NotFound(f"import batch {batch_id}")
+    return batch
+
+
+EXPORT_HEADER = [
+    "trip",
+    "booking_reference",
+    "traveller",
+    "department",
+    "purpose",
+    "paid_by",
+    "source",
+    "leg",
+    "origin",
+    "destination",
+    "departure_date",
+    "cabin_class",
+    "passengers",
+    "distance_km",
+    "co2e_kg_with_rf",
+    "co2e_kg_without_rf",
+    "factor_set",
+]
+
+
+def export_rows(filters: TripFilters) -> list[list[object]]:
+    """One row per flight of the filtered trips, with its emission lines (header first)."""
+    trips, _summary = trips_query(filters)
+    departments = dict(db.session.execute(sa.select(Department.id, Department.name)).all())
+    rows: list[list[object]] = [list(EXPORT_HEADER)]
+    all_trips = list(db.session.scalars(trips))
+    for start in range(0, len(all_trips), 500):
+        chunk = all_trips[start : start + 500]
+        lines: dict[int, list[EmissionLine]] = {}
+        for line in db.session.scalars(
+            sa.select(EmissionLine)
+            .where(
+                EmissionLine.activity_type == ACTIVITY_TYPE,
+                EmissionLine.activity_id.in_([trip.id for trip in chunk]),
+                EmissionLine.superseded_at.is_(None),
+            )
+            .order_by(EmissionLine.id)
+        ):
+            lines.setdefault(line.activity_id, []).append(line)
+        for trip in chunk:
+            pairs = lines.get(trip.id, [])
+            for leg in trip.legs:
+                with_rf = pairs[2 * leg.position] if len(pairs) > 2 * leg.position + 1 else None
+                without_rf = pairs[2 * leg.position + 1] if with_rf else None
+                rows.append(
+                    [
+                        trip.id,
+                        trip.booking_reference or "",
+                        trip.traveller,
+                        departments.get(trip.department_id or 0, ""),
+                        trip.purpose,
+                        trip.paid_by.value,
+                        trip.source.value,
+                        leg.position + 1,
+                        leg.origin,
+                        leg.destination,
+                        leg.departure_on.isoformat(),
+                        leg.cabin_class.value,
+                        leg.passengers,
+                        float(leg.distance_km),
+                        with_rf.co2e_g / 1000 if with_rf else None,
+                        without_rf.co2e_g / 1000 if without_rf else None,
+                        with_rf.factor.factor_set.code if with_rf else "",
+                    ]
+                )
+    return rows

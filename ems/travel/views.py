@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from ems import exports
 from ems.auth.models import Role
 from ems.auth.permissions import ANY_ROLE, role_required, signed_in_user
 from ems.errors import NotFound, ValidationFailed
+from ems.exports import XLSX_MIME
 from ems.extensions import db
+from ems.imports import MAX_REPORTED_ERRORS, ImportFailed
 from ems.ledger import services as ledger
 from ems.org import services as org
 from ems.org.models import FIRST_YEAR, LAST_YEAR
-from ems.travel import airports, services
-from ems.travel.forms import CABIN_LABELS, EstimateForm, TripForm
+from ems.travel import airports, importer, services
+from ems.travel.forms import CABIN_LABELS, EstimateForm, ImportForm, TripForm
 from ems.travel.models import PaidBy, Trip, TripSource
 from ems.validation import without_control_characters
 from ems.web import paginate, submit_form
@@ -36,11 +49,9 @@ def _int_arg(name: str, low: int, high: int) -> int | None:
     return value if value is not None and low <= value <= high else None
 
 
-@bp.get("/")
-@role_required(*READERS)
-def list_trips() -> ResponseReturnValue:
-    """Trips with filters, sorting, pages and the totals of everything filtered."""
-    filters = services.TripFilters(
+def _filters() -> services.TripFilters:
+    """The trip filters of the query string; anything invalid is ignored."""
+    return services.TripFilters(
         year=_int_arg("year", FIRST_YEAR, LAST_YEAR),
         month=_int_arg("month", 1, 12),
         department_id=_int_arg("department_id", 1, 2**31 - 1),
@@ -55,6 +66,13 @@ def list_trips() -> ResponseReturnValue:
         if request.args.get("sort", "-date").lstrip("-") in services.SORTS
         else "-date",
     )
+
+
+@bp.get("/")
+@role_required(*READERS)
+def list_trips() -> ResponseReturnValue:
+    """Trips with filters, sorting, pages and the totals of everything filtered."""
+    filters = _filters()
     rows, summary = services.trips_query(filters)
     page = paginate(rows)
     count, with_rf_g, without_rf_g = db.session.execute(summary).one()
@@ -221,3 +239,132 @@ def estimate() -> ResponseReturnValue:
     return render_template(
         "travel/estimate.html", form=form, result=result, cabin_labels=CABIN_LABELS
     )
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def import_trips() -> ResponseReturnValue:
+    """Check an agency export: every bad row listed, or a preview to confirm."""
+    form = ImportForm()
+    row_errors: list[str] = []
+    result = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            result = services.check_import(
+                actor=signed_in_user(), data=upload.read(), filename=upload.filename or "upload"
+            )
+        except ImportFailed as exc:
+            db.session.rollback()
+            form.add_service_errors(exc)
+            row_errors = [str(error) for error in exc.row_errors[:MAX_REPORTED_ERRORS]]
+            if len(exc.row_errors) > MAX_REPORTED_ERRORS:
+                row_errors.append(
+                    _("… and %(n)d more.", n=len(exc.row_errors) - MAX_REPORTED_ERRORS)
+                )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            form.add_service_errors(exc)
+        else:
+            db.session.commit()  # the checked file waits for the go-ahead
+    status = 422 if form.errors else 200
+    return render_template(
+        "travel/import.html",
+        form=form,
+        row_errors=row_errors,
+        result=result,
+        batches=services.list_import_batches(),
+        columns=(*importer.REQUIRED, *importer.OPTIONAL),
+    ), status
+
+
+@bp.post("/import/<id:batch_id>/commit")
+@role_required(*EDITORS)
+def commit_import(batch_id: int) -> ResponseReturnValue:
+    """Import a checked file: all its rows or none."""
+    batch = services.get_import_batch(batch_id)
+    try:
+        result = services.commit_import(actor=signed_in_user(), batch=batch)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        for message in exc.errors.values():
+            flash(message, "error")
+        return redirect(url_for("travel.import_trips"))
+    db.session.commit()
+    flash(
+        _(
+            "%(n)d trips imported; %(skipped)d bookings were already recorded.",
+            n=result.trips,
+            skipped=len(result.skipped),
+        ),
+        "success",
+    )
+    return redirect(url_for("travel.list_trips", source="import"))
+
+
+@bp.post("/import/<id:batch_id>/delete")
+@role_required(*EDITORS)
+def remove_import(batch_id: int) -> ResponseReturnValue:
+    """Remove an import with all its trips (their figures are kept, superseded)."""
+    batch = services.get_import_batch(batch_id)
+    removed = services.remove_import_batch(actor=signed_in_user(), batch=batch)
+    db.session.commit()
+    flash(_("Import removed with its %(n)d trips.", n=removed), "success")
+    return redirect(url_for("travel.import_trips"))
+
+
+@bp.get("/import/template.csv")
+@role_required(*ANY_ROLE)
+def import_template() -> ResponseReturnValue:
+    """The column template of agency imports, with two example rows."""
+    return _csv_response(
+        "ems-travel-import.csv",
+        [
+            [*importer.REQUIRED, *importer.OPTIONAL],
+            [
+                "ABC123",
+                "Ana Silva",
+                "GVA",
+                "JFK",
+                "2025-03-04",
+                "economy",
+                "1",
+                "",
+                "Conference",
+                "organisation",
+                "",
+            ],
+            [
+                "ABC123",
+                "Ana Silva",
+                "JFK",
+                "GVA",
+                "2025-03-09",
+                "economy",
+                "1",
+                "",
+                "Conference",
+                "organisation",
+                "",
+            ],
+        ],
+    )
+
+
+@bp.get("/export.<any(csv, xlsx):fmt>")
+@role_required(*READERS)
+def export_trips(fmt: str) -> ResponseReturnValue:
+    """The filtered trips, one row per flight with its emissions, as CSV or XLSX."""
+    rows = services.export_rows(_filters())
+    name = f"ems-trips-{dt.date.today().isoformat()}.{fmt}"
+    if fmt == "xlsx":
+        return Response(exports.xlsx_bytes(rows), headers=_download(name), mimetype=XLSX_MIME)
+    return _csv_response(name, rows)
+
+
+def _download(name: str) -> dict[str, str]:
+    return {"Content-Disposition": f"attachment; filename={name}"}
+
+
+def _csv_response(name: str, rows: list[list[object]]) -> Response:
+    return Response(exports.csv_bytes(rows), mimetype="text/csv", headers=_download(name))

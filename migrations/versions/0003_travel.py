@@ -1,8 +1,8 @@
-"""trips and flight legs; flight haul setting
+"""trips, flight legs and import batches; flight haul setting
 
 Revision ID: 0003_travel
 Revises: 0002_factors_ledger
-Create Date: 2026-11-24 19:15:34.488721
+Create Date: 2026-11-24 19:24:34.963857
 """
 
 import sqlalchemy as sa
@@ -15,6 +15,30 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "import_batches",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("filename", sa.String(length=255), nullable=False),
+        sa.Column("file_sha256", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("content", sa.LargeBinary(), nullable=True),
+        sa.Column("rows", sa.Integer(), nullable=False),
+        sa.Column("created_count", sa.Integer(), nullable=False),
+        sa.Column("skipped_count", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("imported_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("user_label", sa.String(length=254), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["users.id"],
+            name=op.f("fk_import_batches_user_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_import_batches")),
+        sa.UniqueConstraint("kind", "file_sha256", name=op.f("uq_import_batches_kind_file_sha256")),
+    )
     op.create_table(
         "trips",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -48,6 +72,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("import_batch_id", sa.Integer(), nullable=True),
         sa.Column("starts_on", sa.Date(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
@@ -62,11 +87,19 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["department_id"], ["departments.id"], name=op.f("fk_trips_department_id_departments")
         ),
+        sa.ForeignKeyConstraint(
+            ["import_batch_id"],
+            ["import_batches.id"],
+            name=op.f("fk_trips_import_batch_id_import_batches"),
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_trips")),
         sa.UniqueConstraint("booking_reference", name=op.f("uq_trips_booking_reference")),
     )
     with op.batch_alter_table("trips", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_trips_department_id"), ["department_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_trips_import_batch_id"), ["import_batch_id"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_trips_starts_on"), ["starts_on"], unique=False)
         batch_op.create_index(batch_op.f("ix_trips_traveller"), ["traveller"], unique=False)
 
@@ -125,6 +158,8 @@ def downgrade() -> None:
     with op.batch_alter_table("trips", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_trips_traveller"))
         batch_op.drop_index(batch_op.f("ix_trips_starts_on"))
+        batch_op.drop_index(batch_op.f("ix_trips_import_batch_id"))
         batch_op.drop_index(batch_op.f("ix_trips_department_id"))
 
     op.drop_table("trips")
+    op.drop_table("import_batches")

@@ -55,6 +55,9 @@ READ_ONLY = {
     "factors.list_sets",
     "factors.pins",
     "travel.calculator",
+    "travel.export_rows",
+    "travel.get_import_batch",
+    "travel.list_import_batches",
     "travel.check_legs",
     "travel.estimate_flight",
     "travel.get_trip",
@@ -74,8 +77,18 @@ READ_ONLY = {
 }
 
 #: writes that only ever happen inside another service's audited change (the activity's own)
-INSIDE_AUDITED_CHANGES = {"ledger.record_lines"}
+INSIDE_AUDITED_CHANGES = {
+    "ledger.record_lines",
+    "ledger.add_lines",
+    "ledger.supersede_lines",
+    # stores the file for the go-ahead; the import itself is audited
+    "travel.check_import",
+}
 
+AGENCY_CSV = (
+    b"booking_reference,traveller,origin,destination,departure_date,paid_by\n"
+    b"Q1,Ana,GVA,LHR,2024-03-04,other\n"
+)
 TRIP_LEGS = [travel.LegInput(origin="GVA", destination="LHR", departure_on=dt.date(2024, 3, 4))]
 FACTOR_CSV = b"category,activity,unit,kgco2e_per_unit\nelectricity,supplier_mix,kwh,0.1\n"
 FACTOR_META = {
@@ -250,6 +263,28 @@ WRITES: dict[str, tuple[str, Callable[[dict[str, Any]], object]]] = {
             traveller="Ana Silva",
             legs=TRIP_LEGS,
             paid_by="other",
+        ),
+    ),
+    "travel.import_trips": (
+        "travel.import.committed",
+        lambda w: travel.import_trips(actor=w["admin"], data=AGENCY_CSV, filename="agency.csv"),
+    ),
+    "travel.commit_import": (
+        "travel.import.committed",
+        lambda w: travel.commit_import(
+            actor=w["admin"],
+            batch=travel.check_import(
+                actor=w["admin"], data=AGENCY_CSV, filename="agency.csv"
+            ).batch,
+        ),
+    ),
+    "travel.remove_import_batch": (
+        "travel.import.removed",
+        lambda w: travel.remove_import_batch(
+            actor=w["admin"],
+            batch=travel.import_trips(
+                actor=w["admin"], data=AGENCY_CSV, filename="agency.csv"
+            ).batch,
         ),
     ),
     "travel.delete_trip": (

@@ -1,0 +1,39 @@
+"""Import batches: one per file imported, removable as a whole."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ems.extensions import Base, utcnow
+
+
+class ImportBatch(Base):
+    """A file checked for import, then imported: what, by whom, when, and how many rows."""
+
+    __tablename__ = "import_batches"
+    __table_args__ = (sa.UniqueConstraint("kind", "file_sha256"),)
+
+    FILENAME_MAX_LEN = 255
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: what the file holds, e.g. "travel"
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    #: the name the file had on the user's computer (shown only; never used as a path)
+    filename: Mapped[str] = mapped_column(sa.String(FILENAME_MAX_LEN))
+    #: identifies the file: the same file is never imported twice
+    file_sha256: Mapped[str] = mapped_column(sa.String(64))
+    #: "checked" (waiting for the user's go-ahead, file kept) or "imported"
+    status: Mapped[str] = mapped_column(sa.String(10), default="checked")
+    #: the file, while it waits to be imported
+    content: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    rows: Mapped[int] = mapped_column(default=0)
+    #: what was created and what was skipped as already there
+    created_count: Mapped[int] = mapped_column(default=0)
+    skipped_count: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    imported_at: Mapped[dt.datetime | None]
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    user_label: Mapped[str] = mapped_column(sa.String(254))

@@ -1,0 +1,261 @@
+"""Reading a travel agency's export: one row per flight, rows of one booking form one trip."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ems.errors import ValidationFailed
+from ems.extensions import db
+from ems.imports import ImportFailed, RowError, read_table
+from ems.org.models import Department
+from ems.travel import airports
+from ems.travel.calculation import CabinClass
+from ems.travel.models import PaidBy, Trip
+
+REQUIRED = ("booking_reference", "traveller", "origin", "destination", "departure_date")
+OPTIONAL = ("cabin_class", "passengers", "department", "purpose", "paid_by", "notes")
+#: how agency exports name our columns (lower case, spaces for _ and -)
+ALIASES = {
+    "booking ref": "booking_reference",
+    "booking reference": "booking_reference",
+    "pnr": "booking_reference",
+    "record locator": "booking_reference",
+    "reservation": "booking_reference",
+    "ticket number": "booking_reference",
+    "passenger": "traveller",
+    "passenger name": "traveller",
+    "traveler": "traveller",
+    "traveller name": "traveller",
+    "traveler name": "traveller",
+    "employee": "traveller",
+    "from": "origin",
+    "departure airport": "origin",
+    "dep airport": "origin",
+    "origin airport": "origin",
+    "to": "destination",
+    "arrival airport": "destination",
+    "arr airport": "destination",
+    "destination airport": "destination",
+    "date": "departure_date",
+    "departure date": "departure_date",
+    "travel date": "departure_date",
+    "flight date": "departure_date",
+    "class": "cabin_class",
+    "cabin": "cabin_class",
+    "cabin class": "cabin_class",
+    "service class": "cabin_class",
+    "pax": "passengers",
+    "number of passengers": "passengers",
+    "dept": "department",
+    "cost centre": "department",
+    "cost center": "department",
+    "reason": "purpose",
+    "trip purpose": "purpose",
+    "paid by": "paid_by",
+    "payer": "paid_by",
+    "comment": "notes",
+    "comments": "notes",
+}
+CABIN_ALIASES = {
+    "": CabinClass.unknown,
+    "economy": CabinClass.economy,
+    "eco": CabinClass.economy,
+    "y": CabinClass.economy,
+    "coach": CabinClass.economy,
+    "premium economy": CabinClass.premium_economy,
+    "premium": CabinClass.premium_economy,
+    "w": CabinClass.premium_economy,
+    "business": CabinClass.business,
+    "c": CabinClass.business,
+    "j": CabinClass.business,
+    "first": CabinClass.first,
+    "f": CabinClass.first,
+    "unknown": CabinClass.unknown,
+}
+PAID_BY_ALIASES = {
+    "": PaidBy.organisation,
+    "organisation": PaidBy.organisation,
+    "organization": PaidBy.organisation,
+    "org": PaidBy.organisation,
+    "other": PaidBy.other,
+    "others": PaidBy.other,
+    "external": PaidBy.other,
+}
+DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%Y/%m/%d")
+
+
+@dataclass
+class ImportedTrip:
+    """The rows of one booking, checked."""
+
+    booking_reference: str
+    traveller: str
+    department_id: int | None
+    purpose: str
+    paid_by: PaidBy
+    notes: str
+    rows: list[int] = field(default_factory=list)
+    legs: list[tuple[airports.Airport, airports.Airport, dt.date, CabinClass, int]] = field(
+        default_factory=list
+    )
+
+
+def _date(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text[:10])  # the usual case, and much faster
+    except ValueError:
+        pass
+    for pattern in DATE_FORMATS[1:]:
+        try:
+            return dt.datetime.strptime(text[:10], pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _departments() -> dict[str, int]:
+    names: dict[str, int] = {}
+    for department_id, name, code in db.session.execute(
+        sa.select(Department.id, Department.name, Department.code)
+    ):
+        names[name.lower()] = department_id
+        if code:
+            names[code.lower()] = department_id
+    return names
+
+
+def parse(data: bytes, filename: str, *, today: dt.date | None = None) -> list[ImportedTrip]:
+    """Check every row; return the trips by booking, or raise ImportFailed listing every problem."""
+    from ems.travel.services import LegInput, check_legs  # the services use this module
+
+    rows = read_table(data, filename, required=REQUIRED, optional=OPTIONAL, aliases=ALIASES)
+    departments = _departments()
+    errors: list[RowError] = []
+    trips: dict[str, ImportedTrip] = {}
+    order: dict[str, list[tuple[dt.date, int]]] = defaultdict(list)
+    for number, row in rows:
+        before = len(errors)
+        reference = row["booking_reference"]
+        if not reference or len(reference) > Trip.BOOKING_REFERENCE_MAX_LEN:
+            errors.append(
+                RowError(
+                    number,
+                    "booking_reference",
+                    _(
+                        "a booking reference of 1 to %(n)d characters is required",
+                        n=Trip.BOOKING_REFERENCE_MAX_LEN,
+                    ),
+                )
+            )
+        traveller = row["traveller"]
+        if not traveller or len(traveller) > Trip.TRAVELLER_MAX_LEN:
+            errors.append(RowError(number, "traveller", _("a traveller's name is required")))
+        day = _date(row["departure_date"])
+        if day is None:
+            errors.append(
+                RowError(
+                    number,
+                    "departure_date",
+                    _(
+                        "“%(value)s” is not a date (YYYY-MM-DD or DD.MM.YYYY)",
+                        value=row["departure_date"][:20],
+                    ),
+                )
+            )
+        cabin = CABIN_ALIASES.get(row.get("cabin_class", "").lower().replace("_", " "))
+        if cabin is None:
+            errors.append(
+                RowError(
+                    number,
+                    "cabin_class",
+                    _(
+                        "“%(value)s” is not economy, premium economy, business, first or unknown",
+                        value=row["cabin_class"][:20],
+                    ),
+                )
+            )
+        passengers_text = row.get("passengers") or "1"
+        passengers = int(passengers_text) if passengers_text.lstrip("-").isdigit() else None
+        if passengers is None:
+            errors.append(RowError(number, "passengers", _("a whole number is required")))
+        paid_by = PAID_BY_ALIASES.get(row.get("paid_by", "").lower())
+        if paid_by is None:
+            errors.append(RowError(number, "paid_by", _("“organisation” or “other”")))
+        department_id = None
+        if row.get("department"):
+            department_id = departments.get(row["department"].lower())
+            if department_id is None:
+                errors.append(
+                    RowError(
+                        number,
+                        "department",
+                        _(
+                            "no department is named or coded “%(value)s”",
+                            value=row["department"][:40],
+                        ),
+                    )
+                )
+        for column, limit in (("purpose", Trip.PURPOSE_MAX_LEN), ("notes", Trip.NOTES_MAX_LEN)):
+            if len(row.get(column, "")) > limit:
+                errors.append(RowError(number, column, _("at most %(n)d characters", n=limit)))
+        if day is not None and passengers is not None and cabin is not None:
+            try:
+                (checked,) = check_legs(
+                    [
+                        LegInput(
+                            origin=row["origin"],
+                            destination=row["destination"],
+                            departure_on=day,
+                            cabin_class=cabin,
+                            passengers=passengers,
+                        )
+                    ],
+                    today=today,
+                )
+            except ValidationFailed as exc:
+                errors += [
+                    RowError(
+                        number,
+                        name.rsplit("-", 1)[-1].replace("departure_on", "departure_date"),
+                        message,
+                    )
+                    for name, message in exc.errors.items()
+                ]
+        if len(errors) > before:
+            continue
+        trip = trips.get(reference)
+        if trip is None:
+            trip = trips[reference] = ImportedTrip(
+                booking_reference=reference,
+                traveller=traveller,
+                department_id=department_id,
+                purpose=row.get("purpose", ""),
+                paid_by=paid_by or PaidBy.organisation,
+                notes=row.get("notes", ""),
+            )
+        elif trip.traveller != traveller:
+            errors.append(
+                RowError(
+                    number,
+                    "traveller",
+                    _(
+                        "booking %(ref)s has another traveller on row %(row)d",
+                        ref=reference,
+                        row=trip.rows[0],
+                    ),
+                )
+            )
+            continue
+        trip.rows.append(number)
+        trip.legs.append(checked)
+        order[reference].append((checked[2], len(trip.legs) - 1))
+    if errors:
+        raise ImportFailed(errors)
+    for reference, trip in trips.items():  # legs in date order, rows kept in order within a day
+        trip.legs = [trip.legs[index] for _day, index in sorted(order[reference])]
+    return list(trips.values())

@@ -1,0 +1,231 @@
+"""Importing an agency export: aliases, every bad row listed, all or nothing, idempotent."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from io import BytesIO
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import Workbook, load_workbook
+
+from ems.audit.models import AuditEntry
+from ems.auth.models import Role
+from ems.cli import cli
+from ems.extensions import db
+from ems.factors import services as factors
+from ems.imports import ImportFailed
+from ems.imports.models import ImportBatch
+from ems.ledger.models import EmissionLine
+from ems.org import services as org
+from ems.travel import services
+from ems.travel.models import FlightLeg, Trip
+
+AGENCY = (
+    "PNR,Passenger Name,From,To,Travel Date,Class,Pax,Cost Center,Purpose\n"
+    "ABC123,Ana Silva,GVA,FRA,2024-03-04,Y,1,PRG,Conference\n"
+    "ABC123,Ana Silva,FRA,JFK,2024-03-04,Y,1,PRG,Conference\n"
+    "ABC123,Ana Silva,JFK,GVA,09.03.2024,economy,1,PRG,Conference\n"
+    "XYZ789,Ben Okoro,NBO,GVA,2024-05-10,C,1,,Board meeting\n"
+)
+
+
+@pytest.fixture
+def loaded(app):
+    factors.load_shipped_sets(actor=None)
+    org.create_department(actor=None, name="Programme", code="PRG")
+    db.session.commit()
+
+
+def count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
+
+
+def test_an_agency_export_becomes_trips_with_their_lines(loaded):
+    result = services.import_trips(actor=None, data=AGENCY.encode(), filename="march.csv")
+    db.session.commit()
+    assert (result.trips, result.legs, result.skipped) == (2, 4, [])
+    trip = db.session.scalars(sa.select(Trip).where(Trip.booking_reference == "ABC123")).one()
+    assert [(leg.origin, leg.destination) for leg in trip.legs] == [
+        ("GVA", "FRA"),
+        ("FRA", "JFK"),
+        ("JFK", "GVA"),
+    ]
+    assert trip.department_id is not None
+    assert count(EmissionLine) == 8
+    assert result.with_rf_g == sum(
+        db.session.scalars(sa.select(EmissionLine.co2e_g).where(EmissionLine.basis == "with_rf"))
+    )
+    entry = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "travel.import.committed")
+    ).one()
+    assert "march.csv" in entry.summary
+
+
+def test_the_same_file_or_booking_is_never_imported_twice(loaded):
+    services.import_trips(actor=None, data=AGENCY.encode(), filename="march.csv")
+    db.session.commit()
+    again = services.import_trips(actor=None, data=AGENCY.encode(), filename="again.csv")
+    assert again.already_imported
+    more = AGENCY + "NEW001,Cleo Diaz,GVA,LHR,2024-06-01,,1,,\n"
+    result = services.import_trips(actor=None, data=more.encode(), filename="april.csv")
+    db.session.commit()
+    assert (result.trips, result.skipped) == (1, ["ABC123", "XYZ789"])
+    assert count(Trip) == 3
+    assert count(FlightLeg) == 5
+
+
+def test_every_bad_row_is_listed_and_nothing_is_imported(loaded):
+    bad = (
+        "booking_reference,traveller,origin,destination,departure_date,cabin_class,passengers\n"
+        "A1,Ana,GVA,JFK,2024-03-04,economy,1\n"
+        "A2,Ana,GVQ,JFK,2024-03-04,economy,1\n"
+        "A3,Ana,GVA,GVA,2024-03-04,economy,1\n"
+        "A4,Ana,GVA,JFK,2024-02-31,economy,1\n"
+        "A5,Ana,GVA,JFK,2024-03-04,deluxe,1\n"
+        "A6,Ana,GVA,JFK,2024-03-04,economy,0\n"
+        "A7,,GVA,JFK,2024-03-04,economy,1\n"
+        "A1,Bob,JFK,GVA,2024-03-05,economy,1\n"
+    )
+    with pytest.raises(ImportFailed) as excinfo:
+        services.import_trips(actor=None, data=bad.encode(), filename="bad.csv")
+    found = {(error.row, error.field) for error in excinfo.value.row_errors}
+    assert found == {
+        (3, "origin"),
+        (4, "destination"),
+        (5, "departure_date"),
+        (6, "cabin_class"),
+        (7, "passengers"),
+        (8, "traveller"),
+        (9, "traveller"),
+    }
+    db.session.rollback()
+    assert count(Trip) == count(ImportBatch) == count(EmissionLine) == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "message"),
+    [
+        (b"PNR,From\nA,GVA\n", "x.csv", "column missing"),
+        (b"\xff\xfe\x00\x01", "x.csv", "UTF-8"),
+        (b"PK\x03\x04garbage", "x.xlsx", "not an XLSX"),
+        (b"", "x.csv", "empty"),
+        (b"a,b,c\n", "x.pdf", ".csv or .xlsx"),
+    ],
+)
+def test_malformed_files_are_refused_with_a_reason(loaded, data, filename, message):
+    with pytest.raises(ImportFailed) as excinfo:
+        services.import_trips(actor=None, data=data, filename=filename)
+    text = " ".join([*excinfo.value.errors.values(), *map(str, excinfo.value.row_errors)])
+    assert message in text
+
+
+def test_xlsx_exports_import_too(loaded):
+    workbook = Workbook()
+    sheet = workbook.active
+    for row in csv.reader(io.StringIO(AGENCY)):
+        sheet.append(row)
+    buffer = BytesIO()
+    workbook.save(buffer)
+    result = services.import_trips(actor=None, data=buffer.getvalue(), filename="march.xlsx")
+    assert (result.trips, result.legs) == (2, 4)
+
+
+def test_a_zip_bomb_is_refused_before_opening(loaded):
+    buffer = BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", "0" * (120 * 1024 * 1024))
+    with pytest.raises(ImportFailed, match="unpacks to more than"):
+        services.import_trips(actor=None, data=buffer.getvalue(), filename="bomb.xlsx")
+
+
+def test_an_import_failing_halfway_leaves_nothing(loaded, monkeypatch):
+    from ems.ledger import services as ledger
+
+    def broken(lines):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(ledger, "add_lines", broken)
+    with pytest.raises(RuntimeError):
+        services.import_trips(actor=None, data=AGENCY.encode(), filename="march.csv")
+    db.session.rollback()
+    assert count(Trip) == count(FlightLeg) == count(ImportBatch) == count(EmissionLine) == 0
+
+
+def test_removing_a_batch_removes_its_trips_and_keeps_the_figures(loaded):
+    result = services.import_trips(actor=None, data=AGENCY.encode(), filename="march.csv")
+    db.session.commit()
+    assert result.batch is not None
+    assert services.remove_import_batch(actor=None, batch=result.batch) == 2
+    db.session.commit()
+    assert count(Trip) == count(FlightLeg) == count(ImportBatch) == 0
+    assert count(EmissionLine) == 8
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(EmissionLine)
+            .where(EmissionLine.superseded_at.is_(None))
+        )
+        == 0
+    )
+
+
+def test_check_then_import_in_the_browser(client, create_user, login, loaded):
+    login(client, create_user(roles=(Role.travel,)))
+    checked = client.post(
+        "/travel/import",
+        data={"file": (BytesIO(AGENCY.encode()), "m.csv")},
+        content_type="multipart/form-data",
+    )
+    text = checked.get_data(as_text=True)
+    assert "2 trips with 4 flights" in text
+    assert count(Trip) == 0
+    batch = db.session.scalars(sa.select(ImportBatch)).one()
+    assert batch.status == "checked"
+    committed = client.post(f"/travel/import/{batch.id}/commit")
+    assert committed.status_code == 302
+    assert count(Trip) == 2
+    bad = AGENCY.replace("GVA,FRA", "GVA,FRX")
+    refused = client.post(
+        "/travel/import",
+        data={"file": (BytesIO(bad.encode()), "b.csv")},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422
+    assert "Row 2, destination: Unknown airport code “FRX”" in refused.get_data(as_text=True)
+
+
+def test_import_command_dry_run_then_import(app, loaded, tmp_path):
+    path = tmp_path / "agency.csv"
+    path.write_text(AGENCY)
+    runner = app.test_cli_runner()
+    dry = runner.invoke(cli, ["import", "travel", str(path), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "would import 2 trips with 4 flights" in dry.output
+    assert count(Trip) == 0
+    done = runner.invoke(cli, ["import", "travel", str(path)])
+    assert "imported 2 trips" in done.output
+    assert count(Trip) == 2
+
+
+def test_export_is_safe_against_formula_injection(client, create_user, login, loaded):
+    hostile = AGENCY.replace("Conference", '=HYPERLINK("http://evil")').replace(
+        "Board meeting", "+cmd|' /C calc'!A0"
+    )
+    services.import_trips(actor=None, data=hostile.encode(), filename="h.csv")
+    db.session.commit()
+    login(client, create_user(roles=(Role.management,)))
+    exported = client.get("/travel/export.csv").get_data().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(exported)))
+    purposes = {row[4] for row in rows[1:]}
+    assert purposes == {'\'=HYPERLINK("http://evil")', "'+cmd|' /C calc'!A0"}
+    assert rows[0][14] == "co2e_kg_with_rf"
+    assert all(float(row[14]) > 0 for row in rows[1:])
+    workbook = load_workbook(BytesIO(client.get("/travel/export.xlsx").data))
+    values = [cell.value for row in workbook.active.iter_rows() for cell in row]
+    assert '\'=HYPERLINK("http://evil")' in values
+    assert not any(isinstance(v, str) and v.startswith("=") for v in values)
