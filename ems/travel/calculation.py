@@ -17,7 +17,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from ems.errors import ValidationFailed
+from ems.errors import NotFound, ValidationFailed
 from ems.extensions import db
 from ems.factors.keys import factor_key
 from ems.factors.models import FactorSet, HaulDefinition
@@ -255,5 +255,135 @@ def leg_lines(
         for basis, selected in (
             (Basis.with_rf, result.with_rf),
             (Basis.without_rf, result.without_rf),
+        )
+    ]
+
+
+OTHER_FAMILY = "desnz_other"
+#: ground mode → (factor category, activity, unit, whether the distance counts per passenger)
+GROUND_FACTORS = {
+    "rail": ("rail", "national_rail", "passenger_km", True),
+    "international_rail": ("rail", "international_rail", "passenger_km", True),
+    "bus": ("bus", "average_local_bus", "passenger_km", True),
+    "coach": ("bus", "coach", "passenger_km", True),
+    "taxi": ("taxi", "regular_taxi", "passenger_km", True),
+    "car": ("car", "average_car_unknown", "km", False),
+}
+
+
+@dataclass(frozen=True)
+class GroundResult:
+    """A ground journey's factor and emissions."""
+
+    mode: str
+    travelled_on: dt.date
+    quantity: Decimal
+    unit: str
+    selected: SelectedFactor
+
+    @property
+    def co2e_g(self) -> int:
+        """Grams CO2e."""
+        return co2e_grams(self.quantity, self.selected.factor.kgco2e_per_unit)
+
+
+@dataclass(frozen=True)
+class HotelResult:
+    """A hotel stay's factor (None where DESNZ publishes none for the country) and emissions."""
+
+    country_code: str
+    check_in_on: dt.date
+    room_nights: int
+    selected: SelectedFactor | None
+
+    @property
+    def co2e_g(self) -> int | None:
+        """Grams CO2e, or None without a factor."""
+        if self.selected is None:
+            return None
+        return co2e_grams(Decimal(self.room_nights), self.selected.factor.kgco2e_per_unit)
+
+
+def ground_result(
+    selector: FactorSelector,
+    *,
+    mode: str,
+    travelled_on: dt.date,
+    distance_km: Decimal,
+    passengers: int,
+) -> GroundResult:
+    """The DESNZ factor and quantity of a journey by rail, bus, coach, taxi or car."""
+    category, activity, unit, per_passenger = GROUND_FACTORS[mode]
+    selected = selector.select(
+        family=OTHER_FAMILY, year=travelled_on.year, key=factor_key(category, activity, unit)
+    )
+    quantity = distance_km * passengers if per_passenger else distance_km
+    return GroundResult(
+        mode=mode, travelled_on=travelled_on, quantity=quantity, unit=unit, selected=selected
+    )
+
+
+def hotel_result(
+    selector: FactorSelector, *, country_code: str, check_in_on: dt.date, nights: int, rooms: int
+) -> HotelResult:
+    """The DESNZ room-night factor of the country, where DESNZ publishes one."""
+    try:
+        selected: SelectedFactor | None = selector.select(
+            family=OTHER_FAMILY,
+            year=check_in_on.year,
+            key=factor_key("hotel", "hotel_stay", "room_night", country=country_code),
+        )
+    except NotFound:
+        selected = None
+    return HotelResult(
+        country_code=country_code,
+        check_in_on=check_in_on,
+        room_nights=nights * rooms,
+        selected=selected,
+    )
+
+
+def ground_lines(
+    result: GroundResult, *, activity_id: int, label: str, department_id: int | None
+) -> list[LineSpec]:
+    """The ledger line of a ground journey (scope 3, business travel)."""
+    return [
+        LineSpec(
+            activity_type="trip",
+            activity_id=activity_id,
+            year=result.travelled_on.year,
+            scope=3,
+            scope3_category=SCOPE3_BUSINESS_TRAVEL,
+            source_category=SourceCategory.other_travel,
+            quantity=result.quantity,
+            quantity_unit=result.unit,
+            selected=result.selected,
+            method=f"desnz_{result.mode}",
+            department_id=department_id,
+            note=label,
+        )
+    ]
+
+
+def hotel_lines(
+    result: HotelResult, *, activity_id: int, label: str, department_id: int | None
+) -> list[LineSpec]:
+    """The ledger line of a hotel stay; none where there is no factor for the country."""
+    if result.selected is None:
+        return []
+    return [
+        LineSpec(
+            activity_type="trip",
+            activity_id=activity_id,
+            year=result.check_in_on.year,
+            scope=3,
+            scope3_category=SCOPE3_BUSINESS_TRAVEL,
+            source_category=SourceCategory.hotels,
+            quantity=Decimal(result.room_nights),
+            quantity_unit="room_night",
+            selected=result.selected,
+            method="desnz_hotel_room_night",
+            department_id=department_id,
+            note=label,
         )
     ]

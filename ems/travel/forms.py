@@ -9,6 +9,7 @@ from flask_wtf.file import FileField, FileRequired, FileSize
 from wtforms import (
     BooleanField,
     DateField,
+    DecimalField,
     FieldList,
     Form,
     FormField,
@@ -22,8 +23,9 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ems.forms import EmsForm, VersionedForm, choices, strip_whitespace, upper
 from ems.imports import MAX_FILE_BYTES
+from ems.org.services import countries
 from ems.travel.calculation import CabinClass
-from ems.travel.models import FlightLeg, PaidBy, Trip
+from ems.travel.models import FlightLeg, GroundLeg, GroundMode, HotelStay, PaidBy, Trip
 
 CABIN_LABELS = {
     CabinClass.economy: _l("Economy"),
@@ -36,26 +38,92 @@ CABIN_CHOICES = choices((cabin.value, label) for cabin, label in CABIN_LABELS.it
 AIRPORT_ATTRS = {"autocomplete": "off", "data-airport": "", "size": 8, "spellcheck": "false"}
 
 
-def _airport_field(label: Any) -> StringField:
+def _airport_field(label: Any, *, required: bool = True) -> StringField:
     return StringField(
         label,
-        [InputRequired(), Length(max=60)],
+        [InputRequired() if required else Optional(), Length(max=60)],
         filters=[strip_whitespace, upper],
         render_kw=AIRPORT_ATTRS,
         description=_l("IATA code, e.g. GVA"),
     )
 
 
-class LegForm(Form):  # a subform: the trip form carries the CSRF token
+# Subforms: the trip form carries the CSRF token. Their fields are optional here, so that a
+# row left empty is simply ignored; the services check the rows that are filled in.
+class LegForm(Form):
     """One flight."""
 
-    origin = _airport_field(_l("From"))
-    destination = _airport_field(_l("To"))
-    departure_on = DateField(_l("Date"), [InputRequired()])
+    origin = _airport_field(_l("From"), required=False)
+    destination = _airport_field(_l("To"), required=False)
+    departure_on = DateField(_l("Date"), [Optional()])
     cabin_class = SelectField(_l("Class"), choices=CABIN_CHOICES, default="economy")
     passengers = IntegerField(
-        _l("Passengers"), [InputRequired(), NumberRange(1, FlightLeg.MAX_PASSENGERS)], default=1
+        _l("Passengers"), [Optional(), NumberRange(1, FlightLeg.MAX_PASSENGERS)], default=1
     )
+
+    def is_empty(self) -> bool:
+        """True when neither airport is filled in."""
+        return not (self.origin.data or self.destination.data)
+
+
+GROUND_CHOICES = choices(
+    [
+        (GroundMode.rail.value, _l("Rail")),
+        (GroundMode.international_rail.value, _l("International rail")),
+        (GroundMode.bus.value, _l("Bus")),
+        (GroundMode.coach.value, _l("Coach")),
+        (GroundMode.taxi.value, _l("Taxi")),
+        (GroundMode.car.value, _l("Car (km driven)")),
+    ]
+)
+
+
+class GroundForm(Form):
+    """One journey by rail, bus, coach, taxi or car."""
+
+    mode = SelectField(_l("By"), choices=GROUND_CHOICES, default="rail")
+    travelled_on = DateField(_l("Date"), [Optional()])
+    origin = StringField(
+        _l("From"), [Optional(), Length(max=GroundLeg.PLACE_MAX_LEN)], filters=[strip_whitespace]
+    )
+    destination = StringField(
+        _l("To"), [Optional(), Length(max=GroundLeg.PLACE_MAX_LEN)], filters=[strip_whitespace]
+    )
+    distance_km = DecimalField(
+        _l("Distance (km)"),
+        [Optional(), NumberRange(0, 20000)],
+        places=1,
+        description=_l("Or airport codes as from and to"),
+    )
+    passengers = IntegerField(
+        _l("Passengers"), [Optional(), NumberRange(1, FlightLeg.MAX_PASSENGERS)], default=1
+    )
+
+    def is_empty(self) -> bool:
+        """True when nothing but the defaults is filled in."""
+        return not (
+            self.travelled_on.data
+            or self.origin.data
+            or self.destination.data
+            or self.distance_km.data
+        )
+
+
+class HotelForm(Form):
+    """Nights in a hotel."""
+
+    country_code = SelectField(_l("Country"))
+    check_in_on = DateField(_l("Check-in"), [Optional()])
+    nights = IntegerField(_l("Nights"), [Optional(), NumberRange(1, HotelStay.MAX_NIGHTS)])
+    rooms = IntegerField(_l("Rooms"), [Optional(), NumberRange(1, HotelStay.MAX_ROOMS)], default=1)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.country_code.choices = choices([("", _l("Choose a country")), *countries().items()])
+
+    def is_empty(self) -> bool:
+        """True when neither country nor date nor nights are filled in."""
+        return not (self.country_code.data or self.check_in_on.data or self.nights.data)
 
 
 class TripForm(VersionedForm):
@@ -82,6 +150,10 @@ class TripForm(VersionedForm):
     )
     legs = FieldList(FormField(LegForm), min_entries=1, max_entries=Trip.MAX_LEGS)
     add_leg = SubmitField(_l("Add a flight"))
+    ground = FieldList(FormField(GroundForm), min_entries=0, max_entries=Trip.MAX_LEGS)
+    add_ground = SubmitField(_l("Add rail, bus, taxi or car"))
+    hotels = FieldList(FormField(HotelForm), min_entries=0, max_entries=Trip.MAX_LEGS)
+    add_hotel = SubmitField(_l("Add a hotel stay"))
     is_return = BooleanField(_l("Return trip: the same flights back, in reverse"))
     return_on = DateField(_l("Return date"), [Optional()])
     notes = TextAreaField(_l("Notes"), [Optional(), Length(max=Trip.NOTES_MAX_LEN)])

@@ -81,6 +81,12 @@ class Trip(Base):
         order_by="FlightLeg.position",
         lazy="selectin",
     )
+    ground_legs: Mapped[list[GroundLeg]] = relationship(
+        cascade="all, delete-orphan", order_by="GroundLeg.position", lazy="selectin"
+    )
+    hotel_stays: Mapped[list[HotelStay]] = relationship(
+        cascade="all, delete-orphan", order_by="HotelStay.position", lazy="selectin"
+    )
 
     def __repr__(self) -> str:
         return f"<Trip {self.id} {self.traveller} {self.starts_on}>"
@@ -119,3 +125,67 @@ class FlightLeg(Base):
 
     def __repr__(self) -> str:
         return f"<FlightLeg {self.origin}->{self.destination} {self.departure_on}>"
+
+
+class GroundMode(enum.StrEnum):
+    """Ways of travelling on the ground, each with its DESNZ factor."""
+
+    rail = "rail"
+    international_rail = "international_rail"
+    bus = "bus"
+    coach = "coach"
+    taxi = "taxi"
+    car = "car"
+
+
+class GroundLeg(Base):
+    """A journey by rail, bus, coach, taxi or car, by distance."""
+
+    __tablename__ = "ground_legs"
+    __table_args__ = (
+        sa.UniqueConstraint("trip_id", "position"),
+        sa.CheckConstraint("distance_km > 0", name="distance_positive"),
+        sa.CheckConstraint("passengers > 0", name="passengers_positive"),
+    )
+
+    PLACE_MAX_LEN = 120
+    MAX_DISTANCE_KM = 20_000
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trip_id: Mapped[int] = mapped_column(sa.ForeignKey("trips.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    mode: Mapped[GroundMode] = mapped_column(
+        sa.Enum(
+            GroundMode, native_enum=False, length=20, create_constraint=True, name="ground_mode"
+        )
+    )
+    travelled_on: Mapped[dt.date]
+    #: where from and to, as entered (free text, or airport codes the distance was taken from)
+    origin: Mapped[str] = mapped_column(sa.String(PLACE_MAX_LEN), default="")
+    destination: Mapped[str] = mapped_column(sa.String(PLACE_MAX_LEN), default="")
+    #: km travelled (a car's km are the vehicle's; other modes count per passenger)
+    distance_km: Mapped[Decimal]
+    passengers: Mapped[int] = mapped_column(default=1)
+
+
+class HotelStay(Base):
+    """Nights in a hotel, in a country."""
+
+    __tablename__ = "hotel_stays"
+    __table_args__ = (
+        sa.UniqueConstraint("trip_id", "position"),
+        sa.CheckConstraint("nights > 0", name="nights_positive"),
+        sa.CheckConstraint("rooms > 0", name="rooms_positive"),
+    )
+
+    MAX_NIGHTS = 366
+    MAX_ROOMS = 200
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trip_id: Mapped[int] = mapped_column(sa.ForeignKey("trips.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    #: ISO 3166-1 alpha-2
+    country_code: Mapped[str] = mapped_column(sa.String(2))
+    check_in_on: Mapped[dt.date]
+    nights: Mapped[int]
+    rooms: Mapped[int] = mapped_column(default=1)

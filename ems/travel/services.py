@@ -11,6 +11,7 @@ import hashlib
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import cast
 
 import sqlalchemy as sa
@@ -26,11 +27,31 @@ from ems.imports.models import ImportBatch
 from ems.ledger import services as ledger
 from ems.ledger.models import Basis, EmissionLine
 from ems.org.models import FIRST_YEAR, Department
-from ems.org.services import get_organisation
+from ems.org.services import countries, get_organisation
 from ems.travel import airports, importer
-from ems.travel.calculation import CabinClass, FlightCalculator, HaulMethod, LegResult, leg_lines
+from ems.travel.calculation import (
+    CabinClass,
+    FlightCalculator,
+    GroundResult,
+    HaulMethod,
+    HotelResult,
+    LegResult,
+    ground_lines,
+    ground_result,
+    hotel_lines,
+    hotel_result,
+    leg_lines,
+)
 from ems.travel.importer import ImportedTrip
-from ems.travel.models import FlightLeg, PaidBy, Trip, TripSource
+from ems.travel.models import (
+    FlightLeg,
+    GroundLeg,
+    GroundMode,
+    HotelStay,
+    PaidBy,
+    Trip,
+    TripSource,
+)
 from ems.validation import check_text
 
 ACTIVITY_TYPE = "trip"
@@ -191,12 +212,167 @@ def _trip_fields(
     }
 
 
-def _set_legs(
-    trip: Trip, legs: list[tuple[airports.Airport, airports.Airport, dt.date, CabinClass, int]]
-) -> None:
+@dataclass(frozen=True)
+class GroundInput:
+    """A journey by rail, bus, coach, taxi or car as entered."""
+
+    mode: GroundMode | str | None
+    travelled_on: dt.date | None
+    distance_km: Decimal | None = None
+    origin: str | None = ""
+    destination: str | None = ""
+    passengers: int | None = 1
+
+
+@dataclass(frozen=True)
+class HotelInput:
+    """A hotel stay as entered."""
+
+    country_code: str | None
+    check_in_on: dt.date | None
+    nights: int | None
+    rooms: int | None = 1
+
+
+CheckedLeg = tuple[airports.Airport, airports.Airport, dt.date, CabinClass, int]
+
+
+@dataclass
+class TripItems:
+    """A trip's checked flights, ground journeys and hotel stays."""
+
+    legs: list[CheckedLeg] = field(default_factory=list)
+    ground: list[GroundLeg] = field(default_factory=list)
+    hotels: list[HotelStay] = field(default_factory=list)
+
+    def dates(self) -> list[dt.date]:
+        """Every date of the trip."""
+        return (
+            [leg[2] for leg in self.legs]
+            + [g.travelled_on for g in self.ground]
+            + [h.check_in_on for h in self.hotels]
+        )
+
+
+def _check_ground(
+    errors: dict[str, str], ground: Sequence[GroundInput], today: dt.date
+) -> list[GroundLeg]:
+    checked = []
+    for index, item in enumerate(ground):
+        field_name = f"ground-{index}-"
+        before = len(errors)
+        try:
+            mode = GroundMode(item.mode or "")
+        except ValueError:
+            errors[field_name + "mode"] = _("Choose rail, bus, coach, taxi or car.")
+            mode = GroundMode.rail
+        _check_date(errors, field_name + "travelled_on", item.travelled_on, today)
+        origin = check_text(
+            errors, field_name + "origin", item.origin, GroundLeg.PLACE_MAX_LEN, required=False
+        )
+        destination = check_text(
+            errors,
+            field_name + "destination",
+            item.destination,
+            GroundLeg.PLACE_MAX_LEN,
+            required=False,
+        )
+        distance = item.distance_km
+        if distance is None:  # from/to airport codes, where both are known
+            ends = airports.find(origin), airports.find(destination)
+            if ends[0] and ends[1]:
+                distance = airports.great_circle_km(ends[0], ends[1])
+        if distance is None or not 0 < distance <= GroundLeg.MAX_DISTANCE_KM:
+            errors[field_name + "distance_km"] = _(
+                "Enter the distance in km (up to %(n)d), or two airport codes as from and to.",
+                n=GroundLeg.MAX_DISTANCE_KM,
+            )
+        if item.passengers is None or not 1 <= item.passengers <= FlightLeg.MAX_PASSENGERS:
+            errors[field_name + "passengers"] = _(
+                "Enter 1 to %(n)d passengers.", n=FlightLeg.MAX_PASSENGERS
+            )
+        if len(errors) == before and item.travelled_on and distance and item.passengers:
+            checked.append(
+                GroundLeg(
+                    mode=mode,
+                    travelled_on=item.travelled_on,
+                    origin=origin,
+                    destination=destination,
+                    distance_km=distance.quantize(Decimal("0.1")),
+                    passengers=item.passengers,
+                )
+            )
+    return checked
+
+
+def _check_hotels(
+    errors: dict[str, str], hotels: Sequence[HotelInput], today: dt.date
+) -> list[HotelStay]:
+    checked = []
+    known = countries()
+    for index, item in enumerate(hotels):
+        field_name = f"hotels-{index}-"
+        before = len(errors)
+        country = (item.country_code or "").strip().upper()
+        if country not in known:
+            errors[field_name + "country_code"] = _("Choose a country from the list.")
+        _check_date(errors, field_name + "check_in_on", item.check_in_on, today)
+        if item.nights is None or not 1 <= item.nights <= HotelStay.MAX_NIGHTS:
+            errors[field_name + "nights"] = _("Enter 1 to %(n)d nights.", n=HotelStay.MAX_NIGHTS)
+        if item.rooms is None or not 1 <= item.rooms <= HotelStay.MAX_ROOMS:
+            errors[field_name + "rooms"] = _("Enter 1 to %(n)d rooms.", n=HotelStay.MAX_ROOMS)
+        if len(errors) == before and item.check_in_on and item.nights and item.rooms:
+            checked.append(
+                HotelStay(
+                    country_code=country,
+                    check_in_on=item.check_in_on,
+                    nights=item.nights,
+                    rooms=item.rooms,
+                )
+            )
+    return checked
+
+
+def _check_date(errors: dict[str, str], name: str, day: dt.date | None, today: dt.date) -> None:
+    if day is None:
+        errors[name] = _("Enter the date.")
+    elif day.year < FIRST_YEAR:
+        errors[name] = _("Enter a date from %(year)d on.", year=FIRST_YEAR)
+    elif (day - today).days > MAX_DAYS_AHEAD:
+        errors[name] = _("That is more than two years ahead; check the year.")
+
+
+def check_items(
+    legs: Sequence[LegInput], ground: Sequence[GroundInput], hotels: Sequence[HotelInput]
+) -> TripItems:
+    """Validate everything a trip holds; it must hold at least one flight, journey or stay."""
+    errors: dict[str, str] = {}
+    today = utcnow().date()
+    items = TripItems()
+    if legs:
+        try:
+            items.legs = check_legs(legs, today=today)
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+    items.ground = _check_ground(errors, ground, today)
+    items.hotels = _check_hotels(errors, hotels, today)
+    if not (legs or ground or hotels):
+        errors["legs"] = _("Enter at least one flight, journey or hotel stay.")
+    if len(ground) > Trip.MAX_LEGS or len(hotels) > Trip.MAX_LEGS:
+        errors[""] = _(
+            "A trip holds at most %(n)d journeys and %(n)d hotel stays.", n=Trip.MAX_LEGS
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    return items
+
+
+def _set_items(trip: Trip, items: TripItems) -> None:
     trip.legs.clear()
-    db.session.flush()  # the old legs go before the new positions are taken
-    for position, (origin, destination, departure_on, cabin, passengers) in enumerate(legs):
+    trip.ground_legs.clear()
+    trip.hotel_stays.clear()
+    db.session.flush()  # the old rows go before the new positions are taken
+    for position, (origin, destination, departure_on, cabin, passengers) in enumerate(items.legs):
         trip.legs.append(
             FlightLeg(
                 position=position,
@@ -208,11 +384,17 @@ def _set_legs(
                 distance_km=airports.great_circle_km(origin, destination),
             )
         )
-    trip.starts_on = min(leg[2] for leg in legs)
+    for position, ground in enumerate(items.ground):
+        ground.position = position
+        trip.ground_legs.append(ground)
+    for position, stay in enumerate(items.hotels):
+        stay.position = position
+        trip.hotel_stays.append(stay)
+    trip.starts_on = min(items.dates())
 
 
 def trip_results(trip: Trip, flights: FlightCalculator | None = None) -> list[LegResult]:
-    """The computed legs of a trip (distance, haul, class used, factors, grams)."""
+    """The computed flights of a trip (distance, haul, class used, factors, grams)."""
     flights = flights or calculator()
     results = []
     for leg in trip.legs:
@@ -231,6 +413,36 @@ def trip_results(trip: Trip, flights: FlightCalculator | None = None) -> list[Le
     return results
 
 
+def ground_results(trip: Trip, selector: FactorSelector | None = None) -> list[GroundResult]:
+    """The factors and emissions of a trip's ground journeys."""
+    selector = selector or FactorSelector()
+    return [
+        ground_result(
+            selector,
+            mode=g.mode.value,
+            travelled_on=g.travelled_on,
+            distance_km=g.distance_km,
+            passengers=g.passengers,
+        )
+        for g in trip.ground_legs
+    ]
+
+
+def hotel_results(trip: Trip, selector: FactorSelector | None = None) -> list[HotelResult]:
+    """The factors (where DESNZ has one for the country) and emissions of a trip's hotel stays."""
+    selector = selector or FactorSelector()
+    return [
+        hotel_result(
+            selector,
+            country_code=h.country_code,
+            check_in_on=h.check_in_on,
+            nights=h.nights,
+            rooms=h.rooms,
+        )
+        for h in trip.hotel_stays
+    ]
+
+
 def trip_lines(trip_id: int, selector: FactorSelector) -> list[ledger.LineSpec]:
     """The ledger lines of a trip (none when the organisation did not pay it)."""
     trip = db.session.get(Trip, trip_id)
@@ -246,6 +458,21 @@ def trip_lines(trip_id: int, selector: FactorSelector) -> list[ledger.LineSpec]:
             activity_type=ACTIVITY_TYPE,
             activity_id=trip.id,
             label=f"leg {leg.position + 1} {result.route} {leg.departure_on}",
+            department_id=trip.department_id,
+        )
+    for ground, ground_res in zip(trip.ground_legs, ground_results(trip, selector), strict=True):
+        lines += ground_lines(
+            ground_res,
+            activity_id=trip.id,
+            label=f"{ground.mode.value} {ground.origin}-{ground.destination} {ground.travelled_on}",
+            department_id=trip.department_id,
+        )
+    for stay, stay_res in zip(trip.hotel_stays, hotel_results(trip, selector), strict=True):
+        lines += hotel_lines(
+            stay_res,
+            activity_id=trip.id,
+            label=f"hotel {stay.country_code} {stay.check_in_on} "
+            f"{stay.nights} nights x{stay.rooms}",
             department_id=trip.department_id,
         )
     return lines
@@ -270,6 +497,13 @@ def _snapshot(trip: Trip) -> dict[str, object]:
         f"{leg.origin}-{leg.destination} {leg.departure_on} {leg.cabin_class} x{leg.passengers}"
         for leg in trip.legs
     ]
+    values["ground"] = [
+        f"{g.mode} {g.origin}-{g.destination} {g.travelled_on} {g.distance_km} km x{g.passengers}"
+        for g in trip.ground_legs
+    ]
+    values["hotels"] = [
+        f"{h.country_code} {h.check_in_on} {h.nights} nights x{h.rooms}" for h in trip.hotel_stays
+    ]
     return values
 
 
@@ -277,7 +511,9 @@ def create_trip(
     *,
     actor: User | None,
     traveller: str,
-    legs: Sequence[LegInput],
+    legs: Sequence[LegInput] = (),
+    ground: Sequence[GroundInput] = (),
+    hotels: Sequence[HotelInput] = (),
     paid_by: PaidBy | str = PaidBy.organisation,
     department_id: int | None = None,
     purpose: str | None = "",
@@ -287,7 +523,7 @@ def create_trip(
     return_on: dt.date | None = None,
     source: TripSource = TripSource.manual,
 ) -> Trip:
-    """Record a trip with its flights (and the way back, for a return) and its emissions."""
+    """Record a trip: flights (and the way back, for a return), journeys, hotel stays."""
     _require_travel(actor)
     errors: dict[str, str] = {}
     fields = _trip_fields(
@@ -301,14 +537,13 @@ def create_trip(
         trip_id=None,
     )
     try:
-        checked = check_legs(with_return(legs, return_on) if is_return else legs)
+        items = check_items(with_return(legs, return_on) if is_return else legs, ground, hotels)
     except ValidationFailed as exc:
         errors.update(exc.errors)
-        checked = []
     if errors:
         raise ValidationFailed(errors)
     trip = Trip(source=source, created_by_id=actor.id if actor else None, **fields)
-    _set_legs(trip, checked)
+    _set_items(trip, items)
     db.session.add(trip)
     db.session.flush()
     _record(trip)
@@ -316,8 +551,7 @@ def create_trip(
         actor=actor,
         action="travel.trip.created",
         obj=trip,
-        summary=f"Trip of {trip.traveller}: "
-        + " ".join(f"{leg.origin}-{leg.destination}" for leg in trip.legs),
+        summary=f"Trip of {trip.traveller} from {trip.starts_on}",
         changes=audit.diff({}, _snapshot(trip)),
     )
     return trip
@@ -328,7 +562,9 @@ def update_trip(
     actor: User | None,
     trip: Trip,
     traveller: str,
-    legs: Sequence[LegInput],
+    legs: Sequence[LegInput] = (),
+    ground: Sequence[GroundInput] = (),
+    hotels: Sequence[HotelInput] = (),
     paid_by: PaidBy | str = PaidBy.organisation,
     department_id: int | None = None,
     purpose: str | None = "",
@@ -351,16 +587,15 @@ def update_trip(
         trip_id=trip.id,
     )
     try:
-        checked = check_legs(legs)
+        items = check_items(legs, ground, hotels)
     except ValidationFailed as exc:
         errors.update(exc.errors)
-        checked = []
     if errors:
         raise ValidationFailed(errors)
     before = _snapshot(trip)
     for name, value in fields.items():
         setattr(trip, name, value)
-    _set_legs(trip, checked)
+    _set_items(trip, items)
     trip.updated_at = utcnow()  # bumps the version even when only the legs changed
     db.session.flush()
     changes = audit.diff(before, _snapshot(trip))

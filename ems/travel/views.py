@@ -92,8 +92,9 @@ def list_trips() -> ResponseReturnValue:
     )
 
 
-def _leg_inputs(form: TripForm) -> list[services.LegInput]:
-    return [services.LegInput(**entry) for entry in form.legs.data]
+def _filled(field_list: Any) -> list[dict[str, Any]]:
+    """The data of the rows of a list of subforms that are filled in."""
+    return [entry.form.data for entry in field_list.entries if not entry.form.is_empty()]
 
 
 def _trip_data(form: TripForm) -> dict[str, Any]:
@@ -104,7 +105,9 @@ def _trip_data(form: TripForm) -> dict[str, Any]:
         "paid_by": form.paid_by.data,
         "booking_reference": form.booking_reference.data,
         "notes": form.notes.data,
-        "legs": _leg_inputs(form),
+        "legs": [services.LegInput(**row) for row in _filled(form.legs)],
+        "ground": [services.GroundInput(**row) for row in _filled(form.ground)],
+        "hotels": [services.HotelInput(**row) for row in _filled(form.hotels)],
     }
 
 
@@ -118,14 +121,26 @@ def _add_leg(form: TripForm) -> None:
         form.legs.entries[-1].form.cabin_class.data = last.cabin_class.data
 
 
+def _add_row(form: TripForm) -> bool:
+    """Handle the add-a-row buttons (no JavaScript needed); True if one was pressed."""
+    if form.add_leg.data and len(form.legs.entries) < form.legs.max_entries:
+        _add_leg(form)
+    elif form.add_ground.data and len(form.ground.entries) < form.ground.max_entries:
+        form.ground.append_entry()
+    elif form.add_hotel.data and len(form.hotels.entries) < form.hotels.max_entries:
+        form.hotels.append_entry()
+    else:
+        return False
+    return True
+
+
 @bp.route("/trips/new", methods=["GET", "POST"])
 @role_required(*EDITORS)
 def new_trip() -> ResponseReturnValue:
     """Record a trip: its flights, or one flight and the return."""
     form = TripForm()
     form.set_departments(_departments())
-    if form.add_leg.data and len(form.legs.entries) < form.legs.max_entries:
-        _add_leg(form)
+    if _add_row(form):
         return render_template("travel/trip_form.html", form=form, trip=None)
     created: list[Trip] = []
     done = submit_form(
@@ -152,12 +167,17 @@ def show_trip(trip_id: int) -> ResponseReturnValue:
     """A trip's flights with distance, haul and class used, and the emission lines behind it."""
     trip = services.get_trip(trip_id)
     problem = ""
+    results: list[Any] = []
+    ground: list[Any] = []
+    hotels: list[Any] = []
     try:
         results = services.trip_results(trip)
+        ground = list(zip(trip.ground_legs, services.ground_results(trip), strict=True))
+        hotels = list(zip(trip.hotel_stays, services.hotel_results(trip), strict=True))
     except NotFound as exc:
-        results, problem = [], str(exc)
+        problem = str(exc)
     except ValidationFailed as exc:  # e.g. the factor library is not loaded
-        results, problem = [], "; ".join(exc.errors.values())
+        problem = "; ".join(exc.errors.values())
     lines = ledger.current_lines(activity_type=services.ACTIVITY_TYPE, activity_id=trip.id)
     return render_template(
         "travel/trip.html",
@@ -165,6 +185,9 @@ def show_trip(trip_id: int) -> ResponseReturnValue:
         results=results,
         lines=lines,
         problem=problem,
+        ground=ground,
+        hotels=hotels,
+        country_name=org.country_name,
         in_inventory=trip.paid_by is PaidBy.organisation,
         cabin_labels=CABIN_LABELS,
     )
@@ -178,8 +201,7 @@ def edit_trip(trip_id: int) -> ResponseReturnValue:
     form = TripForm(obj=trip, data={"department_id": trip.department_id or 0})
     form.set_departments(_departments())
     del form.is_return, form.return_on  # an existing trip lists its way back as flights
-    if form.add_leg.data and len(form.legs.entries) < form.legs.max_entries:
-        _add_leg(form)
+    if _add_row(form):
         return render_template("travel/trip_form.html", form=form, trip=trip)
     done = submit_form(
         form,

@@ -1,8 +1,8 @@
-"""trips, flight legs and import batches; flight haul setting
+"""trips with flights, ground journeys, hotel stays; import batches; flight haul setting
 
 Revision ID: 0003_travel
 Revises: 0002_factors_ledger
-Create Date: 2026-11-24 19:24:34.963857
+Create Date: 2026-11-24 19:34:08.783480
 """
 
 import sqlalchemy as sa
@@ -139,6 +139,63 @@ def upgrade() -> None:
     with op.batch_alter_table("flight_legs", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_flight_legs_trip_id"), ["trip_id"], unique=False)
 
+    op.create_table(
+        "ground_legs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("trip_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column(
+            "mode",
+            sa.Enum(
+                "rail",
+                "international_rail",
+                "bus",
+                "coach",
+                "taxi",
+                "car",
+                name="ground_mode",
+                native_enum=False,
+                create_constraint=True,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("travelled_on", sa.Date(), nullable=False),
+        sa.Column("origin", sa.String(length=120), nullable=False),
+        sa.Column("destination", sa.String(length=120), nullable=False),
+        sa.Column("distance_km", sa.String(length=48), nullable=False),
+        sa.Column("passengers", sa.Integer(), nullable=False),
+        sa.CheckConstraint("distance_km > 0", name=op.f("ck_ground_legs_distance_positive")),
+        sa.CheckConstraint("passengers > 0", name=op.f("ck_ground_legs_passengers_positive")),
+        sa.ForeignKeyConstraint(
+            ["trip_id"], ["trips.id"], name=op.f("fk_ground_legs_trip_id_trips"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ground_legs")),
+        sa.UniqueConstraint("trip_id", "position", name=op.f("uq_ground_legs_trip_id_position")),
+    )
+    with op.batch_alter_table("ground_legs", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_ground_legs_trip_id"), ["trip_id"], unique=False)
+
+    op.create_table(
+        "hotel_stays",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("trip_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("country_code", sa.String(length=2), nullable=False),
+        sa.Column("check_in_on", sa.Date(), nullable=False),
+        sa.Column("nights", sa.Integer(), nullable=False),
+        sa.Column("rooms", sa.Integer(), nullable=False),
+        sa.CheckConstraint("nights > 0", name=op.f("ck_hotel_stays_nights_positive")),
+        sa.CheckConstraint("rooms > 0", name=op.f("ck_hotel_stays_rooms_positive")),
+        sa.ForeignKeyConstraint(
+            ["trip_id"], ["trips.id"], name=op.f("fk_hotel_stays_trip_id_trips"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_hotel_stays")),
+        sa.UniqueConstraint("trip_id", "position", name=op.f("uq_hotel_stays_trip_id_position")),
+    )
+    with op.batch_alter_table("hotel_stays", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_hotel_stays_trip_id"), ["trip_id"], unique=False)
+
     with op.batch_alter_table("organisation", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column(
@@ -151,6 +208,14 @@ def downgrade() -> None:
     with op.batch_alter_table("organisation", schema=None) as batch_op:
         batch_op.drop_column("flight_haul_method")
 
+    with op.batch_alter_table("hotel_stays", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_hotel_stays_trip_id"))
+
+    op.drop_table("hotel_stays")
+    with op.batch_alter_table("ground_legs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_ground_legs_trip_id"))
+
+    op.drop_table("ground_legs")
     with op.batch_alter_table("flight_legs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_flight_legs_trip_id"))
 

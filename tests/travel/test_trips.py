@@ -272,3 +272,123 @@ def test_estimate_page_and_airport_lookup(client, create_user, login, loaded):
         "/travel/estimate?origin=GVQ&destination=JFK&cabin_class=economy&passengers=1"
     ).get_data(as_text=True)
     assert "Unknown airport code" in bad
+
+
+def test_rail_taxi_car_and_hotel_nights(loaded):
+    from decimal import Decimal
+
+    from ems.ledger.models import SourceCategory
+
+    trip = services.create_trip(
+        actor=None,
+        traveller="Ana",
+        ground=[
+            services.GroundInput(
+                mode="rail",
+                travelled_on=dt.date(2024, 3, 4),
+                distance_km=Decimal("250"),
+                origin="Geneva",
+                destination="Zurich",
+                passengers=2,
+            ),
+            services.GroundInput(
+                mode="taxi", travelled_on=dt.date(2024, 3, 4), distance_km=Decimal("12.5")
+            ),
+            services.GroundInput(
+                mode="car",
+                travelled_on=dt.date(2024, 3, 5),
+                distance_km=Decimal("100"),
+                passengers=3,
+            ),
+            services.GroundInput(
+                mode="rail", travelled_on=dt.date(2024, 3, 6), origin="GVA", destination="ZRH"
+            ),
+        ],
+        hotels=[
+            services.HotelInput(
+                country_code="CH", check_in_on=dt.date(2024, 3, 4), nights=2, rooms=1
+            ),
+            services.HotelInput(country_code="KE", check_in_on=dt.date(2024, 3, 6), nights=1),
+        ],
+    )
+    db.session.commit()
+    lines = ledger.current_lines(activity_type="trip", activity_id=trip.id)
+    by_method = {(line.method, line.quantity): line for line in lines}
+    rail = by_method[("desnz_rail", Decimal("500.0"))]  # 250 km x 2 passengers
+    assert rail.factor_kgco2e_per_unit == Decimal("0.03546")  # DESNZ 2024 national rail
+    assert rail.source_category is SourceCategory.other_travel
+    assert (
+        by_method[("desnz_car", Decimal("100.0"))].factor.key == "car/average_car_unknown/km"
+    )  # a car's km are the vehicle's, not per passenger
+    assert ("desnz_taxi", Decimal("12.5")) in by_method
+    gva_zrh = [line for line in lines if "GVA-ZRH" in line.note]
+    from ems.travel import airports
+
+    assert gva_zrh[0].quantity == airports.great_circle_km(
+        airports.find("GVA"), airports.find("ZRH")
+    )
+    hotel = by_method[("desnz_hotel_room_night", Decimal(2))]
+    assert hotel.factor_kgco2e_per_unit == Decimal("6.6")  # DESNZ 2024, Switzerland
+    assert hotel.co2e_g == 13_200
+    # DESNZ has no hotel factor for Kenya: the stay is kept, without a line
+    assert len(trip.hotel_stays) == 2
+    assert len([line for line in lines if line.source_category is SourceCategory.hotels]) == 1
+
+
+def test_ground_and_hotel_errors_name_the_row_and_field(loaded):
+    with pytest.raises(ValidationFailed) as excinfo:
+        services.create_trip(
+            actor=None,
+            traveller="Ana",
+            ground=[services.GroundInput(mode="hovercraft", travelled_on=None)],
+            hotels=[
+                services.HotelInput(country_code="XX", check_in_on=dt.date(2024, 1, 1), nights=0)
+            ],
+        )
+    assert set(excinfo.value.errors) >= {
+        "ground-0-mode",
+        "ground-0-travelled_on",
+        "ground-0-distance_km",
+        "hotels-0-country_code",
+        "hotels-0-nights",
+    }
+    with pytest.raises(ValidationFailed, match="at least one"):
+        services.create_trip(actor=None, traveller="Ana")
+
+
+def test_the_form_takes_a_rail_journey_and_a_hotel_without_a_flight(
+    client, create_user, login, loaded
+):
+    login(client, create_user(roles=(Role.travel,)))
+    base = {
+        "traveller": "Ana",
+        "department_id": "0",
+        "paid_by": "organisation",
+        "legs-0-origin": "",
+        "legs-0-destination": "",
+        "legs-0-cabin_class": "economy",
+        "legs-0-passengers": "1",
+    }
+    with_rows = client.post("/travel/trips/new", data={**base, "add_ground": "1"})
+    assert 'name="ground-0-mode"' in with_rows.get_data(as_text=True)
+    response = client.post(
+        "/travel/trips/new",
+        data={
+            **base,
+            "ground-0-mode": "rail",
+            "ground-0-travelled_on": "2024-03-04",
+            "ground-0-origin": "Geneva",
+            "ground-0-destination": "Paris",
+            "ground-0-distance_km": "410",
+            "ground-0-passengers": "1",
+            "hotels-0-country_code": "FR",
+            "hotels-0-check_in_on": "2024-03-04",
+            "hotels-0-nights": "3",
+            "hotels-0-rooms": "1",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Geneva → Paris" in page
+    assert "France" in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(FlightLeg)) == 0
