@@ -144,7 +144,6 @@ class GroundLeg(Base):
     __tablename__ = "ground_legs"
     __table_args__ = (
         sa.UniqueConstraint("trip_id", "position"),
-        sa.CheckConstraint("distance_km > 0", name="distance_positive"),
         sa.CheckConstraint("passengers > 0", name="passengers_positive"),
     )
 

@@ -165,7 +165,6 @@ def upgrade() -> None:
         sa.Column("destination", sa.String(length=120), nullable=False),
         sa.Column("distance_km", sa.String(length=48), nullable=False),
         sa.Column("passengers", sa.Integer(), nullable=False),
-        sa.CheckConstraint("distance_km > 0", name=op.f("ck_ground_legs_distance_positive")),
         sa.CheckConstraint("passengers > 0", name=op.f("ck_ground_legs_passengers_positive")),
         sa.ForeignKeyConstraint(
             ["trip_id"], ["trips.id"], name=op.f("fk_ground_legs_trip_id_trips"), ondelete="CASCADE"
