@@ -78,6 +78,9 @@ def test_templates_have_no_inline_script_or_style():
         "/org/headcount/2024/edit",  # no such record
         "/audit/?page=999999999999999999999",
         "/audit/?page=-5&action=%00%27%22",
+        "/ledger/stale?year=99999999999999999999",
+        "/factors/history?factor=99999999999999999999",
+        "/travel/?year=99999999999999999999&department_id=99999999999999999999",
     ],
 )
 def test_hostile_urls_are_not_server_errors(client, create_user, login, path):

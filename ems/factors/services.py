@@ -20,7 +20,7 @@ from ems.factors.shipped import FactorSpec, SetSpec, shipped_sets
 from ems.imports import ImportFailed, RowError, read_csv
 from ems.org.models import FIRST_YEAR, LAST_YEAR
 from ems.org.services import countries
-from ems.validation import check_text
+from ems.validation import check_text, has_control_characters
 
 #: columns of a factor-set CSV: the first four are required
 CSV_REQUIRED = ("category", "activity", "unit", "kgco2e_per_unit")
@@ -210,6 +210,8 @@ def _parse_factor_rows(data: bytes) -> list[FactorSpec]:
         label = row.get("label", "")
         if len(label) > 500:
             errors.append(RowError(number, "label", _("at most 500 characters")))
+        elif has_control_characters(label):
+            errors.append(RowError(number, "label", _("remove the control characters")))
         if len(errors) > problems_before or value is None:
             continue
         spec = FactorSpec(

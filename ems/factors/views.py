@@ -17,7 +17,7 @@ from ems.factors import services
 from ems.factors.forms import FactorSetImportForm
 from ems.imports import ImportFailed
 from ems.validation import without_control_characters
-from ems.web import paginate
+from ems.web import MAX_ID, paginate
 
 bp = Blueprint("factors", __name__, url_prefix="/factors")
 
@@ -118,7 +118,8 @@ def history() -> ResponseReturnValue:
     """One factor across editions, e.g. long-haul economy with RF from 2018 to 2025."""
     key = _arg("key")
     if "factor" in request.args:
-        factor = services.get_factor(request.args.get("factor", 0, type=int) or 0)
+        factor_id = request.args.get("factor", 0, type=int) or 0
+        factor = services.get_factor(factor_id if 0 < factor_id <= MAX_ID else 0)
         key = factor.key
     return render_template(
         "factors/history.html", key=key, rows=services.factor_history(key) if key else []

@@ -26,6 +26,8 @@ MAX_CSV_BYTES = MAX_FILE_BYTES
 MAX_XLSX_UNPACKED_BYTES = 100 * 1024 * 1024
 MAX_XLSX_ENTRIES = 2000
 MAX_ROWS = 200_000
+#: values beyond the header's width that are still read (to report them, not to use them)
+MAX_EXTRA_COLUMNS = 20
 #: how many row errors are listed at most (all are counted)
 MAX_REPORTED_ERRORS = 200
 
@@ -176,8 +178,27 @@ def _xlsx_matrix(data: bytes) -> Iterator[list[str]]:
     except Exception:  # openpyxl raises many kinds of error on a damaged workbook
         raise ImportFailed([], _("The workbook cannot be read; save it again as .xlsx.")) from None
     try:
-        for row in workbook.worksheets[0].iter_rows(values_only=True):
+        sheet = workbook.worksheets[0]
+        # the sheet's declared size cannot be trusted (a tiny file may claim a million rows by
+        # 16,384 columns): read what is there, as wide as the header, and stop at the row limit
+        sheet.reset_dimensions()
+        header = [
+            _cell_text(value)
+            for row in sheet.iter_rows(max_row=1, values_only=True)
+            for value in row
+        ]
+        yield header
+        width = len(header) + MAX_EXTRA_COLUMNS
+        for count, row in enumerate(sheet.iter_rows(min_row=2, max_col=width, values_only=True)):
+            if count > MAX_ROWS:
+                raise ImportFailed(
+                    [], _("The file has more than %(n)d rows; split it.", n=MAX_ROWS)
+                )
             yield [_cell_text(value) for value in row]
+    except ImportFailed:
+        raise
+    except Exception:  # a damaged sheet shows itself only while it is read
+        raise ImportFailed([], _("The workbook cannot be read; save it again as .xlsx.")) from None
     finally:
         workbook.close()
 

@@ -90,6 +90,8 @@ class EmissionLine(Base):
     #: what produced the line: "flight_leg", "energy_record", … and that record's id
     activity_type: Mapped[str] = mapped_column(sa.String(40))
     activity_id: Mapped[int]
+    #: which part of the activity the line is for, e.g. "leg 2", "hotel 1"; empty for the whole
+    item: Mapped[str] = mapped_column(sa.String(40), default="")
     year: Mapped[int]
     site_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sites.id"), index=True)
     department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"), index=True)

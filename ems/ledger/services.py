@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from ems.audit import services as audit
 from ems.auth.models import Role, User
 from ems.errors import NotFound, PermissionDenied, ValidationFailed
-from ems.extensions import bulk_insert, db, utcnow
+from ems.extensions import bulk_insert, db, serialize, utcnow
 from ems.factors.models import EmissionFactor, FactorSet
 from ems.factors.services import FactorSelector, SelectedFactor
 from ems.ledger.models import Basis, EmissionLine, Recalculation, SourceCategory
@@ -34,6 +34,8 @@ except PackageNotFoundError:  # pragma: no cover (running from a checkout withou
     CALCULATION_VERSION = "ems (not installed)"
 
 GRAMS_PER_KG = 1000
+#: ledger writes and recalculations run one at a time (see ems.extensions.serialize)
+LEDGER_LOCK = "ledger.lines"
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ class LineSpec:
     method: str
     scope3_category: int | None = None
     basis: Basis | None = None
+    #: which part of the activity, e.g. "leg 2" (see EmissionLine.item)
+    item: str = ""
     site_id: int | None = None
     department_id: int | None = None
     note: str = ""
@@ -82,6 +86,7 @@ def _line_values(spec: LineSpec, *, recalculation_id: int | None = None) -> dict
     return {
         "activity_type": spec.activity_type,
         "activity_id": spec.activity_id,
+        "item": spec.item,
         "year": spec.year,
         "site_id": spec.site_id,
         "department_id": spec.department_id,
@@ -128,6 +133,7 @@ def record_lines(*, activity_type: str, activity_id: int, lines: list[LineSpec])
 
     Called by activity services inside the audited change of the activity itself.
     """
+    serialize(LEDGER_LOCK)
     db.session.execute(
         sa.update(EmissionLine)
         .where(_current(activity_type, activity_id))
@@ -144,6 +150,7 @@ def add_lines(lines: list[LineSpec]) -> None:
 
     Called by activity services inside the audited change that created the activities.
     """
+    serialize(LEDGER_LOCK)
     if lines:
         bulk_insert(EmissionLine, [_line_values(spec) for spec in lines])
         _lock_sets({spec.selected.factor_set.id for spec in lines})
@@ -155,6 +162,7 @@ def supersede_lines(*, activity_type: str, activity_ids: list[int]) -> None:
 
     Called by activity services inside the audited change that removes the activities.
     """
+    serialize(LEDGER_LOCK)
     for start in range(0, len(activity_ids), 500):
         db.session.execute(
             sa.update(EmissionLine)
@@ -328,6 +336,8 @@ def apply_recalculation(
     _require_editor(actor)
     errors: dict[str, str] = {}
     reason = check_text(errors, "reason", reason, Recalculation.REASON_MAX_LEN, multiline=True)
+    # no line may be written between reading the year's lines and replacing them
+    serialize(LEDGER_LOCK)
     if errors:
         raise ValidationFailed(errors)
     checked = _check_overrides(overrides)

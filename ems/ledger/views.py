@@ -15,6 +15,7 @@ from ems.forms import choices
 from ems.ledger import services
 from ems.ledger.forms import RecalculationForm
 from ems.ledger.services import RecalculationPreview
+from ems.org.models import FIRST_YEAR, LAST_YEAR
 
 bp = Blueprint("ledger", __name__, url_prefix="/ledger")
 
@@ -48,6 +49,8 @@ def show_recalculation(recalculation_id: int) -> ResponseReturnValue:
 def stale() -> ResponseReturnValue:
     """Records whose figures use a factor the selection rule would no longer pick."""
     year = request.args.get("year", type=int)
+    if year is not None and not FIRST_YEAR <= year <= LAST_YEAR:
+        year = None
     return render_template("ledger/stale.html", groups=services.stale_groups(year=year), year=year)
 
 

@@ -231,6 +231,7 @@ def leg_lines(
     *,
     activity_type: str,
     activity_id: int,
+    item: str,
     label: str,
     department_id: int | None,
 ) -> list[LineSpec]:
@@ -250,6 +251,7 @@ def leg_lines(
             selected=selected,
             method=METHOD,
             department_id=department_id,
+            item=item,
             note=note,
         )
         for basis, selected in (
@@ -344,7 +346,7 @@ def hotel_result(
 
 
 def ground_lines(
-    result: GroundResult, *, activity_id: int, label: str, department_id: int | None
+    result: GroundResult, *, activity_id: int, item: str, label: str, department_id: int | None
 ) -> list[LineSpec]:
     """The ledger line of a ground journey (scope 3, business travel)."""
     return [
@@ -360,13 +362,14 @@ def ground_lines(
             selected=result.selected,
             method=f"desnz_{result.mode}",
             department_id=department_id,
+            item=item,
             note=label,
         )
     ]
 
 
 def hotel_lines(
-    result: HotelResult, *, activity_id: int, label: str, department_id: int | None
+    result: HotelResult, *, activity_id: int, item: str, label: str, department_id: int | None
 ) -> list[LineSpec]:
     """The ledger line of a hotel stay; none where there is no factor for the country."""
     if result.selected is None:
@@ -384,6 +387,7 @@ def hotel_lines(
             selected=result.selected,
             method="desnz_hotel_room_night",
             department_id=department_id,
+            item=item,
             note=label,
         )
     ]

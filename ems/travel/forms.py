@@ -19,7 +19,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
 
 from ems.forms import EmsForm, VersionedForm, choices, strip_whitespace, upper
 from ems.imports import MAX_FILE_BYTES
@@ -46,6 +46,12 @@ def _airport_field(label: Any, *, required: bool = True) -> StringField:
         render_kw=AIRPORT_ATTRS,
         description=_l("IATA code, e.g. GVA"),
     )
+
+
+def finite(_form: Any, field: Any) -> None:
+    """Refuse NaN and infinity, which Decimal accepts but no distance is."""
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation(_l("Enter a number."))
 
 
 # Subforms: the trip form carries the CSRF token. Their fields are optional here, so that a
@@ -91,7 +97,7 @@ class GroundForm(Form):
     )
     distance_km = DecimalField(
         _l("Distance (km)"),
-        [Optional(), NumberRange(0, 20000)],
+        [Optional(), finite, NumberRange(0, 20000)],
         places=1,
         description=_l("Or airport codes as from and to"),
     )

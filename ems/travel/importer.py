@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -16,6 +17,7 @@ from ems.org.models import Department
 from ems.travel import airports
 from ems.travel.calculation import CabinClass
 from ems.travel.models import PaidBy, Trip
+from ems.validation import has_control_characters
 
 REQUIRED = ("booking_reference", "traveller", "origin", "destination", "departure_date")
 OPTIONAL = ("cabin_class", "passengers", "department", "purpose", "paid_by", "notes")
@@ -87,6 +89,7 @@ PAID_BY_ALIASES = {
     "external": PaidBy.other,
 }
 DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%Y/%m/%d")
+WHOLE_NUMBER = re.compile(r"-?[0-9]{1,6}")
 
 
 @dataclass
@@ -106,13 +109,15 @@ class ImportedTrip:
 
 
 def _date(text: str) -> dt.date | None:
+    """A date written YYYY-MM-DD (a spreadsheet date cell comes as such), DD.MM.YYYY,
+    DD/MM/YYYY or YYYY/MM/DD; the whole text must be the date."""
     try:
-        return dt.date.fromisoformat(text[:10])  # the usual case, and much faster
+        return dt.date.fromisoformat(text)  # the usual case, and much faster
     except ValueError:
         pass
     for pattern in DATE_FORMATS[1:]:
         try:
-            return dt.datetime.strptime(text[:10], pattern).date()
+            return dt.datetime.strptime(text, pattern).date()
         except ValueError:
             continue
     return None
@@ -140,6 +145,13 @@ def parse(data: bytes, filename: str, *, today: dt.date | None = None) -> list[I
     order: dict[str, list[tuple[dt.date, int]]] = defaultdict(list)
     for number, row in rows:
         before = len(errors)
+        errors += [
+            RowError(number, column, _("remove the control characters from this text"))
+            for column, value in row.items()
+            if has_control_characters(value)
+        ]
+        if len(errors) > before:
+            continue  # nothing else of this row can be trusted
         reference = row["booking_reference"]
         if not reference or len(reference) > Trip.BOOKING_REFERENCE_MAX_LEN:
             errors.append(
@@ -180,7 +192,7 @@ def parse(data: bytes, filename: str, *, today: dt.date | None = None) -> list[I
                 )
             )
         passengers_text = row.get("passengers") or "1"
-        passengers = int(passengers_text) if passengers_text.lstrip("-").isdigit() else None
+        passengers = int(passengers_text) if WHOLE_NUMBER.fullmatch(passengers_text) else None
         if passengers is None:
             errors.append(RowError(number, "passengers", _("a whole number is required")))
         paid_by = PAID_BY_ALIASES.get(row.get("paid_by", "").lower())
@@ -238,19 +250,46 @@ def parse(data: bytes, filename: str, *, today: dt.date | None = None) -> list[I
                 paid_by=paid_by or PaidBy.organisation,
                 notes=row.get("notes", ""),
             )
-        elif trip.traveller != traveller:
-            errors.append(
+        else:
+            first = trip.rows[0]
+            same = {
+                "traveller": trip.traveller == traveller,
+                "paid_by": trip.paid_by == (paid_by or PaidBy.organisation),
+                "department": trip.department_id == department_id,
+                "purpose": trip.purpose == row.get("purpose", ""),
+            }
+            errors += [
                 RowError(
                     number,
-                    "traveller",
+                    column,
                     _(
-                        "booking %(ref)s has another traveller on row %(row)d",
+                        "booking %(ref)s has another value on row %(row)d; the rows of one booking "
+                        "must agree",
                         ref=reference,
-                        row=trip.rows[0],
+                        row=first,
                     ),
                 )
-            )
-            continue
+                for column, ok in same.items()
+                if not ok
+            ]
+            if checked in trip.legs:
+                errors.append(
+                    RowError(
+                        number,
+                        "origin",
+                        _("the same flight as on another row of booking %(ref)s", ref=reference),
+                    )
+                )
+            if len(trip.legs) >= Trip.MAX_LEGS:
+                errors.append(
+                    RowError(
+                        number,
+                        "booking_reference",
+                        _("a booking holds at most %(n)d flights", n=Trip.MAX_LEGS),
+                    )
+                )
+            if len(errors) > before:
+                continue
         trip.rows.append(number)
         trip.legs.append(checked)
         order[reference].append((checked[2], len(trip.legs) - 1))

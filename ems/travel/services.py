@@ -282,6 +282,10 @@ def _check_ground(
             ends = airports.find(origin), airports.find(destination)
             if ends[0] and ends[1]:
                 distance = airports.great_circle_km(ends[0], ends[1])
+        if distance is not None and distance.is_finite():
+            distance = distance.quantize(Decimal("0.1"))  # km to 0.1, checked after rounding
+        else:
+            distance = None
         if distance is None or not 0 < distance <= GroundLeg.MAX_DISTANCE_KM:
             errors[field_name + "distance_km"] = _(
                 "Enter the distance in km (up to %(n)d), or two airport codes as from and to.",
@@ -298,7 +302,7 @@ def _check_ground(
                     travelled_on=item.travelled_on,
                     origin=origin,
                     destination=destination,
-                    distance_km=distance.quantize(Decimal("0.1")),
+                    distance_km=distance,
                     passengers=item.passengers,
                 )
             )
@@ -457,6 +461,7 @@ def trip_lines(trip_id: int, selector: FactorSelector) -> list[ledger.LineSpec]:
             result,
             activity_type=ACTIVITY_TYPE,
             activity_id=trip.id,
+            item=f"leg {leg.position + 1}",
             label=f"leg {leg.position + 1} {result.route} {leg.departure_on}",
             department_id=trip.department_id,
         )
@@ -464,6 +469,7 @@ def trip_lines(trip_id: int, selector: FactorSelector) -> list[ledger.LineSpec]:
         lines += ground_lines(
             ground_res,
             activity_id=trip.id,
+            item=f"journey {ground.position + 1}",
             label=f"{ground.mode.value} {ground.origin}-{ground.destination} {ground.travelled_on}",
             department_id=trip.department_id,
         )
@@ -471,6 +477,7 @@ def trip_lines(trip_id: int, selector: FactorSelector) -> list[ledger.LineSpec]:
         lines += hotel_lines(
             stay_res,
             activity_id=trip.id,
+            item=f"stay {stay.position + 1}",
             label=f"hotel {stay.country_code} {stay.check_in_on} "
             f"{stay.nights} nights x{stay.rooms}",
             department_id=trip.department_id,
@@ -651,15 +658,23 @@ SORTS = {"date": Trip.starts_on, "traveller": Trip.traveller, "id": Trip.id}
 
 
 def _line_totals() -> sa.Subquery:
-    """Grams with and without RF per trip, from its current lines."""
+    """Grams per trip from its current lines: all of them, counting flights with RF, and all of
+    them counting flights without RF (rail, road and hotel lines count in both)."""
+    no_basis = EmissionLine.basis.is_(None)
     return (
         sa.select(
             EmissionLine.activity_id.label("trip_id"),
             sa.func.sum(
-                sa.case((EmissionLine.basis == Basis.with_rf, EmissionLine.co2e_g), else_=0)
+                sa.case(
+                    (sa.or_(EmissionLine.basis == Basis.with_rf, no_basis), EmissionLine.co2e_g),
+                    else_=0,
+                )
             ).label("with_rf_g"),
             sa.func.sum(
-                sa.case((EmissionLine.basis == Basis.without_rf, EmissionLine.co2e_g), else_=0)
+                sa.case(
+                    (sa.or_(EmissionLine.basis == Basis.without_rf, no_basis), EmissionLine.co2e_g),
+                    else_=0,
+                )
             ).label("without_rf_g"),
         )
         .where(EmissionLine.activity_type == ACTIVITY_TYPE, EmissionLine.superseded_at.is_(None))
@@ -978,6 +993,7 @@ def import_trips(
                     leg,
                     activity_type=ACTIVITY_TYPE,
                     activity_id=trip_id,
+                    item=f"leg {position + 1}",
                     label=f"leg {position + 1} {leg.route} {leg.departure_on}",
                     department_id=trip.department_id,
                 )
@@ -1051,62 +1067,109 @@ EXPORT_HEADER = [
     "purpose",
     "paid_by",
     "source",
-    "leg",
-    "origin",
-    "destination",
-    "departure_date",
-    "cabin_class",
+    "item",
+    "from",
+    "to",
+    "date",
+    "class_or_mode",
     "passengers",
     "distance_km",
+    "nights",
     "co2e_kg_with_rf",
     "co2e_kg_without_rf",
     "factor_set",
 ]
 
 
+def _kg(line: EmissionLine | None) -> float | None:
+    return line.co2e_g / 1000 if line is not None else None
+
+
 def export_rows(filters: TripFilters) -> list[list[object]]:
-    """One row per flight of the filtered trips, with its emission lines (header first)."""
+    """One row per flight, journey and hotel stay of the filtered trips, with its emissions
+    (header first). A line belongs to its row by the item it names (e.g. "leg 2")."""
     trips, _summary = trips_query(filters)
     departments = dict(db.session.execute(sa.select(Department.id, Department.name)).all())
     rows: list[list[object]] = [list(EXPORT_HEADER)]
     all_trips = list(db.session.scalars(trips))
     for start in range(0, len(all_trips), 500):
         chunk = all_trips[start : start + 500]
-        lines: dict[int, list[EmissionLine]] = {}
+        lines: dict[tuple[int, str, Basis | None], EmissionLine] = {}
+        line: EmissionLine | None
         for line in db.session.scalars(
-            sa.select(EmissionLine)
-            .where(
+            sa.select(EmissionLine).where(
                 EmissionLine.activity_type == ACTIVITY_TYPE,
                 EmissionLine.activity_id.in_([trip.id for trip in chunk]),
                 EmissionLine.superseded_at.is_(None),
             )
-            .order_by(EmissionLine.id)
         ):
-            lines.setdefault(line.activity_id, []).append(line)
+            lines[(line.activity_id, line.item, line.basis)] = line
         for trip in chunk:
-            pairs = lines.get(trip.id, [])
+            common = [
+                trip.id,
+                trip.booking_reference or "",
+                trip.traveller,
+                departments.get(trip.department_id or 0, ""),
+                trip.purpose,
+                trip.paid_by.value,
+                trip.source.value,
+            ]
             for leg in trip.legs:
-                with_rf = pairs[2 * leg.position] if len(pairs) > 2 * leg.position + 1 else None
-                without_rf = pairs[2 * leg.position + 1] if with_rf else None
+                item = f"leg {leg.position + 1}"
+                with_rf = lines.get((trip.id, item, Basis.with_rf))
+                without_rf = lines.get((trip.id, item, Basis.without_rf))
                 rows.append(
                     [
-                        trip.id,
-                        trip.booking_reference or "",
-                        trip.traveller,
-                        departments.get(trip.department_id or 0, ""),
-                        trip.purpose,
-                        trip.paid_by.value,
-                        trip.source.value,
-                        leg.position + 1,
+                        *common,
+                        item,
                         leg.origin,
                         leg.destination,
                         leg.departure_on.isoformat(),
                         leg.cabin_class.value,
                         leg.passengers,
                         float(leg.distance_km),
-                        with_rf.co2e_g / 1000 if with_rf else None,
-                        without_rf.co2e_g / 1000 if without_rf else None,
+                        None,
+                        _kg(with_rf),
+                        _kg(without_rf),
                         with_rf.factor.factor_set.code if with_rf else "",
+                    ]
+                )
+            for ground in trip.ground_legs:
+                item = f"journey {ground.position + 1}"
+                line = lines.get((trip.id, item, None))
+                rows.append(
+                    [
+                        *common,
+                        item,
+                        ground.origin,
+                        ground.destination,
+                        ground.travelled_on.isoformat(),
+                        ground.mode.value,
+                        ground.passengers,
+                        float(ground.distance_km),
+                        None,
+                        _kg(line),
+                        _kg(line),
+                        line.factor.factor_set.code if line else "",
+                    ]
+                )
+            for stay in trip.hotel_stays:
+                item = f"stay {stay.position + 1}"
+                line = lines.get((trip.id, item, None))
+                rows.append(
+                    [
+                        *common,
+                        item,
+                        stay.country_code,
+                        "",
+                        stay.check_in_on.isoformat(),
+                        "hotel",
+                        stay.rooms,
+                        None,
+                        stay.nights,
+                        _kg(line),
+                        _kg(line),
+                        line.factor.factor_set.code if line else "",
                     ]
                 )
     return rows

@@ -146,6 +146,7 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("activity_type", sa.String(length=40), nullable=False),
         sa.Column("activity_id", sa.Integer(), nullable=False),
+        sa.Column("item", sa.String(length=40), nullable=False),
         sa.Column("year", sa.Integer(), nullable=False),
         sa.Column("site_id", sa.Integer(), nullable=True),
         sa.Column("department_id", sa.Integer(), nullable=True),

@@ -220,12 +220,120 @@ def test_export_is_safe_against_formula_injection(client, create_user, login, lo
     db.session.commit()
     login(client, create_user(roles=(Role.management,)))
     exported = client.get("/travel/export.csv").get_data().decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(exported)))
-    purposes = {row[4] for row in rows[1:]}
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    purposes = {row["purpose"] for row in rows}
     assert purposes == {'\'=HYPERLINK("http://evil")', "'+cmd|' /C calc'!A0"}
-    assert rows[0][14] == "co2e_kg_with_rf"
-    assert all(float(row[14]) > 0 for row in rows[1:])
+    assert all(float(row["co2e_kg_with_rf"]) > 0 for row in rows)
     workbook = load_workbook(BytesIO(client.get("/travel/export.xlsx").data))
     values = [cell.value for row in workbook.active.iter_rows() for cell in row]
     assert '\'=HYPERLINK("http://evil")' in values
     assert not any(isinstance(v, str) and v.startswith("=") for v in values)
+
+
+def crafted_xlsx(sheet_xml: str) -> bytes:
+    """A minimal workbook around ``sheet_xml``."""
+    parts = {
+        "[Content_Types].xml": '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.'
+        'org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.'
+        'openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType='
+        '"application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.'
+        'openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/'
+        'worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+        'spreadsheetml.worksheet+xml"/></Types>',
+        "_rels/.rels": '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats'
+        '.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.'
+        'openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/'
+        'workbook.xml"/></Relationships>',
+        "xl/workbook.xml": '<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.'
+        'org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/'
+        '2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets>'
+        "</workbook>",
+        "xl/_rels/workbook.xml.rels": '<?xml version="1.0"?><Relationships xmlns="http://schemas'
+        '.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://'
+        'schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target='
+        '"worksheets/sheet1.xml"/></Relationships>',
+        "xl/worksheets/sheet1.xml": sheet_xml,
+    }
+    buffer = BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+SHEET = (
+    '<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+    '2006/main">{dimension}<sheetData>{rows}</sheetData></worksheet>'
+)
+
+
+def test_a_tiny_workbook_claiming_a_million_rows_is_refused_quickly(loaded):
+    import time
+
+    data = crafted_xlsx(
+        SHEET.format(
+            dimension='<dimension ref="A1:XFD1048576"/>',
+            rows='<row r="1">'
+            + "".join(
+                f'<c r="{column}1" t="inlineStr"><is><t>{name}</t></is></c>'
+                for column, name in zip(
+                    "ABCDE", ["PNR", "Traveller", "From", "To", "Date"], strict=True
+                )
+            )
+            + '</row><row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row>',
+        )
+    )
+    assert len(data) < 5000
+    started = time.perf_counter()
+    with pytest.raises(ImportFailed, match="more than 200000 rows"):
+        services.import_trips(actor=None, data=data, filename="tiny.xlsx")
+    assert time.perf_counter() - started < 10
+
+
+def test_a_damaged_sheet_is_refused(loaded):
+    data = crafted_xlsx('<?xml version="1.0"?><worksheet><sheetData><row r="1"><c r="A1"')
+    with pytest.raises(ImportFailed, match="cannot be read"):
+        services.import_trips(actor=None, data=data, filename="broken.xlsx")
+
+
+def test_rows_of_a_booking_must_agree_and_odd_values_are_row_errors(loaded):
+    header = (
+        "booking_reference,traveller,origin,destination,departure_date,passengers,paid_by,purpose\n"
+    )
+    rows = [
+        "B1,Ana,GVA,LHR,2024-03-04,1,organisation,Talks",
+        "B1,Ana,LHR,GVA,2024-03-06,1,other,Talks",  # 3: paid_by differs
+        "B2,Ben,GVA,LHR,2024-03-04,²,organisation,",  # 4: not a number
+        "B3,Ben,GVA,LHR,2024-03-04,--1,organisation,",  # 5
+        "B4,C\x0bD,GVA,LHR,2024-03-04,1,organisation,",  # 6: control character
+        "B5,Eve,GVA,LHR,2024-03-041,1,organisation,",  # 7: trailing digit
+        "B6,Flo,GVA,LHR,2024-03-04,1,organisation,",
+        "B6,Flo,GVA,LHR,2024-03-04,1,organisation,",  # 9: the same flight twice
+    ]
+    with pytest.raises(ImportFailed) as excinfo:
+        services.import_trips(
+            actor=None, data=(header + "\n".join(rows) + "\n").encode(), filename="odd.csv"
+        )
+    found = {(error.row, error.field) for error in excinfo.value.row_errors}
+    assert found == {
+        (3, "paid_by"),
+        (4, "passengers"),
+        (5, "passengers"),
+        (6, "traveller"),
+        (7, "departure_date"),
+        (9, "origin"),
+    }
+
+
+def test_a_booking_holds_at_most_twelve_flights(loaded):
+    header = "booking_reference,traveller,origin,destination,departure_date\n"
+    rows = [
+        f"B1,Ana,{'GVA' if i % 2 == 0 else 'LHR'},{'LHR' if i % 2 == 0 else 'GVA'},"
+        f"2024-03-{i + 1:02d}"
+        for i in range(14)
+    ]
+    with pytest.raises(ImportFailed) as excinfo:
+        services.import_trips(
+            actor=None, data=(header + "\n".join(rows) + "\n").encode(), filename="long.csv"
+        )
+    assert {error.row for error in excinfo.value.row_errors} == {14, 15}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 
 import pytest
@@ -392,3 +394,70 @@ def test_the_form_takes_a_rail_journey_and_a_hotel_without_a_flight(
     assert "Geneva → Paris" in page
     assert "France" in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(FlightLeg)) == 0
+
+
+def test_totals_and_export_follow_each_item_after_a_recalculation(
+    client, create_user, login, loaded
+):
+    from decimal import Decimal
+
+    services.create_trip(
+        actor=None,
+        traveller="Ana",
+        legs=[
+            LegInput("LHR", "JFK", dt.date(2024, 12, 30)),
+            LegInput("JFK", "LHR", dt.date(2025, 1, 3)),
+        ],
+        ground=[
+            services.GroundInput(
+                mode="rail", travelled_on=dt.date(2025, 1, 3), distance_km=Decimal("100")
+            )
+        ],
+    )
+    db.session.commit()
+    ledger.apply_recalculation(actor=None, year=2024, reason="check")  # new ids for 2024 only
+    db.session.commit()
+    login(client, create_user(roles=(Role.management,)))
+    rows = list(
+        csv.DictReader(io.StringIO(client.get("/travel/export.csv").get_data().decode("utf-8-sig")))
+    )
+    by_item = {row["item"]: row for row in rows}
+    assert set(by_item) == {"leg 1", "leg 2", "journey 1"}
+    assert by_item["leg 1"]["factor_set"] == "desnz-air-2024"
+    assert by_item["leg 2"]["factor_set"] == "desnz-air-2025"
+    rail_kg = float(by_item["journey 1"]["co2e_kg_with_rf"])
+    assert rail_kg > 0
+    total_with_rf = sum(float(row["co2e_kg_with_rf"]) for row in rows)
+    page = client.get("/travel/").get_data(as_text=True)
+    assert f"{total_with_rf:,.1f}" in page  # the list's total includes the rail journey
+
+
+def test_tiny_and_non_numeric_distances_are_refused(client, create_user, login, loaded):
+    from decimal import Decimal
+
+    with pytest.raises(ValidationFailed) as excinfo:
+        services.create_trip(
+            actor=None,
+            traveller="Ana",
+            ground=[
+                services.GroundInput(
+                    mode="taxi", travelled_on=dt.date(2024, 3, 4), distance_km=Decimal("0.04")
+                )
+            ],
+        )
+    assert "ground-0-distance_km" in excinfo.value.errors  # 0.0 km after rounding
+    login(client, create_user(roles=(Role.travel,)))
+    response = client.post(
+        "/travel/trips/new",
+        data={
+            "traveller": "Ana",
+            "department_id": "0",
+            "paid_by": "organisation",
+            "ground-0-mode": "taxi",
+            "ground-0-travelled_on": "2024-03-04",
+            "ground-0-distance_km": "NaN",
+            "ground-0-passengers": "1",
+        },
+    )
+    assert response.status_code == 200
+    assert "Enter a number." in response.get_data(as_text=True)
