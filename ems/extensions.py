@@ -118,17 +118,14 @@ def bulk_insert(model: type[Base], rows: list[dict[str, Any]]) -> None:
     processors = cast(dict[str, Callable[[Any], Any]], compiled._bind_processors)
     names = compiled.positiontup if compiled.positional else columns
     assert names is not None  # noqa: S101 (positional statements list their parameters)
-    steps = [(name, processors.get(name)) for name in names]
-    if compiled.positional:
-        params: list[Any] = [
-            tuple(convert(row[name]) if convert else row[name] for name, convert in steps)
-            for row in rows
-        ]
-    else:
-        params = [
-            {name: convert(row[name]) if convert else row[name] for name, convert in steps}
-            for row in rows
-        ]
+    columns_out = []  # converted column by column: far fewer branches than cell by cell
+    for name in names:
+        convert = processors.get(name)
+        values = [row[name] for row in rows]
+        columns_out.append([convert(value) for value in values] if convert else values)
+    params: list[Any] = list(zip(*columns_out, strict=True))
+    if not compiled.positional:
+        params = [dict(zip(names, values, strict=True)) for values in params]
     connection.exec_driver_sql(compiled.string, params)
 
 

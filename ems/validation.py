@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-import unicodedata
+import re
 
 from flask_babel import gettext as _
 
-#: line breaks and tabs are allowed in multi-line text; other control characters never
-_MULTILINE_ALLOWED = {"\n", "\r", "\t"}
+#: Unicode category Cc (C0 and C1 controls, DEL); multi-line text may hold line breaks and tabs
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def has_control_characters(value: str, *, multiline: bool = False) -> bool:
     """True if ``value`` holds control characters (NUL and the like), which no field accepts."""
-    return any(
-        unicodedata.category(char) == "Cc" and not (multiline and char in _MULTILINE_ALLOWED)
-        for char in value
-    )
+    return (_CONTROL_MULTILINE if multiline else _CONTROL).search(value) is not None
 
 
 def without_control_characters(value: str) -> str:
     """``value`` with control characters removed (for search filters and the like)."""
-    return "".join(char for char in value if unicodedata.category(char) != "Cc")
+    return _CONTROL.sub("", value)
 
 
 def check_text(

@@ -145,12 +145,12 @@ def parse(data: bytes, filename: str, *, today: dt.date | None = None) -> list[I
     order: dict[str, list[tuple[dt.date, int]]] = defaultdict(list)
     for number, row in rows:
         before = len(errors)
-        errors += [
-            RowError(number, column, _("remove the control characters from this text"))
-            for column, value in row.items()
-            if has_control_characters(value)
-        ]
-        if len(errors) > before:
+        if has_control_characters("".join(row.values())):  # one search per row, usually clean
+            errors += [
+                RowError(number, column, _("remove the control characters from this text"))
+                for column, value in row.items()
+                if has_control_characters(value)
+            ]
             continue  # nothing else of this row can be trusted
         reference = row["booking_reference"]
         if not reference or len(reference) > Trip.BOOKING_REFERENCE_MAX_LEN:
