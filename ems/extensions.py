@@ -122,7 +122,11 @@ def bulk_insert(model: type[Base], rows: list[dict[str, Any]]) -> None:
     for name in names:
         convert = processors.get(name)
         values = [row[name] for row in rows]
-        columns_out.append([convert(value) for value in values] if convert else values)
+        if convert is not None and all(value is values[0] for value in values):
+            values = [convert(values[0])] * len(values)  # one value for all (a timestamp, say)
+        elif convert is not None:
+            values = [convert(value) for value in values]
+        columns_out.append(values)
     params: list[Any] = list(zip(*columns_out, strict=True))
     if not compiled.positional:
         params = [dict(zip(names, values, strict=True)) for values in params]

@@ -8,6 +8,7 @@ calculators with another selector.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -80,7 +81,9 @@ def co2e_grams(quantity: Decimal, kgco2e_per_unit: Decimal) -> int:
     return int(grams.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def _line_values(spec: LineSpec, *, recalculation_id: int | None = None) -> dict[str, Any]:
+def _line_values(
+    spec: LineSpec, *, recalculation_id: int | None = None, now: dt.datetime | None = None
+) -> dict[str, Any]:
     factor = spec.selected.factor
     note = "; ".join(part for part in (spec.selected.note, spec.note) if part)
     return {
@@ -105,7 +108,7 @@ def _line_values(spec: LineSpec, *, recalculation_id: int | None = None) -> dict
         "factor_selection": spec.selected.selection,
         "is_fallback": spec.selected.is_fallback,
         "note": note[:500],
-        "created_at": utcnow(),
+        "created_at": now or utcnow(),
         "created_by_recalculation_id": recalculation_id,
     }
 
@@ -152,7 +155,8 @@ def add_lines(lines: list[LineSpec]) -> None:
     """
     serialize(LEDGER_LOCK)
     if lines:
-        bulk_insert(EmissionLine, [_line_values(spec) for spec in lines])
+        now = utcnow()
+        bulk_insert(EmissionLine, [_line_values(spec, now=now) for spec in lines])
         _lock_sets({spec.selected.factor_set.id for spec in lines})
     db.session.flush()
 

@@ -12,7 +12,6 @@ import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import cast
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -949,9 +948,8 @@ def import_trips(
     batch.user_label = actor.email if actor else audit.CLI_ACTOR
     db.session.flush()
     if trips:
-        trips_table = cast(sa.Table, Trip.__table__)
-        trip_ids = db.session.scalars(
-            sa.insert(trips_table).returning(trips_table.c.id, sort_by_parameter_order=True),
+        bulk_insert(
+            Trip,
             [
                 {
                     "traveller": trip.traveller,
@@ -970,7 +968,14 @@ def import_trips(
                 }
                 for trip in trips
             ],
-        ).all()
+        )
+        # every imported trip has its booking reference, unique: that is how ids are found
+        ids = dict(
+            db.session.execute(
+                sa.select(Trip.booking_reference, Trip.id).where(Trip.import_batch_id == batch.id)
+            ).all()
+        )
+        trip_ids = [ids[trip.booking_reference] for trip in trips]
         leg_rows, lines = [], []
         for trip_id, trip, legs in zip(trip_ids, trips, computed, strict=True):
             for position, (origin, destination, day, cabin, passengers) in enumerate(trip.legs):
