@@ -102,6 +102,32 @@ class SetSpec:
         return hashlib.sha256(json.dumps(rows).encode()).hexdigest()
 
 
+def _desnz_set(
+    code: str,
+    family: str,
+    year: int,
+    sheet: str,
+    notes: str,
+    *,
+    factors: list[FactorSpec] | None = None,
+    hauls: list[HaulSpec] | None = None,
+) -> SetSpec:
+    """A DESNZ set of one year: the provenance every DESNZ set shares."""
+    return SetSpec(
+        code=f"{code}-{year}",
+        family=family,
+        publisher=DESNZ_PUBLISHER,
+        title=f"{DESNZ_TITLE} {year}: {sheet}",
+        edition_year=year,
+        version=DESNZ_VERSIONS[year],
+        licence=OGL,
+        source=DESNZ_SOURCE.format(year=year, version=DESNZ_VERSIONS[year]),
+        notes=notes,
+        factors=factors or [],
+        hauls=hauls or [],
+    )
+
+
 def _read(name: str) -> list[dict[str, str]]:
     with (DATA_DIR / name).open(newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
@@ -134,19 +160,13 @@ def desnz_air() -> Iterator[SetSpec]:
         )
     for year, factors in sorted(by_year.items()):
         multiplier = "1.9" if year <= 2022 else "1.7"
-        yield SetSpec(
-            code=f"desnz-air-{year}",
-            family="desnz_air",
-            publisher=DESNZ_PUBLISHER,
-            title=f"{DESNZ_TITLE} {year}: Business travel- air",
-            edition_year=year,
-            version=DESNZ_VERSIONS[year],
-            licence=OGL,
-            source=DESNZ_SOURCE.format(year=year, version=DESNZ_VERSIONS[year]),
-            notes=(
-                f"Per passenger-km of great-circle distance; the 8 % distance uplift is inside "
-                f"the factors. With-RF factors multiply the CO2 part by {multiplier}."
-            ),
+        yield _desnz_set(
+            "desnz-air",
+            "desnz_air",
+            year,
+            "Business travel- air",
+            f"Per passenger-km of great-circle distance; the 8 % distance uplift is inside the "
+            f"factors. With-RF factors multiply the CO2 part by {multiplier}.",
             factors=factors,
         )
 
@@ -175,21 +195,13 @@ def desnz_other() -> Iterator[SetSpec]:
             )
         )
     for year, factors in sorted(by_year.items()):
-        yield SetSpec(
-            code=f"desnz-other-{year}",
-            family="desnz_other",
-            publisher=DESNZ_PUBLISHER,
-            title=f"{DESNZ_TITLE} {year}: fuels, electricity, travel, hotels, water, waste, "
-            "materials, refrigerants",
-            edition_year=year,
-            version=DESNZ_VERSIONS[year],
-            licence=OGL,
-            source=DESNZ_SOURCE.format(year=year, version=DESNZ_VERSIONS[year]),
-            notes=(
-                "Refrigerant GWPs: IPCC AR4 up to the 2022 set, AR5 from 2023."
-                if year != 2022
-                else "Refrigerant GWPs: IPCC AR4."
-            ),
+        gwp = "IPCC AR4" if year <= 2022 else "IPCC AR5"
+        yield _desnz_set(
+            "desnz-other",
+            "desnz_other",
+            year,
+            "fuels, electricity, travel, hotels, water, waste, materials, refrigerants",
+            f"Refrigerant GWPs: {gwp}.",
             factors=factors,
         )
 
@@ -203,16 +215,12 @@ def desnz_hauls() -> Iterator[SetSpec]:
         )
         by_year[int(row["set_year"])].append(HaulSpec(row["country"], code, row["haul"]))
     for year, hauls in sorted(by_year.items()):
-        yield SetSpec(
-            code=f"desnz-haul-{year}",
-            family="desnz_haul",
-            publisher=DESNZ_PUBLISHER,
-            title=f"{DESNZ_TITLE} {year}: Haul definition",
-            edition_year=year,
-            version=DESNZ_VERSIONS[year],
-            licence=OGL,
-            source=DESNZ_SOURCE.format(year=year, version=DESNZ_VERSIONS[year]),
-            notes="Flights to or from the UK: domestic, short haul or long haul by country.",
+        yield _desnz_set(
+            "desnz-haul",
+            "desnz_haul",
+            year,
+            "Haul definition",
+            "Flights to or from the UK: domestic, short haul or long haul by country.",
             hauls=hauls,
         )
 
