@@ -10,7 +10,7 @@ from flask import current_app, flash, redirect, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
-from werkzeug.routing import BaseConverter
+from werkzeug.routing import BaseConverter, ValidationError
 
 from ems.errors import Conflict, ValidationFailed
 from ems.extensions import db
@@ -29,8 +29,6 @@ class IdConverter(BaseConverter):
     def to_python(self, value: str) -> int:
         number = int(value)
         if number > MAX_ID:
-            from werkzeug.routing import ValidationError
-
             raise ValidationError()
         return number
 

@@ -32,7 +32,7 @@ from ems.travel import airports, importer, services
 from ems.travel.forms import CABIN_LABELS, EstimateForm, ImportForm, TripForm
 from ems.travel.models import PaidBy, Trip, TripSource
 from ems.validation import without_control_characters
-from ems.web import paginate, submit_form
+from ems.web import MAX_ID, paginate, submit_form
 
 bp = Blueprint("travel", __name__, url_prefix="/travel")
 
@@ -54,7 +54,7 @@ def _filters() -> services.TripFilters:
     return services.TripFilters(
         year=_int_arg("year", FIRST_YEAR, LAST_YEAR),
         month=_int_arg("month", 1, 12),
-        department_id=_int_arg("department_id", 1, 2**31 - 1),
+        department_id=_int_arg("department_id", 1, MAX_ID),
         traveller=without_control_characters(request.args.get("traveller", ""))[:100].strip(),
         cabin_class=request.args.get("cabin_class", "")
         if request.args.get("cabin_class") in CABIN_LABELS
