@@ -469,7 +469,17 @@ def trip_lines(trip_id: int, selector: FactorSelector) -> list[ledger.LineSpec]:
             ground_res,
             activity_id=trip.id,
             item=f"journey {ground.position + 1}",
-            label=f"{ground.mode.value} {ground.origin}-{ground.destination} {ground.travelled_on}",
+            label=" ".join(
+                part
+                for part in (
+                    ground.mode.value,
+                    ground.origin
+                    and ground.destination
+                    and f"{ground.origin}-{ground.destination}",
+                    str(ground.travelled_on),
+                )
+                if part
+            ),
             department_id=trip.department_id,
         )
     for stay, stay_res in zip(trip.hotel_stays, hotel_results(trip, selector), strict=True):
