@@ -114,13 +114,24 @@ def _register_blueprints(app: Flask) -> None:
     from ems.auth.permissions import can_access
     from ems.auth.views import admin_bp
     from ems.auth.views import bp as auth_bp
+    from ems.energy.views import bp as energy_bp
     from ems.factors.views import bp as factors_bp
     from ems.home.views import bp as home_bp
     from ems.ledger.views import bp as ledger_bp
     from ems.org.views import bp as org_bp
     from ems.travel.views import bp as travel_bp
 
-    blueprints = (home_bp, auth_bp, admin_bp, travel_bp, org_bp, factors_bp, ledger_bp, audit_bp)
+    blueprints = (
+        home_bp,
+        auth_bp,
+        admin_bp,
+        travel_bp,
+        energy_bp,
+        org_bp,
+        factors_bp,
+        ledger_bp,
+        audit_bp,
+    )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     app.jinja_env.globals.update(can_access=can_access, get_locale=get_locale)

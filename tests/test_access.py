@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
 from ems import create_app
 from ems.auth.models import Role
+from ems.energy.models import EnergyRecord
 from ems.extensions import db
 from ems.factors import services as factors
 from ems.ledger.models import Recalculation
@@ -74,6 +76,10 @@ EXPECTED_ACCESS: dict[str, frozenset[object]] = {
     "travel.remove_import": frozenset({Role.travel, Role.ems}),
     "travel.import_template": SIGNED_IN,
     "travel.export_trips": frozenset({Role.travel, Role.ems, Role.management}),
+    "energy.list_records": ORG_READERS,
+    "energy.new_record": ORG_EDITORS,
+    "energy.edit_record": ORG_EDITORS,
+    "energy.delete_record": ORG_EDITORS,
 }
 
 ACTORS = ["anonymous", *Role]
@@ -129,6 +135,15 @@ def world(create_user):
         b"Q1,Ana,GVA,LHR,2024-03-04,other\n",
     ).batch
     assert batch is not None
+    energy_record = EnergyRecord(
+        site_id=site.id,
+        energy_type="onsite_renewable",
+        period_start=dt.date(2024, 1, 1),
+        period_end=dt.date(2024, 1, 31),
+        quantity=Decimal(100),
+        unit="kwh",
+    )
+    db.session.add(energy_record)
     recalculation = Recalculation(year=2024, reason="test", applied_by_label="test")
     db.session.add(recalculation)
     db.session.commit()
@@ -140,6 +155,7 @@ def world(create_user):
         "set_id": factor_set.id,
         "recalculation_id": recalculation.id,
         "trip_id": trip.id,
+        "record_id": energy_record.id,
         "batch_id": batch.id,
         "fmt": "csv",
     }

@@ -115,8 +115,14 @@ def _save(
 
 def _delete(*, actor: User | None, obj: Base, action: str, summary: str, fields: list[str]) -> None:
     before = audit.snapshot(obj, fields)
-    db.session.delete(obj)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # a record still pointing at it rolls back this only
+            db.session.delete(obj)
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        raise ValidationFailed(
+            {"": _("Records still refer to it (trips, energy…); it cannot be removed.")}
+        ) from None
     audit.record(
         actor=actor,
         action=f"{action}.deleted",

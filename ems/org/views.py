@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from ems.auth.models import Role
 from ems.auth.permissions import role_required, signed_in_user
+from ems.errors import ValidationFailed
 from ems.extensions import db
 from ems.org import services
 from ems.org.forms import DepartmentForm, HeadcountForm, OrganisationForm, SiteForm
@@ -18,6 +21,22 @@ bp = Blueprint("org", __name__, url_prefix="/org")
 #: who reads the organisation pages, and who changes them
 READERS = (Role.ems, Role.management)
 EDITORS = (Role.ems,)
+
+
+def _remove(
+    remove: Callable[[], None], *, success: str, done_url: str, back_url: str
+) -> ResponseReturnValue:
+    """Run a removal; if records still refer to the object, say so and go back."""
+    try:
+        remove()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        for message in exc.errors.values():
+            flash(message, "error")
+        return redirect(back_url)
+    db.session.commit()
+    flash(success, "success")
+    return redirect(done_url)
 
 
 @bp.get("/")
@@ -114,10 +133,12 @@ def edit_site(site_id: int) -> ResponseReturnValue:
 def delete_site(site_id: int) -> ResponseReturnValue:
     """Remove a site."""
     site = services.get_site(site_id)
-    services.delete_site(actor=signed_in_user(), site=site)
-    db.session.commit()
-    flash(_("Site %(name)s removed.", name=site.name), "success")
-    return redirect(url_for("org.list_sites"))
+    return _remove(
+        lambda: services.delete_site(actor=signed_in_user(), site=site),
+        success=_("Site %(name)s removed.", name=site.name),
+        done_url=url_for("org.list_sites"),
+        back_url=url_for("org.edit_site", site_id=site_id),
+    )
 
 
 @bp.get("/departments")
@@ -178,10 +199,12 @@ def edit_department(department_id: int) -> ResponseReturnValue:
 def delete_department(department_id: int) -> ResponseReturnValue:
     """Remove a department."""
     department = services.get_department(department_id)
-    services.delete_department(actor=signed_in_user(), department=department)
-    db.session.commit()
-    flash(_("Department %(name)s removed.", name=department.name), "success")
-    return redirect(url_for("org.list_departments"))
+    return _remove(
+        lambda: services.delete_department(actor=signed_in_user(), department=department),
+        success=_("Department %(name)s removed.", name=department.name),
+        done_url=url_for("org.list_departments"),
+        back_url=url_for("org.edit_department", department_id=department_id),
+    )
 
 
 @bp.get("/headcount")

@@ -7,6 +7,7 @@ import importlib
 import inspect
 import pkgutil
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ import ems
 from ems.audit.models import AuditEntry
 from ems.auth import services as auth
 from ems.auth.models import Role
+from ems.energy import services as energy
 from ems.extensions import db
 from ems.factors import services as factors
 from ems.ledger import services as ledger
@@ -54,6 +56,11 @@ READ_ONLY = {
     "factors.hauls",
     "factors.list_sets",
     "factors.pins",
+    "energy.energy_query",
+    "energy.get_energy_record",
+    "energy.record_lines",
+    "energy.split_by_year",
+    "energy.supplier_factors",
     "travel.calculator",
     "travel.check_items",
     "travel.ground_results",
@@ -88,6 +95,19 @@ INSIDE_AUDITED_CHANGES = {
     "travel.check_import",
 }
 
+# on-site generation needs no factor, so the audit test needs no factor library
+ENERGY = {
+    "site_id": None,
+    "energy_type": "onsite_renewable",
+    "period_start": dt.date(2024, 1, 1),
+    "period_end": dt.date(2024, 1, 31),
+    "quantity": Decimal(100),
+    "unit": "kwh",
+    "certificates_kwh": None,
+    "supplier_factor_id": None,
+    "meter_reference": "",
+    "evidence_note": "",
+}
 AGENCY_CSV = (
     b"booking_reference,traveller,origin,destination,departure_date,paid_by\n"
     b"Q1,Ana,GVA,LHR,2024-03-04,other\n"
@@ -126,6 +146,8 @@ def _world() -> dict[str, Any]:
     headcount = org.set_headcount(actor=admin, year=2023, headcount=990)
     factor_set, _created = factors.import_factor_set(actor=admin, data=FACTOR_CSV, **FACTOR_META)
     trip = travel.create_trip(actor=admin, traveller="Ana", legs=TRIP_LEGS, paid_by="other")
+    plant = org.create_site(actor=admin, name="Plant", country_code="CH")
+    energy_record = energy.create_energy_record(actor=admin, **{**ENERGY, "site_id": plant.id})
     db.session.commit()
     return {
         "admin": admin,
@@ -135,6 +157,7 @@ def _world() -> dict[str, Any]:
         "headcount": headcount,
         "factor_set": factor_set,
         "trip": trip,
+        "energy": energy_record,
     }
 
 
@@ -289,6 +312,24 @@ WRITES: dict[str, tuple[str, Callable[[dict[str, Any]], object]]] = {
                 actor=w["admin"], data=AGENCY_CSV, filename="agency.csv"
             ).batch,
         ),
+    ),
+    "energy.create_energy_record": (
+        "energy.record.created",
+        lambda w: energy.create_energy_record(
+            actor=w["admin"], **{**ENERGY, "site_id": w["site"].id}
+        ),
+    ),
+    "energy.update_energy_record": (
+        "energy.record.updated",
+        lambda w: energy.update_energy_record(
+            actor=w["admin"],
+            record=w["energy"],
+            **{**ENERGY, "site_id": w["site"].id, "quantity": Decimal(200)},
+        ),
+    ),
+    "energy.delete_energy_record": (
+        "energy.record.deleted",
+        lambda w: energy.delete_energy_record(actor=w["admin"], record=w["energy"]),
     ),
     "travel.delete_trip": (
         "travel.trip.deleted",

@@ -106,3 +106,31 @@ def test_deleting_a_department(client, create_user, login):
     login(client, create_user(roles=(Role.ems,)))
     assert client.post(f"/org/departments/{department.id}/delete").status_code == 302
     assert services.list_departments() == []
+
+
+def test_a_site_in_use_cannot_be_removed(client, create_user, login):
+    import datetime as dt
+    from decimal import Decimal
+
+    from ems.energy import services as energy
+
+    site = services.create_site(actor=None, name="Geneva", country_code="CH")
+    energy.create_energy_record(
+        actor=None,
+        site_id=site.id,
+        energy_type="onsite_renewable",
+        period_start=dt.date(2024, 1, 1),
+        period_end=dt.date(2024, 1, 31),
+        quantity=Decimal(5),
+        unit="kwh",
+        certificates_kwh=None,
+        supplier_factor_id=None,
+        meter_reference="",
+        evidence_note="",
+    )
+    db.session.commit()
+    login(client, create_user(roles=(Role.ems,)))
+    response = client.post(f"/org/sites/{site.id}/delete", follow_redirects=True)
+    assert response.status_code == 200
+    assert "Records still refer to it" in response.get_data(as_text=True)
+    assert [s.name for s in services.list_sites()] == ["Geneva"]

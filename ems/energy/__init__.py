@@ -1,0 +1,1 @@
+"""Building energy: electricity (location- and market-based), fuels and district heat per site."""

@@ -1,0 +1,66 @@
+"""The energy record form."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, DecimalField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from ems.energy.models import EnergyRecord, EnergyType
+from ems.forms import VersionedForm, choices
+
+ENERGY_LABELS = {
+    EnergyType.electricity: _l("Electricity"),
+    EnergyType.natural_gas: _l("Natural gas"),
+    EnergyType.heating_oil: _l("Heating oil"),
+    EnergyType.diesel: _l("Diesel (generators)"),
+    EnergyType.lpg: _l("LPG"),
+    EnergyType.district_heating: _l("District heating"),
+    EnergyType.district_cooling: _l("District cooling"),
+    EnergyType.onsite_renewable: _l("On-site renewable generation"),
+}
+UNIT_LABELS = {
+    "kwh": "kWh",
+    "mwh": "MWh",
+    "kwh_gross_cv": _l("kWh (gross CV)"),
+    "kwh_net_cv": _l("kWh (net CV)"),
+    "m3": "m³",
+    "litre": _l("litres"),
+    "tonne": _l("tonnes"),
+}
+
+
+class EnergyRecordForm(VersionedForm):
+    """A bill or meter reading of one site."""
+
+    site_id = SelectField(_l("Site"), coerce=int, validate_choice=True)
+    energy_type = SelectField(
+        _l("Energy"), choices=choices((kind.value, label) for kind, label in ENERGY_LABELS.items())
+    )
+    period_start = DateField(_l("From"), [InputRequired()])
+    period_end = DateField(
+        _l("To"), [InputRequired()], description=_l("A period across New Year is split by days.")
+    )
+    quantity = DecimalField(_l("Quantity"), [InputRequired(), NumberRange(min=0)])
+    unit = SelectField(_l("Unit"), choices=choices(UNIT_LABELS.items()))
+    certificates_kwh = DecimalField(
+        _l("kWh covered by certificates"),
+        [Optional(), NumberRange(min=0)],
+        description=_l("Renewable energy certificates retired for this electricity."),
+    )
+    supplier_factor_id = SelectField(
+        _l("Supplier factor"),
+        coerce=int,
+        validate_choice=True,
+        description=_l(
+            "Market-based factor of the electricity contract, or the district "
+            "network's factor (import it as a factor set first)."
+        ),
+    )
+    meter_reference = StringField(
+        _l("Meter or bill reference"), [Optional(), Length(max=EnergyRecord.REFERENCE_MAX_LEN)]
+    )
+    evidence_note = TextAreaField(
+        _l("Evidence"), [Optional(), Length(max=EnergyRecord.NOTE_MAX_LEN)]
+    )
+    submit = SubmitField(_l("Save"))

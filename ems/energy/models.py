@@ -1,0 +1,62 @@
+"""Energy records: what a site consumed over a period, from a bill or a meter."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ems.extensions import Base, utcnow
+from ems.org.models import Site
+
+
+class EnergyType(enum.StrEnum):
+    """What was consumed."""
+
+    electricity = "electricity"
+    natural_gas = "natural_gas"
+    heating_oil = "heating_oil"
+    diesel = "diesel"
+    lpg = "lpg"
+    district_heating = "district_heating"
+    district_cooling = "district_cooling"
+    onsite_renewable = "onsite_renewable"
+
+
+class EnergyRecord(Base):
+    """A site's consumption of one kind of energy over a period (a bill, a meter reading)."""
+
+    __tablename__ = "energy_records"
+    __table_args__ = (sa.CheckConstraint("period_start <= period_end", name="period_order"),)
+
+    REFERENCE_MAX_LEN = 80
+    NOTE_MAX_LEN = 1000
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id"), index=True)
+    energy_type: Mapped[EnergyType] = mapped_column(
+        sa.Enum(
+            EnergyType, native_enum=False, length=20, create_constraint=True, name="energy_type"
+        )
+    )
+    period_start: Mapped[dt.date] = mapped_column(index=True)
+    period_end: Mapped[dt.date]
+    quantity: Mapped[Decimal]
+    #: unit code of the quantity: kwh, mwh, kwh_gross_cv, kwh_net_cv, m3, litre, tonne
+    unit: Mapped[str] = mapped_column(sa.String(20))
+    #: kWh covered by renewable energy certificates (market-based: zero emissions)
+    certificates_kwh: Mapped[Decimal | None]
+    #: a supplier-specific factor (an imported set): the market-based factor of electricity,
+    #: the factor of district heating or cooling
+    supplier_factor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("emission_factors.id"))
+    meter_reference: Mapped[str] = mapped_column(sa.String(REFERENCE_MAX_LEN), default="")
+    evidence_note: Mapped[str] = mapped_column(sa.String(NOTE_MAX_LEN), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version_id: Mapped[int] = mapped_column()
+    __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012
+
+    site: Mapped[Site] = relationship()

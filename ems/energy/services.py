@@ -1,0 +1,444 @@
+"""Energy records and their emission lines. Services flush; callers commit.
+
+Electricity gives a location-based line (the grid of the site's country and year), a market-based
+line (a supplier factor, or renewable-energy certificates covering some or all of the kWh, else
+the grid factor), and, where a factor exists (the UK), transmission and distribution losses in
+scope 3. A record spanning years is apportioned to each year by days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ems.audit import services as audit
+from ems.auth.models import Role, User
+from ems.energy.models import EnergyRecord, EnergyType
+from ems.errors import NotFound, PermissionDenied, ValidationFailed, check_version
+from ems.extensions import db, utcnow
+from ems.factors.keys import factor_key
+from ems.factors.models import EmissionFactor
+from ems.factors.services import FactorSelector, SelectedFactor
+from ems.ledger import services as ledger
+from ems.ledger.models import Basis, SourceCategory
+from ems.org.models import FIRST_YEAR, Site
+from ems.validation import check_text
+
+ACTIVITY_TYPE = "energy_record"
+KWH_PER_MWH = Decimal(1000)
+MAX_QUANTITY = Decimal("1e12")
+MAX_PERIOD_DAYS = 3 * 366
+SCOPE3_FUEL_AND_ENERGY = 3
+
+#: the units each kind of energy may be recorded in
+UNITS: dict[EnergyType, tuple[str, ...]] = {
+    EnergyType.electricity: ("kwh", "mwh"),
+    EnergyType.natural_gas: ("kwh_gross_cv", "kwh_net_cv", "m3"),
+    EnergyType.heating_oil: ("litre", "kwh_gross_cv", "kwh_net_cv", "tonne"),
+    EnergyType.diesel: ("litre", "kwh_gross_cv", "kwh_net_cv", "tonne"),
+    EnergyType.lpg: ("litre", "kwh_gross_cv", "kwh_net_cv", "tonne"),
+    EnergyType.district_heating: ("kwh", "mwh"),
+    EnergyType.district_cooling: ("kwh", "mwh"),
+    EnergyType.onsite_renewable: ("kwh", "mwh"),
+}
+#: the DESNZ fuel (activity) of each fuel burned on site
+FUELS = {
+    EnergyType.natural_gas: "natural_gas",
+    EnergyType.heating_oil: "burning_oil",
+    EnergyType.diesel: "diesel_average_biofuel_blend",
+    EnergyType.lpg: "lpg",
+}
+UK = "GB"
+
+
+def _require_editor(actor: User | None) -> None:
+    if actor is not None and not actor.has_any_role(Role.ems):
+        raise PermissionDenied(_("Only the EMS working group records energy."))
+
+
+@dataclass(frozen=True)
+class YearPart:
+    """The share of a record that falls in one calendar year."""
+
+    year: int
+    days: int
+    quantity: Decimal
+    certificates_kwh: Decimal | None
+
+
+def split_by_year(
+    start: dt.date, end: dt.date, quantity: Decimal, certificates_kwh: Decimal | None = None
+) -> list[YearPart]:
+    """Apportion a quantity (and its certificates) to calendar years by days; parts sum exactly."""
+    total_days = (end - start).days + 1
+    parts = []
+    given, given_certificates = Decimal(0), Decimal(0)
+    for year in range(start.year, end.year + 1):
+        days = (min(end, dt.date(year, 12, 31)) - max(start, dt.date(year, 1, 1))).days + 1
+        if year == end.year:  # the last part takes the remainder: no rounding drift
+            share, share_cert = (
+                quantity - given,
+                (certificates_kwh - given_certificates if certificates_kwh is not None else None),
+            )
+        else:
+            share = (quantity * days / total_days).quantize(Decimal("0.001"))
+            share_cert = (
+                (certificates_kwh * days / total_days).quantize(Decimal("0.001"))
+                if certificates_kwh is not None
+                else None
+            )
+        given += share
+        given_certificates += share_cert or 0
+        parts.append(YearPart(year=year, days=days, quantity=share, certificates_kwh=share_cert))
+    return parts
+
+
+def _supplier(factor: EmissionFactor) -> SelectedFactor:
+    return SelectedFactor(
+        factor=factor,
+        factor_set=factor.factor_set,
+        selection="supplier",
+        note=_("supplier-specific factor"),
+    )
+
+
+def _grid(selector: FactorSelector, country: str, year: int) -> SelectedFactor:
+    if country == UK:
+        return selector.select(
+            family="desnz_other",
+            year=year,
+            key=factor_key("electricity", "uk_electricity_generated", "kwh"),
+        )
+    return selector.select(
+        family="ember_grid",
+        year=year,
+        key=factor_key("electricity", "grid_average", "kwh", country=country),
+    )
+
+
+def record_lines(record: EnergyRecord, selector: FactorSelector) -> list[ledger.LineSpec]:
+    """The ledger lines of one energy record, year by year."""
+    lines: list[ledger.LineSpec] = []
+    supplier = (
+        db.session.get(EmissionFactor, record.supplier_factor_id)
+        if record.supplier_factor_id
+        else None
+    )
+
+    def line(**values: Any) -> None:
+        lines.append(
+            ledger.LineSpec(
+                activity_type=ACTIVITY_TYPE, activity_id=record.id, site_id=record.site_id, **values
+            )
+        )
+
+    label = f"{record.energy_type.value} {record.period_start}–{record.period_end}"
+    parts = split_by_year(
+        record.period_start, record.period_end, record.quantity, record.certificates_kwh
+    )
+    for part in parts:
+        note = label if len(parts) == 1 else f"{label}; {part.days} days in {part.year}"
+        if record.energy_type in FUELS:
+            selected = selector.select(
+                family="desnz_other",
+                year=part.year,
+                key=factor_key("fuels", FUELS[record.energy_type], record.unit),
+            )
+            line(
+                year=part.year,
+                scope=1,
+                source_category=SourceCategory.heat_fuels,
+                quantity=part.quantity,
+                quantity_unit=record.unit,
+                selected=selected,
+                method="desnz_fuel",
+                item="fuel",
+                note=note,
+            )
+            continue
+        kwh = part.quantity * (KWH_PER_MWH if record.unit == "mwh" else 1)
+        if record.energy_type in (EnergyType.district_heating, EnergyType.district_cooling):
+            assert supplier is not None  # noqa: S101 (checked when recorded)
+            line(
+                year=part.year,
+                scope=2,
+                source_category=SourceCategory.heat_fuels,
+                quantity=kwh,
+                quantity_unit="kwh",
+                selected=_supplier(supplier),
+                method="supplier_factor",
+                item="heat",
+                note=note,
+            )
+            continue
+        if record.energy_type is not EnergyType.electricity:
+            continue  # on-site renewable generation emits nothing to account for
+        country = record.site.country_code
+        grid = _grid(selector, country, part.year)
+        line(
+            year=part.year,
+            scope=2,
+            source_category=SourceCategory.electricity,
+            basis=Basis.location,
+            quantity=kwh,
+            quantity_unit="kwh",
+            selected=grid,
+            method="scope2_location",
+            item="electricity",
+            note=note,
+        )
+        covered = min(part.certificates_kwh or Decimal(0), kwh)
+        line(
+            year=part.year,
+            scope=2,
+            source_category=SourceCategory.electricity,
+            basis=Basis.market,
+            quantity=kwh - covered,
+            quantity_unit="kwh",
+            selected=_supplier(supplier) if supplier else grid,
+            method="scope2_market",
+            item="electricity",
+            note=note if not covered else f"{note}; {covered} kWh covered by certificates",
+        )
+        if country == UK:
+            losses = selector.select(
+                family="desnz_other",
+                year=part.year,
+                key=factor_key("transmission_distribution", "uk_electricity_td_losses", "kwh"),
+            )
+            line(
+                year=part.year,
+                scope=3,
+                scope3_category=SCOPE3_FUEL_AND_ENERGY,
+                source_category=SourceCategory.electricity,
+                quantity=kwh,
+                quantity_unit="kwh",
+                selected=losses,
+                method="desnz_td_losses",
+                item="td_losses",
+                note=note,
+            )
+    return lines
+
+
+def _calculator(record_id: int, selector: FactorSelector) -> list[ledger.LineSpec]:
+    record = db.session.get(EnergyRecord, record_id)
+    return [] if record is None else record_lines(record, selector)
+
+
+ledger.register_calculator(ACTIVITY_TYPE, _calculator)
+
+
+def _decimal(
+    errors: dict[str, str], field: str, value: Decimal | str | None, *, required: bool
+) -> Decimal | None:
+    if value is None or value == "":
+        if required:
+            errors[field] = _("Enter a number.")
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        errors[field] = _("Enter a number.")
+        return None
+    if not number.is_finite() or not Decimal(0) <= number <= MAX_QUANTITY:
+        errors[field] = _("Enter a number of zero or more.")
+        return None
+    return number
+
+
+def _checked(
+    *,
+    site_id: int | None,
+    energy_type: str | None,
+    period_start: dt.date | None,
+    period_end: dt.date | None,
+    quantity: Decimal | str | None,
+    unit: str | None,
+    certificates_kwh: Decimal | str | None,
+    supplier_factor_id: int | None,
+    meter_reference: str | None,
+    evidence_note: str | None,
+) -> dict[str, object]:
+    errors: dict[str, str] = {}
+    site = db.session.get(Site, site_id) if site_id else None
+    if site is None:
+        errors["site_id"] = _("Choose a site.")
+    try:
+        kind = EnergyType(energy_type or "")
+    except ValueError:
+        errors["energy_type"] = _("Choose a kind of energy from the list.")
+        kind = EnergyType.electricity
+    if period_start is None or period_end is None:
+        errors["period_end" if period_start else "period_start"] = _("Enter the period.")
+    elif period_start > period_end:
+        errors["period_end"] = _("The period cannot end before it starts.")
+    elif period_start.year < FIRST_YEAR or period_end > utcnow().date() + dt.timedelta(days=366):
+        errors["period_start"] = _("Enter dates from %(year)d up to a year ahead.", year=FIRST_YEAR)
+    elif (period_end - period_start).days > MAX_PERIOD_DAYS:
+        errors["period_end"] = _("A record covers at most three years.")
+    amount = _decimal(errors, "quantity", quantity, required=True)
+    if amount is not None and amount == 0 and kind is not EnergyType.onsite_renewable:
+        errors["quantity"] = _("Enter a quantity above zero.")
+    if "energy_type" not in errors and unit not in UNITS[kind]:
+        errors["unit"] = _("Use one of: %(units)s.", units=", ".join(UNITS[kind]))
+    certificates = _decimal(errors, "certificates_kwh", certificates_kwh, required=False)
+    if certificates and kind is not EnergyType.electricity:
+        errors["certificates_kwh"] = _("Certificates apply to electricity only.")
+    elif (
+        certificates
+        and amount is not None
+        and unit in ("kwh", "mwh")
+        and certificates > (amount * (KWH_PER_MWH if unit == "mwh" else 1))
+    ):
+        errors["certificates_kwh"] = _("Certificates cannot cover more than the kWh consumed.")
+    supplier = db.session.get(EmissionFactor, supplier_factor_id) if supplier_factor_id else None
+    if supplier_factor_id and (supplier is None or supplier.unit != "kwh"):
+        errors["supplier_factor_id"] = _("Choose a factor in kg CO2e per kWh.")
+    if kind in (EnergyType.district_heating, EnergyType.district_cooling) and supplier is None:
+        errors["supplier_factor_id"] = _(
+            "District heating and cooling need the supplier's factor (import it as a factor set)."
+        )
+    reference = check_text(
+        errors, "meter_reference", meter_reference, EnergyRecord.REFERENCE_MAX_LEN, required=False
+    )
+    note = check_text(
+        errors,
+        "evidence_note",
+        evidence_note,
+        EnergyRecord.NOTE_MAX_LEN,
+        required=False,
+        multiline=True,
+    )
+    if errors:
+        raise ValidationFailed(errors)
+    return {
+        "site_id": site_id,
+        "energy_type": kind,
+        "period_start": period_start,
+        "period_end": period_end,
+        "quantity": amount,
+        "unit": unit,
+        "certificates_kwh": certificates or None,
+        "supplier_factor_id": supplier_factor_id,
+        "meter_reference": reference,
+        "evidence_note": note,
+    }
+
+
+def _record(record: EnergyRecord) -> None:
+    try:
+        lines = record_lines(record, FactorSelector())
+    except NotFound as exc:
+        raise ValidationFailed({"": str(exc)}) from None
+    ledger.record_lines(activity_type=ACTIVITY_TYPE, activity_id=record.id, lines=lines)
+
+
+FIELDS = [
+    "site_id",
+    "energy_type",
+    "period_start",
+    "period_end",
+    "quantity",
+    "unit",
+    "certificates_kwh",
+    "supplier_factor_id",
+    "meter_reference",
+    "evidence_note",
+]
+
+
+def create_energy_record(*, actor: User | None, **data: object) -> EnergyRecord:
+    """Record a site's consumption and write its emission lines."""
+    _require_editor(actor)
+    values = _checked(**data)  # type: ignore[arg-type]
+    record = EnergyRecord(**values)
+    db.session.add(record)
+    db.session.flush()
+    _record(record)
+    audit.record(
+        actor=actor,
+        action="energy.record.created",
+        obj=record,
+        summary=f"{record.energy_type.value} {record.quantity} {record.unit} at site "
+        f"{record.site_id}, {record.period_start}–{record.period_end}",
+        changes=audit.diff({}, audit.snapshot(record, FIELDS)),
+    )
+    return record
+
+
+def update_energy_record(
+    *, actor: User | None, record: EnergyRecord, expected_version: int | None = None, **data: object
+) -> EnergyRecord:
+    """Change a record; its lines are replaced (the old ones stay, superseded)."""
+    _require_editor(actor)
+    check_version(record.version_id, expected_version)
+    values = _checked(**data)  # type: ignore[arg-type]
+    changes = audit.apply_changes(record, values)
+    record.updated_at = utcnow()
+    db.session.flush()
+    _record(record)
+    audit.record(
+        actor=actor,
+        action="energy.record.updated",
+        obj=record,
+        summary=f"Energy record {record.id} changed",
+        changes=changes,
+    )
+    return record
+
+
+def delete_energy_record(*, actor: User | None, record: EnergyRecord) -> None:
+    """Remove a record; its lines are superseded."""
+    _require_editor(actor)
+    before = audit.snapshot(record, FIELDS)
+    ledger.record_lines(activity_type=ACTIVITY_TYPE, activity_id=record.id, lines=[])
+    db.session.delete(record)
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action="energy.record.deleted",
+        obj=record,
+        summary=f"Energy record {record.id} removed",
+        changes=audit.diff(before, {}),
+    )
+
+
+def get_energy_record(record_id: int) -> EnergyRecord:
+    """The record with ``record_id``; NotFound if none."""
+    record = db.session.get(EnergyRecord, record_id)
+    if record is None:
+        raise NotFound(f"energy record {record_id}")
+    return record
+
+
+def energy_query(*, year: int | None = None, site_id: int | None = None) -> sa.Select[EnergyRecord]:
+    """Records, newest period first, of a year (any overlap) and site."""
+    stmt = sa.select(EnergyRecord).order_by(EnergyRecord.period_start.desc(), EnergyRecord.id)
+    if year:
+        stmt = stmt.where(
+            EnergyRecord.period_start <= dt.date(year, 12, 31),
+            EnergyRecord.period_end >= dt.date(year, 1, 1),
+        )
+    if site_id:
+        stmt = stmt.where(EnergyRecord.site_id == site_id)
+    return stmt
+
+
+def supplier_factors() -> list[EmissionFactor]:
+    """Factors in kg CO2e per kWh from imported (not shipped) sets: supplier-specific ones."""
+    from ems.factors.models import FactorSet
+
+    return list(
+        db.session.scalars(
+            sa.select(EmissionFactor)
+            .join(FactorSet)
+            .where(FactorSet.is_shipped.is_(False), EmissionFactor.unit == "kwh")
+            .order_by(FactorSet.code, EmissionFactor.key)
+        )
+    )

@@ -1,0 +1,130 @@
+"""Energy records: list with totals, entry, edit, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from ems.auth.models import Role
+from ems.auth.permissions import role_required, signed_in_user
+from ems.energy import services
+from ems.energy.forms import ENERGY_LABELS, UNIT_LABELS, EnergyRecordForm
+from ems.extensions import db
+from ems.forms import choices
+from ems.ledger import services as ledger
+from ems.org import services as org
+from ems.org.models import FIRST_YEAR, LAST_YEAR
+from ems.web import MAX_ID, paginate, submit_form
+
+bp = Blueprint("energy", __name__, url_prefix="/energy")
+
+READERS = (Role.ems, Role.management)
+EDITORS = (Role.ems,)
+
+
+def _form(**kwargs: Any) -> EnergyRecordForm:
+    form = EnergyRecordForm(**kwargs)
+    form.site_id.choices = choices(
+        [(0, _("Choose a site")), *((s.id, s.name) for s in org.list_sites())]
+    )
+    form.supplier_factor_id.choices = choices(
+        [(0, _("None (grid average)"))]
+        + [
+            (f.id, f"{f.factor_set.code} v{f.factor_set.version}: {f.key} = {f.kgco2e_per_unit}")
+            for f in services.supplier_factors()
+        ]
+    )
+    return form
+
+
+def _data(form: EnergyRecordForm) -> dict[str, Any]:
+    data = form.service_data()
+    data["site_id"] = data["site_id"] or None
+    data["supplier_factor_id"] = data["supplier_factor_id"] or None
+    return data
+
+
+@bp.get("/")
+@role_required(*READERS)
+def list_records() -> ResponseReturnValue:
+    """Energy records of a year and site, with their emission lines' totals."""
+    year = request.args.get("year", type=int)
+    year = year if year and FIRST_YEAR <= year <= LAST_YEAR else None
+    site_id = request.args.get("site_id", type=int)
+    site_id = site_id if site_id and 0 < site_id <= MAX_ID else None
+    page = paginate(services.energy_query(year=year, site_id=site_id))
+    lines = {
+        record.id: ledger.current_lines(activity_type=services.ACTIVITY_TYPE, activity_id=record.id)
+        for record in page.items
+    }
+    return render_template(
+        "energy/records.html",
+        page=page,
+        lines=lines,
+        year=year,
+        site_id=site_id,
+        sites=org.list_sites(),
+        labels=ENERGY_LABELS,
+        units=UNIT_LABELS,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def new_record() -> ResponseReturnValue:
+    """Record a bill or meter reading."""
+    form = _form()
+    done = submit_form(
+        form,
+        lambda: services.create_energy_record(actor=signed_in_user(), **_data(form)),
+        success=_("Energy record saved."),
+        next_url=url_for("energy.list_records"),
+    )
+    return done or render_template(
+        "form_page.html",
+        form=form,
+        title=_("New energy record"),
+        cancel_url=url_for("energy.list_records"),
+    )
+
+
+@bp.route("/<id:record_id>/edit", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def edit_record(record_id: int) -> ResponseReturnValue:
+    """Correct a record; its figures are replaced, the old ones kept."""
+    record = services.get_energy_record(record_id)
+    form = _form(obj=record, data={"supplier_factor_id": record.supplier_factor_id or 0})
+    done = submit_form(
+        form,
+        lambda: services.update_energy_record(
+            actor=signed_in_user(),
+            record=record,
+            expected_version=form.expected_version(),
+            **_data(form),
+        ),
+        success=_("Energy record saved."),
+        next_url=url_for("energy.list_records"),
+        current=record,
+    )
+    return done or render_template(
+        "form_page.html",
+        form=form,
+        title=_("Energy record %(id)d", id=record.id),
+        cancel_url=url_for("energy.list_records"),
+        delete_url=url_for("energy.delete_record", record_id=record.id),
+    )
+
+
+@bp.post("/<id:record_id>/delete")
+@role_required(*EDITORS)
+def delete_record(record_id: int) -> ResponseReturnValue:
+    """Remove a record (its figures are kept, superseded)."""
+    services.delete_energy_record(
+        actor=signed_in_user(), record=services.get_energy_record(record_id)
+    )
+    db.session.commit()
+    flash(_("Energy record removed."), "success")
+    return redirect(url_for("energy.list_records"))
