@@ -9,7 +9,7 @@ import pytest
 
 from ems import create_app
 from ems.auth.models import Role
-from ems.energy.models import EnergyRecord
+from ems.energy.models import EnergyRecord, RefrigerantTopUp
 from ems.extensions import db
 from ems.factors import services as factors
 from ems.ledger.models import Recalculation
@@ -80,6 +80,9 @@ EXPECTED_ACCESS: dict[str, frozenset[object]] = {
     "energy.new_record": ORG_EDITORS,
     "energy.edit_record": ORG_EDITORS,
     "energy.delete_record": ORG_EDITORS,
+    "energy.refrigerants": ORG_READERS,
+    "energy.new_refrigerant": ORG_EDITORS,
+    "energy.delete_refrigerant": ORG_EDITORS,
 }
 
 ACTORS = ["anonymous", *Role]
@@ -144,6 +147,10 @@ def world(create_user):
         unit="kwh",
     )
     db.session.add(energy_record)
+    leak = RefrigerantTopUp(
+        site_id=site.id, topped_up_on=dt.date(2024, 2, 1), gas="r32", kg=Decimal(1)
+    )
+    db.session.add(leak)
     recalculation = Recalculation(year=2024, reason="test", applied_by_label="test")
     db.session.add(recalculation)
     db.session.commit()
@@ -156,6 +163,7 @@ def world(create_user):
         "recalculation_id": recalculation.id,
         "trip_id": trip.id,
         "record_id": energy_record.id,
+        "top_up_id": leak.id,
         "batch_id": batch.id,
         "fmt": "csv",
     }

@@ -6,8 +6,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, DecimalField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from ems.energy.models import EnergyRecord, EnergyType
-from ems.forms import VersionedForm, choices
+from ems.energy.models import EnergyRecord, EnergyType, RefrigerantTopUp
+from ems.forms import EmsForm, VersionedForm, choices
 
 ENERGY_LABELS = {
     EnergyType.electricity: _l("Electricity"),
@@ -62,5 +62,18 @@ class EnergyRecordForm(VersionedForm):
     )
     evidence_note = TextAreaField(
         _l("Evidence"), [Optional(), Length(max=EnergyRecord.NOTE_MAX_LEN)]
+    )
+    submit = SubmitField(_l("Save"))
+
+
+class RefrigerantForm(EmsForm):
+    """Refrigerant added to a site's equipment."""
+
+    site_id = SelectField(_l("Site"), coerce=int, validate_choice=True)
+    topped_up_on = DateField(_l("Date"), [InputRequired()])
+    gas = SelectField(_l("Gas or blend"))
+    kg = DecimalField(_l("Added (kg)"), [InputRequired(), NumberRange(min=0)])
+    equipment = StringField(
+        _l("Equipment"), [Optional(), Length(max=RefrigerantTopUp.EQUIPMENT_MAX_LEN)]
     )
     submit = SubmitField(_l("Save"))

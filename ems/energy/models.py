@@ -60,3 +60,23 @@ class EnergyRecord(Base):
     __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012
 
     site: Mapped[Site] = relationship()
+
+
+class RefrigerantTopUp(Base):
+    """Refrigerant added to equipment: what was added is what leaked (scope 1)."""
+
+    __tablename__ = "refrigerant_top_ups"
+
+    EQUIPMENT_MAX_LEN = 120
+    MAX_KG = Decimal(100_000)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id"), index=True)
+    topped_up_on: Mapped[dt.date] = mapped_column(index=True)
+    #: the gas or blend, as the GWP tables name it (r410a, r134a, r32…)
+    gas: Mapped[str] = mapped_column(sa.String(40))
+    kg: Mapped[Decimal]
+    equipment: Mapped[str] = mapped_column(sa.String(EQUIPMENT_MAX_LEN), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    site: Mapped[Site] = relationship()

@@ -18,15 +18,17 @@ from flask_babel import gettext as _
 
 from ems.audit import services as audit
 from ems.auth.models import Role, User
-from ems.energy.models import EnergyRecord, EnergyType
+from ems.energy.models import EnergyRecord, EnergyType, RefrigerantTopUp
 from ems.errors import NotFound, PermissionDenied, ValidationFailed, check_version
 from ems.extensions import db, utcnow
+from ems.factors import services as factors
 from ems.factors.keys import factor_key
-from ems.factors.models import EmissionFactor
+from ems.factors.models import EmissionFactor, FactorSet
 from ems.factors.services import FactorSelector, SelectedFactor
 from ems.ledger import services as ledger
 from ems.ledger.models import Basis, SourceCategory
 from ems.org.models import FIRST_YEAR, Site
+from ems.org.services import get_organisation
 from ems.validation import check_text
 
 ACTIVITY_TYPE = "energy_record"
@@ -432,8 +434,6 @@ def energy_query(*, year: int | None = None, site_id: int | None = None) -> sa.S
 
 def supplier_factors() -> list[EmissionFactor]:
     """Factors in kg CO2e per kWh from imported (not shipped) sets: supplier-specific ones."""
-    from ems.factors.models import FactorSet
-
     return list(
         db.session.scalars(
             sa.select(EmissionFactor)
@@ -442,3 +442,157 @@ def supplier_factors() -> list[EmissionFactor]:
             .order_by(FactorSet.code, EmissionFactor.key)
         )
     )
+
+
+# --- refrigerants -----------------------------------------------------------------------------
+
+REFRIGERANT_ACTIVITY = "refrigerant_top_up"
+
+
+def gwp_set_code(report: str) -> str:
+    """The shipped set of an IPCC report's GWPs."""
+    return f"ipcc-gwp-{report}"
+
+
+def refrigerant_gases() -> list[str]:
+    """Gases and blends the GWP tables know, refrigerants first."""
+    gases = set(
+        db.session.scalars(
+            sa.select(EmissionFactor.activity)
+            .join(FactorSet)
+            .where(FactorSet.family == "ipcc_gwp", EmissionFactor.category == "gwp")
+        )
+    )
+    return sorted(gases, key=lambda gas: (not gas.startswith("r"), gas))
+
+
+def _gwp(gas: str) -> SelectedFactor:
+    report = get_organisation().gwp_report
+    factor_set = factors.find_set(gwp_set_code(report))
+    factor = db.session.scalar(
+        sa.select(EmissionFactor).where(
+            EmissionFactor.factor_set_id == factor_set.id,
+            EmissionFactor.key == factor_key("gwp", gas, "kg"),
+        )
+    )
+    if factor is None:
+        raise NotFound(_("No %(report)s GWP for %(gas)s.", report=report.upper(), gas=gas))
+    return SelectedFactor(
+        factor=factor,
+        factor_set=factor_set,
+        selection="organisation_setting",
+        note=_("IPCC %(report)s GWP (organisation setting)", report=report.upper()),
+    )
+
+
+def _refrigerant_lines(top_up_id: int, _selector: FactorSelector) -> list[ledger.LineSpec]:
+    top_up = db.session.get(RefrigerantTopUp, top_up_id)
+    if top_up is None:
+        return []
+    return [
+        ledger.LineSpec(
+            activity_type=REFRIGERANT_ACTIVITY,
+            activity_id=top_up.id,
+            year=top_up.topped_up_on.year,
+            scope=1,
+            source_category=SourceCategory.refrigerants,
+            quantity=top_up.kg,
+            quantity_unit="kg",
+            selected=_gwp(top_up.gas),
+            method="mass_times_gwp",
+            site_id=top_up.site_id,
+            item="leak",
+            note=f"{top_up.gas} {top_up.kg} kg {top_up.equipment}".strip(),
+        )
+    ]
+
+
+ledger.register_calculator(REFRIGERANT_ACTIVITY, _refrigerant_lines)
+
+
+def record_refrigerant_top_up(
+    *,
+    actor: User | None,
+    site_id: int | None,
+    topped_up_on: dt.date | None,
+    gas: str | None,
+    kg: Decimal | str | None,
+    equipment: str | None = "",
+) -> RefrigerantTopUp:
+    """Record refrigerant added to equipment; it counts as leaked (kg × GWP, scope 1)."""
+    _require_editor(actor)
+    errors: dict[str, str] = {}
+    if not site_id or db.session.get(Site, site_id) is None:
+        errors["site_id"] = _("Choose a site.")
+    if topped_up_on is None:
+        errors["topped_up_on"] = _("Enter the date.")
+    elif topped_up_on.year < FIRST_YEAR or topped_up_on > utcnow().date():
+        errors["topped_up_on"] = _("Enter a date from %(year)d up to today.", year=FIRST_YEAR)
+    gas = (gas or "").strip().lower().replace("-", "")
+    if gas not in refrigerant_gases():
+        errors["gas"] = _("Choose a gas or blend from the list.")
+    amount = _decimal(errors, "kg", kg, required=True)
+    if amount is not None and not Decimal(0) < amount <= RefrigerantTopUp.MAX_KG:
+        errors["kg"] = _(
+            "Enter more than 0 and at most %(n)s kg.", n=f"{RefrigerantTopUp.MAX_KG:,.0f}"
+        )
+    equipment = check_text(
+        errors, "equipment", equipment, RefrigerantTopUp.EQUIPMENT_MAX_LEN, required=False
+    )
+    if errors:
+        raise ValidationFailed(errors)
+    top_up = RefrigerantTopUp(
+        site_id=site_id, topped_up_on=topped_up_on, gas=gas, kg=amount, equipment=equipment
+    )
+    db.session.add(top_up)
+    db.session.flush()
+    try:
+        lines = _refrigerant_lines(top_up.id, FactorSelector())
+    except NotFound as exc:
+        raise ValidationFailed({"gas": str(exc)}) from None
+    ledger.record_lines(activity_type=REFRIGERANT_ACTIVITY, activity_id=top_up.id, lines=lines)
+    audit.record(
+        actor=actor,
+        action="energy.refrigerant.created",
+        obj=top_up,
+        summary=f"{amount} kg {gas} added at site {site_id} on {topped_up_on}",
+        changes=audit.diff(
+            {}, audit.snapshot(top_up, ["site_id", "topped_up_on", "gas", "kg", "equipment"])
+        ),
+    )
+    return top_up
+
+
+def delete_refrigerant_top_up(*, actor: User | None, top_up: RefrigerantTopUp) -> None:
+    """Remove a top-up; its line is superseded."""
+    _require_editor(actor)
+    before = audit.snapshot(top_up, ["site_id", "topped_up_on", "gas", "kg", "equipment"])
+    ledger.record_lines(activity_type=REFRIGERANT_ACTIVITY, activity_id=top_up.id, lines=[])
+    db.session.delete(top_up)
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action="energy.refrigerant.deleted",
+        obj=top_up,
+        summary=f"Refrigerant top-up {top_up.id} removed",
+        changes=audit.diff(before, {}),
+    )
+
+
+def refrigerant_top_ups() -> list[RefrigerantTopUp]:
+    """Top-ups, newest first (the most recent 200)."""
+    return list(
+        db.session.scalars(
+            sa.select(RefrigerantTopUp)
+            .order_by(RefrigerantTopUp.topped_up_on.desc(), RefrigerantTopUp.id.desc())
+            .limit(200)
+        )
+    )
+
+
+def get_refrigerant_top_up(top_up_id: int) -> RefrigerantTopUp:
+    """The top-up with ``top_up_id``; NotFound if none."""
+    top_up = db.session.get(RefrigerantTopUp, top_up_id)
+    if top_up is None:
+        raise NotFound(f"refrigerant top-up {top_up_id}")
+    return top_up

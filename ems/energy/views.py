@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from ems.auth.models import Role
 from ems.auth.permissions import role_required, signed_in_user
 from ems.energy import services
-from ems.energy.forms import ENERGY_LABELS, UNIT_LABELS, EnergyRecordForm
+from ems.energy.forms import ENERGY_LABELS, UNIT_LABELS, EnergyRecordForm, RefrigerantForm
 from ems.extensions import db
 from ems.forms import choices
 from ems.ledger import services as ledger
@@ -128,3 +128,62 @@ def delete_record(record_id: int) -> ResponseReturnValue:
     db.session.commit()
     flash(_("Energy record removed."), "success")
     return redirect(url_for("energy.list_records"))
+
+
+def _refrigerant_form() -> RefrigerantForm:
+    form = RefrigerantForm()
+    form.site_id.choices = choices(
+        [(0, _("Choose a site")), *((s.id, s.name) for s in org.list_sites())]
+    )
+    form.gas.choices = choices((gas, gas.upper()) for gas in services.refrigerant_gases())
+    return form
+
+
+def _refrigerant_page(form: RefrigerantForm, status: int = 200) -> ResponseReturnValue:
+    top_ups = services.refrigerant_top_ups()
+    lines = {
+        top_up.id: ledger.current_lines(
+            activity_type=services.REFRIGERANT_ACTIVITY, activity_id=top_up.id
+        )
+        for top_up in top_ups
+    }
+    return render_template(
+        "energy/refrigerants.html",
+        form=form,
+        top_ups=top_ups,
+        lines=lines,
+        report=org.get_organisation().gwp_report.upper(),
+    ), status
+
+
+@bp.get("/refrigerants")
+@role_required(*READERS)
+def refrigerants() -> ResponseReturnValue:
+    """Refrigerant top-ups (= leaks) with their CO2e; the working group adds them here."""
+    return _refrigerant_page(_refrigerant_form())
+
+
+@bp.post("/refrigerants/new")
+@role_required(*EDITORS)
+def new_refrigerant() -> ResponseReturnValue:
+    """Record a top-up."""
+    form = _refrigerant_form()
+    done = submit_form(
+        form,
+        lambda: services.record_refrigerant_top_up(actor=signed_in_user(), **form.service_data()),
+        success=_("Refrigerant top-up saved."),
+        next_url=url_for("energy.refrigerants"),
+    )
+    return done or _refrigerant_page(form, 422)
+
+
+@bp.post("/refrigerants/<id:top_up_id>/delete")
+@role_required(*EDITORS)
+def delete_refrigerant(top_up_id: int) -> ResponseReturnValue:
+    """Remove a top-up (its figure is kept, superseded)."""
+    services.delete_refrigerant_top_up(
+        actor=signed_in_user(), top_up=services.get_refrigerant_top_up(top_up_id)
+    )
+    db.session.commit()
+    flash(_("Refrigerant top-up removed."), "success")
+    return redirect(url_for("energy.refrigerants"))

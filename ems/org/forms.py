@@ -46,6 +46,17 @@ class OrganisationForm(VersionedForm):
             ]
         ),
     )
+    gwp_report = SelectField(
+        _l("Global warming potentials"),
+        choices=choices(
+            [
+                ("ar5", _l("IPCC AR5 (as DESNZ from 2023, and the UN inventory)")),
+                ("ar4", _l("IPCC AR4")),
+                ("ar6", _l("IPCC AR6")),
+            ]
+        ),
+        description=_l("Converts refrigerant leaks to CO2e."),
+    )
     submit = SubmitField(_l("Save settings"))
 
     def __init__(self, *args: object, **kwargs: object) -> None:

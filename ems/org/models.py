@@ -34,6 +34,7 @@ class Organisation(Base):
     DEFAULT_TARGET_REDUCTION_PCT = 45
     #: DESNZ haul definitions (default), or distance bands (same country domestic, < 3,700 km short)
     HAUL_METHODS = ("desnz", "distance_bands")
+    GWP_REPORTS = ("ar5", "ar4", "ar6")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(NAME_MAX_LEN))
@@ -44,6 +45,8 @@ class Organisation(Base):
     #: reduction of annual emissions by the target year against the baseline, in whole percent
     target_reduction_pct: Mapped[int]
     #: how flight hauls are decided: "desnz" (the DESNZ haul definitions) or "distance_bands"
+    #: IPCC report whose GWPs convert refrigerant leaks: "ar5" (default), "ar4" or "ar6"
+    gwp_report: Mapped[str] = mapped_column(sa.String(3), default="ar5", server_default="ar5")
     flight_haul_method: Mapped[str] = mapped_column(
         sa.String(20), default="desnz", server_default="desnz"
     )
@@ -62,6 +65,7 @@ class Organisation(Base):
             target_year=cls.DEFAULT_TARGET_YEAR,
             target_reduction_pct=cls.DEFAULT_TARGET_REDUCTION_PCT,
             flight_haul_method=cls.HAUL_METHODS[0],
+            gwp_report=cls.GWP_REPORTS[0],
         )
 
 

@@ -149,6 +149,7 @@ def update_organisation(
     target_year: int | None,
     target_reduction_pct: int | None,
     flight_haul_method: str = Organisation.HAUL_METHODS[0],
+    gwp_report: str = Organisation.GWP_REPORTS[0],
     expected_version: int | None = None,
 ) -> Organisation:
     """Change the organisation's name, currency, baseline and target."""
@@ -168,6 +169,8 @@ def update_organisation(
         errors["target_year"] = _("The target year must come after the baseline year.")
     if target_reduction_pct is None or not 1 <= target_reduction_pct <= 100:
         errors["target_reduction_pct"] = _("Enter a reduction between 1 and 100 %.")
+    if gwp_report not in Organisation.GWP_REPORTS:
+        errors["gwp_report"] = _("Choose AR4, AR5 or AR6.")
     if flight_haul_method not in Organisation.HAUL_METHODS:
         errors["flight_haul_method"] = _("Choose a method from the list.")
     _raise(errors)
@@ -178,6 +181,7 @@ def update_organisation(
         "target_year": target_year,
         "target_reduction_pct": target_reduction_pct,
         "flight_haul_method": flight_haul_method,
+        "gwp_report": gwp_report,
     }
     organisation = get_organisation()
     _save(

@@ -1,8 +1,8 @@
-"""energy records
+"""energy records, refrigerant top-ups; GWP setting
 
 Revision ID: 0004_energy
 Revises: 0003_travel
-Create Date: 2026-11-24 20:09:00.020183
+Create Date: 2026-11-24 20:12:55.958691
 """
 
 import sqlalchemy as sa
@@ -15,6 +15,28 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "refrigerant_top_ups",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("site_id", sa.Integer(), nullable=False),
+        sa.Column("topped_up_on", sa.Date(), nullable=False),
+        sa.Column("gas", sa.String(length=40), nullable=False),
+        sa.Column("kg", sa.String(length=48), nullable=False),
+        sa.Column("equipment", sa.String(length=120), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["site_id"], ["sites.id"], name=op.f("fk_refrigerant_top_ups_site_id_sites")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_refrigerant_top_ups")),
+    )
+    with op.batch_alter_table("refrigerant_top_ups", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_refrigerant_top_ups_site_id"), ["site_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_refrigerant_top_ups_topped_up_on"), ["topped_up_on"], unique=False
+        )
+
     op.create_table(
         "energy_records",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -67,10 +89,23 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_energy_records_site_id"), ["site_id"], unique=False)
 
+    with op.batch_alter_table("organisation", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("gwp_report", sa.String(length=3), server_default="ar5", nullable=False)
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("organisation", schema=None) as batch_op:
+        batch_op.drop_column("gwp_report")
+
     with op.batch_alter_table("energy_records", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_energy_records_site_id"))
         batch_op.drop_index(batch_op.f("ix_energy_records_period_start"))
 
     op.drop_table("energy_records")
+    with op.batch_alter_table("refrigerant_top_ups", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_refrigerant_top_ups_topped_up_on"))
+        batch_op.drop_index(batch_op.f("ix_refrigerant_top_ups_site_id"))
+
+    op.drop_table("refrigerant_top_ups")

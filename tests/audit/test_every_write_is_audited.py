@@ -57,6 +57,10 @@ READ_ONLY = {
     "factors.list_sets",
     "factors.pins",
     "energy.energy_query",
+    "energy.get_refrigerant_top_up",
+    "energy.gwp_set_code",
+    "energy.refrigerant_gases",
+    "energy.refrigerant_top_ups",
     "energy.get_energy_record",
     "energy.record_lines",
     "energy.split_by_year",
@@ -330,6 +334,35 @@ WRITES: dict[str, tuple[str, Callable[[dict[str, Any]], object]]] = {
     "energy.delete_energy_record": (
         "energy.record.deleted",
         lambda w: energy.delete_energy_record(actor=w["admin"], record=w["energy"]),
+    ),
+    "energy.record_refrigerant_top_up": (
+        "energy.refrigerant.created",
+        lambda w: (
+            factors.load_shipped_sets(actor=None),
+            energy.record_refrigerant_top_up(
+                actor=w["admin"],
+                site_id=w["site"].id,
+                topped_up_on=dt.date(2024, 6, 1),
+                gas="r32",
+                kg=Decimal(2),
+            ),
+        ),
+    ),
+    "energy.delete_refrigerant_top_up": (
+        "energy.refrigerant.deleted",
+        lambda w: (
+            factors.load_shipped_sets(actor=None),
+            energy.delete_refrigerant_top_up(
+                actor=w["admin"],
+                top_up=energy.record_refrigerant_top_up(
+                    actor=w["admin"],
+                    site_id=w["site"].id,
+                    topped_up_on=dt.date(2024, 6, 1),
+                    gas="r32",
+                    kg=Decimal(2),
+                ),
+            ),
+        ),
     ),
     "travel.delete_trip": (
         "travel.trip.deleted",

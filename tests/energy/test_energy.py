@@ -174,3 +174,59 @@ def test_energy_pages(client, create_user, login, sites):
         },
     )
     assert "cannot end before it starts" in bad.get_data(as_text=True)
+
+
+def top_up(site_id, gas="R-410A", kg="10"):
+    return services.record_refrigerant_top_up(
+        actor=None,
+        site_id=site_id,
+        topped_up_on=dt.date(2024, 6, 1),
+        gas=gas,
+        kg=Decimal(kg),
+        equipment="Chiller 2",
+    )
+
+
+def test_r410a_at_ar5_and_the_organisation_choice_of_report(sites):
+    leak = top_up(sites["CH"])
+    (line,) = ledger.current_lines(activity_type="refrigerant_top_up", activity_id=leak.id)
+    assert line.co2e_g == 19_240_000  # 10 kg x 1,924 (AR5, from its composition)
+    assert (line.scope, line.source_category) == (1, SourceCategory.refrigerants)
+    org.update_organisation(
+        actor=None,
+        name="Agency",
+        reporting_currency="USD",
+        baseline_year=2010,
+        target_year=2030,
+        target_reduction_pct=45,
+        gwp_report="ar4",
+    )
+    other = top_up(sites["CH"])
+    (line,) = ledger.current_lines(activity_type="refrigerant_top_up", activity_id=other.id)
+    assert line.co2e_g == 20_880_000  # AR4: 2,088
+
+
+@pytest.mark.parametrize(
+    ("gas", "kg", "field"),
+    [("unobtainium", "1", "gas"), ("R-410A", "-1", "kg"), ("R-410A", "0", "kg")],
+)
+def test_bad_top_ups_name_the_field(sites, gas, kg, field):
+    with pytest.raises(ValidationFailed) as excinfo:
+        top_up(sites["CH"], gas=gas, kg=kg)
+    assert field in excinfo.value.errors
+
+
+def test_refrigerant_page(client, create_user, login, sites):
+    login(client, create_user(roles=(Role.ems,)))
+    response = client.post(
+        "/energy/refrigerants/new",
+        data={
+            "site_id": str(sites["CH"]),
+            "topped_up_on": "2024-06-01",
+            "gas": "r410a",
+            "kg": "10",
+            "equipment": "Chiller",
+        },
+    )
+    assert response.status_code == 302
+    assert "19,240.0" in client.get("/energy/refrigerants").get_data(as_text=True)
