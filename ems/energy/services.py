@@ -398,16 +398,13 @@ def update_energy_record(
 def delete_energy_record(*, actor: User | None, record: EnergyRecord) -> None:
     """Remove a record; its lines are superseded."""
     _require_editor(actor)
-    before = audit.snapshot(record, FIELDS)
-    ledger.record_lines(activity_type=ACTIVITY_TYPE, activity_id=record.id, lines=[])
-    db.session.delete(record)
-    db.session.flush()
-    audit.record(
+    ledger.delete_activity(
         actor=actor,
+        activity=record,
+        activity_type=ACTIVITY_TYPE,
         action="energy.record.deleted",
-        obj=record,
+        before=audit.snapshot(record, FIELDS),
         summary=f"Energy record {record.id} removed",
-        changes=audit.diff(before, {}),
     )
 
 
@@ -447,6 +444,7 @@ def supplier_factors() -> list[EmissionFactor]:
 # --- refrigerants -----------------------------------------------------------------------------
 
 REFRIGERANT_ACTIVITY = "refrigerant_top_up"
+REFRIGERANT_FIELDS = ["site_id", "topped_up_on", "gas", "kg", "equipment"]
 
 
 def gwp_set_code(report: str) -> str:
@@ -556,9 +554,7 @@ def record_refrigerant_top_up(
         action="energy.refrigerant.created",
         obj=top_up,
         summary=f"{amount} kg {gas} added at site {site_id} on {topped_up_on}",
-        changes=audit.diff(
-            {}, audit.snapshot(top_up, ["site_id", "topped_up_on", "gas", "kg", "equipment"])
-        ),
+        changes=audit.diff({}, audit.snapshot(top_up, REFRIGERANT_FIELDS)),
     )
     return top_up
 
@@ -566,16 +562,13 @@ def record_refrigerant_top_up(
 def delete_refrigerant_top_up(*, actor: User | None, top_up: RefrigerantTopUp) -> None:
     """Remove a top-up; its line is superseded."""
     _require_editor(actor)
-    before = audit.snapshot(top_up, ["site_id", "topped_up_on", "gas", "kg", "equipment"])
-    ledger.record_lines(activity_type=REFRIGERANT_ACTIVITY, activity_id=top_up.id, lines=[])
-    db.session.delete(top_up)
-    db.session.flush()
-    audit.record(
+    ledger.delete_activity(
         actor=actor,
+        activity=top_up,
+        activity_type=REFRIGERANT_ACTIVITY,
         action="energy.refrigerant.deleted",
-        obj=top_up,
+        before=audit.snapshot(top_up, REFRIGERANT_FIELDS),
         summary=f"Refrigerant top-up {top_up.id} removed",
-        changes=audit.diff(before, {}),
     )
 
 

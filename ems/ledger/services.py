@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from ems.audit import services as audit
 from ems.auth.models import Role, User
 from ems.errors import NotFound, PermissionDenied, ValidationFailed
-from ems.extensions import bulk_insert, db, serialize, utcnow
+from ems.extensions import Base, bulk_insert, db, serialize, utcnow
 from ems.factors.models import EmissionFactor, FactorSet
 from ems.factors.services import FactorSelector, SelectedFactor
 from ems.ledger.models import Basis, EmissionLine, Recalculation, SourceCategory
@@ -146,6 +146,32 @@ def record_lines(*, activity_type: str, activity_id: int, lines: list[LineSpec])
         db.session.execute(sa.insert(EmissionLine), [_line_values(spec) for spec in lines])
         _lock_sets({spec.selected.factor_set.id for spec in lines})
     db.session.flush()
+
+
+def delete_activity(
+    *,
+    actor: User | None,
+    activity: Base,
+    activity_type: str,
+    action: str,
+    summary: str,
+    before: dict[str, Any],
+) -> None:
+    """Delete an activity record: its lines are superseded (kept), the deletion audited.
+
+    The shared last step of the activity features' delete services; ``before`` is the record's
+    audit snapshot.
+    """
+    record_lines(
+        activity_type=activity_type,
+        activity_id=activity.id,  # type: ignore[attr-defined]
+        lines=[],
+    )
+    db.session.delete(activity)
+    db.session.flush()
+    audit.record(
+        actor=actor, action=action, obj=activity, summary=summary, changes=audit.diff(before, {})
+    )
 
 
 def add_lines(lines: list[LineSpec]) -> None:

@@ -630,15 +630,13 @@ def delete_trip(*, actor: User | None, trip: Trip) -> None:
     """Remove a trip; its emission lines are superseded, not deleted."""
     _require_travel(actor)
     before = _snapshot(trip)
-    ledger.record_lines(activity_type=ACTIVITY_TYPE, activity_id=trip.id, lines=[])
-    db.session.delete(trip)
-    db.session.flush()
-    audit.record(
+    ledger.delete_activity(
         actor=actor,
+        activity=trip,
+        activity_type=ACTIVITY_TYPE,
         action="travel.trip.deleted",
-        obj=trip,
+        before=before,
         summary=f"Trip {trip.id} of {before['traveller']} removed",
-        changes=audit.diff(before, {}),
     )
 
 

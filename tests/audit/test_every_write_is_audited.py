@@ -92,6 +92,8 @@ READ_ONLY = {
 
 #: writes that only ever happen inside another service's audited change (the activity's own)
 INSIDE_AUDITED_CHANGES = {
+    # the shared last step of the delete services above, which audit through it
+    "ledger.delete_activity",
     "ledger.record_lines",
     "ledger.add_lines",
     "ledger.supersede_lines",
