@@ -9,7 +9,7 @@ import pytest
 
 from ems import create_app
 from ems.auth.models import Role
-from ems.energy.models import EnergyRecord, RefrigerantTopUp
+from ems.energy.models import EnergyRecord, FleetRecord, RefrigerantTopUp
 from ems.extensions import db
 from ems.factors import services as factors
 from ems.ledger.models import Recalculation
@@ -83,6 +83,9 @@ EXPECTED_ACCESS: dict[str, frozenset[object]] = {
     "energy.refrigerants": ORG_READERS,
     "energy.new_refrigerant": ORG_EDITORS,
     "energy.delete_refrigerant": ORG_EDITORS,
+    "energy.fleet": ORG_READERS,
+    "energy.new_fleet_record": ORG_EDITORS,
+    "energy.delete_fleet_record": ORG_EDITORS,
 }
 
 ACTORS = ["anonymous", *Role]
@@ -151,6 +154,14 @@ def world(create_user):
         site_id=site.id, topped_up_on=dt.date(2024, 2, 1), gas="r32", kg=Decimal(1)
     )
     db.session.add(leak)
+    vehicle = FleetRecord(
+        vehicle="Truck",
+        measure="diesel_litres",
+        quantity=Decimal(5),
+        period_start=dt.date(2024, 1, 1),
+        period_end=dt.date(2024, 1, 2),
+    )
+    db.session.add(vehicle)
     recalculation = Recalculation(year=2024, reason="test", applied_by_label="test")
     db.session.add(recalculation)
     db.session.commit()
@@ -164,6 +175,7 @@ def world(create_user):
         "trip_id": trip.id,
         "record_id": energy_record.id,
         "top_up_id": leak.id,
+        "fleet_record_id": vehicle.id,
         "batch_id": batch.id,
         "fmt": "csv",
     }

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, DecimalField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from ems.energy.models import EnergyRecord, EnergyType, RefrigerantTopUp
+from ems.energy.models import EnergyRecord, EnergyType, FleetRecord, RefrigerantTopUp
 from ems.forms import EmsForm, VersionedForm, choices
 
 ENERGY_LABELS = {
@@ -76,4 +76,29 @@ class RefrigerantForm(EmsForm):
     equipment = StringField(
         _l("Equipment"), [Optional(), Length(max=RefrigerantTopUp.EQUIPMENT_MAX_LEN)]
     )
+    submit = SubmitField(_l("Save"))
+
+
+FLEET_LABELS = {
+    "diesel_litres": _l("Diesel (litres)"),
+    "petrol_litres": _l("Petrol (litres)"),
+    "lpg_litres": _l("LPG (litres)"),
+    "diesel_car_km": _l("Diesel car (km)"),
+    "petrol_car_km": _l("Petrol car (km)"),
+    "hybrid_car_km": _l("Hybrid car (km)"),
+    "plug_in_hybrid_car_km": _l("Plug-in hybrid car (km)"),
+    "battery_electric_car_km": _l("Battery electric car (km)"),
+    "car_km": _l("Car, fuel unknown (km)"),
+}
+
+
+class FleetForm(EmsForm):
+    """Fuel put into, or km driven by, own vehicles."""
+
+    measure = SelectField(_l("Measured"), choices=choices(FLEET_LABELS.items()))
+    quantity = DecimalField(_l("Quantity"), [InputRequired(), NumberRange(min=0)])
+    period_start = DateField(_l("From"), [InputRequired()])
+    period_end = DateField(_l("To"), [InputRequired()])
+    vehicle = StringField(_l("Vehicle"), [Optional(), Length(max=FleetRecord.VEHICLE_MAX_LEN)])
+    site_id = SelectField(_l("Site"), coerce=int, validate_choice=True)
     submit = SubmitField(_l("Save"))

@@ -80,3 +80,22 @@ class RefrigerantTopUp(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     site: Mapped[Site] = relationship()
+
+
+class FleetRecord(Base):
+    """Fuel put into, or distance driven by, the organisation's own vehicles (scope 1)."""
+
+    __tablename__ = "fleet_records"
+    __table_args__ = (sa.CheckConstraint("period_start <= period_end", name="period_order"),)
+
+    VEHICLE_MAX_LEN = 120
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int | None] = mapped_column(sa.ForeignKey("sites.id"), index=True)
+    vehicle: Mapped[str] = mapped_column(sa.String(VEHICLE_MAX_LEN), default="")
+    #: what was measured: litres of a fuel, or km of a kind of car (see energy.services.FLEET)
+    measure: Mapped[str] = mapped_column(sa.String(30))
+    period_start: Mapped[dt.date] = mapped_column(index=True)
+    period_end: Mapped[dt.date]
+    quantity: Mapped[Decimal]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

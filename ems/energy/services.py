@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 
 from ems.audit import services as audit
 from ems.auth.models import Role, User
-from ems.energy.models import EnergyRecord, EnergyType, RefrigerantTopUp
+from ems.energy.models import EnergyRecord, EnergyType, FleetRecord, RefrigerantTopUp
 from ems.errors import NotFound, PermissionDenied, ValidationFailed, check_version
 from ems.extensions import db, utcnow
 from ems.factors import services as factors
@@ -589,3 +589,140 @@ def get_refrigerant_top_up(top_up_id: int) -> RefrigerantTopUp:
     if top_up is None:
         raise NotFound(f"refrigerant top-up {top_up_id}")
     return top_up
+
+
+# --- fleet ------------------------------------------------------------------------------------
+
+FLEET_ACTIVITY = "fleet_record"
+FLEET_FIELDS = ["site_id", "vehicle", "measure", "period_start", "period_end", "quantity"]
+#: what a fleet record measures → (DESNZ category, activity, unit)
+FLEET = {
+    "diesel_litres": ("fuels", "diesel_average_biofuel_blend", "litre"),
+    "petrol_litres": ("fuels", "petrol_average_biofuel_blend", "litre"),
+    "lpg_litres": ("fuels", "lpg", "litre"),
+    "diesel_car_km": ("car", "average_car_diesel", "km"),
+    "petrol_car_km": ("car", "average_car_petrol", "km"),
+    "hybrid_car_km": ("car", "average_car_hybrid", "km"),
+    "plug_in_hybrid_car_km": ("car", "average_car_plug_in_hybrid_electric_vehicle", "km"),
+    "battery_electric_car_km": ("car", "average_car_battery_electric_vehicle", "km"),
+    "car_km": ("car", "average_car_unknown", "km"),
+}
+
+
+def _fleet_lines(record_id: int, selector: FactorSelector) -> list[ledger.LineSpec]:
+    record = db.session.get(FleetRecord, record_id)
+    if record is None:
+        return []
+    category, activity, unit = FLEET[record.measure]
+    lines = []
+    parts = split_by_year(record.period_start, record.period_end, record.quantity)
+    for part in parts:
+        selected = selector.select(
+            family="desnz_other", year=part.year, key=factor_key(category, activity, unit)
+        )
+        lines.append(
+            ledger.LineSpec(
+                activity_type=FLEET_ACTIVITY,
+                activity_id=record.id,
+                year=part.year,
+                scope=1,
+                source_category=SourceCategory.fleet,
+                quantity=part.quantity,
+                quantity_unit=unit,
+                selected=selected,
+                method=f"desnz_{category}",
+                site_id=record.site_id,
+                item="fleet",
+                note=f"{record.vehicle} {record.measure}".strip(),
+            )
+        )
+    return lines
+
+
+ledger.register_calculator(FLEET_ACTIVITY, _fleet_lines)
+
+
+def record_fleet_use(
+    *,
+    actor: User | None,
+    measure: str | None,
+    period_start: dt.date | None,
+    period_end: dt.date | None,
+    quantity: Decimal | str | None,
+    vehicle: str | None = "",
+    site_id: int | None = None,
+) -> FleetRecord:
+    """Record fuel put into, or km driven by, own vehicles (scope 1)."""
+    _require_editor(actor)
+    errors: dict[str, str] = {}
+    if measure not in FLEET:
+        errors["measure"] = _("Choose what was measured from the list.")
+    if site_id and db.session.get(Site, site_id) is None:
+        errors["site_id"] = _("Choose a site.")
+    if period_start is None or period_end is None:
+        errors["period_end" if period_start else "period_start"] = _("Enter the period.")
+    elif period_start > period_end:
+        errors["period_end"] = _("The period cannot end before it starts.")
+    elif period_start.year < FIRST_YEAR or period_end > utcnow().date() + dt.timedelta(days=366):
+        errors["period_start"] = _("Enter dates from %(year)d up to a year ahead.", year=FIRST_YEAR)
+    amount = _decimal(errors, "quantity", quantity, required=True)
+    if amount == 0:
+        errors["quantity"] = _("Enter a quantity above zero.")
+    vehicle = check_text(errors, "vehicle", vehicle, FleetRecord.VEHICLE_MAX_LEN, required=False)
+    if errors:
+        raise ValidationFailed(errors)
+    record = FleetRecord(
+        site_id=site_id or None,
+        vehicle=vehicle,
+        measure=measure,
+        period_start=period_start,
+        period_end=period_end,
+        quantity=amount,
+    )
+    db.session.add(record)
+    db.session.flush()
+    try:
+        lines = _fleet_lines(record.id, FactorSelector())
+    except NotFound as exc:
+        raise ValidationFailed({"measure": str(exc)}) from None
+    ledger.record_lines(activity_type=FLEET_ACTIVITY, activity_id=record.id, lines=lines)
+    audit.record(
+        actor=actor,
+        action="energy.fleet.created",
+        obj=record,
+        summary=f"Fleet: {amount} {measure} {vehicle}".strip(),
+        changes=audit.diff({}, audit.snapshot(record, FLEET_FIELDS)),
+    )
+    return record
+
+
+def delete_fleet_record(*, actor: User | None, record: FleetRecord) -> None:
+    """Remove a fleet record; its lines are superseded."""
+    _require_editor(actor)
+    ledger.delete_activity(
+        actor=actor,
+        activity=record,
+        activity_type=FLEET_ACTIVITY,
+        action="energy.fleet.deleted",
+        before=audit.snapshot(record, FLEET_FIELDS),
+        summary=f"Fleet record {record.id} removed",
+    )
+
+
+def fleet_records() -> list[FleetRecord]:
+    """Fleet records, newest first (the most recent 200)."""
+    return list(
+        db.session.scalars(
+            sa.select(FleetRecord)
+            .order_by(FleetRecord.period_start.desc(), FleetRecord.id.desc())
+            .limit(200)
+        )
+    )
+
+
+def get_fleet_record(record_id: int) -> FleetRecord:
+    """The fleet record with ``record_id``; NotFound if none."""
+    record = db.session.get(FleetRecord, record_id)
+    if record is None:
+        raise NotFound(f"fleet record {record_id}")
+    return record

@@ -11,7 +11,14 @@ from flask_babel import gettext as _
 from ems.auth.models import Role
 from ems.auth.permissions import role_required, signed_in_user
 from ems.energy import services
-from ems.energy.forms import ENERGY_LABELS, UNIT_LABELS, EnergyRecordForm, RefrigerantForm
+from ems.energy.forms import (
+    ENERGY_LABELS,
+    FLEET_LABELS,
+    UNIT_LABELS,
+    EnergyRecordForm,
+    FleetForm,
+    RefrigerantForm,
+)
 from ems.extensions import db
 from ems.forms import choices
 from ems.ledger import services as ledger
@@ -187,3 +194,57 @@ def delete_refrigerant(top_up_id: int) -> ResponseReturnValue:
     db.session.commit()
     flash(_("Refrigerant top-up removed."), "success")
     return redirect(url_for("energy.refrigerants"))
+
+
+def _fleet_form() -> FleetForm:
+    form = FleetForm()
+    form.site_id.choices = choices(
+        [(0, _("— none —")), *((s.id, s.name) for s in org.list_sites())]
+    )
+    return form
+
+
+def _fleet_page(form: FleetForm, status: int = 200) -> ResponseReturnValue:
+    records = services.fleet_records()
+    lines = {
+        record.id: ledger.current_lines(
+            activity_type=services.FLEET_ACTIVITY, activity_id=record.id
+        )
+        for record in records
+    }
+    return render_template(
+        "energy/fleet.html", form=form, records=records, lines=lines, labels=FLEET_LABELS
+    ), status
+
+
+@bp.get("/fleet")
+@role_required(*READERS)
+def fleet() -> ResponseReturnValue:
+    """Own vehicles' fuel and distance with their CO2e; the working group adds them here."""
+    return _fleet_page(_fleet_form())
+
+
+@bp.post("/fleet/new")
+@role_required(*EDITORS)
+def new_fleet_record() -> ResponseReturnValue:
+    """Record fuel or distance of own vehicles."""
+    form = _fleet_form()
+    done = submit_form(
+        form,
+        lambda: services.record_fleet_use(actor=signed_in_user(), **form.service_data()),
+        success=_("Fleet record saved."),
+        next_url=url_for("energy.fleet"),
+    )
+    return done or _fleet_page(form, 422)
+
+
+@bp.post("/fleet/<id:fleet_record_id>/delete")
+@role_required(*EDITORS)
+def delete_fleet_record(fleet_record_id: int) -> ResponseReturnValue:
+    """Remove a fleet record (its figures are kept, superseded)."""
+    services.delete_fleet_record(
+        actor=signed_in_user(), record=services.get_fleet_record(fleet_record_id)
+    )
+    db.session.commit()
+    flash(_("Fleet record removed."), "success")
+    return redirect(url_for("energy.fleet"))

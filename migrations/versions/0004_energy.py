@@ -1,8 +1,8 @@
-"""energy records, refrigerant top-ups; GWP setting
+"""energy records, refrigerant top-ups, fleet; GWP setting
 
 Revision ID: 0004_energy
 Revises: 0003_travel
-Create Date: 2026-11-24 20:12:55.958691
+Create Date: 2026-11-24 20:27:36.697669
 """
 
 import sqlalchemy as sa
@@ -15,6 +15,30 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "fleet_records",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("site_id", sa.Integer(), nullable=True),
+        sa.Column("vehicle", sa.String(length=120), nullable=False),
+        sa.Column("measure", sa.String(length=30), nullable=False),
+        sa.Column("period_start", sa.Date(), nullable=False),
+        sa.Column("period_end", sa.Date(), nullable=False),
+        sa.Column("quantity", sa.String(length=48), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "period_start <= period_end", name=op.f("ck_fleet_records_period_order")
+        ),
+        sa.ForeignKeyConstraint(
+            ["site_id"], ["sites.id"], name=op.f("fk_fleet_records_site_id_sites")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_fleet_records")),
+    )
+    with op.batch_alter_table("fleet_records", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_fleet_records_period_start"), ["period_start"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_fleet_records_site_id"), ["site_id"], unique=False)
+
     op.create_table(
         "refrigerant_top_ups",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -109,3 +133,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_refrigerant_top_ups_site_id"))
 
     op.drop_table("refrigerant_top_ups")
+    with op.batch_alter_table("fleet_records", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_fleet_records_site_id"))
+        batch_op.drop_index(batch_op.f("ix_fleet_records_period_start"))
+
+    op.drop_table("fleet_records")

@@ -57,6 +57,8 @@ READ_ONLY = {
     "factors.list_sets",
     "factors.pins",
     "energy.energy_query",
+    "energy.fleet_records",
+    "energy.get_fleet_record",
     "energy.get_refrigerant_top_up",
     "energy.gwp_set_code",
     "energy.refrigerant_gases",
@@ -113,6 +115,12 @@ ENERGY = {
     "supplier_factor_id": None,
     "meter_reference": "",
     "evidence_note": "",
+}
+FLEET = {
+    "measure": "diesel_litres",
+    "period_start": dt.date(2024, 1, 1),
+    "period_end": dt.date(2024, 1, 31),
+    "quantity": Decimal(50),
 }
 AGENCY_CSV = (
     b"booking_reference,traveller,origin,destination,departure_date,paid_by\n"
@@ -363,6 +371,22 @@ WRITES: dict[str, tuple[str, Callable[[dict[str, Any]], object]]] = {
                     gas="r32",
                     kg=Decimal(2),
                 ),
+            ),
+        ),
+    ),
+    "energy.record_fleet_use": (
+        "energy.fleet.created",
+        lambda w: (
+            factors.load_shipped_sets(actor=None),
+            energy.record_fleet_use(actor=w["admin"], **FLEET),
+        ),
+    ),
+    "energy.delete_fleet_record": (
+        "energy.fleet.deleted",
+        lambda w: (
+            factors.load_shipped_sets(actor=None),
+            energy.delete_fleet_record(
+                actor=w["admin"], record=energy.record_fleet_use(actor=w["admin"], **FLEET)
             ),
         ),
     ),

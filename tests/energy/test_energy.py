@@ -230,3 +230,63 @@ def test_refrigerant_page(client, create_user, login, sites):
     )
     assert response.status_code == 302
     assert "19,240.0" in client.get("/energy/refrigerants").get_data(as_text=True)
+
+
+def test_fleet_fuel_and_car_km_by_desnz_factors(sites):
+    diesel = services.record_fleet_use(
+        actor=None,
+        measure="diesel_litres",
+        period_start=dt.date(2025, 1, 1),
+        period_end=dt.date(2025, 1, 31),
+        quantity=Decimal("100"),
+        vehicle="Land Cruiser",
+    )
+    (line,) = ledger.current_lines(activity_type="fleet_record", activity_id=diesel.id)
+    assert line.factor_kgco2e_per_unit == Decimal("2.57082")  # DESNZ 2025, diesel, litres
+    assert line.co2e_g == 257_082
+    assert (line.scope, line.source_category) == (1, SourceCategory.fleet)
+    car = services.record_fleet_use(
+        actor=None,
+        measure="car_km",
+        period_start=dt.date(2024, 12, 17),
+        period_end=dt.date(2025, 1, 15),
+        quantity=Decimal("3000"),
+    )
+    years = {
+        line.year: line.quantity
+        for line in ledger.current_lines(activity_type="fleet_record", activity_id=car.id)
+    }
+    assert years == {2024: Decimal("1500.000"), 2025: Decimal("1500.000")}
+
+
+@pytest.mark.parametrize(
+    ("measure", "quantity", "field"),
+    [("horse_km", "1", "measure"), ("diesel_litres", "-3", "quantity")],
+)
+def test_bad_fleet_records_name_the_field(sites, measure, quantity, field):
+    with pytest.raises(ValidationFailed) as excinfo:
+        services.record_fleet_use(
+            actor=None,
+            measure=measure,
+            period_start=dt.date(2025, 1, 1),
+            period_end=dt.date(2025, 1, 2),
+            quantity=Decimal(quantity),
+        )
+    assert field in excinfo.value.errors
+
+
+def test_fleet_page(client, create_user, login, sites):
+    login(client, create_user(roles=(Role.ems,)))
+    response = client.post(
+        "/energy/fleet/new",
+        data={
+            "measure": "diesel_litres",
+            "quantity": "100",
+            "period_start": "2025-01-01",
+            "period_end": "2025-01-31",
+            "vehicle": "Truck",
+            "site_id": "0",
+        },
+    )
+    assert response.status_code == 302
+    assert "257.1" in client.get("/energy/fleet").get_data(as_text=True)
