@@ -254,6 +254,18 @@ def _decimal(
     return number
 
 
+def _check_period(errors: dict[str, str], start: dt.date | None, end: dt.date | None) -> None:
+    """A period of whole days, in order, from FIRST_YEAR to a year ahead, at most three years."""
+    if start is None or end is None:
+        errors["period_end" if start else "period_start"] = _("Enter the period.")
+    elif start > end:
+        errors["period_end"] = _("The period cannot end before it starts.")
+    elif start.year < FIRST_YEAR or end > utcnow().date() + dt.timedelta(days=366):
+        errors["period_start"] = _("Enter dates from %(year)d up to a year ahead.", year=FIRST_YEAR)
+    elif (end - start).days > MAX_PERIOD_DAYS:
+        errors["period_end"] = _("A record covers at most three years.")
+
+
 def _checked(
     *,
     site_id: int | None,
@@ -276,14 +288,7 @@ def _checked(
     except ValueError:
         errors["energy_type"] = _("Choose a kind of energy from the list.")
         kind = EnergyType.electricity
-    if period_start is None or period_end is None:
-        errors["period_end" if period_start else "period_start"] = _("Enter the period.")
-    elif period_start > period_end:
-        errors["period_end"] = _("The period cannot end before it starts.")
-    elif period_start.year < FIRST_YEAR or period_end > utcnow().date() + dt.timedelta(days=366):
-        errors["period_start"] = _("Enter dates from %(year)d up to a year ahead.", year=FIRST_YEAR)
-    elif (period_end - period_start).days > MAX_PERIOD_DAYS:
-        errors["period_end"] = _("A record covers at most three years.")
+    _check_period(errors, period_start, period_end)
     amount = _decimal(errors, "quantity", quantity, required=True)
     if amount is not None and amount == 0 and kind is not EnergyType.onsite_renewable:
         errors["quantity"] = _("Enter a quantity above zero.")
@@ -659,12 +664,7 @@ def record_fleet_use(
         errors["measure"] = _("Choose what was measured from the list.")
     if site_id and db.session.get(Site, site_id) is None:
         errors["site_id"] = _("Choose a site.")
-    if period_start is None or period_end is None:
-        errors["period_end" if period_start else "period_start"] = _("Enter the period.")
-    elif period_start > period_end:
-        errors["period_end"] = _("The period cannot end before it starts.")
-    elif period_start.year < FIRST_YEAR or period_end > utcnow().date() + dt.timedelta(days=366):
-        errors["period_start"] = _("Enter dates from %(year)d up to a year ahead.", year=FIRST_YEAR)
+    _check_period(errors, period_start, period_end)
     amount = _decimal(errors, "quantity", quantity, required=True)
     if amount == 0:
         errors["quantity"] = _("Enter a quantity above zero.")
