@@ -9,6 +9,7 @@ scope 3. A record spanning years is apportioned to each year by days.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -338,12 +339,24 @@ def _checked(
     }
 
 
-def _record(record: EnergyRecord) -> None:
+def _write_lines(
+    activity_type: str,
+    activity_id: int,
+    compute: Callable[[FactorSelector], list[ledger.LineSpec]],
+    *,
+    field: str = "",
+) -> None:
+    """Compute an activity's lines with today's factors and record them; a missing factor is
+    the user's error to fix (on ``field``), not a server error."""
     try:
-        lines = record_lines(record, FactorSelector())
+        lines = compute(FactorSelector())
     except NotFound as exc:
-        raise ValidationFailed({"": str(exc)}) from None
-    ledger.record_lines(activity_type=ACTIVITY_TYPE, activity_id=record.id, lines=lines)
+        raise ValidationFailed({field: str(exc)}) from None
+    ledger.record_lines(activity_type=activity_type, activity_id=activity_id, lines=lines)
+
+
+def _record(record: EnergyRecord) -> None:
+    _write_lines(ACTIVITY_TYPE, record.id, lambda selector: record_lines(record, selector))
 
 
 FIELDS = [
@@ -549,11 +562,12 @@ def record_refrigerant_top_up(
     )
     db.session.add(top_up)
     db.session.flush()
-    try:
-        lines = _refrigerant_lines(top_up.id, FactorSelector())
-    except NotFound as exc:
-        raise ValidationFailed({"gas": str(exc)}) from None
-    ledger.record_lines(activity_type=REFRIGERANT_ACTIVITY, activity_id=top_up.id, lines=lines)
+    _write_lines(
+        REFRIGERANT_ACTIVITY,
+        top_up.id,
+        lambda selector: _refrigerant_lines(top_up.id, selector),
+        field="gas",
+    )
     audit.record(
         actor=actor,
         action="energy.refrigerant.created",
@@ -681,11 +695,12 @@ def record_fleet_use(
     )
     db.session.add(record)
     db.session.flush()
-    try:
-        lines = _fleet_lines(record.id, FactorSelector())
-    except NotFound as exc:
-        raise ValidationFailed({"measure": str(exc)}) from None
-    ledger.record_lines(activity_type=FLEET_ACTIVITY, activity_id=record.id, lines=lines)
+    _write_lines(
+        FLEET_ACTIVITY,
+        record.id,
+        lambda selector: _fleet_lines(record.id, selector),
+        field="measure",
+    )
     audit.record(
         actor=actor,
         action="energy.fleet.created",

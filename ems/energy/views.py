@@ -63,10 +63,9 @@ def list_records() -> ResponseReturnValue:
     site_id = request.args.get("site_id", type=int)
     site_id = site_id if site_id and 0 < site_id <= MAX_ID else None
     page = paginate(services.energy_query(year=year, site_id=site_id))
-    lines = {
-        record.id: ledger.current_lines(activity_type=services.ACTIVITY_TYPE, activity_id=record.id)
-        for record in page.items
-    }
+    lines = ledger.current_lines_by_activity(
+        activity_type=services.ACTIVITY_TYPE, activity_ids=[record.id for record in page.items]
+    )
     return render_template(
         "energy/records.html",
         page=page,
@@ -148,12 +147,9 @@ def _refrigerant_form() -> RefrigerantForm:
 
 def _refrigerant_page(form: RefrigerantForm, status: int = 200) -> ResponseReturnValue:
     top_ups = services.refrigerant_top_ups()
-    lines = {
-        top_up.id: ledger.current_lines(
-            activity_type=services.REFRIGERANT_ACTIVITY, activity_id=top_up.id
-        )
-        for top_up in top_ups
-    }
+    lines = ledger.current_lines_by_activity(
+        activity_type=services.REFRIGERANT_ACTIVITY, activity_ids=[top_up.id for top_up in top_ups]
+    )
     return render_template(
         "energy/refrigerants.html",
         form=form,
@@ -206,12 +202,9 @@ def _fleet_form() -> FleetForm:
 
 def _fleet_page(form: FleetForm, status: int = 200) -> ResponseReturnValue:
     records = services.fleet_records()
-    lines = {
-        record.id: ledger.current_lines(
-            activity_type=services.FLEET_ACTIVITY, activity_id=record.id
-        )
-        for record in records
-    }
+    lines = ledger.current_lines_by_activity(
+        activity_type=services.FLEET_ACTIVITY, activity_ids=[record.id for record in records]
+    )
     return render_template(
         "energy/fleet.html", form=form, records=records, lines=lines, labels=FLEET_LABELS
     ), status

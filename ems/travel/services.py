@@ -1109,14 +1109,12 @@ def export_rows(filters: TripFilters) -> list[list[object]]:
         chunk = all_trips[start : start + 500]
         lines: dict[tuple[int, str, Basis | None], EmissionLine] = {}
         line: EmissionLine | None
-        for line in db.session.scalars(
-            sa.select(EmissionLine).where(
-                EmissionLine.activity_type == ACTIVITY_TYPE,
-                EmissionLine.activity_id.in_([trip.id for trip in chunk]),
-                EmissionLine.superseded_at.is_(None),
-            )
-        ):
-            lines[(line.activity_id, line.item, line.basis)] = line
+        by_trip = ledger.current_lines_by_activity(
+            activity_type=ACTIVITY_TYPE, activity_ids=[trip.id for trip in chunk]
+        )
+        for trip_lines_now in by_trip.values():
+            for line in trip_lines_now:
+                lines[(line.activity_id, line.item, line.basis)] = line
         for trip in chunk:
             common = [
                 trip.id,

@@ -84,6 +84,7 @@ READ_ONLY = {
     "travel.with_return",
     "ledger.co2e_grams",
     "ledger.current_lines",
+    "ledger.current_lines_by_activity",
     "ledger.get_recalculation",
     "ledger.list_recalculations",
     "ledger.preview_recalculation",
