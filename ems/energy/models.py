@@ -54,6 +54,10 @@ class EnergyRecord(Base):
     supplier_factor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("emission_factors.id"))
     meter_reference: Mapped[str] = mapped_column(sa.String(REFERENCE_MAX_LEN), default="")
     evidence_note: Mapped[str] = mapped_column(sa.String(NOTE_MAX_LEN), default="")
+    #: the import the record came from, if any (a batch can be removed as a whole)
+    import_batch_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("import_batches.id"), index=True
+    )
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version_id: Mapped[int] = mapped_column()
@@ -78,6 +82,9 @@ class RefrigerantTopUp(Base):
     kg: Mapped[Decimal]
     equipment: Mapped[str] = mapped_column(sa.String(EQUIPMENT_MAX_LEN), default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version_id: Mapped[int] = mapped_column()
+    __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012
 
     site: Mapped[Site] = relationship()
 
@@ -99,3 +106,8 @@ class FleetRecord(Base):
     period_end: Mapped[dt.date]
     quantity: Mapped[Decimal]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version_id: Mapped[int] = mapped_column()
+    __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012
+
+    site: Mapped[Site | None] = relationship()

@@ -250,7 +250,8 @@ def epa_supply_chain() -> Iterator[SetSpec]:
             FactorSpec(
                 category="procurement",
                 activity="purchase",
-                unit=f"usd_{price_year}",
+                # the same key in every edition; the dollars are of the set's year (edition_year)
+                unit="usd",
                 attributes={"naics": row["naics_code"]},
                 kgco2e_per_unit=Decimal(row["factor_with_margins"]),
                 label=(

@@ -170,7 +170,7 @@ def test_grid_intensity_in_kg_per_kwh(loaded):
 
 
 def test_epa_uses_the_factor_with_margins(loaded):
-    key = factor_key("procurement", "purchase", "usd_2022", naics="111110")
+    key = factor_key("procurement", "purchase", "usd", naics="111110")
     assert value("epa-supply-chain-v1.3.0", key) == Decimal("0.532")
 
 

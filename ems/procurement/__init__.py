@@ -1,0 +1,1 @@
+"""Procurement: purchases, spending categories, exchange rates and price indices."""
