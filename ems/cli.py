@@ -125,8 +125,9 @@ def setup_command(admin_email: str) -> None:
 def init_app(app: Flask) -> None:
     """Register our commands on the application's command group."""
     from ems.factors.cli import factors_cli
+    from ems.imports.cli import import_cli
     from ems.ledger.cli import recalc_command
-    from ems.travel.cli import estimate_cli, import_cli
+    from ems.travel.cli import estimate_cli
 
     app.cli.add_command(create_user_command)
     app.cli.add_command(setup_command)

@@ -80,7 +80,8 @@ class EmissionFactor(Base):
     activity: Mapped[str] = mapped_column(sa.String(120))
     #: the attributes that select the factor (haul, cabin_class, rf, country, fuel, naics, gas…)
     attributes: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
-    #: unit of activity the value applies to, e.g. "passenger_km", "kwh", "kg", "usd" (of the set's price year)
+    #: unit of activity the value applies to, e.g. "passenger_km", "kwh", "kg", "usd" (of the
+    #: set's price year)
     unit: Mapped[str] = mapped_column(sa.String(40))
     #: kg CO2e per unit, exactly as published
     kgco2e_per_unit: Mapped[Decimal]

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
-from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
 from ems.errors import NotFound, ValidationFailed
-from ems.extensions import db
-from ems.imports import MAX_REPORTED_ERRORS, ImportFailed
 from ems.travel import services
 from ems.travel.calculation import CabinClass, LegResult
 
@@ -117,39 +113,3 @@ def estimate_flight_command(
             f"Economy would save {total['economy_saving_kg_with_rf']} kg with RF "
             f"({total['economy_saving_kg_without_rf']} kg without RF)."
         )
-
-
-import_cli = AppGroup("import", help="Import activity data from files.")
-
-
-@import_cli.command("travel")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Check every row and show what would be imported.")
-def import_travel_command(file: Path, dry_run: bool) -> None:
-    """Import a travel agency export (CSV or XLSX): all rows or none."""
-    data = file.read_bytes()
-    rows = data.count(b"\n") or 1
-    try:
-        with click.progressbar(length=rows, label="Checking and computing", file=sys.stderr) as bar:
-            result = services.import_trips(
-                actor=None, data=data, filename=file.name, dry_run=dry_run, on_progress=bar.update
-            )
-    except ImportFailed as exc:
-        for error in exc.row_errors[:MAX_REPORTED_ERRORS]:
-            click.echo(str(error), err=True)
-        raise click.ClickException("; ".join(exc.errors.values())) from None
-    except ValidationFailed as exc:
-        raise click.ClickException("; ".join(exc.errors.values())) from None
-    if result.already_imported:
-        batch_id = result.batch.id if result.batch else "?"
-        click.echo(f"{file.name} was imported before (batch #{batch_id}); nothing changed.")
-        return
-    if not dry_run:
-        db.session.commit()
-    verb = "would import" if dry_run else "imported"
-    click.echo(
-        f"{file.name}: {verb} {result.trips} trips with {result.legs} flights "
-        f"({_kg(result.with_rf_g) / 1000:,.3f} t CO2e with RF, "
-        f"{_kg(result.without_rf_g) / 1000:,.3f} t without RF); "
-        f"{len(result.skipped)} bookings already recorded."
-    )

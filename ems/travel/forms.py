@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField, FileRequired, FileSize
 from wtforms import (
     BooleanField,
     DateField,
@@ -22,7 +21,6 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
 
 from ems.forms import EmsForm, VersionedForm, choices, strip_whitespace, upper
-from ems.imports import MAX_FILE_BYTES
 from ems.org.services import countries
 from ems.travel.calculation import CabinClass
 from ems.travel.models import FlightLeg, GroundLeg, GroundMode, HotelStay, PaidBy, Trip
@@ -191,14 +189,3 @@ class EstimateForm(EmsForm):
     )
     is_return = BooleanField(_l("Return"))
     submit = SubmitField(_l("Estimate"))
-
-
-class ImportForm(EmsForm):
-    """Upload an agency export to check it."""
-
-    file = FileField(
-        _l("Agency export (CSV or XLSX)"),
-        [FileRequired(), FileSize(MAX_FILE_BYTES)],
-        description=_l("One row per flight; rows with the same booking reference form one trip."),
-    )
-    submit = SubmitField(_l("Check the file"))

@@ -7,9 +7,8 @@ replaces its lines in the same transaction (only trips the organisation paid hav
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -22,6 +21,7 @@ from ems.errors import NotFound, PermissionDenied, ValidationFailed, check_versi
 from ems.extensions import bulk_insert, db, utcnow
 from ems.factors.services import FactorSelector
 from ems.imports import ImportFailed, RowError
+from ems.imports import services as imports
 from ems.imports.models import ImportBatch
 from ems.ledger import services as ledger
 from ems.ledger.models import Basis, EmissionLine
@@ -816,50 +816,13 @@ def estimate_flight(
 IMPORT_KIND = "travel"
 
 
-@dataclass
-class ImportResult:
-    """What an import did (or, checked only, would do)."""
-
-    trips: int = 0
-    legs: int = 0
-    #: bookings already recorded: left as they are
-    skipped: list[str] = field(default_factory=list)
-    with_rf_g: int = 0
-    without_rf_g: int = 0
-    batch: ImportBatch | None = None
-    #: the same file was imported before: nothing was done
-    already_imported: bool = False
-
-
-def _file_digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _imported_batch(digest: str) -> ImportBatch | None:
-    return db.session.scalar(
-        sa.select(ImportBatch).where(
-            ImportBatch.kind == IMPORT_KIND,
-            ImportBatch.file_sha256 == digest,
-            ImportBatch.status == "imported",
-        )
-    )
-
-
-def _plan(
-    data: bytes, filename: str, *, on_progress: Callable[[int], None] | None = None
-) -> tuple[list[ImportedTrip], list[list[LegResult]], ImportResult]:
+def _plan(data: bytes, filename: str, on_progress: imports.Progress | None) -> imports.Plan:
     trips = importer.parse(data, filename)
-    references = [trip.booking_reference for trip in trips]
-    known: set[str] = set()
-    for start in range(0, len(references), 500):
-        known.update(
-            db.session.scalars(
-                sa.select(Trip.booking_reference).where(
-                    Trip.booking_reference.in_(references[start : start + 500])
-                )
-            )
-        )
-    result = ImportResult(skipped=sorted(known))
+    known = imports.known_keys(
+        Trip.booking_reference,  # type: ignore[arg-type]
+        [trip.booking_reference for trip in trips],
+    )
+    result = imports.ImportResult(skipped=sorted(known), co2e_g={"with_rf": 0, "without_rf": 0})
     flights = calculator()
     new_trips, computed, errors = [], [], []
     for trip in trips:
@@ -880,42 +843,106 @@ def _plan(
                 continue
         new_trips.append(trip)
         computed.append(legs)
-        result.trips += 1
-        result.legs += len(trip.legs)
-        if legs:
-            result.with_rf_g += sum(leg.co2e_g_with_rf for leg in legs)
-            result.without_rf_g += sum(leg.co2e_g_without_rf for leg in legs)
+        result.created += 1
+        result.rows += len(trip.legs)
+        result.co2e_g["with_rf"] += sum(leg.co2e_g_with_rf for leg in legs)
+        result.co2e_g["without_rf"] += sum(leg.co2e_g_without_rf for leg in legs)
         if on_progress is not None:
             on_progress(len(legs))
     if errors:
         raise ImportFailed(errors)
-    return new_trips, computed, result
-
-
-def check_import(*, actor: User | None, data: bytes, filename: str) -> ImportResult:
-    """Check a file and keep it, waiting for the go-ahead (`commit_import`); nothing imported."""
-    _require_travel(actor)
-    digest = _file_digest(data)
-    done = _imported_batch(digest)
-    if done is not None:
-        return ImportResult(batch=done, already_imported=True)
-    _trips, _legs, result = _plan(data, filename)
-    batch = db.session.scalar(
-        sa.select(ImportBatch).where(
-            ImportBatch.kind == IMPORT_KIND, ImportBatch.file_sha256 == digest
-        )
+    return imports.Plan(
+        result=result,
+        write=lambda batch, actor: _write_trips(batch, new_trips, computed, actor),
     )
-    if batch is None:
-        batch = ImportBatch(kind=IMPORT_KIND, file_sha256=digest, status="checked")
-        db.session.add(batch)
-    batch.filename = filename[: ImportBatch.FILENAME_MAX_LEN] or "upload"
-    batch.content = data
-    batch.rows = result.legs
-    batch.user_id = actor.id if actor else None
-    batch.user_label = actor.email if actor else audit.CLI_ACTOR
-    db.session.flush()
-    result.batch = batch
-    return result
+
+
+def _write_trips(
+    batch: ImportBatch,
+    trips: list[ImportedTrip],
+    computed: list[list[LegResult]],
+    actor: User | None,
+) -> None:
+    """Insert the trips, their flights and lines in bulk."""
+    if not trips:
+        return
+    now = utcnow()
+    bulk_insert(
+        Trip,
+        [
+            {
+                "traveller": trip.traveller,
+                "department_id": trip.department_id,
+                "purpose": trip.purpose,
+                "paid_by": trip.paid_by,
+                "booking_reference": trip.booking_reference,
+                "source": TripSource.import_,
+                "notes": trip.notes,
+                "starts_on": min(leg[2] for leg in trip.legs),
+                "created_at": now,
+                "updated_at": now,
+                "version_id": 1,
+                "created_by_id": actor.id if actor else None,
+                "import_batch_id": batch.id,
+            }
+            for trip in trips
+        ],
+    )
+    # every imported trip has its booking reference, unique: that is how ids are found
+    ids = dict(
+        db.session.execute(
+            sa.select(Trip.booking_reference, Trip.id).where(Trip.import_batch_id == batch.id)
+        ).all()
+    )
+    trip_ids = [ids[trip.booking_reference] for trip in trips]
+    leg_rows, lines = [], []
+    for trip_id, trip, legs in zip(trip_ids, trips, computed, strict=True):
+        for position, (origin, destination, day, cabin, passengers) in enumerate(trip.legs):
+            leg_rows.append(
+                {
+                    "trip_id": trip_id,
+                    "position": position,
+                    "origin": origin.code,
+                    "destination": destination.code,
+                    "departure_on": day,
+                    "cabin_class": cabin,
+                    "passengers": passengers,
+                    "distance_km": legs[position].distance_km
+                    if legs
+                    else airports.great_circle_km(origin, destination),
+                }
+            )
+        for position, leg in enumerate(legs):
+            lines += leg_lines(
+                leg,
+                activity_type=ACTIVITY_TYPE,
+                activity_id=trip_id,
+                item=f"leg {position + 1}",
+                label=f"leg {position + 1} {leg.route} {leg.departure_on}",
+                department_id=trip.department_id,
+            )
+    bulk_insert(FlightLeg, leg_rows)
+    ledger.add_lines(lines)
+
+
+def _remove(batch: ImportBatch) -> int:
+    trip_ids = list(db.session.scalars(sa.select(Trip.id).where(Trip.import_batch_id == batch.id)))
+    ledger.supersede_lines(activity_type=ACTIVITY_TYPE, activity_ids=trip_ids)
+    for start in range(0, len(trip_ids), 500):
+        chunk = trip_ids[start : start + 500]
+        db.session.execute(sa.delete(FlightLeg).where(FlightLeg.trip_id.in_(chunk)))
+        db.session.execute(sa.delete(Trip).where(Trip.id.in_(chunk)))
+    return len(trip_ids)
+
+
+IMPORTER = imports.Importer(
+    kind=IMPORT_KIND, require=_require_travel, plan=_plan, remove=_remove, noun="trips"
+)
+
+
+def check_import(*, actor: User | None, data: bytes, filename: str) -> imports.ImportResult:
+    """Check an agency export and keep it until the go-ahead (`commit_import`)."""
+    return imports.check_file(IMPORTER, actor=actor, data=data, filename=filename)
 
 
 def import_trips(
@@ -924,152 +951,27 @@ def import_trips(
     data: bytes,
     filename: str,
     dry_run: bool = False,
-    on_progress: Callable[[int], None] | None = None,
-) -> ImportResult:
-    """Import an agency export: all rows or none; bookings already recorded are skipped.
-
-    Importing the same file again does nothing. Every new trip is computed and written to the
-    ledger in bulk; the batch is one audited change and can be removed as a whole.
-    """
-    _require_travel(actor)
-    digest = _file_digest(data)
-    done = _imported_batch(digest)
-    if done is not None:
-        return ImportResult(batch=done, already_imported=True)
-    trips, computed, result = _plan(data, filename, on_progress=on_progress)
-    if dry_run:
-        return result
-    batch = db.session.scalar(
-        sa.select(ImportBatch).where(
-            ImportBatch.kind == IMPORT_KIND, ImportBatch.file_sha256 == digest
-        )
-    )
-    if batch is None:
-        batch = ImportBatch(kind=IMPORT_KIND, file_sha256=digest)
-        db.session.add(batch)
-    now = utcnow()
-    batch.filename = filename[: ImportBatch.FILENAME_MAX_LEN] or "upload"
-    batch.status, batch.content, batch.imported_at = "imported", None, now
-    batch.rows = result.legs
-    batch.created_count, batch.skipped_count = result.trips, len(result.skipped)
-    batch.user_id = actor.id if actor else None
-    batch.user_label = actor.email if actor else audit.CLI_ACTOR
-    db.session.flush()
-    if trips:
-        bulk_insert(
-            Trip,
-            [
-                {
-                    "traveller": trip.traveller,
-                    "department_id": trip.department_id,
-                    "purpose": trip.purpose,
-                    "paid_by": trip.paid_by,
-                    "booking_reference": trip.booking_reference,
-                    "source": TripSource.import_,
-                    "notes": trip.notes,
-                    "starts_on": min(leg[2] for leg in trip.legs),
-                    "created_at": now,
-                    "updated_at": now,
-                    "version_id": 1,
-                    "created_by_id": actor.id if actor else None,
-                    "import_batch_id": batch.id,
-                }
-                for trip in trips
-            ],
-        )
-        # every imported trip has its booking reference, unique: that is how ids are found
-        ids = dict(
-            db.session.execute(
-                sa.select(Trip.booking_reference, Trip.id).where(Trip.import_batch_id == batch.id)
-            ).all()
-        )
-        trip_ids = [ids[trip.booking_reference] for trip in trips]
-        leg_rows, lines = [], []
-        for trip_id, trip, legs in zip(trip_ids, trips, computed, strict=True):
-            for position, (origin, destination, day, cabin, passengers) in enumerate(trip.legs):
-                leg_rows.append(
-                    {
-                        "trip_id": trip_id,
-                        "position": position,
-                        "origin": origin.code,
-                        "destination": destination.code,
-                        "departure_on": day,
-                        "cabin_class": cabin,
-                        "passengers": passengers,
-                        "distance_km": legs[position].distance_km
-                        if legs
-                        else airports.great_circle_km(origin, destination),
-                    }
-                )
-            for position, leg in enumerate(legs):
-                lines += leg_lines(
-                    leg,
-                    activity_type=ACTIVITY_TYPE,
-                    activity_id=trip_id,
-                    item=f"leg {position + 1}",
-                    label=f"leg {position + 1} {leg.route} {leg.departure_on}",
-                    department_id=trip.department_id,
-                )
-        bulk_insert(FlightLeg, leg_rows)
-        ledger.add_lines(lines)
-    audit.record(
+    on_progress: imports.Progress | None = None,
+) -> imports.ImportResult:
+    """Import an agency export: all rows or none; bookings already recorded are skipped."""
+    return imports.import_file(
+        IMPORTER,
         actor=actor,
-        action="travel.import.committed",
-        obj=batch,
-        summary=f"{filename}: {result.trips} trips ({result.legs} flights) imported, "
-        f"{len(result.skipped)} bookings already there",
-        changes=audit.diff({}, {"file_sha256": digest, "trips": result.trips, "legs": result.legs}),
+        data=data,
+        filename=filename,
+        dry_run=dry_run,
+        on_progress=on_progress,
     )
-    result.batch = batch
-    return result
 
 
-def commit_import(*, actor: User | None, batch: ImportBatch) -> ImportResult:
+def commit_import(*, actor: User | None, batch: ImportBatch) -> imports.ImportResult:
     """Import a checked file (see check_import)."""
-    if batch.status != "checked" or batch.content is None:
-        raise ValidationFailed({"": _("This file was imported already.")})
-    return import_trips(actor=actor, data=batch.content, filename=batch.filename)
+    return imports.commit_batch(IMPORTER, actor=actor, batch=batch)
 
 
 def remove_import_batch(*, actor: User | None, batch: ImportBatch) -> int:
     """Remove an imported file's trips (their lines are kept, superseded); returns how many."""
-    _require_travel(actor)
-    trip_ids = list(db.session.scalars(sa.select(Trip.id).where(Trip.import_batch_id == batch.id)))
-    ledger.supersede_lines(activity_type=ACTIVITY_TYPE, activity_ids=trip_ids)
-    for start in range(0, len(trip_ids), 500):
-        chunk = trip_ids[start : start + 500]
-        db.session.execute(sa.delete(FlightLeg).where(FlightLeg.trip_id.in_(chunk)))
-        db.session.execute(sa.delete(Trip).where(Trip.id.in_(chunk)))
-    summary = f"{batch.filename}: import removed with its {len(trip_ids)} trips"
-    db.session.delete(batch)
-    db.session.flush()
-    audit.record(
-        actor=actor,
-        action="travel.import.removed",
-        obj=batch,
-        summary=summary,
-        changes=audit.diff({"trips": len(trip_ids)}, {}),
-    )
-    return len(trip_ids)
-
-
-def list_import_batches() -> list[ImportBatch]:
-    """Travel imports, newest first (files checked but not imported included)."""
-    return list(
-        db.session.scalars(
-            sa.select(ImportBatch)
-            .where(ImportBatch.kind == IMPORT_KIND)
-            .order_by(ImportBatch.created_at.desc())
-        )
-    )
-
-
-def get_import_batch(batch_id: int) -> ImportBatch:
-    """The travel import batch with ``batch_id``; NotFound if none."""
-    batch = db.session.get(ImportBatch, batch_id)
-    if batch is None or batch.kind != IMPORT_KIND:
-        raise NotFound(f"import batch {batch_id}")
-    return batch
+    return imports.remove_batch(IMPORTER, actor=actor, batch=batch)
 
 
 EXPORT_HEADER = [

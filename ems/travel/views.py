@@ -24,12 +24,12 @@ from ems.auth.permissions import ANY_ROLE, role_required, signed_in_user
 from ems.errors import NotFound, ValidationFailed
 from ems.exports import XLSX_MIME
 from ems.extensions import db
-from ems.imports import MAX_REPORTED_ERRORS, ImportFailed
+from ems.imports import views as import_views
 from ems.ledger import services as ledger
 from ems.org import services as org
 from ems.org.models import FIRST_YEAR, LAST_YEAR
 from ems.travel import airports, importer, services
-from ems.travel.forms import CABIN_LABELS, EstimateForm, ImportForm, TripForm
+from ems.travel.forms import CABIN_LABELS, EstimateForm, TripForm
 from ems.travel.models import PaidBy, Trip, TripSource
 from ems.validation import without_control_characters
 from ems.web import MAX_ID, paginate, submit_form
@@ -263,87 +263,40 @@ def estimate() -> ResponseReturnValue:
     )
 
 
-@bp.route("/import", methods=["GET", "POST"])
-@role_required(*EDITORS)
-def import_trips() -> ResponseReturnValue:
-    """Check an agency export: every bad row listed, or a preview to confirm."""
-    form = ImportForm()
-    row_errors: list[str] = []
-    result = None
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            result = services.check_import(
-                actor=signed_in_user(), data=upload.read(), filename=upload.filename or "upload"
-            )
-        except ImportFailed as exc:
-            db.session.rollback()
-            form.add_service_errors(exc)
-            row_errors = [str(error) for error in exc.row_errors[:MAX_REPORTED_ERRORS]]
-            if len(exc.row_errors) > MAX_REPORTED_ERRORS:
-                row_errors.append(
-                    _("… and %(n)d more.", n=len(exc.row_errors) - MAX_REPORTED_ERRORS)
-                )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            form.add_service_errors(exc)
-        else:
-            db.session.commit()  # the checked file waits for the go-ahead
-    status = 422 if form.errors else 200
-    return render_template(
-        "travel/import.html",
-        form=form,
-        row_errors=row_errors,
-        result=result,
-        batches=services.list_import_batches(),
+def _import_page() -> import_views.ImportPage:
+    return import_views.ImportPage(
+        importer=services.IMPORTER,
+        title=_("Import the travel agency's export"),
+        intro=_("One row per flight; rows with the same booking reference form one trip."),
         columns=(*importer.REQUIRED, *importer.OPTIONAL),
-    ), status
-
-
-@bp.post("/import/<id:batch_id>/commit")
-@role_required(*EDITORS)
-def commit_import(batch_id: int) -> ResponseReturnValue:
-    """Import a checked file: all its rows or none."""
-    batch = services.get_import_batch(batch_id)
-    try:
-        result = services.commit_import(actor=signed_in_user(), batch=batch)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        for message in exc.errors.values():
-            flash(message, "error")
-        return redirect(url_for("travel.import_trips"))
-    db.session.commit()
-    flash(
-        _(
-            "%(n)d trips imported; %(skipped)d bookings were already recorded.",
-            n=result.trips,
-            skipped=len(result.skipped),
+        columns_help=_(
+            "Common names from agency exports are understood too (PNR, Passenger Name, From, "
+            "To, Travel Date, Class, Pax, Cost Center…). Classes: economy (Y), premium economy "
+            "(W), business (C, J), first (F), or empty for unknown. Dates: YYYY-MM-DD or "
+            "DD.MM.YYYY."
         ),
-        "success",
-    )
-    return redirect(url_for("travel.list_trips", source="import"))
-
-
-@bp.post("/import/<id:batch_id>/delete")
-@role_required(*EDITORS)
-def remove_import(batch_id: int) -> ResponseReturnValue:
-    """Remove an import with all its trips (their figures are kept, superseded)."""
-    batch = services.get_import_batch(batch_id)
-    removed = services.remove_import_batch(actor=signed_in_user(), batch=batch)
-    db.session.commit()
-    flash(_("Import removed with its %(n)d trips.", n=removed), "success")
-    return redirect(url_for("travel.import_trips"))
-
-
-@bp.get("/import/template.csv")
-@role_required(*ANY_ROLE)
-def import_template() -> ResponseReturnValue:
-    """The column template of agency imports, with two example rows."""
-    return _csv_response(
-        "ems-travel-import.csv",
-        [
-            [*importer.REQUIRED, *importer.OPTIONAL],
-            [
+        page_endpoint="travel.import_trips",
+        commit_endpoint="travel.commit_import",
+        remove_endpoint="travel.remove_import",
+        template_endpoint="travel.import_template",
+        done_endpoint="travel.list_trips",
+        figures={
+            "with_rf": _("With RF (organisation-paid trips)"),
+            "without_rf": _("Without RF (organisation-paid trips)"),
+        },
+        created_text=lambda result: _(
+            "%(trips)d trips with %(legs)d flights to create.",
+            trips=result.created,
+            legs=result.rows,
+        ),
+        imported_text=lambda n, skipped: _(
+            "%(n)d trips imported; %(skipped)d bookings were already recorded.",
+            n=n,
+            skipped=skipped,
+        ),
+        template_name="ems-travel-import.csv",
+        template_rows=(
+            (
                 "ABC123",
                 "Ana Silva",
                 "GVA",
@@ -355,8 +308,8 @@ def import_template() -> ResponseReturnValue:
                 "Conference",
                 "organisation",
                 "",
-            ],
-            [
+            ),
+            (
                 "ABC123",
                 "Ana Silva",
                 "JFK",
@@ -368,9 +321,38 @@ def import_template() -> ResponseReturnValue:
                 "Conference",
                 "organisation",
                 "",
-            ],
-        ],
+            ),
+        ),
+        upload_label=_("Agency export (CSV or XLSX)"),
     )
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def import_trips() -> ResponseReturnValue:
+    """Check an agency export: every bad row listed, or a preview to confirm."""
+    return import_views.upload_page(_import_page())
+
+
+@bp.post("/import/<id:batch_id>/commit")
+@role_required(*EDITORS)
+def commit_import(batch_id: int) -> ResponseReturnValue:
+    """Import a checked file: all its rows or none."""
+    return import_views.commit(_import_page(), batch_id)
+
+
+@bp.post("/import/<id:batch_id>/delete")
+@role_required(*EDITORS)
+def remove_import(batch_id: int) -> ResponseReturnValue:
+    """Remove an import with all its trips (their figures are kept, superseded)."""
+    return import_views.remove(_import_page(), batch_id)
+
+
+@bp.get("/import/template.csv")
+@role_required(*ANY_ROLE)
+def import_template() -> ResponseReturnValue:
+    """The column template of agency imports, with two example rows."""
+    return import_views.template_file(_import_page())
 
 
 @bp.get("/export.<any(csv, xlsx):fmt>")

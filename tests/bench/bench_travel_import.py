@@ -100,7 +100,7 @@ def main() -> None:
             result = services.import_trips(actor=None, data=data, filename="agency.csv")
             db.session.commit()
             elapsed = time.perf_counter() - started
-            assert result.legs == args.legs, result
+            assert result.rows == args.legs, result
             written = {
                 table: db.session.execute(sa.text(f"SELECT * FROM {table}")).all()  # noqa: S608 (fixed names)
                 for table in TABLES
@@ -127,7 +127,7 @@ def main() -> None:
         connection.close()
     rows = sum(len(rows) for rows in written.values())
     print(
-        f"travel import: {args.legs:,} legs ({result.trips:,} trips, {rows:,} rows written) "
+        f"travel import: {args.legs:,} legs ({result.created:,} trips, {rows:,} rows written) "
         f"in {elapsed:.2f} s = {args.legs / elapsed:,.0f} legs/s"
     )
     print(

@@ -1,0 +1,78 @@
+"""`ems import travel|energy|purchases FILE`: the same checks and rules as the web import."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from ems.errors import ValidationFailed
+from ems.extensions import db
+from ems.imports import MAX_REPORTED_ERRORS, ImportFailed
+from ems.imports import services as imports
+
+import_cli = AppGroup("import", help="Import activity data from files (CSV or XLSX).")
+
+#: how the figures of each kind are named on the command line
+FIGURE_NAMES = {
+    "with_rf": "with RF",
+    "without_rf": "without RF",
+    "location": "location-based",
+    "market": "market-based",
+    "total": "total",
+}
+
+
+def run_import(importer: imports.Importer, file: Path, *, dry_run: bool) -> None:
+    """Import FILE with ``importer`` (all rows or none) and say what happened."""
+    data = file.read_bytes()
+    rows = data.count(b"\n") or 1
+    try:
+        with click.progressbar(length=rows, label="Checking and computing", file=sys.stderr) as bar:
+            result = imports.import_file(
+                importer,
+                actor=None,
+                data=data,
+                filename=file.name,
+                dry_run=dry_run,
+                on_progress=bar.update,
+            )
+    except ImportFailed as exc:
+        for error in exc.row_errors[:MAX_REPORTED_ERRORS]:
+            click.echo(str(error), err=True)
+        raise click.ClickException("; ".join(exc.errors.values())) from None
+    except ValidationFailed as exc:
+        raise click.ClickException("; ".join(exc.errors.values())) from None
+    if result.already_imported:
+        batch_id = result.batch.id if result.batch else "?"
+        click.echo(f"{file.name} was imported before (batch #{batch_id}); nothing changed.")
+        return
+    if not dry_run:
+        db.session.commit()
+    figures = ", ".join(
+        f"{grams / 1_000_000:,.3f} t CO2e {FIGURE_NAMES.get(name, name)}"
+        for name, grams in result.co2e_g.items()
+    )
+    verb = "would import" if dry_run else "imported"
+    click.echo(
+        f"{file.name}: {verb} {result.created} {importer.noun} from {result.rows} rows"
+        f"{f' ({figures})' if figures else ''}; {len(result.skipped)} already recorded."
+    )
+
+
+FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+DRY_RUN = click.option(
+    "--dry-run", is_flag=True, help="Check every row and show what would be imported."
+)
+
+
+@import_cli.command("travel")
+@click.argument("file", type=FILE)
+@DRY_RUN
+def import_travel_command(file: Path, dry_run: bool) -> None:
+    """Import a travel agency export: all rows or none."""
+    from ems.travel.services import IMPORTER
+
+    run_import(IMPORTER, file, dry_run=dry_run)

@@ -1,0 +1,198 @@
+"""The life of an imported file, the same for every kind of data: checked, kept until the user
+says go, imported in one transaction (all rows or none), never twice, removable as a whole.
+
+A feature describes its kind with an ``Importer``: how to plan a file (read and check every row,
+compute the figures, find what is already recorded) and how to remove a batch's records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ems.audit import services as audit
+from ems.auth.models import User
+from ems.errors import NotFound, ValidationFailed
+from ems.extensions import db, utcnow
+from ems.imports.models import ImportBatch
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, checked only, would do)."""
+
+    #: records created (trips, energy records, purchases)
+    created: int = 0
+    #: rows of the file they hold (a trip may span several rows)
+    rows: int = 0
+    #: keys of records already there: left as they are
+    skipped: list[str] = field(default_factory=list)
+    #: grams of CO2e of what is created, by figure (e.g. "with_rf", "location", "total")
+    co2e_g: dict[str, int] = field(default_factory=dict)
+    batch: ImportBatch | None = None
+    #: the same file was imported before: nothing was done
+    already_imported: bool = False
+
+
+@dataclass
+class Plan:
+    """A checked file: the result it will give and how to write its records."""
+
+    result: ImportResult
+    #: writes the new records, attached to the batch (already flushed, with its id), by the actor
+    write: Callable[[ImportBatch, User | None], None]
+
+
+@dataclass(frozen=True)
+class Importer:
+    """One kind of import."""
+
+    #: ImportBatch.kind, and the prefix of the audit actions ("travel" → "travel.import.…")
+    kind: str
+    #: refuses an actor who may not import this kind (raises PermissionDenied)
+    require: Callable[[User | None], None]
+    #: reads and checks every row (ImportFailed naming rows and fields), computes the figures
+    plan: Callable[[bytes, str, Progress | None], Plan]
+    #: removes a batch's records (their ledger lines superseded); returns how many
+    remove: Callable[[ImportBatch], int]
+    #: what the records are called in summaries, e.g. "trips"
+    noun: str
+
+
+def file_digest(data: bytes) -> str:
+    """The SHA-256 that identifies a file."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def _batch(kind: str, digest: str) -> ImportBatch | None:
+    return db.session.scalar(
+        sa.select(ImportBatch).where(ImportBatch.kind == kind, ImportBatch.file_sha256 == digest)
+    )
+
+
+def _stamp(batch: ImportBatch, *, actor: User | None, filename: str, rows: int) -> None:
+    batch.filename = filename[: ImportBatch.FILENAME_MAX_LEN] or "upload"
+    batch.rows = rows
+    batch.user_id = actor.id if actor else None
+    batch.user_label = actor.email if actor else audit.CLI_ACTOR
+
+
+def check_file(
+    importer: Importer, *, actor: User | None, data: bytes, filename: str
+) -> ImportResult:
+    """Check a file and keep it, waiting for the go-ahead (``commit_batch``); nothing imported."""
+    importer.require(actor)
+    digest = file_digest(data)
+    batch = _batch(importer.kind, digest)
+    if batch is not None and batch.status == "imported":
+        return ImportResult(batch=batch, already_imported=True)
+    result = importer.plan(data, filename, None).result
+    if batch is None:
+        batch = ImportBatch(kind=importer.kind, file_sha256=digest, status="checked")
+        db.session.add(batch)
+    batch.content = data
+    _stamp(batch, actor=actor, filename=filename, rows=result.rows)
+    db.session.flush()
+    result.batch = batch
+    return result
+
+
+def import_file(
+    importer: Importer,
+    *,
+    actor: User | None,
+    data: bytes,
+    filename: str,
+    dry_run: bool = False,
+    on_progress: Progress | None = None,
+) -> ImportResult:
+    """Import a file: all rows or none; records already there are skipped; the same file twice
+    does nothing. The batch is one audited change and can be removed as a whole."""
+    importer.require(actor)
+    digest = file_digest(data)
+    batch = _batch(importer.kind, digest)
+    if batch is not None and batch.status == "imported":
+        return ImportResult(batch=batch, already_imported=True)
+    plan = importer.plan(data, filename, on_progress)
+    result = plan.result
+    if dry_run:
+        return result
+    if batch is None:
+        batch = ImportBatch(kind=importer.kind, file_sha256=digest)
+        db.session.add(batch)
+    batch.status, batch.content, batch.imported_at = "imported", None, utcnow()
+    batch.created_count, batch.skipped_count = result.created, len(result.skipped)
+    _stamp(batch, actor=actor, filename=filename, rows=result.rows)
+    db.session.flush()
+    plan.write(batch, actor)
+    audit.record(
+        actor=actor,
+        action=f"{importer.kind}.import.committed",
+        obj=batch,
+        summary=f"{filename}: {result.created} {importer.noun} imported ({result.rows} rows), "
+        f"{len(result.skipped)} already there",
+        changes=audit.diff(
+            {}, {"file_sha256": digest, importer.noun: result.created, "rows": result.rows}
+        ),
+    )
+    result.batch = batch
+    return result
+
+
+def commit_batch(importer: Importer, *, actor: User | None, batch: ImportBatch) -> ImportResult:
+    """Import a file kept by ``check_file``."""
+    if batch.status != "checked" or batch.content is None:
+        raise ValidationFailed({"": _("This file was imported already.")})
+    return import_file(importer, actor=actor, data=batch.content, filename=batch.filename)
+
+
+def remove_batch(importer: Importer, *, actor: User | None, batch: ImportBatch) -> int:
+    """Remove an imported file's records (their lines are kept, superseded); returns how many."""
+    importer.require(actor)
+    removed = importer.remove(batch) if batch.status == "imported" else 0
+    summary = f"{batch.filename}: import removed with its {removed} {importer.noun}"
+    db.session.delete(batch)
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action=f"{importer.kind}.import.removed",
+        obj=batch,
+        summary=summary,
+        changes=audit.diff({importer.noun: removed}, {}),
+    )
+    return removed
+
+
+def list_batches(kind: str) -> list[ImportBatch]:
+    """Imports of ``kind``, newest first (files checked but not imported included)."""
+    return list(
+        db.session.scalars(
+            sa.select(ImportBatch)
+            .where(ImportBatch.kind == kind)
+            .order_by(ImportBatch.created_at.desc())
+        )
+    )
+
+
+def get_batch(kind: str, batch_id: int) -> ImportBatch:
+    """The import batch of ``kind`` with ``batch_id``; NotFound if none."""
+    batch = db.session.get(ImportBatch, batch_id)
+    if batch is None or batch.kind != kind:
+        raise NotFound(f"import batch {batch_id}")
+    return batch
+
+
+def known_keys(column: sa.orm.InstrumentedAttribute[str], keys: list[str]) -> set[str]:
+    """Which of ``keys`` are already recorded in ``column`` (asked 500 at a time)."""
+    known: set[str] = set()
+    for start in range(0, len(keys), 500):
+        known.update(
+            db.session.scalars(sa.select(column).where(column.in_(keys[start : start + 500])))
+        )
+    return known
