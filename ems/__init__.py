@@ -119,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     from ems.home.views import bp as home_bp
     from ems.ledger.views import bp as ledger_bp
     from ems.org.views import bp as org_bp
+    from ems.procurement.views import bp as procurement_bp
     from ems.travel.views import bp as travel_bp
 
     blueprints = (
@@ -127,6 +128,7 @@ def _register_blueprints(app: Flask) -> None:
         admin_bp,
         travel_bp,
         energy_bp,
+        procurement_bp,
         org_bp,
         factors_bp,
         ledger_bp,

@@ -91,7 +91,13 @@ def create_user_command(
     help="Login of the first administrator.",
 )
 def setup_command(admin_email: str) -> None:
-    """Prepare an installation: on a database without accounts, create the first administrator."""
+    """Prepare an installation: the default spending categories where there are none yet; on a
+    database without accounts, the first administrator."""
+    from ems.procurement import services as procurement
+
+    if not procurement.list_categories():
+        procurement.add_default_categories(actor=None)
+        db.session.commit()
     if auth.count_users():
         click.echo("Accounts exist already; no administrator created.")
         return

@@ -6,6 +6,8 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
+from flask import Response
+
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: a cell starting with one of these is run as a formula by spreadsheet programs
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
@@ -38,3 +40,16 @@ def xlsx_bytes(rows: Iterable[Sequence[object]], *, title: str = "Data") -> byte
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def download(rows: Sequence[Sequence[object]], name: str, fmt: str) -> Response:
+    """``rows`` as a CSV or XLSX (``fmt``) attachment named ``name``.``fmt``."""
+    if fmt == "xlsx":
+        body, mimetype = xlsx_bytes(rows), XLSX_MIME
+    else:
+        body, mimetype = csv_bytes(rows), "text/csv"
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f"attachment; filename={name}.{fmt}"},
+    )

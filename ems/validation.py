@@ -1,8 +1,9 @@
-"""Checks on free text shared by every feature's services."""
+"""Checks on free text and numbers shared by every feature's services."""
 
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 
@@ -39,3 +40,38 @@ def check_text(
     elif has_control_characters(value, multiline=multiline):
         errors[field] = _("Remove the control characters from this text.")
     return value
+
+
+#: the largest quantity or amount any record accepts
+MAX_NUMBER = Decimal("1e12")
+
+
+def check_decimal(
+    errors: dict[str, str],
+    field: str,
+    value: Decimal | str | None,
+    *,
+    required: bool = True,
+    above_zero: bool = False,
+) -> Decimal | None:
+    """``value`` as a Decimal of zero (or, ``above_zero``, more) up to MAX_NUMBER; None if empty.
+    Records in ``errors`` why it is unacceptable, if it is."""
+    if value is None or value == "":
+        if required:
+            errors[field] = _("Enter a number.")
+        return None
+    try:
+        text = str(value).strip()
+        if "_" in text:  # Decimal() accepts 1_000; a person or a spreadsheet never means it
+            raise InvalidOperation
+        number = Decimal(text)
+    except InvalidOperation:
+        errors[field] = _("Enter a number, with a point as the decimal separator.")
+        return None
+    if not number.is_finite() or not Decimal(0) <= number <= MAX_NUMBER:
+        errors[field] = _("Enter a number of zero or more.")
+        return None
+    if above_zero and number == 0:
+        errors[field] = _("Enter a number above zero.")
+        return None
+    return number

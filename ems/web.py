@@ -42,6 +42,12 @@ def page_number() -> int:
     return min(max(page, 1), MAX_PAGE)
 
 
+def int_arg(name: str, low: int, high: int) -> int | None:
+    """A whole-number query argument within [low, high]; None if absent or out of range."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and low <= value <= high else None
+
+
 def paginate(stmt: sa.Select[Any]) -> Pagination:
     """One page of ``stmt``'s rows, page size from the configuration."""
     return db.paginate(

@@ -229,6 +229,26 @@ def read_table(
     return _table(matrix, required=required, optional=optional, aliases=aliases or {})
 
 
+#: the date formats of uploaded files: ISO first (spreadsheet date cells come as such), then
+#: day first as European exports write them
+DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%Y/%m/%d")
+
+
+def parse_date(text: str) -> dt.date | None:
+    """A date written YYYY-MM-DD, DD.MM.YYYY, DD/MM/YYYY or YYYY/MM/DD; the whole text must be
+    the date. None if it is not one."""
+    try:
+        return dt.date.fromisoformat(text)  # the usual case, and much faster
+    except ValueError:
+        pass
+    for pattern in DATE_FORMATS[1:]:
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
 def read_csv(
     data: bytes, *, required: Sequence[str], optional: Iterable[str] = ()
 ) -> list[tuple[int, dict[str, str]]]:

@@ -76,3 +76,13 @@ def import_travel_command(file: Path, dry_run: bool) -> None:
     from ems.travel.services import IMPORTER
 
     run_import(IMPORTER, file, dry_run=dry_run)
+
+
+@import_cli.command("purchases")
+@click.argument("file", type=FILE)
+@DRY_RUN
+def import_purchases_command(file: Path, dry_run: bool) -> None:
+    """Import the finance system's export of purchases: all rows or none."""
+    from ems.procurement.importer import IMPORTER
+
+    run_import(IMPORTER, file, dry_run=dry_run)

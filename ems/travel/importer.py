@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from ems.errors import ValidationFailed
 from ems.extensions import db
-from ems.imports import ImportFailed, RowError, read_table
+from ems.imports import ImportFailed, RowError, parse_date, read_table
 from ems.org.models import Department
 from ems.travel import airports
 from ems.travel.calculation import CabinClass
@@ -88,7 +88,6 @@ PAID_BY_ALIASES = {
     "others": PaidBy.other,
     "external": PaidBy.other,
 }
-DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%Y/%m/%d")
 WHOLE_NUMBER = re.compile(r"-?[0-9]{1,6}")
 
 
@@ -106,21 +105,6 @@ class ImportedTrip:
     legs: list[tuple[airports.Airport, airports.Airport, dt.date, CabinClass, int]] = field(
         default_factory=list
     )
-
-
-def _date(text: str) -> dt.date | None:
-    """A date written YYYY-MM-DD (a spreadsheet date cell comes as such), DD.MM.YYYY,
-    DD/MM/YYYY or YYYY/MM/DD; the whole text must be the date."""
-    try:
-        return dt.date.fromisoformat(text)  # the usual case, and much faster
-    except ValueError:
-        pass
-    for pattern in DATE_FORMATS[1:]:
-        try:
-            return dt.datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    return None
 
 
 def _departments() -> dict[str, int]:
@@ -167,7 +151,7 @@ def parse(data: bytes, filename: str, *, today: dt.date | None = None) -> list[I
         traveller = row["traveller"]
         if not traveller or len(traveller) > Trip.TRAVELLER_MAX_LEN:
             errors.append(RowError(number, "traveller", _("a traveller's name is required")))
-        day = _date(row["departure_date"])
+        day = parse_date(row["departure_date"])
         if day is None:
             errors.append(
                 RowError(

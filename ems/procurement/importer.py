@@ -1,0 +1,248 @@
+"""Importing the finance system's export of purchases: one row per purchase, all or nothing,
+purchases whose reference is already recorded skipped."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ems.errors import NotFound, ValidationFailed
+from ems.extensions import bulk_insert, db, utcnow
+from ems.factors.services import FactorSelector
+from ems.imports import ImportFailed, RowError, parse_date, read_table
+from ems.imports import services as imports
+from ems.imports.models import ImportBatch
+from ems.ledger import services as ledger
+from ems.org.models import Department, Site
+from ems.procurement import services
+from ems.procurement.models import Purchase, SpendCategory
+from ems.validation import has_control_characters
+
+REQUIRED = ("reference", "date", "category")
+OPTIONAL = (
+    "supplier",
+    "description",
+    "amount",
+    "currency",
+    "quantity",
+    "unit",
+    "site",
+    "department",
+)
+ALIASES = {
+    "document": "reference",
+    "document number": "reference",
+    "invoice": "reference",
+    "invoice number": "reference",
+    "order number": "reference",
+    "po number": "reference",
+    "purchase date": "date",
+    "invoice date": "date",
+    "posting date": "date",
+    "vendor": "supplier",
+    "vendor name": "supplier",
+    "supplier name": "supplier",
+    "item": "description",
+    "text": "description",
+    "spend category": "category",
+    "commodity": "category",
+    "net amount": "amount",
+    "value": "amount",
+    "ccy": "currency",
+    "qty": "quantity",
+    "cost centre": "department",
+    "cost center": "department",
+    "dept": "department",
+}
+#: the columns of the purchase form's fields, to name them in row errors
+COLUMNS = {
+    "purchased_on": "date",
+    "category_id": "category",
+    "quantity_unit": "unit",
+    "site_id": "site",
+    "department_id": "department",
+}
+
+
+def _names() -> dict[str, dict[str, int]]:
+    """Category, site and department ids by lower-case name (and department code)."""
+    found: dict[str, dict[str, int]] = {"category": {}, "site": {}, "department": {}}
+    for column, model in (("category", SpendCategory), ("site", Site)):
+        for row_id, name in db.session.execute(sa.select(model.id, model.name)):
+            found[column][name.lower()] = row_id
+    for row_id, name, code in db.session.execute(
+        sa.select(Department.id, Department.name, Department.code)
+    ):
+        found["department"][name.lower()] = row_id
+        if code:
+            found["department"][code.lower()] = row_id
+    return found
+
+
+def parse(
+    data: bytes, filename: str, *, today: dt.date | None = None
+) -> list[tuple[int, dict[str, Any]]]:
+    """Every row checked: (row number, purchase values); ImportFailed listing every problem."""
+    rows = read_table(data, filename, required=REQUIRED, optional=OPTIONAL, aliases=ALIASES)
+    names = _names()
+    errors: list[RowError] = []
+    checked: list[tuple[int, dict[str, Any]]] = []
+    first_row: dict[str, int] = {}
+    for number, row in rows:
+        if has_control_characters("".join(row.values())):
+            errors += [
+                RowError(number, column, _("remove the control characters from this text"))
+                for column, value in row.items()
+                if has_control_characters(value)
+            ]
+            continue
+        before = len(errors)
+        reference = row["reference"]
+        if not reference:
+            errors.append(RowError(number, "reference", _("the document number is required")))
+        elif reference in first_row:
+            errors.append(
+                RowError(
+                    number,
+                    "reference",
+                    _(
+                        "%(ref)s is on row %(row)d too; give each purchase its own reference",
+                        ref=reference[:40],
+                        row=first_row[reference],
+                    ),
+                )
+            )
+        else:
+            first_row[reference] = number
+        day = parse_date(row["date"])
+        if day is None:
+            errors.append(
+                RowError(
+                    number,
+                    "date",
+                    _(
+                        "“%(value)s” is not a date (YYYY-MM-DD or DD.MM.YYYY)",
+                        value=row["date"][:20],
+                    ),
+                )
+            )
+        ids: dict[str, int | None] = {}
+        for column in ("category", "site", "department"):
+            value = row.get(column, "")
+            ids[column] = names[column].get(value.lower()) if value else None
+            if value and ids[column] is None:
+                errors.append(
+                    RowError(
+                        number,
+                        column,
+                        _("no %(what)s is named “%(value)s”", what=column, value=value[:40]),
+                    )
+                )
+        if len(errors) > before:
+            continue
+        try:
+            values = services.check_purchase(
+                purchased_on=day,
+                category_id=ids["category"],
+                amount=row.get("amount", ""),
+                currency=row.get("currency", ""),
+                quantity=row.get("quantity", ""),
+                quantity_unit=row.get("unit", ""),
+                supplier=row.get("supplier", ""),
+                description=row.get("description", ""),
+                reference=reference,
+                site_id=ids["site"],
+                department_id=ids["department"],
+                today=today,
+            )
+        except ValidationFailed as exc:
+            errors += [
+                RowError(number, COLUMNS.get(field, field), message.rstrip("."))
+                for field, message in exc.errors.items()
+            ]
+            continue
+        checked.append((number, values))
+    if errors:
+        raise ImportFailed(errors)
+    return checked
+
+
+def plan(data: bytes, filename: str, on_progress: imports.Progress | None) -> imports.Plan:
+    """Check the file, compute every new purchase's line, skip references already recorded."""
+    rows = parse(data, filename)
+    known = imports.known_keys(
+        Purchase.reference,
+        [values["reference"] for _number, values in rows],
+    )
+    result = imports.ImportResult(skipped=sorted(known), co2e_g={"total": 0})
+    selector = FactorSelector()
+    categories = {category.id: category for category in services.list_categories()}
+    new: list[tuple[dict[str, Any], ledger.LineSpec]] = []
+    errors: list[RowError] = []
+    for number, values in rows:
+        if values["reference"] in known:
+            continue
+        draft = Purchase(**values, id=0)
+        draft.category = categories[values["category_id"]]
+        try:
+            (line,) = services.purchase_lines(draft, selector)
+        except services.RateMissing as exc:
+            errors.append(RowError(number, COLUMNS.get(exc.field, exc.field), str(exc)))
+            continue
+        except NotFound as exc:
+            errors.append(RowError(number, "category", str(exc)))
+            continue
+        new.append((values, line))
+        result.created += 1
+        result.rows += 1
+        result.co2e_g["total"] += line.co2e_g
+        if on_progress is not None:
+            on_progress(1)
+    if errors:
+        raise ImportFailed(errors)
+    return imports.Plan(result=result, write=lambda batch, _actor: _write(batch, new))
+
+
+def _write(batch: ImportBatch, new: list[tuple[dict[str, Any], ledger.LineSpec]]) -> None:
+    if not new:
+        return
+    now = utcnow()
+    bulk_insert(
+        Purchase,
+        [
+            {
+                **values,
+                "import_batch_id": batch.id,
+                "created_at": now,
+                "updated_at": now,
+                "version_id": 1,
+            }
+            for values, _line in new
+        ],
+    )
+    ids = dict(
+        db.session.execute(
+            sa.select(Purchase.reference, Purchase.id).where(Purchase.import_batch_id == batch.id)
+        ).all()
+    )
+    ledger.add_lines([replace(line, activity_id=ids[values["reference"]]) for values, line in new])
+
+
+def remove(batch: ImportBatch) -> int:
+    """Remove the purchases of an import (their lines superseded); returns how many."""
+    ids = list(
+        db.session.scalars(sa.select(Purchase.id).where(Purchase.import_batch_id == batch.id))
+    )
+    ledger.supersede_lines(activity_type=services.ACTIVITY_TYPE, activity_ids=ids)
+    for start in range(0, len(ids), 500):
+        db.session.execute(sa.delete(Purchase).where(Purchase.id.in_(ids[start : start + 500])))
+    return len(ids)
+
+
+IMPORTER = imports.Importer(
+    kind="procurement", require=services.require_editor, plan=plan, remove=remove, noun="purchases"
+)

@@ -1,0 +1,832 @@
+"""Purchases and their emission lines; spending categories; exchange rates and price indices.
+Services flush; callers commit.
+
+A purchase in money is converted to US dollars with the yearly exchange rate of its year, moved
+to the price year of the EPA factor set with the US price index (index of the price year ÷
+index of the purchase's year), and multiplied by the supply-chain factor (with margins) of its
+category's NAICS code. A purchase of a material in kg or tonnes uses the DESNZ material-use factor
+where its category names one. Both are scope 3, category 1 (purchased goods and services).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, cast
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ems.audit import services as audit
+from ems.auth.models import Role, User
+from ems.errors import NotFound, PermissionDenied, ValidationFailed, check_version
+from ems.extensions import db, utcnow
+from ems.factors.keys import factor_key
+from ems.factors.models import EmissionFactor, FactorSet
+from ems.factors.services import FactorSelector
+from ems.ledger import services as ledger
+from ems.ledger.models import EmissionLine, SourceCategory
+from ems.org.models import FIRST_YEAR, LAST_YEAR, Department, Site
+from ems.org.services import currencies
+from ems.procurement.models import ExchangeRate, PriceIndex, Purchase, SpendCategory
+from ems.validation import check_decimal, check_text
+
+ACTIVITY_TYPE = "purchase"
+SPEND_FAMILY = "epa_supply_chain"
+MATERIAL_FAMILY = "desnz_other"
+#: the currency of the spend-based factors
+FACTOR_CURRENCY = "USD"
+SCOPE3_PURCHASED_GOODS = 1
+KG_PER_TONNE = Decimal(1000)
+QUANTITY_UNITS = ("kg", "tonne")
+CENT = Decimal("0.01")
+
+#: spending categories of an office organisation and the 2017 NAICS code of each, with the
+#: DESNZ material-use factor for purchases recorded in kg or tonnes where one exists
+DEFAULT_CATEGORIES: tuple[tuple[str, str, str], ...] = (
+    ("IT equipment (computers)", "334111", ""),
+    ("Computer peripherals and printers", "334118", ""),
+    ("Phones and network equipment", "334220", ""),
+    ("Software", "511210", ""),
+    ("IT services", "541512", ""),
+    ("Cloud and hosting", "518210", ""),
+    ("Telecoms (fixed)", "517311", ""),
+    ("Telecoms (mobile)", "517312", ""),
+    ("Paper", "322121", "paper_and_board_paper_primary_material_production"),
+    ("Recycled paper", "322121", "paper_and_board_paper_closed_loop_source"),
+    ("Stationery and office supplies", "322230", ""),
+    ("Printing", "323111", ""),
+    ("Furniture", "337214", ""),
+    ("Consulting", "541611", ""),
+    ("Legal services", "541110", ""),
+    ("Audit and accounting", "541211", ""),
+    ("Translation and interpretation", "541930", ""),
+    ("Training", "611430", ""),
+    ("Temporary staff", "561320", ""),
+    ("Catering", "722320", ""),
+    ("Cleaning", "561720", ""),
+    ("Security services", "561612", ""),
+    ("Building maintenance (plumbing, HVAC)", "238220", ""),
+    ("Courier and express delivery", "492110", ""),
+    ("Advertising and communication", "541810", ""),
+    ("Insurance", "524126", ""),
+    ("Vehicles", "336111", ""),
+)
+
+
+def require_editor(actor: User | None) -> None:
+    """Refuse anyone but the EMS working group (administrators included) and the command line."""
+    if actor is not None and not actor.has_any_role(Role.ems):
+        raise PermissionDenied(_("Only the EMS working group records procurement."))
+
+
+class RateMissing(NotFound):
+    """A conversion needs a rate or index that is not in the database; ``field`` is the form
+    field the user would correct."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+# --- rates and price indices ------------------------------------------------------------------
+
+
+def _rate(currency: str, year: int) -> Decimal:
+    rate = db.session.scalar(
+        sa.select(ExchangeRate.units_per_usd).where(
+            ExchangeRate.currency == currency, ExchangeRate.year == year
+        )
+    )
+    if rate is None:
+        raise RateMissing(
+            _(
+                "No exchange rate of %(currency)s for %(year)d: add it under Procurement → "
+                "Rates and indices.",
+                currency=currency,
+                year=year,
+            ),
+            "currency",
+        )
+    return rate
+
+
+def _index(year: int) -> Decimal:
+    index = db.session.scalar(
+        sa.select(PriceIndex.index_value).where(
+            PriceIndex.currency == FACTOR_CURRENCY, PriceIndex.year == year
+        )
+    )
+    if index is None:
+        raise RateMissing(
+            _(
+                "No %(currency)s price index for %(year)d: add it under Procurement → Rates and "
+                "indices.",
+                currency=FACTOR_CURRENCY,
+                year=year,
+            ),
+            "purchased_on",
+        )
+    return index
+
+
+@dataclass(frozen=True)
+class SpendConversion:
+    """Spend in factor dollars of the price year, and how it was obtained."""
+
+    usd: Decimal
+    price_year: int
+    note: str
+
+
+def convert_spend(amount: Decimal, currency: str, year: int, price_year: int) -> SpendConversion:
+    """``amount`` of ``currency`` spent in ``year`` as US dollars of ``price_year``: divided by
+    the year's rate (units per USD), times the US price index of the price year over that of
+    the spending year; rounded to the cent once, at the end. RateMissing if a figure is missing."""
+    steps = [f"{currency} {amount:,}"]
+    usd = amount
+    if currency != FACTOR_CURRENCY:
+        rate = _rate(currency, year)
+        usd = amount / rate
+        steps.append(f"÷ {rate} {currency}/USD ({year})")
+    if year != price_year:
+        index_then, index_price_year = _index(year), _index(price_year)
+        usd = usd * index_price_year / index_then
+        steps.append(f"× US price index {index_price_year} ({price_year}) / {index_then} ({year})")
+    usd = usd.quantize(CENT, rounding=ROUND_HALF_UP)
+    steps.append(f"= USD {usd:,} of {price_year}")
+    return SpendConversion(usd=usd, price_year=price_year, note=" ".join(steps))
+
+
+def _check_currency(errors: dict[str, str], field: str, currency: str | None) -> str:
+    code = (currency or "").strip().upper()
+    if code not in currencies():
+        errors[field] = _("Enter an ISO 4217 currency code, e.g. CHF.")
+    return code
+
+
+def _check_year(errors: dict[str, str], year: int | None) -> int:
+    if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
+        errors["year"] = _(
+            "Enter a year between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR
+        )
+        return 0
+    return year
+
+
+def _set_yearly_figure(
+    *,
+    actor: User | None,
+    model: type[ExchangeRate] | type[PriceIndex],
+    value_field: str,
+    currency: str | None,
+    year: int | None,
+    value: Decimal | str | None,
+    source: str | None,
+    expected_version: int | None,
+    action: str,
+) -> ExchangeRate | PriceIndex:
+    require_editor(actor)
+    errors: dict[str, str] = {}
+    code = _check_currency(errors, "currency", currency)
+    checked_year = _check_year(errors, year)
+    number = check_decimal(errors, value_field, value, above_zero=True)
+    text = check_text(errors, "source", source, model.SOURCE_MAX_LEN, required=False)
+    if value_field == "units_per_usd" and code == FACTOR_CURRENCY:
+        errors["currency"] = _("US dollars need no exchange rate.")
+    if errors:
+        raise ValidationFailed(errors)
+    row = cast(
+        ExchangeRate | PriceIndex | None,
+        db.session.scalar(
+            sa.select(model).where(model.currency == code, model.year == checked_year)
+        ),
+    )
+    values = {"currency": code, "year": checked_year, value_field: number, "source": text}
+    if row is None:
+        row = model(**values)
+        db.session.add(row)
+        db.session.flush()
+        changes = audit.diff({}, audit.snapshot(row, list(values)))
+        verb = "set"
+    else:
+        check_version(row.version_id, expected_version)
+        changes = audit.apply_changes(row, values)
+        db.session.flush()
+        verb = "changed"
+    audit.record(
+        actor=actor,
+        action=action,
+        obj=row,
+        summary=f"{model.__tablename__} {code} {checked_year} {verb}: {number}",
+        changes=changes,
+    )
+    return row
+
+
+def set_exchange_rate(
+    *,
+    actor: User | None,
+    currency: str | None,
+    year: int | None,
+    units_per_usd: Decimal | str | None,
+    source: str | None = "",
+    expected_version: int | None = None,
+) -> ExchangeRate:
+    """Set the yearly average rate of a currency (units per US dollar); replaces that year's."""
+    row = _set_yearly_figure(
+        actor=actor,
+        model=ExchangeRate,
+        value_field="units_per_usd",
+        currency=currency,
+        year=year,
+        value=units_per_usd,
+        source=source,
+        expected_version=expected_version,
+        action="procurement.exchange_rate.saved",
+    )
+    assert isinstance(row, ExchangeRate)  # noqa: S101 (the model asked for)
+    return row
+
+
+def set_price_index(
+    *,
+    actor: User | None,
+    year: int | None,
+    index_value: Decimal | str | None,
+    currency: str | None = FACTOR_CURRENCY,
+    source: str | None = "",
+    expected_version: int | None = None,
+) -> PriceIndex:
+    """Set a year's price index (any base year, the same for every year of a currency)."""
+    row = _set_yearly_figure(
+        actor=actor,
+        model=PriceIndex,
+        value_field="index_value",
+        currency=currency,
+        year=year,
+        value=index_value,
+        source=source,
+        expected_version=expected_version,
+        action="procurement.price_index.saved",
+    )
+    assert isinstance(row, PriceIndex)  # noqa: S101 (the model asked for)
+    return row
+
+
+def delete_yearly_figure(*, actor: User | None, row: ExchangeRate | PriceIndex) -> None:
+    """Remove an exchange rate or a price index (figures computed with it stay as they are)."""
+    require_editor(actor)
+    fields = ["currency", "year", "source"]
+    fields.append("units_per_usd" if isinstance(row, ExchangeRate) else "index_value")
+    before = audit.snapshot(row, fields)
+    db.session.delete(row)
+    db.session.flush()
+    kind = "exchange_rate" if isinstance(row, ExchangeRate) else "price_index"
+    audit.record(
+        actor=actor,
+        action=f"procurement.{kind}.deleted",
+        obj=row,
+        summary=f"{kind} {row.currency} {row.year} removed",
+        changes=audit.diff(before, {}),
+    )
+
+
+def exchange_rates() -> list[ExchangeRate]:
+    """Every exchange rate, by currency then year."""
+    return list(
+        db.session.scalars(
+            sa.select(ExchangeRate).order_by(ExchangeRate.currency, ExchangeRate.year)
+        )
+    )
+
+
+def price_indices() -> list[PriceIndex]:
+    """Every price index, by currency then year."""
+    return list(
+        db.session.scalars(sa.select(PriceIndex).order_by(PriceIndex.currency, PriceIndex.year))
+    )
+
+
+def get_exchange_rate(rate_id: int) -> ExchangeRate:
+    """The exchange rate with ``rate_id``; NotFound if none."""
+    row = db.session.get(ExchangeRate, rate_id)
+    if row is None:
+        raise NotFound(f"exchange rate {rate_id}")
+    return row
+
+
+def get_price_index(index_id: int) -> PriceIndex:
+    """The price index with ``index_id``; NotFound if none."""
+    row = db.session.get(PriceIndex, index_id)
+    if row is None:
+        raise NotFound(f"price index {index_id}")
+    return row
+
+
+# --- categories -------------------------------------------------------------------------------
+
+CATEGORY_FIELDS = ["name", "naics_code", "material"]
+
+
+def materials() -> list[str]:
+    """The DESNZ material-use activities the factor library holds (per tonne)."""
+    return sorted(
+        set(
+            db.session.scalars(
+                sa.select(EmissionFactor.activity)
+                .join(FactorSet)
+                .where(
+                    FactorSet.family == MATERIAL_FAMILY,
+                    EmissionFactor.category == "material_use",
+                    EmissionFactor.unit == "tonne",
+                )
+            )
+        )
+    )
+
+
+def naics_title(naics_code: str) -> str | None:
+    """The title of a NAICS code in the newest EPA set that has it; None if no set has it."""
+    label = db.session.scalar(
+        sa.select(EmissionFactor.label)
+        .join(FactorSet)
+        .where(
+            FactorSet.family == SPEND_FAMILY,
+            EmissionFactor.key == factor_key("procurement", "purchase", "usd", naics=naics_code),
+        )
+        .order_by(FactorSet.edition_year.desc())
+        .limit(1)
+    )
+    return label.split(" (NAICS", 1)[0] if label else None
+
+
+def _category_data(
+    category_id: int | None, name: str | None, naics_code: str | None, material: str | None
+) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    name = check_text(errors, "name", name, SpendCategory.NAME_MAX_LEN)
+    clash = db.session.scalar(
+        sa.select(SpendCategory.id).where(
+            sa.func.lower(SpendCategory.name) == name.lower(),
+            SpendCategory.id != (category_id or 0),
+        )
+    )
+    if name and clash is not None:
+        errors["name"] = _("Another category has this name.")
+    code = (naics_code or "").strip()
+    if not (len(code) == 6 and code.isdigit()) or naics_title(code) is None:
+        errors["naics_code"] = _(
+            "Enter a six-digit 2017 NAICS code that the EPA supply-chain factors cover "
+            "(load the shipped factor sets first)."
+        )
+    material = (material or "").strip()
+    if material and material not in materials():
+        errors["material"] = _("Choose a material from the list.")
+    if errors:
+        raise ValidationFailed(errors)
+    return {"name": name, "naics_code": code, "material": material}
+
+
+def create_category(
+    *, actor: User | None, name: str | None, naics_code: str | None, material: str | None = ""
+) -> SpendCategory:
+    """Add a spending category mapped to a NAICS code (and optionally a material)."""
+    require_editor(actor)
+    values = _category_data(None, name, naics_code, material)
+    category = SpendCategory(**values)
+    db.session.add(category)
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action="procurement.category.created",
+        obj=category,
+        summary=f"Spending category {category.name} → NAICS {category.naics_code}",
+        changes=audit.diff({}, values),
+    )
+    return category
+
+
+def update_category(
+    *,
+    actor: User | None,
+    category: SpendCategory,
+    name: str | None,
+    naics_code: str | None,
+    material: str | None = "",
+    expected_version: int | None = None,
+) -> SpendCategory:
+    """Change a category's name or mapping; purchases keep their figures until recalculated."""
+    require_editor(actor)
+    check_version(category.version_id, expected_version)
+    values = _category_data(category.id, name, naics_code, material)
+    changes = audit.apply_changes(category, values)
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action="procurement.category.updated",
+        obj=category,
+        summary=f"Spending category {category.name} changed",
+        changes=changes,
+    )
+    return category
+
+
+def delete_category(*, actor: User | None, category: SpendCategory) -> None:
+    """Remove a category no purchase uses."""
+    require_editor(actor)
+    if db.session.scalar(
+        sa.select(Purchase.id).where(Purchase.category_id == category.id).limit(1)
+    ):
+        raise ValidationFailed({"": _("Purchases use this category; it cannot be removed.")})
+    before = audit.snapshot(category, CATEGORY_FIELDS)
+    db.session.delete(category)
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action="procurement.category.deleted",
+        obj=category,
+        summary=f"Spending category {category.name} removed",
+        changes=audit.diff(before, {}),
+    )
+
+
+def add_default_categories(*, actor: User | None) -> list[SpendCategory]:
+    """Add the default office categories whose names are not taken yet; returns those added."""
+    require_editor(actor)
+    taken = {name.lower() for name in db.session.scalars(sa.select(SpendCategory.name))}
+    added = [
+        SpendCategory(name=name, naics_code=code, material=material)
+        for name, code, material in DEFAULT_CATEGORIES
+        if name.lower() not in taken
+    ]
+    db.session.add_all(added)
+    db.session.flush()
+    if added:
+        audit.record(
+            actor=actor,
+            action="procurement.category.defaults_added",
+            object_type=SpendCategory.__tablename__,
+            summary=f"{len(added)} default spending categories added",
+            changes=audit.diff({}, {"categories": [c.name for c in added]}),
+        )
+    return added
+
+
+def list_categories() -> list[SpendCategory]:
+    """Categories by name."""
+    return list(db.session.scalars(sa.select(SpendCategory).order_by(SpendCategory.name)))
+
+
+def get_category(category_id: int) -> SpendCategory:
+    """The category with ``category_id``; NotFound if none."""
+    category = db.session.get(SpendCategory, category_id)
+    if category is None:
+        raise NotFound(f"spending category {category_id}")
+    return category
+
+
+# --- purchases --------------------------------------------------------------------------------
+
+FIELDS = [
+    "purchased_on",
+    "supplier",
+    "description",
+    "category_id",
+    "amount",
+    "currency",
+    "quantity",
+    "quantity_unit",
+    "reference",
+    "site_id",
+    "department_id",
+]
+
+
+def purchase_lines(purchase: Purchase, selector: FactorSelector) -> list[ledger.LineSpec]:
+    """The ledger line of a purchase: by material where it has a quantity and its category a
+    material factor, else by spend. NotFound (RateMissing) when a factor or rate is missing."""
+    year = purchase.purchased_on.year
+    category = purchase.category
+    common: dict[str, Any] = {
+        "activity_type": ACTIVITY_TYPE,
+        "activity_id": purchase.id,
+        "year": year,
+        "scope": 3,
+        "scope3_category": SCOPE3_PURCHASED_GOODS,
+        "source_category": SourceCategory.procurement,
+        "site_id": purchase.site_id,
+        "department_id": purchase.department_id,
+        "item": "purchase",
+    }
+    label = " ".join(filter(None, (category.name, purchase.supplier, purchase.description)))
+    if purchase.quantity is not None and category.material:
+        tonnes = purchase.quantity / (KG_PER_TONNE if purchase.quantity_unit == "kg" else 1)
+        selected = selector.select(
+            family=MATERIAL_FAMILY,
+            key=factor_key("material_use", category.material, "tonne"),
+            year=year,
+        )
+        return [
+            ledger.LineSpec(
+                **common,
+                quantity=tonnes,
+                quantity_unit="tonne",
+                selected=selected,
+                method="material_factor",
+                note=f"{label}: {purchase.quantity} {purchase.quantity_unit}",
+            )
+        ]
+    if purchase.amount is None or purchase.currency is None:
+        raise RateMissing(
+            _(
+                "The category %(name)s has no material factor: enter the amount paid.",
+                name=category.name,
+            ),
+            "amount",
+        )
+    selected = selector.select(
+        family=SPEND_FAMILY,
+        key=factor_key("procurement", "purchase", "usd", naics=category.naics_code),
+        year=year,
+    )
+    conversion = convert_spend(
+        purchase.amount, purchase.currency, year, selected.factor_set.edition_year
+    )
+    return [
+        ledger.LineSpec(
+            **common,
+            quantity=conversion.usd,
+            quantity_unit=f"usd_{conversion.price_year}",
+            selected=selected,
+            method="spend_based",
+            note=f"{label}: {conversion.note}; NAICS {category.naics_code}",
+        )
+    ]
+
+
+def _calculator(purchase_id: int, selector: FactorSelector) -> list[ledger.LineSpec]:
+    purchase = db.session.get(Purchase, purchase_id)
+    return [] if purchase is None else purchase_lines(purchase, selector)
+
+
+ledger.register_calculator(ACTIVITY_TYPE, _calculator)
+
+
+def check_purchase(
+    *,
+    purchased_on: dt.date | None,
+    category_id: int | None,
+    amount: Decimal | str | None = None,
+    currency: str | None = None,
+    quantity: Decimal | str | None = None,
+    quantity_unit: str | None = None,
+    supplier: str | None = "",
+    description: str | None = "",
+    reference: str | None = "",
+    site_id: int | None = None,
+    department_id: int | None = None,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
+    """A purchase's values, checked; ValidationFailed names each wrong field."""
+    errors: dict[str, str] = {}
+    today = today or utcnow().date()
+    if purchased_on is None:
+        errors["purchased_on"] = _("Enter the date.")
+    elif purchased_on.year < FIRST_YEAR or purchased_on > today:
+        errors["purchased_on"] = _("Enter a date from %(year)d up to today.", year=FIRST_YEAR)
+    category = db.session.get(SpendCategory, category_id) if category_id else None
+    if category is None:
+        errors["category_id"] = _("Choose a category.")
+    money = check_decimal(errors, "amount", amount, required=False)
+    code = None
+    if money is not None or (currency or "").strip():
+        code = _check_currency(errors, "currency", currency)
+    if money is None and code and "amount" not in errors:
+        errors["amount"] = _("Enter the amount paid in %(currency)s.", currency=code)
+    mass = check_decimal(errors, "quantity", quantity, required=False, above_zero=True)
+    unit = (quantity_unit or "").strip().lower() or None
+    if mass is not None and unit not in QUANTITY_UNITS:
+        errors["quantity_unit"] = _("Use kg or tonne.")
+    elif mass is None and unit and "quantity" not in errors:
+        errors["quantity"] = _("Enter the quantity in %(unit)s.", unit=unit)
+    if "amount" not in errors and "quantity" not in errors:
+        if money is None and mass is None:
+            errors["amount"] = _("Enter the amount paid, or a quantity in kg or tonnes.")
+        elif money is None and category is not None and not category.material:
+            errors["amount"] = _(
+                "The category %(name)s has no material factor: enter the amount paid.",
+                name=category.name,
+            )
+    texts = {
+        name: check_text(errors, name, value, limit, required=False)
+        for name, value, limit in (
+            ("supplier", supplier, Purchase.SUPPLIER_MAX_LEN),
+            ("description", description, Purchase.DESCRIPTION_MAX_LEN),
+            ("reference", reference, Purchase.REFERENCE_MAX_LEN),
+        )
+    }
+    if site_id and db.session.get(Site, site_id) is None:
+        errors["site_id"] = _("Choose a site.")
+    if department_id and db.session.get(Department, department_id) is None:
+        errors["department_id"] = _("Choose a department.")
+    if errors:
+        raise ValidationFailed(errors)
+    return {
+        "purchased_on": purchased_on,
+        "category_id": category_id,
+        "amount": money,
+        "currency": code if money is not None else None,
+        "quantity": mass,
+        "quantity_unit": unit if mass is not None else None,
+        **texts,
+        "site_id": site_id or None,
+        "department_id": department_id or None,
+    }
+
+
+def _record(purchase: Purchase, selector: FactorSelector | None = None) -> None:
+    """Compute and record a purchase's line; a missing rate or factor is the user's to fix."""
+    try:
+        lines = purchase_lines(purchase, selector or FactorSelector())
+    except RateMissing as exc:
+        raise ValidationFailed({exc.field: str(exc)}) from None
+    except NotFound as exc:
+        raise ValidationFailed({"category_id": str(exc)}) from None
+    ledger.record_lines(activity_type=ACTIVITY_TYPE, activity_id=purchase.id, lines=lines)
+
+
+def _summary(purchase: Purchase) -> str:
+    what = (
+        f"{purchase.currency} {purchase.amount}"
+        if purchase.amount is not None
+        else f"{purchase.quantity} {purchase.quantity_unit}"
+    )
+    return f"Purchase {purchase.purchased_on} {what} ({purchase.category.name})"
+
+
+def create_purchase(*, actor: User | None, **data: Any) -> Purchase:
+    """Record a purchase and its emission line."""
+    require_editor(actor)
+    values = check_purchase(**data)
+    purchase = Purchase(**values)
+    db.session.add(purchase)
+    db.session.flush()
+    _record(purchase)
+    audit.record(
+        actor=actor,
+        action="procurement.purchase.created",
+        obj=purchase,
+        summary=_summary(purchase),
+        changes=audit.diff({}, audit.snapshot(purchase, FIELDS)),
+    )
+    return purchase
+
+
+def update_purchase(
+    *, actor: User | None, purchase: Purchase, expected_version: int | None = None, **data: Any
+) -> Purchase:
+    """Change a purchase; its line is replaced (the old one stays, superseded)."""
+    require_editor(actor)
+    check_version(purchase.version_id, expected_version)
+    values = check_purchase(**data)
+    changes = audit.apply_changes(purchase, values)
+    purchase.updated_at = utcnow()
+    db.session.flush()
+    db.session.refresh(purchase, ["category"])
+    _record(purchase)
+    audit.record(
+        actor=actor,
+        action="procurement.purchase.updated",
+        obj=purchase,
+        summary=f"Purchase {purchase.id} changed",
+        changes=changes,
+    )
+    return purchase
+
+
+def delete_purchase(*, actor: User | None, purchase: Purchase) -> None:
+    """Remove a purchase; its line is superseded."""
+    require_editor(actor)
+    ledger.delete_activity(
+        actor=actor,
+        activity=purchase,
+        activity_type=ACTIVITY_TYPE,
+        action="procurement.purchase.deleted",
+        before=audit.snapshot(purchase, FIELDS),
+        summary=f"Purchase {purchase.id} removed",
+    )
+
+
+def get_purchase(purchase_id: int) -> Purchase:
+    """The purchase with ``purchase_id``; NotFound if none."""
+    purchase = db.session.get(Purchase, purchase_id)
+    if purchase is None:
+        raise NotFound(f"purchase {purchase_id}")
+    return purchase
+
+
+@dataclass(frozen=True)
+class PurchaseFilters:
+    """What the purchase list shows."""
+
+    year: int | None = None
+    category_id: int | None = None
+    site_id: int | None = None
+    department_id: int | None = None
+
+
+def purchases_query(filters: PurchaseFilters) -> sa.Select[Purchase]:
+    """Purchases matching ``filters``, newest first."""
+    stmt = sa.select(Purchase).order_by(Purchase.purchased_on.desc(), Purchase.id.desc())
+    if filters.year:
+        stmt = stmt.where(
+            Purchase.purchased_on.between(
+                dt.date(filters.year, 1, 1), dt.date(filters.year, 12, 31)
+            )
+        )
+    for column, value in (
+        (Purchase.category_id, filters.category_id),
+        (Purchase.site_id, filters.site_id),
+        (Purchase.department_id, filters.department_id),
+    ):
+        if value:
+            stmt = stmt.where(column == value)
+    return stmt
+
+
+def purchase_totals(filters: PurchaseFilters) -> tuple[int, int]:
+    """How many purchases match ``filters`` and their current CO2e in grams (one SQL query)."""
+    matching = purchases_query(filters).order_by(None).with_only_columns(Purchase.id).subquery()
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(matching)) or 0
+    grams = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(EmissionLine.co2e_g), 0)).where(
+            EmissionLine.activity_type == ACTIVITY_TYPE,
+            EmissionLine.superseded_at.is_(None),
+            EmissionLine.activity_id.in_(sa.select(matching.c.id)),
+        )
+    )
+    return count, int(grams or 0)
+
+
+EXPORT_HEADER = [
+    "purchase",
+    "date",
+    "reference",
+    "supplier",
+    "description",
+    "category",
+    "naics_code",
+    "amount",
+    "currency",
+    "quantity",
+    "unit",
+    "site",
+    "department",
+    "method",
+    "converted_quantity",
+    "converted_unit",
+    "co2e_kg",
+    "factor_set",
+    "calculation",
+]
+
+
+def export_rows(filters: PurchaseFilters) -> list[list[object]]:
+    """The filtered purchases with their current line (header first), for CSV or XLSX."""
+    sites = dict(db.session.execute(sa.select(Site.id, Site.name)).all())
+    departments = dict(db.session.execute(sa.select(Department.id, Department.name)).all())
+    rows: list[list[object]] = [list(EXPORT_HEADER)]
+    purchases = list(db.session.scalars(purchases_query(filters)))
+    for start in range(0, len(purchases), 500):
+        chunk = purchases[start : start + 500]
+        lines = ledger.current_lines_by_activity(
+            activity_type=ACTIVITY_TYPE, activity_ids=[p.id for p in chunk]
+        )
+        for purchase in chunk:
+            line = lines[purchase.id][0] if lines[purchase.id] else None
+            rows.append(
+                [
+                    purchase.id,
+                    purchase.purchased_on.isoformat(),
+                    purchase.reference,
+                    purchase.supplier,
+                    purchase.description,
+                    purchase.category.name,
+                    purchase.category.naics_code,
+                    float(purchase.amount) if purchase.amount is not None else None,
+                    purchase.currency or "",
+                    float(purchase.quantity) if purchase.quantity is not None else None,
+                    purchase.quantity_unit or "",
+                    sites.get(purchase.site_id or 0, ""),
+                    departments.get(purchase.department_id or 0, ""),
+                    line.method if line else "",
+                    float(line.quantity) if line else None,
+                    line.quantity_unit if line else "",
+                    line.co2e_g / 1000 if line else None,
+                    line.factor.factor_set.code if line else "",
+                    line.note if line else "",
+                ]
+            )
+    return rows
