@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from ems.forms import VersionedForm, upper
+from ems.forms import VersionedForm, choices, upper
 from ems.procurement.models import ExchangeRate, PriceIndex, Purchase, SpendCategory
 
 QUANTITY_UNIT_LABELS = {"": _l("—"), "kg": "kg", "tonne": _l("tonnes")}
@@ -33,7 +33,7 @@ class PurchaseForm(VersionedForm):
         description=_l("For a material the factor library has (paper): weight instead of spend."),
     )
     quantity_unit = SelectField(
-        _l("Unit"), choices=list(QUANTITY_UNIT_LABELS.items()), validate_choice=True
+        _l("Unit"), choices=choices(QUANTITY_UNIT_LABELS.items()), validate_choice=True
     )
     supplier = StringField(_l("Supplier"), [Optional(), Length(max=Purchase.SUPPLIER_MAX_LEN)])
     description = StringField(

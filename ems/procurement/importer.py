@@ -85,8 +85,9 @@ def _names() -> dict[str, dict[str, int]]:
 
 def parse(
     data: bytes, filename: str, *, today: dt.date | None = None
-) -> list[tuple[int, dict[str, Any]]]:
-    """Every row checked: (row number, purchase values); ImportFailed listing every problem."""
+) -> tuple[list[tuple[int, dict[str, Any]]], list[RowError]]:
+    """Every row checked: (row number, purchase values) of the good rows, and the problems of
+    the others (ImportFailed for a file that cannot be read at all)."""
     rows = read_table(data, filename, required=REQUIRED, optional=OPTIONAL, aliases=ALIASES)
     names = _names()
     errors: list[RowError] = []
@@ -166,14 +167,12 @@ def parse(
             ]
             continue
         checked.append((number, values))
-    if errors:
-        raise ImportFailed(errors)
-    return checked
+    return checked, errors
 
 
 def plan(data: bytes, filename: str, on_progress: imports.Progress | None) -> imports.Plan:
     """Check the file, compute every new purchase's line, skip references already recorded."""
-    rows = parse(data, filename)
+    rows, errors = parse(data, filename)
     known = imports.known_keys(
         Purchase.reference,
         [values["reference"] for _number, values in rows],
@@ -182,7 +181,6 @@ def plan(data: bytes, filename: str, on_progress: imports.Progress | None) -> im
     selector = FactorSelector()
     categories = {category.id: category for category in services.list_categories()}
     new: list[tuple[dict[str, Any], ledger.LineSpec]] = []
-    errors: list[RowError] = []
     for number, values in rows:
         if values["reference"] in known:
             continue
@@ -202,8 +200,8 @@ def plan(data: bytes, filename: str, on_progress: imports.Progress | None) -> im
         result.co2e_g["total"] += line.co2e_g
         if on_progress is not None:
             on_progress(1)
-    if errors:
-        raise ImportFailed(errors)
+    if errors:  # the file's problems and the missing rates, in the order of the rows
+        raise ImportFailed(sorted(errors, key=lambda error: error.row))
     return imports.Plan(result=result, write=lambda batch, _actor: _write(batch, new))
 
 

@@ -36,9 +36,7 @@ def rates(categories):
 
 
 def buy(category_id, *, on=dt.date(2024, 5, 2), **values):
-    return services.create_purchase(
-        actor=None, purchased_on=on, category_id=category_id, **values
-    )
+    return services.create_purchase(actor=None, purchased_on=on, category_id=category_id, **values)
 
 
 def line_of(purchase):
@@ -47,9 +45,7 @@ def line_of(purchase):
 
 
 def test_a_purchase_in_chf_is_converted_with_the_stored_rate_and_deflated(categories, rates):
-    purchase = buy(
-        categories["IT equipment (computers)"], amount=Decimal("10000"), currency="CHF"
-    )
+    purchase = buy(categories["IT equipment (computers)"], amount=Decimal("10000"), currency="CHF")
     line = line_of(purchase)
     # 10,000 CHF ÷ 0.8804 CHF/USD = 11,358.47 USD of 2024
     # × 117.973 / 124.4 (US price index 2022 / 2024) = 10,771.65 USD of 2022
@@ -75,7 +71,11 @@ def test_dollars_of_the_factors_price_year_need_no_conversion(categories):
     )
     line = line_of(purchase)
     assert line.factor.factor_set.code == "epa-supply-chain-v1.2"
-    assert (line.quantity, line.quantity_unit, line.co2e_g) == (Decimal("1000.00"), "usd_2021", 112_000)
+    assert (line.quantity, line.quantity_unit, line.co2e_g) == (
+        Decimal("1000.00"),
+        "usd_2021",
+        112_000,
+    )
 
 
 def test_paper_by_weight_uses_the_material_factor(categories):
@@ -212,7 +212,9 @@ def test_categories_are_mapped_to_naics_codes_the_factors_cover(categories):
 def test_a_category_in_use_cannot_be_removed(categories, rates):
     buy(categories["Consulting"], amount=Decimal("100"), currency="CHF")
     with pytest.raises(ValidationFailed):
-        services.delete_category(actor=None, category=services.get_category(categories["Consulting"]))
+        services.delete_category(
+            actor=None, category=services.get_category(categories["Consulting"])
+        )
     services.delete_category(actor=None, category=services.get_category(categories["Vehicles"]))
     assert "Vehicles" not in {c.name for c in services.list_categories()}
 
