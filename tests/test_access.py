@@ -82,9 +82,11 @@ EXPECTED_ACCESS: dict[str, frozenset[object]] = {
     "energy.delete_record": ORG_EDITORS,
     "energy.refrigerants": ORG_READERS,
     "energy.new_refrigerant": ORG_EDITORS,
+    "energy.edit_refrigerant": ORG_EDITORS,
     "energy.delete_refrigerant": ORG_EDITORS,
     "energy.fleet": ORG_READERS,
     "energy.new_fleet_record": ORG_EDITORS,
+    "energy.edit_fleet_record": ORG_EDITORS,
     "energy.delete_fleet_record": ORG_EDITORS,
 }
 

@@ -1,4 +1,4 @@
-"""The energy record form."""
+"""The energy record, refrigerant top-up and fleet record forms."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from wtforms import DateField, DecimalField, SelectField, StringField, SubmitFie
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ems.energy.models import EnergyRecord, EnergyType, FleetRecord, RefrigerantTopUp
-from ems.forms import EmsForm, VersionedForm, choices
+from ems.forms import VersionedForm, choices
 
 ENERGY_LABELS = {
     EnergyType.electricity: _l("Electricity"),
@@ -30,6 +30,10 @@ UNIT_LABELS = {
 }
 
 
+# Quantities are shown as stored (places=None): WTForms' default of two decimal places would
+# round e.g. 0.125 kg on an edit form, and saving it unchanged would change the figure.
+
+
 class EnergyRecordForm(VersionedForm):
     """A bill or meter reading of one site."""
 
@@ -41,11 +45,12 @@ class EnergyRecordForm(VersionedForm):
     period_end = DateField(
         _l("To"), [InputRequired()], description=_l("A period across New Year is split by days.")
     )
-    quantity = DecimalField(_l("Quantity"), [InputRequired(), NumberRange(min=0)])
+    quantity = DecimalField(_l("Quantity"), [InputRequired(), NumberRange(min=0)], places=None)
     unit = SelectField(_l("Unit"), choices=choices(UNIT_LABELS.items()))
     certificates_kwh = DecimalField(
         _l("kWh covered by certificates"),
         [Optional(), NumberRange(min=0)],
+        places=None,
         description=_l("Renewable energy certificates retired for this electricity."),
     )
     supplier_factor_id = SelectField(
@@ -66,13 +71,13 @@ class EnergyRecordForm(VersionedForm):
     submit = SubmitField(_l("Save"))
 
 
-class RefrigerantForm(EmsForm):
+class RefrigerantForm(VersionedForm):
     """Refrigerant added to a site's equipment."""
 
     site_id = SelectField(_l("Site"), coerce=int, validate_choice=True)
     topped_up_on = DateField(_l("Date"), [InputRequired()])
     gas = SelectField(_l("Gas or blend"))
-    kg = DecimalField(_l("Added (kg)"), [InputRequired(), NumberRange(min=0)])
+    kg = DecimalField(_l("Added (kg)"), [InputRequired(), NumberRange(min=0)], places=None)
     equipment = StringField(
         _l("Equipment"), [Optional(), Length(max=RefrigerantTopUp.EQUIPMENT_MAX_LEN)]
     )
@@ -92,11 +97,11 @@ FLEET_LABELS = {
 }
 
 
-class FleetForm(EmsForm):
+class FleetForm(VersionedForm):
     """Fuel put into, or km driven by, own vehicles."""
 
     measure = SelectField(_l("Measured"), choices=choices(FLEET_LABELS.items()))
-    quantity = DecimalField(_l("Quantity"), [InputRequired(), NumberRange(min=0)])
+    quantity = DecimalField(_l("Quantity"), [InputRequired(), NumberRange(min=0)], places=None)
     period_start = DateField(_l("From"), [InputRequired()])
     period_end = DateField(_l("To"), [InputRequired()])
     vehicle = StringField(_l("Vehicle"), [Optional(), Length(max=FleetRecord.VEHICLE_MAX_LEN)])

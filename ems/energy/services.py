@@ -526,17 +526,15 @@ def _refrigerant_lines(top_up_id: int, _selector: FactorSelector) -> list[ledger
 ledger.register_calculator(REFRIGERANT_ACTIVITY, _refrigerant_lines)
 
 
-def record_refrigerant_top_up(
+def _checked_top_up(
     *,
-    actor: User | None,
     site_id: int | None,
     topped_up_on: dt.date | None,
     gas: str | None,
     kg: Decimal | str | None,
     equipment: str | None = "",
-) -> RefrigerantTopUp:
-    """Record refrigerant added to equipment; it counts as leaked (kg × GWP, scope 1)."""
-    _require_editor(actor)
+) -> dict[str, Any]:
+    """A top-up's values, checked and normalised; ValidationFailed names every bad field."""
     errors: dict[str, str] = {}
     if not site_id or db.session.get(Site, site_id) is None:
         errors["site_id"] = _("Choose a site.")
@@ -557,23 +555,74 @@ def record_refrigerant_top_up(
     )
     if errors:
         raise ValidationFailed(errors)
-    top_up = RefrigerantTopUp(
-        site_id=site_id, topped_up_on=topped_up_on, gas=gas, kg=amount, equipment=equipment
-    )
-    db.session.add(top_up)
-    db.session.flush()
+    return {
+        "site_id": site_id,
+        "topped_up_on": topped_up_on,
+        "gas": gas,
+        "kg": amount,
+        "equipment": equipment,
+    }
+
+
+def _record_top_up(top_up: RefrigerantTopUp) -> None:
     _write_lines(
         REFRIGERANT_ACTIVITY,
         top_up.id,
         lambda selector: _refrigerant_lines(top_up.id, selector),
         field="gas",
     )
+
+
+def record_refrigerant_top_up(
+    *,
+    actor: User | None,
+    site_id: int | None,
+    topped_up_on: dt.date | None,
+    gas: str | None,
+    kg: Decimal | str | None,
+    equipment: str | None = "",
+) -> RefrigerantTopUp:
+    """Record refrigerant added to equipment; it counts as leaked (kg × GWP, scope 1)."""
+    _require_editor(actor)
+    values = _checked_top_up(
+        site_id=site_id, topped_up_on=topped_up_on, gas=gas, kg=kg, equipment=equipment
+    )
+    top_up = RefrigerantTopUp(**values)
+    db.session.add(top_up)
+    db.session.flush()
+    _record_top_up(top_up)
     audit.record(
         actor=actor,
         action="energy.refrigerant.created",
         obj=top_up,
-        summary=f"{amount} kg {gas} added at site {site_id} on {topped_up_on}",
+        summary=f"{top_up.kg} kg {top_up.gas} added at site {top_up.site_id} "
+        f"on {top_up.topped_up_on}",
         changes=audit.diff({}, audit.snapshot(top_up, REFRIGERANT_FIELDS)),
+    )
+    return top_up
+
+
+def update_refrigerant_top_up(
+    *,
+    actor: User | None,
+    top_up: RefrigerantTopUp,
+    expected_version: int | None = None,
+    **data: object,
+) -> RefrigerantTopUp:
+    """Change a top-up; its line is replaced (the old one stays, superseded)."""
+    _require_editor(actor)
+    check_version(top_up.version_id, expected_version)
+    values = _checked_top_up(**data)  # type: ignore[arg-type]
+    changes = audit.apply_changes(top_up, values)
+    top_up.updated_at = utcnow()
+    db.session.flush()
+    _record_top_up(top_up)
+    audit.record(
+        actor=actor,
+        action="energy.refrigerant.updated",
+        obj=top_up,
+        summary=f"Refrigerant top-up {top_up.id} changed",
+        changes=changes,
     )
     return top_up
 
@@ -661,18 +710,16 @@ def _fleet_lines(record_id: int, selector: FactorSelector) -> list[ledger.LineSp
 ledger.register_calculator(FLEET_ACTIVITY, _fleet_lines)
 
 
-def record_fleet_use(
+def _checked_fleet(
     *,
-    actor: User | None,
     measure: str | None,
     period_start: dt.date | None,
     period_end: dt.date | None,
     quantity: Decimal | str | None,
     vehicle: str | None = "",
     site_id: int | None = None,
-) -> FleetRecord:
-    """Record fuel put into, or km driven by, own vehicles (scope 1)."""
-    _require_editor(actor)
+) -> dict[str, Any]:
+    """A fleet record's values, checked and normalised; ValidationFailed names every bad field."""
     errors: dict[str, str] = {}
     if measure not in FLEET:
         errors["measure"] = _("Choose what was measured from the list.")
@@ -685,28 +732,80 @@ def record_fleet_use(
     vehicle = check_text(errors, "vehicle", vehicle, FleetRecord.VEHICLE_MAX_LEN, required=False)
     if errors:
         raise ValidationFailed(errors)
-    record = FleetRecord(
-        site_id=site_id or None,
-        vehicle=vehicle,
-        measure=measure,
-        period_start=period_start,
-        period_end=period_end,
-        quantity=amount,
-    )
-    db.session.add(record)
-    db.session.flush()
+    return {
+        "site_id": site_id or None,
+        "vehicle": vehicle,
+        "measure": measure,
+        "period_start": period_start,
+        "period_end": period_end,
+        "quantity": amount,
+    }
+
+
+def _record_fleet(record: FleetRecord) -> None:
     _write_lines(
         FLEET_ACTIVITY,
         record.id,
         lambda selector: _fleet_lines(record.id, selector),
         field="measure",
     )
+
+
+def record_fleet_use(
+    *,
+    actor: User | None,
+    measure: str | None,
+    period_start: dt.date | None,
+    period_end: dt.date | None,
+    quantity: Decimal | str | None,
+    vehicle: str | None = "",
+    site_id: int | None = None,
+) -> FleetRecord:
+    """Record fuel put into, or km driven by, own vehicles (scope 1)."""
+    _require_editor(actor)
+    values = _checked_fleet(
+        measure=measure,
+        period_start=period_start,
+        period_end=period_end,
+        quantity=quantity,
+        vehicle=vehicle,
+        site_id=site_id,
+    )
+    record = FleetRecord(**values)
+    db.session.add(record)
+    db.session.flush()
+    _record_fleet(record)
     audit.record(
         actor=actor,
         action="energy.fleet.created",
         obj=record,
-        summary=f"Fleet: {amount} {measure} {vehicle}".strip(),
+        summary=f"Fleet: {record.quantity} {record.measure} {record.vehicle}".strip(),
         changes=audit.diff({}, audit.snapshot(record, FLEET_FIELDS)),
+    )
+    return record
+
+
+def update_fleet_record(
+    *,
+    actor: User | None,
+    record: FleetRecord,
+    expected_version: int | None = None,
+    **data: object,
+) -> FleetRecord:
+    """Change a fleet record; its lines are replaced (the old ones stay, superseded)."""
+    _require_editor(actor)
+    check_version(record.version_id, expected_version)
+    values = _checked_fleet(**data)  # type: ignore[arg-type]
+    changes = audit.apply_changes(record, values)
+    record.updated_at = utcnow()
+    db.session.flush()
+    _record_fleet(record)
+    audit.record(
+        actor=actor,
+        action="energy.fleet.updated",
+        obj=record,
+        summary=f"Fleet record {record.id} changed",
+        changes=changes,
     )
     return record
 

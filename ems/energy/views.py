@@ -1,4 +1,4 @@
-"""Energy records: list with totals, entry, edit, delete."""
+"""Energy records, refrigerant top-ups and fleet records: lists, entry, edit, delete."""
 
 from __future__ import annotations
 
@@ -136,8 +136,8 @@ def delete_record(record_id: int) -> ResponseReturnValue:
     return redirect(url_for("energy.list_records"))
 
 
-def _refrigerant_form() -> RefrigerantForm:
-    form = RefrigerantForm()
+def _refrigerant_form(**kwargs: Any) -> RefrigerantForm:
+    form = RefrigerantForm(**kwargs)
     form.site_id.choices = choices(
         [(0, _("Choose a site")), *((s.id, s.name) for s in org.list_sites())]
     )
@@ -180,6 +180,33 @@ def new_refrigerant() -> ResponseReturnValue:
     return done or _refrigerant_page(form, 422)
 
 
+@bp.route("/refrigerants/<id:top_up_id>/edit", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def edit_refrigerant(top_up_id: int) -> ResponseReturnValue:
+    """Correct a top-up; its figure is replaced, the old one kept."""
+    top_up = services.get_refrigerant_top_up(top_up_id)
+    form = _refrigerant_form(obj=top_up)
+    done = submit_form(
+        form,
+        lambda: services.update_refrigerant_top_up(
+            actor=signed_in_user(),
+            top_up=top_up,
+            expected_version=form.expected_version(),
+            **form.service_data(),
+        ),
+        success=_("Refrigerant top-up saved."),
+        next_url=url_for("energy.refrigerants"),
+        current=top_up,
+    )
+    return done or render_template(
+        "form_page.html",
+        form=form,
+        title=_("Refrigerant top-up %(id)d", id=top_up.id),
+        cancel_url=url_for("energy.refrigerants"),
+        delete_url=url_for("energy.delete_refrigerant", top_up_id=top_up.id),
+    )
+
+
 @bp.post("/refrigerants/<id:top_up_id>/delete")
 @role_required(*EDITORS)
 def delete_refrigerant(top_up_id: int) -> ResponseReturnValue:
@@ -192,8 +219,8 @@ def delete_refrigerant(top_up_id: int) -> ResponseReturnValue:
     return redirect(url_for("energy.refrigerants"))
 
 
-def _fleet_form() -> FleetForm:
-    form = FleetForm()
+def _fleet_form(**kwargs: Any) -> FleetForm:
+    form = FleetForm(**kwargs)
     form.site_id.choices = choices(
         [(0, _("— none —")), *((s.id, s.name) for s in org.list_sites())]
     )
@@ -229,6 +256,35 @@ def new_fleet_record() -> ResponseReturnValue:
         next_url=url_for("energy.fleet"),
     )
     return done or _fleet_page(form, 422)
+
+
+@bp.route("/fleet/<id:fleet_record_id>/edit", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def edit_fleet_record(fleet_record_id: int) -> ResponseReturnValue:
+    """Correct a fleet record; its figures are replaced, the old ones kept."""
+    record = services.get_fleet_record(fleet_record_id)
+    form = _fleet_form(obj=record)
+    if not form.is_submitted():
+        form.site_id.data = record.site_id or 0  # "none" is option 0
+    done = submit_form(
+        form,
+        lambda: services.update_fleet_record(
+            actor=signed_in_user(),
+            record=record,
+            expected_version=form.expected_version(),
+            **form.service_data(),
+        ),
+        success=_("Fleet record saved."),
+        next_url=url_for("energy.fleet"),
+        current=record,
+    )
+    return done or render_template(
+        "form_page.html",
+        form=form,
+        title=_("Fleet record %(id)d", id=record.id),
+        cancel_url=url_for("energy.fleet"),
+        delete_url=url_for("energy.delete_fleet_record", fleet_record_id=record.id),
+    )
 
 
 @bp.post("/fleet/<id:fleet_record_id>/delete")

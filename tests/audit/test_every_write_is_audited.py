@@ -375,6 +375,26 @@ WRITES: dict[str, tuple[str, Callable[[dict[str, Any]], object]]] = {
             ),
         ),
     ),
+    "energy.update_refrigerant_top_up": (
+        "energy.refrigerant.updated",
+        lambda w: (
+            factors.load_shipped_sets(actor=None),
+            energy.update_refrigerant_top_up(
+                actor=w["admin"],
+                top_up=energy.record_refrigerant_top_up(
+                    actor=w["admin"],
+                    site_id=w["site"].id,
+                    topped_up_on=dt.date(2024, 6, 1),
+                    gas="r32",
+                    kg=Decimal(2),
+                ),
+                site_id=w["site"].id,
+                topped_up_on=dt.date(2024, 6, 1),
+                gas="r32",
+                kg=Decimal(3),
+            ),
+        ),
+    ),
     "energy.record_fleet_use": (
         "energy.fleet.created",
         lambda w: (
@@ -388,6 +408,17 @@ WRITES: dict[str, tuple[str, Callable[[dict[str, Any]], object]]] = {
             factors.load_shipped_sets(actor=None),
             energy.delete_fleet_record(
                 actor=w["admin"], record=energy.record_fleet_use(actor=w["admin"], **FLEET)
+            ),
+        ),
+    ),
+    "energy.update_fleet_record": (
+        "energy.fleet.updated",
+        lambda w: (
+            factors.load_shipped_sets(actor=None),
+            energy.update_fleet_record(
+                actor=w["admin"],
+                record=energy.record_fleet_use(actor=w["admin"], **FLEET),
+                **{**FLEET, "quantity": Decimal(60)},
             ),
         ),
     ),
