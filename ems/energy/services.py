@@ -27,7 +27,7 @@ from ems.factors.keys import factor_key
 from ems.factors.models import EmissionFactor, FactorSet
 from ems.factors.services import FactorSelector, SelectedFactor
 from ems.ledger import services as ledger
-from ems.ledger.models import Basis, SourceCategory
+from ems.ledger.models import Basis, EmissionLine, SourceCategory
 from ems.org.models import FIRST_YEAR, Site
 from ems.org.services import get_organisation
 from ems.validation import check_text
@@ -434,17 +434,70 @@ def get_energy_record(record_id: int) -> EnergyRecord:
     return record
 
 
-def energy_query(*, year: int | None = None, site_id: int | None = None) -> sa.Select[EnergyRecord]:
-    """Records, newest period first, of a year (any overlap) and site."""
-    stmt = sa.select(EnergyRecord).order_by(EnergyRecord.period_start.desc(), EnergyRecord.id)
+def _energy_filter(year: int | None, site_id: int | None) -> list[sa.ColumnElement[bool]]:
+    conditions = []
     if year:
-        stmt = stmt.where(
+        conditions += [
             EnergyRecord.period_start <= dt.date(year, 12, 31),
             EnergyRecord.period_end >= dt.date(year, 1, 1),
-        )
+        ]
     if site_id:
-        stmt = stmt.where(EnergyRecord.site_id == site_id)
-    return stmt
+        conditions.append(EnergyRecord.site_id == site_id)
+    return conditions
+
+
+def energy_query(*, year: int | None = None, site_id: int | None = None) -> sa.Select[EnergyRecord]:
+    """Records, newest period first, of a year (any overlap) and site."""
+    return (
+        sa.select(EnergyRecord)
+        .where(*_energy_filter(year, site_id))
+        .order_by(EnergyRecord.period_start.desc(), EnergyRecord.id)
+    )
+
+
+@dataclass(frozen=True)
+class EnergyTotals:
+    """Grams CO2e of the current lines of the filtered energy records.
+
+    Location- and market-based electricity are two figures for the same kWh: never add them.
+    """
+
+    fuels_and_heat_g: int
+    electricity_location_g: int
+    electricity_market_g: int
+    td_losses_g: int
+
+
+def _line_sums(
+    activity_type: str, activity_ids: sa.Select[Any], year: int | None
+) -> dict[tuple[str, Basis | None], int]:
+    """Grams per (item, basis) of the current lines of the activities ``activity_ids`` selects,
+    only those of ``year`` when given (a record across New Year counts its share of the year)."""
+    stmt = (
+        sa.select(EmissionLine.item, EmissionLine.basis, sa.func.sum(EmissionLine.co2e_g))
+        .where(
+            EmissionLine.activity_type == activity_type,
+            EmissionLine.activity_id.in_(activity_ids.scalar_subquery()),
+            EmissionLine.superseded_at.is_(None),
+        )
+        .group_by(EmissionLine.item, EmissionLine.basis)
+    )
+    if year:
+        stmt = stmt.where(EmissionLine.year == year)
+    return {(item, basis): int(grams) for item, basis, grams in db.session.execute(stmt)}
+
+
+def energy_totals(*, year: int | None = None, site_id: int | None = None) -> EnergyTotals:
+    """The CO2e of the records ``energy_query`` selects (of ``year`` only, when given)."""
+    sums = _line_sums(
+        ACTIVITY_TYPE, sa.select(EnergyRecord.id).where(*_energy_filter(year, site_id)), year
+    )
+    return EnergyTotals(
+        fuels_and_heat_g=sums.get(("fuel", None), 0) + sums.get(("heat", None), 0),
+        electricity_location_g=sums.get(("electricity", Basis.location), 0),
+        electricity_market_g=sums.get(("electricity", Basis.market), 0),
+        td_losses_g=sums.get(("td_losses", None), 0),
+    )
 
 
 def supplier_factors() -> list[EmissionFactor]:
@@ -640,15 +693,33 @@ def delete_refrigerant_top_up(*, actor: User | None, top_up: RefrigerantTopUp) -
     )
 
 
-def refrigerant_top_ups() -> list[RefrigerantTopUp]:
-    """Top-ups, newest first (the most recent 200)."""
-    return list(
-        db.session.scalars(
-            sa.select(RefrigerantTopUp)
-            .order_by(RefrigerantTopUp.topped_up_on.desc(), RefrigerantTopUp.id.desc())
-            .limit(200)
-        )
+def _refrigerant_filter(year: int | None, site_id: int | None) -> list[sa.ColumnElement[bool]]:
+    conditions = []
+    if year:
+        conditions += [
+            RefrigerantTopUp.topped_up_on >= dt.date(year, 1, 1),
+            RefrigerantTopUp.topped_up_on <= dt.date(year, 12, 31),
+        ]
+    if site_id:
+        conditions.append(RefrigerantTopUp.site_id == site_id)
+    return conditions
+
+
+def refrigerant_query(
+    *, year: int | None = None, site_id: int | None = None
+) -> sa.Select[RefrigerantTopUp]:
+    """Top-ups of a year and site, newest first."""
+    return (
+        sa.select(RefrigerantTopUp)
+        .where(*_refrigerant_filter(year, site_id))
+        .order_by(RefrigerantTopUp.topped_up_on.desc(), RefrigerantTopUp.id.desc())
     )
+
+
+def refrigerant_total_g(*, year: int | None = None, site_id: int | None = None) -> int:
+    """Grams CO2e of the current lines of the top-ups ``refrigerant_query`` selects."""
+    ids = sa.select(RefrigerantTopUp.id).where(*_refrigerant_filter(year, site_id))
+    return sum(_line_sums(REFRIGERANT_ACTIVITY, ids, year).values())
 
 
 def get_refrigerant_top_up(top_up_id: int) -> RefrigerantTopUp:
@@ -823,15 +894,32 @@ def delete_fleet_record(*, actor: User | None, record: FleetRecord) -> None:
     )
 
 
-def fleet_records() -> list[FleetRecord]:
-    """Fleet records, newest first (the most recent 200)."""
-    return list(
-        db.session.scalars(
-            sa.select(FleetRecord)
-            .order_by(FleetRecord.period_start.desc(), FleetRecord.id.desc())
-            .limit(200)
-        )
+def _fleet_filter(year: int | None, site_id: int | None) -> list[sa.ColumnElement[bool]]:
+    conditions = []
+    if year:
+        conditions += [
+            FleetRecord.period_start <= dt.date(year, 12, 31),
+            FleetRecord.period_end >= dt.date(year, 1, 1),
+        ]
+    if site_id:
+        conditions.append(FleetRecord.site_id == site_id)
+    return conditions
+
+
+def fleet_query(*, year: int | None = None, site_id: int | None = None) -> sa.Select[FleetRecord]:
+    """Fleet records of a year (any overlap) and site, newest period first."""
+    return (
+        sa.select(FleetRecord)
+        .where(*_fleet_filter(year, site_id))
+        .order_by(FleetRecord.period_start.desc(), FleetRecord.id.desc())
     )
+
+
+def fleet_total_g(*, year: int | None = None, site_id: int | None = None) -> int:
+    """Grams CO2e of the current lines of the records ``fleet_query`` selects (of ``year``
+    only, when given)."""
+    ids = sa.select(FleetRecord.id).where(*_fleet_filter(year, site_id))
+    return sum(_line_sums(FLEET_ACTIVITY, ids, year).values())
 
 
 def get_fleet_record(record_id: int) -> FleetRecord:

@@ -1,10 +1,11 @@
-"""Energy records, refrigerant top-ups and fleet records: lists, entry, edit, delete."""
+"""Energy records, refrigerant top-ups and fleet records: filtered lists with totals, entry,
+edit, delete."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -24,7 +25,7 @@ from ems.forms import choices
 from ems.ledger import services as ledger
 from ems.org import services as org
 from ems.org.models import FIRST_YEAR, LAST_YEAR
-from ems.web import MAX_ID, paginate, submit_form
+from ems.web import MAX_ID, int_arg, paginate, submit_form
 
 bp = Blueprint("energy", __name__, url_prefix="/energy")
 
@@ -54,14 +55,21 @@ def _data(form: EnergyRecordForm) -> dict[str, Any]:
     return data
 
 
+def _filters() -> tuple[int | None, int | None]:
+    """The year and site filters of the query string; values out of range are ignored."""
+    return int_arg("year", FIRST_YEAR, LAST_YEAR), int_arg("site_id", 1, MAX_ID)
+
+
+def _filter_args(year: int | None, site_id: int | None) -> dict[str, int]:
+    """The filters in use as query arguments, for the pager and the export links."""
+    return {name: value for name, value in (("year", year), ("site_id", site_id)) if value}
+
+
 @bp.get("/")
 @role_required(*READERS)
 def list_records() -> ResponseReturnValue:
-    """Energy records of a year and site, with their emission lines' totals."""
-    year = request.args.get("year", type=int)
-    year = year if year and FIRST_YEAR <= year <= LAST_YEAR else None
-    site_id = request.args.get("site_id", type=int)
-    site_id = site_id if site_id and 0 < site_id <= MAX_ID else None
+    """Energy records of a year and site, with their emission lines and the filtered totals."""
+    year, site_id = _filters()
     page = paginate(services.energy_query(year=year, site_id=site_id))
     lines = ledger.current_lines_by_activity(
         activity_type=services.ACTIVITY_TYPE, activity_ids=[record.id for record in page.items]
@@ -70,8 +78,10 @@ def list_records() -> ResponseReturnValue:
         "energy/records.html",
         page=page,
         lines=lines,
+        totals=services.energy_totals(year=year, site_id=site_id),
         year=year,
         site_id=site_id,
+        args=_filter_args(year, site_id),
         sites=org.list_sites(),
         labels=ENERGY_LABELS,
         units=UNIT_LABELS,
@@ -146,15 +156,22 @@ def _refrigerant_form(**kwargs: Any) -> RefrigerantForm:
 
 
 def _refrigerant_page(form: RefrigerantForm, status: int = 200) -> ResponseReturnValue:
-    top_ups = services.refrigerant_top_ups()
+    year, site_id = _filters()
+    page = paginate(services.refrigerant_query(year=year, site_id=site_id))
     lines = ledger.current_lines_by_activity(
-        activity_type=services.REFRIGERANT_ACTIVITY, activity_ids=[top_up.id for top_up in top_ups]
+        activity_type=services.REFRIGERANT_ACTIVITY,
+        activity_ids=[top_up.id for top_up in page.items],
     )
     return render_template(
         "energy/refrigerants.html",
         form=form,
-        top_ups=top_ups,
+        page=page,
         lines=lines,
+        total_g=services.refrigerant_total_g(year=year, site_id=site_id),
+        year=year,
+        site_id=site_id,
+        args=_filter_args(year, site_id),
+        sites=org.list_sites(),
         report=org.get_organisation().gwp_report.upper(),
     ), status
 
@@ -162,7 +179,8 @@ def _refrigerant_page(form: RefrigerantForm, status: int = 200) -> ResponseRetur
 @bp.get("/refrigerants")
 @role_required(*READERS)
 def refrigerants() -> ResponseReturnValue:
-    """Refrigerant top-ups (= leaks) with their CO2e; the working group adds them here."""
+    """Refrigerant top-ups (= leaks) of a year and site with their CO2e and the filtered
+    total; the working group adds them here."""
     return _refrigerant_page(_refrigerant_form())
 
 
@@ -228,19 +246,30 @@ def _fleet_form(**kwargs: Any) -> FleetForm:
 
 
 def _fleet_page(form: FleetForm, status: int = 200) -> ResponseReturnValue:
-    records = services.fleet_records()
+    year, site_id = _filters()
+    page = paginate(services.fleet_query(year=year, site_id=site_id))
     lines = ledger.current_lines_by_activity(
-        activity_type=services.FLEET_ACTIVITY, activity_ids=[record.id for record in records]
+        activity_type=services.FLEET_ACTIVITY, activity_ids=[record.id for record in page.items]
     )
     return render_template(
-        "energy/fleet.html", form=form, records=records, lines=lines, labels=FLEET_LABELS
+        "energy/fleet.html",
+        form=form,
+        page=page,
+        lines=lines,
+        total_g=services.fleet_total_g(year=year, site_id=site_id),
+        year=year,
+        site_id=site_id,
+        args=_filter_args(year, site_id),
+        sites=org.list_sites(),
+        labels=FLEET_LABELS,
     ), status
 
 
 @bp.get("/fleet")
 @role_required(*READERS)
 def fleet() -> ResponseReturnValue:
-    """Own vehicles' fuel and distance with their CO2e; the working group adds them here."""
+    """Own vehicles' fuel and distance of a year and site with their CO2e and the filtered
+    total; the working group adds them here."""
     return _fleet_page(_fleet_form())
 
 

@@ -1,4 +1,5 @@
-"""Refrigerant top-ups and fleet records edited with optimistic locking."""
+"""Refrigerant top-ups and fleet records edited with optimistic locking; the energy, refrigerant
+and fleet lists filtered with their totals."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from ems.errors import Conflict, ValidationFailed
 from ems.extensions import db
 from ems.factors import services as factors
 from ems.ledger import services as ledger
-from ems.ledger.models import EmissionLine
+from ems.ledger.models import Basis, EmissionLine
 from ems.org import services as org
 
 
@@ -50,6 +51,22 @@ def fleet_use(
         quantity=Decimal(quantity),
         vehicle="Land Cruiser",
         site_id=site_id,
+    )
+
+
+def electricity(site_id, *, start, end, quantity="10000", certificates_kwh=None, **extra):
+    return services.create_energy_record(
+        actor=None,
+        site_id=site_id,
+        energy_type=extra.get("energy_type", "electricity"),
+        period_start=start,
+        period_end=end,
+        quantity=Decimal(quantity),
+        unit=extra.get("unit", "kwh"),
+        certificates_kwh=certificates_kwh,
+        supplier_factor_id=None,
+        meter_reference="M-1",
+        evidence_note="",
     )
 
 
@@ -312,3 +329,126 @@ def test_the_lists_link_to_edit_for_the_working_group(client, create_user, login
     login(client, create_user(roles=(Role.ems,)))
     assert f"/energy/refrigerants/{leak_id}/edit" in client.get("/energy/refrigerants").text
     assert f"/energy/fleet/{record_id}/edit" in client.get("/energy/fleet").text
+
+
+# --- filters and totals -----------------------------------------------------------------------
+
+
+def test_energy_totals_keep_location_and_market_apart(client, create_user, login, sites):
+    electricity(
+        sites["GB"],
+        start=dt.date(2025, 1, 1),
+        end=dt.date(2025, 3, 31),
+        certificates_kwh=Decimal(4000),
+    )
+    electricity(sites["CH"], start=dt.date(2024, 1, 1), end=dt.date(2024, 1, 31))
+    electricity(
+        sites["GB"],
+        start=dt.date(2025, 1, 1),
+        end=dt.date(2025, 1, 31),
+        energy_type="natural_gas",
+        unit="kwh_gross_cv",
+    )
+    db.session.commit()
+    totals = services.energy_totals(year=2025)
+    assert totals == services.EnergyTotals(
+        fuels_and_heat_g=1_829_600,  # 10,000 kWh gas x 0.18296
+        electricity_location_g=1_770_000,  # 10,000 kWh x 0.177
+        electricity_market_g=1_062_000,  # 6,000 kWh not covered by certificates x 0.177
+        td_losses_g=185_300,
+    )
+    assert services.energy_totals(site_id=sites["CH"]).electricity_location_g == 367_200
+    assert services.energy_totals(year=2023).electricity_location_g == 0
+    login(client, create_user(roles=(Role.management,)))
+    page = client.get("/energy/?year=2025").get_data(as_text=True)
+    assert "Electricity, location-based, kg CO2e" in page
+    assert "Electricity, market-based, kg CO2e" in page
+    assert "1,770.0" in page
+    assert "1,062.0" in page
+    assert "2,832.0" not in page  # location + market is never shown
+    assert "Geneva HQ" not in page.split("<table")[-1]
+    assert "367.2" in client.get(f"/energy/?site_id={sites['CH']}").get_data(as_text=True)
+
+
+def test_a_year_filter_counts_the_years_share_of_a_record(sites):
+    bill = electricity(
+        sites["GB"], start=dt.date(2024, 12, 1), end=dt.date(2025, 1, 30), quantity="6100"
+    )
+    db.session.commit()
+    by_year = {
+        line.year: line.co2e_g
+        for line in ledger.current_lines(activity_type="energy_record", activity_id=bill.id)
+        if line.basis is Basis.location
+    }
+    assert services.energy_totals(year=2025).electricity_location_g == by_year[2025] == 531_000
+    assert services.energy_totals(year=2024).electricity_location_g == by_year[2024]
+    assert services.energy_totals().electricity_location_g == by_year[2024] + by_year[2025]
+
+
+def test_refrigerant_and_fleet_lists_filter_and_total(client, create_user, login, sites):
+    top_up(sites["CH"])  # 19,240.0 kg
+    top_up(sites["GB"], gas="r32", kg="2", on=dt.date(2025, 2, 1))  # 2 x 677 = 1,354.0 kg
+    fleet_use(site_id=sites["GB"])  # 257.082 kg in 2025
+    car = fleet_use(
+        measure="car_km", quantity="3000", start=dt.date(2024, 12, 17), end=dt.date(2025, 1, 15)
+    )
+    db.session.commit()
+    assert services.refrigerant_total_g() == 20_594_000
+    assert services.refrigerant_total_g(year=2025) == 1_354_000
+    assert services.refrigerant_total_g(site_id=sites["CH"]) == 19_240_000
+    car_g = {
+        line.year: line.co2e_g
+        for line in ledger.current_lines(activity_type="fleet_record", activity_id=car.id)
+    }
+    assert services.fleet_total_g() == 257_082 + car_g[2024] + car_g[2025]
+    assert services.fleet_total_g(year=2025) == 257_082 + car_g[2025]
+    assert services.fleet_total_g(site_id=sites["GB"]) == 257_082
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(services.fleet_query(year=2024).subquery())
+        )
+        == 1
+    )
+
+    login(client, create_user(roles=(Role.ems,)))
+    page = client.get(f"/energy/refrigerants?site_id={sites['GB']}").get_data(as_text=True)
+    assert "1,354.0" in page
+    assert "19,240.0" not in page
+    assert 'name="kg"' in page  # the entry form is still there
+    page = client.get(f"/energy/fleet?year=2025&site_id={sites['GB']}").get_data(as_text=True)
+    assert "257.1" in page
+
+
+def test_the_lists_are_paged(app, client, create_user, login, sites):
+    app.config["PAGE_SIZE"] = 2
+    for day in range(1, 6):
+        top_up(sites["CH"], kg="1", on=dt.date(2024, 6, day))
+    db.session.commit()
+    login(client, create_user(roles=(Role.ems,)))
+    page = client.get("/energy/refrigerants").get_data(as_text=True)
+    assert "Page 1 of 3" in page
+    assert "9,620.0" in page  # the total counts all five, not only the page
+    assert "2024-06-05" in page
+    assert "2024-06-01" not in page
+    assert "2024-06-01" in client.get("/energy/refrigerants?page=3").get_data(as_text=True)
+
+
+def test_new_entries_still_work_from_the_filtered_pages(client, create_user, login, sites):
+    login(client, create_user(roles=(Role.ems,)))
+    response = client.post(
+        "/energy/refrigerants/new",
+        data={"site_id": str(sites["CH"]), "topped_up_on": "2024-06-01", "gas": "r410a", "kg": ""},
+    )
+    assert response.status_code == 422
+    response = client.post(
+        "/energy/fleet/new",
+        data={
+            "measure": "diesel_litres",
+            "quantity": "100",
+            "period_start": "2025-01-01",
+            "period_end": "2025-01-31",
+            "site_id": "0",
+        },
+    )
+    assert response.status_code == 302
+    assert "257.1" in client.get("/energy/fleet").get_data(as_text=True)
