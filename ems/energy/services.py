@@ -9,7 +9,7 @@ scope 3. A record spanning years is apportioned to each year by days.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -928,3 +928,176 @@ def get_fleet_record(record_id: int) -> FleetRecord:
     if record is None:
         raise NotFound(f"fleet record {record_id}")
     return record
+
+
+# --- exports ---------------------------------------------------------------------------------
+
+#: records whose lines one query reads
+EXPORT_CHUNK = 500
+
+
+def _kg(grams: int | None) -> Decimal | None:
+    """Exact kilograms of a gram figure (None stays None)."""
+    return None if grams is None else Decimal(grams).scaleb(-3)
+
+
+def _in_year(lines: list[EmissionLine], year: int | None) -> list[EmissionLine]:
+    return [line for line in lines if not year or line.year == year]
+
+
+def _set_codes(lines: list[EmissionLine]) -> str:
+    """The factor sets of ``lines``, each once, in line order."""
+    return "; ".join(dict.fromkeys(line.factor.factor_set.code for line in lines))
+
+
+def _years(lines: list[EmissionLine]) -> str:
+    return " ".join(str(year) for year in sorted({line.year for line in lines}))
+
+
+def _chunks(records: list[Any], activity_type: str) -> Iterator[tuple[Any, list[EmissionLine]]]:
+    """Each record with its current lines, the lines read 500 records at a time."""
+    for start in range(0, len(records), EXPORT_CHUNK):
+        chunk = records[start : start + EXPORT_CHUNK]
+        lines = ledger.current_lines_by_activity(
+            activity_type=activity_type, activity_ids=[record.id for record in chunk]
+        )
+        for record in chunk:
+            yield record, lines[record.id]
+
+
+ENERGY_EXPORT_HEADER = [
+    "record",
+    "site",
+    "energy_type",
+    "period_start",
+    "period_end",
+    "quantity",
+    "unit",
+    "certificates_kwh",
+    "meter_reference",
+    "co2e_years",
+    "co2e_kg",
+    "co2e_kg_location_based",
+    "co2e_kg_market_based",
+    "co2e_kg_td_losses",
+    "factor_sets",
+]
+
+
+def energy_export_rows(
+    *, year: int | None = None, site_id: int | None = None
+) -> list[list[object]]:
+    """One row per filtered energy record with its current CO2e in kg (header first).
+
+    Fuels and heat give ``co2e_kg``; electricity gives its location- and market-based figures
+    in two columns (never summed) and the T&D losses where a factor exists. With ``year``, the
+    figures are those of that year only (``co2e_years`` names the years counted).
+    """
+    rows: list[list[object]] = [list(ENERGY_EXPORT_HEADER)]
+    records = list(db.session.scalars(energy_query(year=year, site_id=site_id)))
+    for record, all_lines in _chunks(records, ACTIVITY_TYPE):
+        lines = _in_year(all_lines, year)
+        grams: dict[tuple[str, Basis | None], int] = {}
+        for line in lines:
+            grams[(line.item, line.basis)] = grams.get((line.item, line.basis), 0) + line.co2e_g
+        is_electricity = record.energy_type is EnergyType.electricity
+        rows.append(
+            [
+                record.id,
+                record.site.name,
+                record.energy_type.value,
+                record.period_start.isoformat(),
+                record.period_end.isoformat(),
+                record.quantity,
+                record.unit,
+                record.certificates_kwh,
+                record.meter_reference,
+                _years(lines),
+                None
+                if is_electricity
+                else _kg(grams.get(("fuel", None), 0) + grams.get(("heat", None), 0)),
+                _kg(grams.get(("electricity", Basis.location))),
+                _kg(grams.get(("electricity", Basis.market))),
+                _kg(grams.get(("td_losses", None))),
+                _set_codes(lines),
+            ]
+        )
+    return rows
+
+
+REFRIGERANT_EXPORT_HEADER = [
+    "top_up",
+    "site",
+    "topped_up_on",
+    "gas",
+    "quantity",
+    "unit",
+    "equipment",
+    "gwp",
+    "co2e_kg",
+    "factor_set",
+]
+
+
+def refrigerant_export_rows(
+    *, year: int | None = None, site_id: int | None = None
+) -> list[list[object]]:
+    """One row per filtered top-up with its current CO2e in kg and GWP (header first)."""
+    rows: list[list[object]] = [list(REFRIGERANT_EXPORT_HEADER)]
+    top_ups = list(db.session.scalars(refrigerant_query(year=year, site_id=site_id)))
+    for top_up, lines in _chunks(top_ups, REFRIGERANT_ACTIVITY):
+        rows.append(
+            [
+                top_up.id,
+                top_up.site.name,
+                top_up.topped_up_on.isoformat(),
+                top_up.gas,
+                top_up.kg,
+                "kg",
+                top_up.equipment,
+                lines[0].factor_kgco2e_per_unit if lines else None,
+                _kg(sum(line.co2e_g for line in lines)),
+                _set_codes(lines),
+            ]
+        )
+    return rows
+
+
+FLEET_EXPORT_HEADER = [
+    "record",
+    "site",
+    "vehicle",
+    "measure",
+    "period_start",
+    "period_end",
+    "quantity",
+    "unit",
+    "co2e_years",
+    "co2e_kg",
+    "factor_sets",
+]
+
+
+def fleet_export_rows(*, year: int | None = None, site_id: int | None = None) -> list[list[object]]:
+    """One row per filtered fleet record with its current CO2e in kg (header first); with
+    ``year``, the figure of that year only (``co2e_years`` names the years counted)."""
+    rows: list[list[object]] = [list(FLEET_EXPORT_HEADER)]
+    records = list(db.session.scalars(fleet_query(year=year, site_id=site_id)))
+    for record, all_lines in _chunks(records, FLEET_ACTIVITY):
+        lines = _in_year(all_lines, year)
+        rows.append(
+            [
+                record.id,
+                record.site.name if record.site else "",
+                record.vehicle,
+                record.measure,
+                record.period_start.isoformat(),
+                record.period_end.isoformat(),
+                record.quantity,
+                FLEET[record.measure][2],
+                _years(lines),
+                _kg(sum(line.co2e_g for line in lines)),
+                _set_codes(lines),
+            ]
+        )
+    return rows

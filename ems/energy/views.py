@@ -1,14 +1,16 @@
 """Energy records, refrigerant top-ups and fleet records: filtered lists with totals, entry,
-edit, delete."""
+edit, delete, and CSV/XLSX exports."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from ems import exports
 from ems.auth.models import Role
 from ems.auth.permissions import role_required, signed_in_user
 from ems.energy import services
@@ -65,6 +67,10 @@ def _filter_args(year: int | None, site_id: int | None) -> dict[str, int]:
     return {name: value for name, value in (("year", year), ("site_id", site_id)) if value}
 
 
+def _file_name(kind: str) -> str:
+    return f"ems-{kind}-{dt.date.today().isoformat()}"
+
+
 @bp.get("/")
 @role_required(*READERS)
 def list_records() -> ResponseReturnValue:
@@ -86,6 +92,15 @@ def list_records() -> ResponseReturnValue:
         labels=ENERGY_LABELS,
         units=UNIT_LABELS,
     )
+
+
+@bp.get("/export.<any(csv, xlsx):fmt>")
+@role_required(*READERS)
+def export_records(fmt: str) -> ResponseReturnValue:
+    """The filtered energy records with their CO2e, as CSV or XLSX."""
+    year, site_id = _filters()
+    rows = services.energy_export_rows(year=year, site_id=site_id)
+    return exports.download(rows, _file_name("energy"), fmt)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -237,6 +252,15 @@ def delete_refrigerant(top_up_id: int) -> ResponseReturnValue:
     return redirect(url_for("energy.refrigerants"))
 
 
+@bp.get("/refrigerants/export.<any(csv, xlsx):fmt>")
+@role_required(*READERS)
+def export_refrigerants(fmt: str) -> ResponseReturnValue:
+    """The filtered top-ups with their CO2e, as CSV or XLSX."""
+    year, site_id = _filters()
+    rows = services.refrigerant_export_rows(year=year, site_id=site_id)
+    return exports.download(rows, _file_name("refrigerants"), fmt)
+
+
 def _fleet_form(**kwargs: Any) -> FleetForm:
     form = FleetForm(**kwargs)
     form.site_id.choices = choices(
@@ -326,3 +350,12 @@ def delete_fleet_record(fleet_record_id: int) -> ResponseReturnValue:
     db.session.commit()
     flash(_("Fleet record removed."), "success")
     return redirect(url_for("energy.fleet"))
+
+
+@bp.get("/fleet/export.<any(csv, xlsx):fmt>")
+@role_required(*READERS)
+def export_fleet(fmt: str) -> ResponseReturnValue:
+    """The filtered fleet records with their CO2e, as CSV or XLSX."""
+    year, site_id = _filters()
+    rows = services.fleet_export_rows(year=year, site_id=site_id)
+    return exports.download(rows, _file_name("fleet"), fmt)

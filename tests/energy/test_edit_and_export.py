@@ -1,11 +1,14 @@
 """Refrigerant top-ups and fleet records edited with optimistic locking; the energy, refrigerant
-and fleet lists filtered with their totals."""
+and fleet lists filtered with their totals; their CSV and XLSX exports."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from decimal import Decimal
 
+import openpyxl
 import pytest
 import sqlalchemy as sa
 
@@ -295,7 +298,7 @@ def test_edit_forms_show_quantities_unrounded(client, create_user, login, sites)
     assert 'value="12.345"' in client.get(f"/energy/fleet/{record_id}/edit").text
 
 
-def test_management_reads_but_does_not_edit(client, create_user, login, sites):
+def test_management_reads_and_exports_but_does_not_edit(client, create_user, login, sites):
     leak_id, record_id = top_up(sites["CH"]).id, fleet_use().id
     db.session.commit()
     login(client, create_user(roles=(Role.management,)))
@@ -303,6 +306,9 @@ def test_management_reads_but_does_not_edit(client, create_user, login, sites):
         page = client.get(path)
         assert page.status_code == 200
         assert "/edit" not in page.get_data(as_text=True)
+    for path in ("/energy/export", "/energy/refrigerants/export", "/energy/fleet/export"):
+        assert client.get(f"{path}.csv").status_code == 200
+        assert client.get(f"{path}.xlsx").status_code == 200
     assert client.get(f"/energy/refrigerants/{leak_id}/edit").status_code == 403
     assert client.get(f"/energy/fleet/{record_id}/edit").status_code == 403
     posted = client.post(
@@ -317,6 +323,9 @@ def test_the_travel_role_is_refused(client, create_user, login, sites):
     db.session.commit()
     login(client, create_user(roles=(Role.travel,)))
     for path in (
+        "/energy/export.csv",
+        "/energy/refrigerants/export.xlsx",
+        "/energy/fleet/export.csv",
         "/energy/refrigerants",
         f"/energy/refrigerants/{leak_id}/edit",
     ):
@@ -417,6 +426,7 @@ def test_refrigerant_and_fleet_lists_filter_and_total(client, create_user, login
     assert 'name="kg"' in page  # the entry form is still there
     page = client.get(f"/energy/fleet?year=2025&site_id={sites['GB']}").get_data(as_text=True)
     assert "257.1" in page
+    assert f"/energy/fleet/export.csv?year=2025&amp;site_id={sites['GB']}" in page
 
 
 def test_the_lists_are_paged(app, client, create_user, login, sites):
@@ -452,3 +462,123 @@ def test_new_entries_still_work_from_the_filtered_pages(client, create_user, log
     )
     assert response.status_code == 302
     assert "257.1" in client.get("/energy/fleet").get_data(as_text=True)
+
+
+# --- exports ----------------------------------------------------------------------------------
+
+
+def read_csv(response):
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    text = response.get_data().decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def read_xlsx(response):
+    assert response.status_code == 200
+    assert "attachment" in response.headers["Content-Disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(response.get_data()), read_only=True).active
+    header, *rows = sheet.iter_rows(values_only=True)
+    return [dict(zip(header, row, strict=True)) for row in rows]
+
+
+def test_energy_export_gives_both_electricity_figures_and_losses(client, create_user, login, sites):
+    uk = electricity(
+        sites["GB"],
+        start=dt.date(2025, 1, 1),
+        end=dt.date(2025, 3, 31),
+        certificates_kwh=Decimal(4000),
+    )
+    gas = electricity(
+        sites["GB"],
+        start=dt.date(2025, 1, 1),
+        end=dt.date(2025, 1, 31),
+        energy_type="natural_gas",
+        unit="kwh_gross_cv",
+    )
+    electricity(sites["CH"], start=dt.date(2024, 1, 1), end=dt.date(2024, 1, 31))
+    db.session.commit()
+    login(client, create_user(roles=(Role.management,)))
+    rows = {int(row["record"]): row for row in read_csv(client.get("/energy/export.csv?year=2025"))}
+    assert set(rows) == {uk.id, gas.id}
+    assert rows[uk.id]["site"] == "London office"
+    assert (rows[uk.id]["quantity"], rows[uk.id]["unit"]) == ("10000", "kwh")
+    assert rows[uk.id]["period_start"] == "2025-01-01"
+    assert rows[uk.id]["co2e_kg"] == ""
+    assert Decimal(rows[uk.id]["co2e_kg_location_based"]) == Decimal("1770")
+    assert Decimal(rows[uk.id]["co2e_kg_market_based"]) == Decimal("1062")
+    assert Decimal(rows[uk.id]["co2e_kg_td_losses"]) == Decimal("185.3")
+    assert rows[uk.id]["factor_sets"] == "desnz-other-2025"
+    assert Decimal(rows[gas.id]["co2e_kg"]) == Decimal("1829.6")
+    assert rows[gas.id]["co2e_kg_location_based"] == ""
+
+    rows = {row["record"]: row for row in read_xlsx(client.get("/energy/export.xlsx"))}
+    assert len(rows) == 3
+    assert rows[uk.id]["co2e_kg_location_based"] == pytest.approx(1770.0)
+    assert rows[uk.id]["co2e_kg_market_based"] == pytest.approx(1062.0)
+    assert rows[uk.id]["co2e_kg_td_losses"] == pytest.approx(185.3)
+    assert rows[gas.id]["co2e_kg"] == pytest.approx(1829.6)
+    ch = next(row for row in rows.values() if row["site"] == "Geneva HQ")
+    assert ch["co2e_kg_location_based"] == pytest.approx(367.2)
+    assert ch["co2e_kg_td_losses"] is None  # no T&D factor outside the UK
+
+
+def test_energy_export_of_a_year_counts_its_share(client, create_user, login, sites):
+    electricity(sites["GB"], start=dt.date(2024, 12, 1), end=dt.date(2025, 1, 30), quantity="6100")
+    db.session.commit()
+    login(client, create_user(roles=(Role.ems,)))
+    (row,) = read_csv(client.get("/energy/export.csv?year=2025"))
+    assert row["co2e_years"] == "2025"
+    assert Decimal(row["co2e_kg_location_based"]) == Decimal("531")  # 3,000 kWh in 2025
+    (row,) = read_csv(client.get("/energy/export.csv"))
+    assert row["co2e_years"] == "2024 2025"
+    assert row["factor_sets"] == "desnz-other-2024; desnz-other-2025"
+
+
+def test_refrigerant_export(client, create_user, login, sites):
+    leak = top_up(sites["CH"], equipment="=HYPERLINK(1)")
+    top_up(sites["GB"], gas="r32", kg="2", on=dt.date(2025, 2, 1))
+    db.session.commit()
+    login(client, create_user(roles=(Role.ems,)))
+    (row,) = read_csv(client.get(f"/energy/refrigerants/export.csv?site_id={sites['CH']}"))
+    assert row["top_up"] == str(leak.id)
+    assert (row["site"], row["topped_up_on"], row["gas"]) == ("Geneva HQ", "2024-06-01", "r410a")
+    assert (row["quantity"], row["unit"]) == ("10", "kg")
+    assert Decimal(row["co2e_kg"]) == Decimal("19240")
+    assert row["gwp"] == "1924"
+    assert row["factor_set"] == "ipcc-gwp-ar5"
+    assert row["equipment"] == "'=HYPERLINK(1)"  # never run as a formula
+    rows = read_xlsx(client.get("/energy/refrigerants/export.xlsx?year=2025"))
+    assert [(row["gas"], row["co2e_kg"]) for row in rows] == [("r32", pytest.approx(1354.0))]
+
+
+def test_fleet_export(client, create_user, login, sites):
+    diesel = fleet_use(site_id=sites["GB"])
+    car = fleet_use(
+        measure="car_km", quantity="3000", start=dt.date(2024, 12, 17), end=dt.date(2025, 1, 15)
+    )
+    db.session.commit()
+    car_2025_g = next(
+        line.co2e_g
+        for line in ledger.current_lines(activity_type="fleet_record", activity_id=car.id)
+        if line.year == 2025
+    )
+    login(client, create_user(roles=(Role.management,)))
+    rows = {int(row["record"]): row for row in read_csv(client.get("/energy/fleet/export.csv"))}
+    assert Decimal(rows[diesel.id]["co2e_kg"]) == Decimal("257.082")
+    assert (rows[diesel.id]["quantity"], rows[diesel.id]["unit"]) == ("100", "litre")
+    assert rows[diesel.id]["site"] == "London office"
+    assert rows[car.id]["site"] == ""
+    assert rows[car.id]["unit"] == "km"
+    assert rows[car.id]["factor_sets"] == "desnz-other-2024; desnz-other-2025"
+    rows = {
+        row["record"]: row for row in read_xlsx(client.get("/energy/fleet/export.xlsx?year=2025"))
+    }
+    assert rows[diesel.id]["co2e_kg"] == pytest.approx(257.082)
+    assert rows[car.id]["co2e_kg"] == pytest.approx(car_2025_g / 1000)
+    assert rows[car.id]["co2e_years"] == "2025"
+
+
+def test_an_unknown_export_format_is_not_found(client, create_user, login, sites):
+    login(client, create_user(roles=(Role.ems,)))
+    assert client.get("/energy/export.pdf").status_code == 404
