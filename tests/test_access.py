@@ -14,6 +14,8 @@ from ems.extensions import db
 from ems.factors import services as factors
 from ems.ledger.models import Recalculation
 from ems.org import services as org
+from ems.procurement import services as procurement
+from ems.procurement.models import Purchase, SpendCategory
 from ems.travel import services as travel
 from tests.conftest import app_config
 
@@ -91,6 +93,31 @@ EXPECTED_ACCESS: dict[str, frozenset[object]] = {
     "energy.new_fleet_record": ORG_EDITORS,
     "energy.edit_fleet_record": ORG_EDITORS,
     "energy.delete_fleet_record": ORG_EDITORS,
+    "energy.import_records": ORG_EDITORS,
+    "energy.commit_import": ORG_EDITORS,
+    "energy.remove_import": ORG_EDITORS,
+    "energy.import_template": SIGNED_IN,
+    "procurement.list_purchases": ORG_READERS,
+    "procurement.new_purchase": ORG_EDITORS,
+    "procurement.edit_purchase": ORG_EDITORS,
+    "procurement.delete_purchase": ORG_EDITORS,
+    "procurement.export_purchases": ORG_READERS,
+    "procurement.import_purchases": ORG_EDITORS,
+    "procurement.commit_import": ORG_EDITORS,
+    "procurement.remove_import": ORG_EDITORS,
+    "procurement.import_template": SIGNED_IN,
+    "procurement.list_categories": ORG_READERS,
+    "procurement.new_category": ORG_EDITORS,
+    "procurement.add_default_categories": ORG_EDITORS,
+    "procurement.edit_category": ORG_EDITORS,
+    "procurement.delete_category": ORG_EDITORS,
+    "procurement.rates": ORG_READERS,
+    "procurement.save_exchange_rate": ORG_EDITORS,
+    "procurement.save_price_index": ORG_EDITORS,
+    "procurement.edit_exchange_rate": ORG_EDITORS,
+    "procurement.edit_price_index": ORG_EDITORS,
+    "procurement.delete_exchange_rate": ORG_EDITORS,
+    "procurement.delete_price_index": ORG_EDITORS,
 }
 
 ACTORS = ["anonymous", *Role]
@@ -167,6 +194,13 @@ def world(create_user):
         period_end=dt.date(2024, 1, 2),
     )
     db.session.add(vehicle)
+    category = SpendCategory(name="Consulting", naics_code="541611")
+    purchase = Purchase(
+        purchased_on=dt.date(2024, 3, 1), category=category, quantity=Decimal(1), quantity_unit="kg"
+    )
+    rate = procurement.set_exchange_rate(actor=None, currency="CHF", year=2024, units_per_usd="0.9")
+    index = procurement.set_price_index(actor=None, year=2024, index_value="120")
+    db.session.add(purchase)
     recalculation = Recalculation(year=2024, reason="test", applied_by_label="test")
     db.session.add(recalculation)
     db.session.commit()
@@ -182,6 +216,10 @@ def world(create_user):
         "top_up_id": leak.id,
         "fleet_record_id": vehicle.id,
         "batch_id": batch.id,
+        "purchase_id": purchase.id,
+        "category_id": category.id,
+        "rate_id": rate.id,
+        "index_id": index.id,
         "fmt": "csv",
     }
     return users, values

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,11 +30,10 @@ from ems.ledger import services as ledger
 from ems.ledger.models import Basis, EmissionLine, SourceCategory
 from ems.org.models import FIRST_YEAR, Site
 from ems.org.services import get_organisation
-from ems.validation import check_text
+from ems.validation import check_decimal, check_text
 
 ACTIVITY_TYPE = "energy_record"
 KWH_PER_MWH = Decimal(1000)
-MAX_QUANTITY = Decimal("1e12")
 MAX_PERIOD_DAYS = 3 * 366
 SCOPE3_FUEL_AND_ENERGY = 3
 
@@ -59,7 +58,8 @@ FUELS = {
 UK = "GB"
 
 
-def _require_editor(actor: User | None) -> None:
+def require_editor(actor: User | None) -> None:
+    """Refuse anyone but the EMS working group (administrators included) and the command line."""
     if actor is not None and not actor.has_any_role(Role.ems):
         raise PermissionDenied(_("Only the EMS working group records energy."))
 
@@ -237,24 +237,6 @@ def _calculator(record_id: int, selector: FactorSelector) -> list[ledger.LineSpe
 ledger.register_calculator(ACTIVITY_TYPE, _calculator)
 
 
-def _decimal(
-    errors: dict[str, str], field: str, value: Decimal | str | None, *, required: bool
-) -> Decimal | None:
-    if value is None or value == "":
-        if required:
-            errors[field] = _("Enter a number.")
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        errors[field] = _("Enter a number.")
-        return None
-    if not number.is_finite() or not Decimal(0) <= number <= MAX_QUANTITY:
-        errors[field] = _("Enter a number of zero or more.")
-        return None
-    return number
-
-
 def _check_period(errors: dict[str, str], start: dt.date | None, end: dt.date | None) -> None:
     """A period of whole days, in order, from FIRST_YEAR to a year ahead, at most three years."""
     if start is None or end is None:
@@ -267,7 +249,7 @@ def _check_period(errors: dict[str, str], start: dt.date | None, end: dt.date | 
         errors["period_end"] = _("A record covers at most three years.")
 
 
-def _checked(
+def check_energy_record(
     *,
     site_id: int | None,
     energy_type: str | None,
@@ -279,7 +261,8 @@ def _checked(
     supplier_factor_id: int | None,
     meter_reference: str | None,
     evidence_note: str | None,
-) -> dict[str, object]:
+) -> dict[str, Any]:
+    """An energy record's values, checked; ValidationFailed names each wrong field."""
     errors: dict[str, str] = {}
     site = db.session.get(Site, site_id) if site_id else None
     if site is None:
@@ -290,12 +273,12 @@ def _checked(
         errors["energy_type"] = _("Choose a kind of energy from the list.")
         kind = EnergyType.electricity
     _check_period(errors, period_start, period_end)
-    amount = _decimal(errors, "quantity", quantity, required=True)
+    amount = check_decimal(errors, "quantity", quantity, required=True)
     if amount is not None and amount == 0 and kind is not EnergyType.onsite_renewable:
         errors["quantity"] = _("Enter a quantity above zero.")
     if "energy_type" not in errors and unit not in UNITS[kind]:
         errors["unit"] = _("Use one of: %(units)s.", units=", ".join(UNITS[kind]))
-    certificates = _decimal(errors, "certificates_kwh", certificates_kwh, required=False)
+    certificates = check_decimal(errors, "certificates_kwh", certificates_kwh, required=False)
     if certificates and kind is not EnergyType.electricity:
         errors["certificates_kwh"] = _("Certificates apply to electricity only.")
     elif (
@@ -375,8 +358,8 @@ FIELDS = [
 
 def create_energy_record(*, actor: User | None, **data: object) -> EnergyRecord:
     """Record a site's consumption and write its emission lines."""
-    _require_editor(actor)
-    values = _checked(**data)  # type: ignore[arg-type]
+    require_editor(actor)
+    values = check_energy_record(**data)  # type: ignore[arg-type]
     record = EnergyRecord(**values)
     db.session.add(record)
     db.session.flush()
@@ -396,9 +379,9 @@ def update_energy_record(
     *, actor: User | None, record: EnergyRecord, expected_version: int | None = None, **data: object
 ) -> EnergyRecord:
     """Change a record; its lines are replaced (the old ones stay, superseded)."""
-    _require_editor(actor)
+    require_editor(actor)
     check_version(record.version_id, expected_version)
-    values = _checked(**data)  # type: ignore[arg-type]
+    values = check_energy_record(**data)  # type: ignore[arg-type]
     changes = audit.apply_changes(record, values)
     record.updated_at = utcnow()
     db.session.flush()
@@ -415,7 +398,7 @@ def update_energy_record(
 
 def delete_energy_record(*, actor: User | None, record: EnergyRecord) -> None:
     """Remove a record; its lines are superseded."""
-    _require_editor(actor)
+    require_editor(actor)
     ledger.delete_activity(
         actor=actor,
         activity=record,
@@ -598,7 +581,7 @@ def _checked_top_up(
     gas = (gas or "").strip().lower().replace("-", "")
     if gas not in refrigerant_gases():
         errors["gas"] = _("Choose a gas or blend from the list.")
-    amount = _decimal(errors, "kg", kg, required=True)
+    amount = check_decimal(errors, "kg", kg, required=True)
     if amount is not None and not Decimal(0) < amount <= RefrigerantTopUp.MAX_KG:
         errors["kg"] = _(
             "Enter more than 0 and at most %(n)s kg.", n=f"{RefrigerantTopUp.MAX_KG:,.0f}"
@@ -636,7 +619,7 @@ def record_refrigerant_top_up(
     equipment: str | None = "",
 ) -> RefrigerantTopUp:
     """Record refrigerant added to equipment; it counts as leaked (kg × GWP, scope 1)."""
-    _require_editor(actor)
+    require_editor(actor)
     values = _checked_top_up(
         site_id=site_id, topped_up_on=topped_up_on, gas=gas, kg=kg, equipment=equipment
     )
@@ -663,7 +646,7 @@ def update_refrigerant_top_up(
     **data: object,
 ) -> RefrigerantTopUp:
     """Change a top-up; its line is replaced (the old one stays, superseded)."""
-    _require_editor(actor)
+    require_editor(actor)
     check_version(top_up.version_id, expected_version)
     values = _checked_top_up(**data)  # type: ignore[arg-type]
     changes = audit.apply_changes(top_up, values)
@@ -682,7 +665,7 @@ def update_refrigerant_top_up(
 
 def delete_refrigerant_top_up(*, actor: User | None, top_up: RefrigerantTopUp) -> None:
     """Remove a top-up; its line is superseded."""
-    _require_editor(actor)
+    require_editor(actor)
     ledger.delete_activity(
         actor=actor,
         activity=top_up,
@@ -797,7 +780,7 @@ def _checked_fleet(
     if site_id and db.session.get(Site, site_id) is None:
         errors["site_id"] = _("Choose a site.")
     _check_period(errors, period_start, period_end)
-    amount = _decimal(errors, "quantity", quantity, required=True)
+    amount = check_decimal(errors, "quantity", quantity, required=True)
     if amount == 0:
         errors["quantity"] = _("Enter a quantity above zero.")
     vehicle = check_text(errors, "vehicle", vehicle, FleetRecord.VEHICLE_MAX_LEN, required=False)
@@ -833,7 +816,7 @@ def record_fleet_use(
     site_id: int | None = None,
 ) -> FleetRecord:
     """Record fuel put into, or km driven by, own vehicles (scope 1)."""
-    _require_editor(actor)
+    require_editor(actor)
     values = _checked_fleet(
         measure=measure,
         period_start=period_start,
@@ -864,7 +847,7 @@ def update_fleet_record(
     **data: object,
 ) -> FleetRecord:
     """Change a fleet record; its lines are replaced (the old ones stay, superseded)."""
-    _require_editor(actor)
+    require_editor(actor)
     check_version(record.version_id, expected_version)
     values = _checked_fleet(**data)  # type: ignore[arg-type]
     changes = audit.apply_changes(record, values)
@@ -883,7 +866,7 @@ def update_fleet_record(
 
 def delete_fleet_record(*, actor: User | None, record: FleetRecord) -> None:
     """Remove a fleet record; its lines are superseded."""
-    _require_editor(actor)
+    require_editor(actor)
     ledger.delete_activity(
         actor=actor,
         activity=record,

@@ -12,8 +12,8 @@ from flask_babel import gettext as _
 
 from ems import exports
 from ems.auth.models import Role
-from ems.auth.permissions import role_required, signed_in_user
-from ems.energy import services
+from ems.auth.permissions import ANY_ROLE, role_required, signed_in_user
+from ems.energy import importer, services
 from ems.energy.forms import (
     ENERGY_LABELS,
     FLEET_LABELS,
@@ -24,6 +24,7 @@ from ems.energy.forms import (
 )
 from ems.extensions import db
 from ems.forms import choices
+from ems.imports import views as import_views
 from ems.ledger import services as ledger
 from ems.org import services as org
 from ems.org.models import FIRST_YEAR, LAST_YEAR
@@ -359,3 +360,98 @@ def export_fleet(fmt: str) -> ResponseReturnValue:
     year, site_id = _filters()
     rows = services.fleet_export_rows(year=year, site_id=site_id)
     return exports.download(rows, _file_name("fleet"), fmt)
+
+
+# --- import -----------------------------------------------------------------------------------
+
+
+def _import_page() -> import_views.ImportPage:
+    return import_views.ImportPage(
+        importer=importer.IMPORTER,
+        title=_("Import energy records"),
+        intro=_(
+            "One row per bill or meter reading of a site, as a facility report or a utility's "
+            "export lists them."
+        ),
+        columns=(*importer.REQUIRED, *importer.OPTIONAL),
+        columns_help=_(
+            "Site: a site's name. Energy: electricity, natural gas (gas), heating oil, diesel, "
+            "lpg, district heating, district cooling, on-site renewable (solar). Units: kWh, MWh, "
+            "kWh gross, kWh net, m3, litres, tonnes. Supplier factor: the code of an imported "
+            "factor set (“code:key” where it holds several kWh factors). A record with the same "
+            "site, energy, period and meter as one already recorded is skipped. Dates: "
+            "YYYY-MM-DD or DD.MM.YYYY."
+        ),
+        page_endpoint="energy.import_records",
+        commit_endpoint="energy.commit_import",
+        remove_endpoint="energy.remove_import",
+        template_endpoint="energy.import_template",
+        done_endpoint="energy.list_records",
+        figures={
+            "location": _("Electricity, location-based"),
+            "market": _("Electricity, market-based"),
+            "total": _("Fuels, heat and T&D losses"),
+        },
+        created_text=lambda result: _("%(n)d energy records to create.", n=result.created),
+        imported_text=lambda n, skipped: _(
+            "%(n)d energy records imported; %(skipped)d were already recorded.",
+            n=n,
+            skipped=skipped,
+        ),
+        template_name="ems-energy-import.csv",
+        template_rows=(
+            (
+                "Geneva HQ",
+                "electricity",
+                "2025-01-01",
+                "2025-03-31",
+                "182000",
+                "kWh",
+                "",
+                "",
+                "CH-E-1",
+                "SIG bill 2025-Q1",
+            ),
+            (
+                "Geneva HQ",
+                "natural gas",
+                "2025-01-01",
+                "2025-03-31",
+                "95000",
+                "kWh gross",
+                "",
+                "",
+                "CH-G-1",
+                "",
+            ),
+        ),
+        upload_label=_("Bills or meter readings (CSV or XLSX)"),
+    )
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def import_records() -> ResponseReturnValue:
+    """Check a file of bills: every bad row listed, or a preview to confirm."""
+    return import_views.upload_page(_import_page())
+
+
+@bp.post("/import/<id:batch_id>/commit")
+@role_required(*EDITORS)
+def commit_import(batch_id: int) -> ResponseReturnValue:
+    """Import a checked file: all its rows or none."""
+    return import_views.commit(_import_page(), batch_id)
+
+
+@bp.post("/import/<id:batch_id>/delete")
+@role_required(*EDITORS)
+def remove_import(batch_id: int) -> ResponseReturnValue:
+    """Remove an import with its records (their figures are kept, superseded)."""
+    return import_views.remove(_import_page(), batch_id)
+
+
+@bp.get("/import/template.csv")
+@role_required(*ANY_ROLE)
+def import_template() -> ResponseReturnValue:
+    """The column template of energy imports, with example rows."""
+    return import_views.template_file(_import_page())

@@ -17,6 +17,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from ems.errors import ValidationFailed
+from ems.validation import has_control_characters
 
 #: the largest file accepted, in bytes
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -247,6 +248,37 @@ def parse_date(text: str) -> dt.date | None:
         except ValueError:
             continue
     return None
+
+
+def row_date(errors: list[RowError], row: int, column: str, text: str) -> dt.date | None:
+    """The date in ``text`` (see parse_date); an error naming the row and column if none."""
+    day = parse_date(text)
+    if day is None:
+        errors.append(
+            RowError(
+                row,
+                column,
+                _("“%(value)s” is not a date (YYYY-MM-DD or DD.MM.YYYY)", value=text[:20]),
+            )
+        )
+    return day
+
+
+def control_character_errors(
+    row: int, values: Mapping[str, str], *, multiline: Iterable[str] = ()
+) -> list[RowError]:
+    """An error for each field of a row that holds control characters (line breaks allowed in
+    the ``multiline`` columns only); none, usually."""
+    if not has_control_characters("".join(values.values()), multiline=True) and not any(
+        has_control_characters(value) for column, value in values.items() if column not in multiline
+    ):
+        return []
+    allowed = set(multiline)
+    return [
+        RowError(row, column, _("remove the control characters from this text"))
+        for column, value in values.items()
+        if has_control_characters(value, multiline=column in allowed)
+    ]
 
 
 def read_csv(

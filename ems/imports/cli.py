@@ -86,3 +86,13 @@ def import_purchases_command(file: Path, dry_run: bool) -> None:
     from ems.procurement.importer import IMPORTER
 
     run_import(IMPORTER, file, dry_run=dry_run)
+
+
+@import_cli.command("energy")
+@click.argument("file", type=FILE)
+@DRY_RUN
+def import_energy_command(file: Path, dry_run: bool) -> None:
+    """Import utility bills and meter readings: all rows or none."""
+    from ems.energy.importer import IMPORTER
+
+    run_import(IMPORTER, file, dry_run=dry_run)

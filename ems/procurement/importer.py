@@ -13,14 +13,13 @@ from flask_babel import gettext as _
 from ems.errors import NotFound, ValidationFailed
 from ems.extensions import bulk_insert, db, utcnow
 from ems.factors.services import FactorSelector
-from ems.imports import ImportFailed, RowError, parse_date, read_table
+from ems.imports import ImportFailed, RowError, control_character_errors, read_table, row_date
 from ems.imports import services as imports
 from ems.imports.models import ImportBatch
 from ems.ledger import services as ledger
 from ems.org.models import Department, Site
 from ems.procurement import services
 from ems.procurement.models import Purchase, SpendCategory
-from ems.validation import has_control_characters
 
 REQUIRED = ("reference", "date", "category")
 OPTIONAL = (
@@ -94,12 +93,9 @@ def parse(
     checked: list[tuple[int, dict[str, Any]]] = []
     first_row: dict[str, int] = {}
     for number, row in rows:
-        if has_control_characters("".join(row.values())):
-            errors += [
-                RowError(number, column, _("remove the control characters from this text"))
-                for column, value in row.items()
-                if has_control_characters(value)
-            ]
+        unsafe = control_character_errors(number, row)
+        if unsafe:
+            errors += unsafe
             continue
         before = len(errors)
         reference = row["reference"]
@@ -119,18 +115,7 @@ def parse(
             )
         else:
             first_row[reference] = number
-        day = parse_date(row["date"])
-        if day is None:
-            errors.append(
-                RowError(
-                    number,
-                    "date",
-                    _(
-                        "“%(value)s” is not a date (YYYY-MM-DD or DD.MM.YYYY)",
-                        value=row["date"][:20],
-                    ),
-                )
-            )
+        day = row_date(errors, number, "date", row["date"])
         ids: dict[str, int | None] = {}
         for column in ("category", "site", "department"):
             value = row.get(column, "")

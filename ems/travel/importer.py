@@ -12,12 +12,11 @@ from flask_babel import gettext as _
 
 from ems.errors import ValidationFailed
 from ems.extensions import db
-from ems.imports import ImportFailed, RowError, parse_date, read_table
+from ems.imports import ImportFailed, RowError, control_character_errors, read_table, row_date
 from ems.org.models import Department
 from ems.travel import airports
 from ems.travel.calculation import CabinClass
 from ems.travel.models import PaidBy, Trip
-from ems.validation import has_control_characters
 
 REQUIRED = ("booking_reference", "traveller", "origin", "destination", "departure_date")
 OPTIONAL = ("cabin_class", "passengers", "department", "purpose", "paid_by", "notes")
@@ -129,12 +128,9 @@ def parse(data: bytes, filename: str, *, today: dt.date | None = None) -> list[I
     order: dict[str, list[tuple[dt.date, int]]] = defaultdict(list)
     for number, row in rows:
         before = len(errors)
-        if has_control_characters("".join(row.values())):  # one search per row, usually clean
-            errors += [
-                RowError(number, column, _("remove the control characters from this text"))
-                for column, value in row.items()
-                if has_control_characters(value)
-            ]
+        unsafe = control_character_errors(number, row)
+        if unsafe:
+            errors += unsafe
             continue  # nothing else of this row can be trusted
         reference = row["booking_reference"]
         if not reference or len(reference) > Trip.BOOKING_REFERENCE_MAX_LEN:
@@ -151,18 +147,7 @@ def parse(data: bytes, filename: str, *, today: dt.date | None = None) -> list[I
         traveller = row["traveller"]
         if not traveller or len(traveller) > Trip.TRAVELLER_MAX_LEN:
             errors.append(RowError(number, "traveller", _("a traveller's name is required")))
-        day = parse_date(row["departure_date"])
-        if day is None:
-            errors.append(
-                RowError(
-                    number,
-                    "departure_date",
-                    _(
-                        "“%(value)s” is not a date (YYYY-MM-DD or DD.MM.YYYY)",
-                        value=row["departure_date"][:20],
-                    ),
-                )
-            )
+        day = row_date(errors, number, "departure_date", row["departure_date"])
         cabin = CABIN_ALIASES.get(row.get("cabin_class", "").lower().replace("_", " "))
         if cabin is None:
             errors.append(

@@ -20,8 +20,11 @@ from ems.auth.models import Role
 from ems.energy import services as energy
 from ems.extensions import db
 from ems.factors import services as factors
+from ems.imports import services as imports
 from ems.ledger import services as ledger
 from ems.org import services as org
+from ems.procurement import services as procurement
+from ems.procurement.models import Purchase, SpendCategory
 from ems.travel import services as travel
 from tests.conftest import TEST_PASSWORD
 
@@ -57,6 +60,8 @@ READ_ONLY = {
     "factors.list_sets",
     "factors.pins",
     "energy.energy_export_rows",
+    "energy.check_energy_record",
+    "energy.require_editor",
     "energy.energy_query",
     "energy.energy_totals",
     "energy.fleet_export_rows",
@@ -78,8 +83,26 @@ READ_ONLY = {
     "travel.ground_results",
     "travel.hotel_results",
     "travel.export_rows",
-    "travel.get_import_batch",
-    "travel.list_import_batches",
+    "procurement.check_purchase",
+    "procurement.convert_spend",
+    "procurement.exchange_rates",
+    "procurement.export_rows",
+    "procurement.get_category",
+    "procurement.get_exchange_rate",
+    "procurement.get_price_index",
+    "procurement.get_purchase",
+    "procurement.list_categories",
+    "procurement.materials",
+    "procurement.naics_title",
+    "procurement.price_indices",
+    "procurement.purchase_lines",
+    "procurement.purchase_totals",
+    "procurement.purchases_query",
+    "procurement.require_editor",
+    "imports.file_digest",
+    "imports.get_batch",
+    "imports.known_keys",
+    "imports.list_batches",
     "travel.check_legs",
     "travel.estimate_flight",
     "travel.get_trip",
@@ -106,8 +129,9 @@ INSIDE_AUDITED_CHANGES = {
     "ledger.record_lines",
     "ledger.add_lines",
     "ledger.supersede_lines",
-    # stores the file for the go-ahead; the import itself is audited
+    # store the file for the go-ahead; the import itself is audited
     "travel.check_import",
+    "imports.check_file",
 }
 
 # on-site generation needs no factor, so the audit test needs no factor library
@@ -144,6 +168,32 @@ FACTOR_META = {
     "edition_year": 2024,
     "version": "1",
 }
+
+
+def _paper(w: dict[str, Any]) -> SpendCategory:
+    """A category with a material factor (the shipped sets loaded once)."""
+    if "paper" not in w:
+        factors.load_shipped_sets(actor=None)
+        w["paper"] = procurement.create_category(
+            actor=w["admin"],
+            name="Paper",
+            naics_code="322121",
+            material="paper_and_board_paper_primary_material_production",
+        )
+    return w["paper"]
+
+
+def _purchase(w: dict[str, Any]) -> Purchase:
+    """A purchase of paper by weight (no exchange rate needed), made once."""
+    if "purchase" not in w:
+        w["purchase"] = procurement.create_purchase(
+            actor=w["admin"],
+            purchased_on=dt.date(2024, 3, 1),
+            category_id=_paper(w).id,
+            quantity=Decimal(10),
+            quantity_unit="kg",
+        )
+    return w["purchase"]
 
 
 def _world() -> dict[str, Any]:
@@ -310,6 +360,86 @@ WRITES: dict[str, tuple[str, Callable[[dict[str, Any]], object]]] = {
             traveller="Ana Silva",
             legs=TRIP_LEGS,
             paid_by="other",
+        ),
+    ),
+    "procurement.create_category": (
+        "procurement.category.created",
+        lambda w: _paper(w),
+    ),
+    "procurement.update_category": (
+        "procurement.category.updated",
+        lambda w: procurement.update_category(
+            actor=w["admin"], category=_paper(w), name="Office paper", naics_code="322121"
+        ),
+    ),
+    "procurement.delete_category": (
+        "procurement.category.deleted",
+        lambda w: procurement.delete_category(actor=w["admin"], category=_paper(w)),
+    ),
+    "procurement.add_default_categories": (
+        "procurement.category.defaults_added",
+        lambda w: procurement.add_default_categories(actor=w["admin"]),
+    ),
+    "procurement.create_purchase": (
+        "procurement.purchase.created",
+        lambda w: _purchase(w),
+    ),
+    "procurement.update_purchase": (
+        "procurement.purchase.updated",
+        lambda w: procurement.update_purchase(
+            actor=w["admin"],
+            purchase=_purchase(w),
+            purchased_on=dt.date(2024, 3, 2),
+            category_id=_purchase(w).category_id,
+            quantity=Decimal(20),
+            quantity_unit="kg",
+        ),
+    ),
+    "procurement.delete_purchase": (
+        "procurement.purchase.deleted",
+        lambda w: procurement.delete_purchase(actor=w["admin"], purchase=_purchase(w)),
+    ),
+    "procurement.set_exchange_rate": (
+        "procurement.exchange_rate.saved",
+        lambda w: procurement.set_exchange_rate(
+            actor=w["admin"], currency="CHF", year=2024, units_per_usd="0.9"
+        ),
+    ),
+    "procurement.set_price_index": (
+        "procurement.price_index.saved",
+        lambda w: procurement.set_price_index(actor=w["admin"], year=2024, index_value="120"),
+    ),
+    "procurement.delete_yearly_figure": (
+        "procurement.price_index.deleted",
+        lambda w: procurement.delete_yearly_figure(
+            actor=w["admin"],
+            row=procurement.set_price_index(actor=w["admin"], year=2024, index_value="120"),
+        ),
+    ),
+    "imports.import_file": (
+        "travel.import.committed",
+        lambda w: imports.import_file(
+            travel.IMPORTER, actor=w["admin"], data=AGENCY_CSV, filename="a.csv"
+        ),
+    ),
+    "imports.commit_batch": (
+        "travel.import.committed",
+        lambda w: imports.commit_batch(
+            travel.IMPORTER,
+            actor=w["admin"],
+            batch=imports.check_file(
+                travel.IMPORTER, actor=w["admin"], data=AGENCY_CSV, filename="a.csv"
+            ).batch,
+        ),
+    ),
+    "imports.remove_batch": (
+        "travel.import.removed",
+        lambda w: imports.remove_batch(
+            travel.IMPORTER,
+            actor=w["admin"],
+            batch=imports.import_file(
+                travel.IMPORTER, actor=w["admin"], data=AGENCY_CSV, filename="a.csv"
+            ).batch,
         ),
     ),
     "travel.import_trips": (
