@@ -116,7 +116,10 @@ def upgrade() -> None:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True))
             batch_op.add_column(sa.Column("version_id", sa.Integer(), nullable=True))
-        op.execute(f"UPDATE {table} SET updated_at = created_at, version_id = 1")
+        records = sa.table(
+            table, sa.column("created_at"), sa.column("updated_at"), sa.column("version_id")
+        )
+        op.execute(records.update().values(updated_at=records.c.created_at, version_id=1))
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.alter_column(
                 "updated_at", existing_type=sa.DateTime(timezone=True), nullable=False
