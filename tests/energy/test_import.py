@@ -176,3 +176,10 @@ def test_check_then_import_in_the_browser(client, create_user, login, sites):
     assert count(EnergyRecord) == 3
     template = client.get("/energy/import/template.csv").get_data().decode("utf-8-sig")
     assert template.startswith("site,energy_type,period_start,period_end,quantity,unit")
+
+
+def test_the_downloadable_template_imports_as_it_is(client, create_user, login, sites):
+    login(client, create_user(roles=(Role.ems,)))
+    template = client.get("/energy/import/template.csv").data
+    result = imports.import_file(IMPORTER, actor=None, data=template, filename="template.csv")
+    assert result.created == 2

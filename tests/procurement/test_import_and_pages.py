@@ -234,3 +234,13 @@ def test_management_reads_but_does_not_edit(client, create_user, login, ready):
         ).status_code
         == 403
     )
+
+
+def test_the_downloadable_template_imports_as_it_is(client, create_user, login, ready):
+    services.set_exchange_rate(actor=None, currency="CHF", year=2025, units_per_usd="0.88")
+    services.set_price_index(actor=None, year=2025, index_value="127")
+    db.session.commit()
+    login(client, create_user(roles=(Role.ems,)))
+    template = client.get("/procurement/import/template.csv").data
+    result = imports.import_file(IMPORTER, actor=None, data=template, filename="template.csv")
+    assert result.created == 2
