@@ -86,6 +86,14 @@ def submit_form(
     return redirect(next_url)
 
 
+#: what an empty field holds: a form's "none" choice (0, "") stands for a stored None
+_EMPTY = (None, 0, "")
+
+
+def _same(stored: object, entered: object) -> bool:
+    return stored == entered or (stored in _EMPTY and entered in _EMPTY)
+
+
 def _explain_conflict(form: EmsForm, current: object | None) -> None:
     if current is not None:
         db.session.refresh(current)
@@ -95,7 +103,7 @@ def _explain_conflict(form: EmsForm, current: object | None) -> None:
         if current is not None
         and hasattr(current, name)
         and name not in ("version_id", "csrf_token")
-        and getattr(current, name) != field.data
+        and not _same(getattr(current, name), field.data)
     ]
     message = _("Someone else changed this record since you opened it; nothing was saved.")
     if differing:

@@ -128,7 +128,7 @@ def new_record() -> ResponseReturnValue:
 def edit_record(record_id: int) -> ResponseReturnValue:
     """Correct a record; its figures are replaced, the old ones kept."""
     record = services.get_energy_record(record_id)
-    form = _form(obj=record, data={"supplier_factor_id": record.supplier_factor_id or 0})
+    form = _form(obj=record)
     done = submit_form(
         form,
         lambda: services.update_energy_record(

@@ -106,14 +106,7 @@ def new_purchase() -> ResponseReturnValue:
 def edit_purchase(purchase_id: int) -> ResponseReturnValue:
     """Correct a purchase; its figure is replaced, the old one kept."""
     purchase = services.get_purchase(purchase_id)
-    form = _purchase_form(
-        obj=purchase,
-        data={
-            "site_id": purchase.site_id or 0,
-            "department_id": purchase.department_id or 0,
-            "quantity_unit": purchase.quantity_unit or "",
-        },
-    )
+    form = _purchase_form(obj=purchase)
     done = submit_form(
         form,
         lambda: services.update_purchase(
