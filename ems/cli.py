@@ -132,6 +132,7 @@ def init_app(app: Flask) -> None:
     """Register our commands on the application's command group."""
     from ems.factors.cli import factors_cli
     from ems.imports.cli import import_cli
+    from ems.inventory.cli import inventory_command
     from ems.ledger.cli import recalc_command
     from ems.travel.cli import estimate_cli
 
@@ -141,6 +142,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(recalc_command)
     app.cli.add_command(estimate_cli)
     app.cli.add_command(import_cli)
+    app.cli.add_command(inventory_command)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""The annual inventory, baseline, targets and the dashboard."""
