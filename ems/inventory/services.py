@@ -19,10 +19,17 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
+from ems.audit import services as audit
+from ems.auth.models import Role, User
+from ems.errors import PermissionDenied, ValidationFailed, check_version
 from ems.extensions import db
+from ems.inventory.models import DeclaredBaseline, Target
 from ems.ledger.models import Basis, EmissionLine, SourceCategory
-from ems.org.models import Department, Headcount, Site
+from ems.org.models import FIRST_YEAR, LAST_YEAR, Department, Headcount, Site
+from ems.org.services import get_organisation
+from ems.validation import check_decimal, check_text
 
 SCOPE3_BUSINESS_TRAVEL = 6
 #: the figure of a two-figure source that totals count
@@ -224,3 +231,431 @@ def totals_by_year(boundary: Boundary) -> dict[int, int]:
         if in_boundary(boundary, scope, category, SourceCategory(source)):
             totals[year] += int(grams)
     return dict(sorted(totals.items()))
+
+
+# --- baseline, targets and trajectory ---------------------------------------------------------
+
+
+def source_totals_by_year(boundary: Boundary, source: SourceCategory) -> dict[int, int]:
+    """Grams per year of one source in ``boundary`` (headline basis)."""
+    stmt = (
+        sa.select(
+            EmissionLine.year,
+            EmissionLine.scope,
+            EmissionLine.scope3_category,
+            sa.func.sum(EmissionLine.co2e_g),
+        )
+        .where(
+            EmissionLine.superseded_at.is_(None),
+            EmissionLine.source_category == source,
+            sa.or_(EmissionLine.basis.is_(None), EmissionLine.basis.in_(HEADLINE_BASES)),
+        )
+        .group_by(EmissionLine.year, EmissionLine.scope, EmissionLine.scope3_category)
+    )
+    totals: dict[int, int] = defaultdict(int)
+    for year, scope, category, grams in db.session.execute(stmt):
+        if in_boundary(boundary, scope, category, source):
+            totals[year] += int(grams)
+    return dict(sorted(totals.items()))
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """What a target asks: a reduction of a boundary's (or one source's) emissions, absolute or
+    per capita, from a baseline year to a target year."""
+
+    name: str
+    boundary: Boundary
+    baseline_year: int
+    target_year: int
+    reduction_pct: int
+    source: SourceCategory | None = None
+    per_capita: bool = False
+
+
+def main_target() -> TargetSpec:
+    """The organisation's target (settings): absolute, Greening-the-Blue boundary."""
+    organisation = get_organisation()
+    return TargetSpec(
+        name="main",
+        boundary=Boundary.gtb,
+        baseline_year=organisation.baseline_year,
+        target_year=organisation.target_year,
+        reduction_pct=organisation.target_reduction_pct,
+    )
+
+
+def targets() -> list[TargetSpec]:
+    """The main target, then the others (per capita, per source) by name."""
+    others = [
+        TargetSpec(
+            name=target.name,
+            boundary=Boundary(target.boundary),
+            baseline_year=target.baseline_year,
+            target_year=target.target_year,
+            reduction_pct=target.reduction_pct,
+            source=target.source_category,
+            per_capita=target.per_capita,
+        )
+        for target in db.session.scalars(sa.select(Target).order_by(Target.name))
+    ]
+    return [main_target(), *others]
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The baseline figure of a target, in grams (per person for per-capita targets)."""
+
+    year: int
+    value_g: int
+    #: "declared" (figures entered from an earlier inventory) or "computed" (from the ledger)
+    origin: str
+    sources: str = ""
+
+
+def _series(spec: TargetSpec) -> dict[int, int]:
+    """Grams per year of what the target covers."""
+    if spec.source is None:
+        return totals_by_year(spec.boundary)
+    return source_totals_by_year(spec.boundary, spec.source)
+
+
+def _headcounts() -> dict[int, int]:
+    return dict(db.session.execute(sa.select(Headcount.year, Headcount.headcount)).all())
+
+
+def baseline(spec: TargetSpec, series: dict[int, int] | None = None) -> Baseline | None:
+    """The target's baseline: declared figures where there are any for its year and boundary
+    (and source), else the ledger's total of that year; None if neither exists (or, per capita,
+    without the baseline year's headcount)."""
+    stmt = sa.select(DeclaredBaseline).where(
+        DeclaredBaseline.year == spec.baseline_year,
+        DeclaredBaseline.boundary == spec.boundary.value,
+    )
+    if spec.source is not None:
+        stmt = stmt.where(DeclaredBaseline.source_category == spec.source)
+    declared = list(db.session.scalars(stmt))
+    if declared:
+        grams = int(sum(row.co2e_kg for row in declared) * GRAMS_PER_KG)
+        origin, sources = "declared", "; ".join(sorted({row.source for row in declared}))
+    else:
+        grams_now = (series if series is not None else _series(spec)).get(spec.baseline_year)
+        if grams_now is None:
+            return None
+        grams, origin, sources = grams_now, "computed", ""
+    if spec.per_capita:
+        headcount = _headcounts().get(spec.baseline_year)
+        if not headcount:
+            return None
+        grams = round(grams / headcount)
+    return Baseline(year=spec.baseline_year, value_g=grams, origin=origin, sources=sources)
+
+
+@dataclass(frozen=True)
+class TrajectoryYear:
+    """One year of a target's path: where the straight line is, and where the actual is."""
+
+    year: int
+    trajectory_g: int
+    actual_g: int | None
+    #: at or below the trajectory; None without an actual
+    on_track: bool | None
+    #: sums from the year after the baseline to this one, over the years with an actual
+    cumulative_actual_g: int
+    cumulative_trajectory_g: int
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """A target's straight line from its baseline to its target value, and the actuals."""
+
+    spec: TargetSpec
+    baseline: Baseline
+    target_g: int
+    years: list[TrajectoryYear]
+    #: the newest year with an actual after the baseline year, and what it now takes to get
+    #: from it to the target: the same cut each year (g a year) or the same share (% a year)
+    latest_year: int | None
+    required_reduction_g_per_year: int | None
+    required_reduction_pct_per_year: float | None
+
+
+def build_trajectory(spec: TargetSpec, base: Baseline, actuals: dict[int, int]) -> Trajectory:
+    """The straight line from ``base`` to (1 − reduction) × base at the target year, compared
+    with ``actuals`` (grams, or grams per person, by year)."""
+    span = spec.target_year - spec.baseline_year
+    target_g = round(base.value_g * (100 - spec.reduction_pct) / 100)
+    years = []
+    cumulative_actual = cumulative_trajectory = 0
+    for year in range(spec.baseline_year, spec.target_year + 1):
+        on_line = round(
+            base.value_g + (target_g - base.value_g) * (year - spec.baseline_year) / span
+        )
+        actual = actuals.get(year)
+        if actual is not None and year > spec.baseline_year:
+            cumulative_actual += actual
+            cumulative_trajectory += on_line
+        years.append(
+            TrajectoryYear(
+                year=year,
+                trajectory_g=on_line,
+                actual_g=actual,
+                on_track=None if actual is None else actual <= on_line,
+                cumulative_actual_g=cumulative_actual,
+                cumulative_trajectory_g=cumulative_trajectory,
+            )
+        )
+    measured = [y for y in actuals if spec.baseline_year < y <= spec.target_year]
+    latest = max(measured) if measured else None
+    per_year_g: int | None = None
+    per_year_pct: float | None = None
+    if latest is not None and latest < spec.target_year:
+        remaining = spec.target_year - latest
+        now = actuals[latest]
+        per_year_g = max(round((now - target_g) / remaining), 0)
+        if now > 0:
+            per_year_pct = max((1 - (target_g / now) ** (1 / remaining)) * 100, 0.0)
+    return Trajectory(
+        spec=spec,
+        baseline=base,
+        target_g=target_g,
+        years=years,
+        latest_year=latest,
+        required_reduction_g_per_year=per_year_g,
+        required_reduction_pct_per_year=per_year_pct,
+    )
+
+
+def trajectory(spec: TargetSpec) -> Trajectory | None:
+    """The target's trajectory with the ledger's actuals; None without a baseline."""
+    series = _series(spec)
+    base = baseline(spec, series)
+    if base is None:
+        return None
+    if spec.per_capita:
+        headcounts = _headcounts()
+        series = {
+            year: round(grams / headcounts[year])
+            for year, grams in series.items()
+            if headcounts.get(year)
+        }
+    return build_trajectory(spec, base, series)
+
+
+# --- declaring baselines and targets ----------------------------------------------------------
+
+BASELINE_FIELDS = ["year", "boundary", "source_category", "co2e_kg", "source", "note"]
+TARGET_FIELDS = [
+    "name",
+    "boundary",
+    "source_category",
+    "per_capita",
+    "baseline_year",
+    "target_year",
+    "reduction_pct",
+]
+
+
+def require_editor(actor: User | None) -> None:
+    """Refuse anyone but the EMS working group (administrators included) and the command line."""
+    if actor is not None and not actor.has_any_role(Role.ems):
+        raise PermissionDenied(_("Only the EMS working group sets baselines and targets."))
+
+
+def _check_year(errors: dict[str, str], field: str, year: int | None) -> int:
+    if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
+        errors[field] = _(
+            "Enter a year between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR
+        )
+        return 0
+    return year
+
+
+def _check_boundary(errors: dict[str, str], boundary: str | None) -> str:
+    if boundary not in {b.value for b in Boundary}:
+        errors["boundary"] = _("Choose a boundary from the list.")
+    return boundary or ""
+
+
+def _check_source(
+    errors: dict[str, str], source: str | None, *, required: bool
+) -> SourceCategory | None:
+    if not source and not required:
+        return None
+    try:
+        return SourceCategory(source or "")
+    except ValueError:
+        errors["source_category"] = _("Choose a source from the list.")
+        return None
+
+
+def declare_baseline(
+    *,
+    actor: User | None,
+    year: int | None,
+    boundary: str | None,
+    source_category: str | None,
+    co2e_kg: Decimal | str | None,
+    source: str | None,
+    note: str | None = "",
+    expected_version: int | None = None,
+) -> DeclaredBaseline:
+    """Declare (or correct) a baseline-year figure of one source, with where it comes from."""
+    require_editor(actor)
+    errors: dict[str, str] = {}
+    values = {
+        "year": _check_year(errors, "year", year),
+        "boundary": _check_boundary(errors, boundary),
+        "source_category": _check_source(errors, source_category, required=True),
+        "co2e_kg": check_decimal(errors, "co2e_kg", co2e_kg),
+        "source": check_text(errors, "source", source, DeclaredBaseline.SOURCE_MAX_LEN),
+        "note": check_text(
+            errors, "note", note, DeclaredBaseline.NOTE_MAX_LEN, required=False, multiline=True
+        ),
+    }
+    if errors:
+        raise ValidationFailed(errors)
+    row = db.session.scalar(
+        sa.select(DeclaredBaseline).where(
+            DeclaredBaseline.year == values["year"],
+            DeclaredBaseline.boundary == values["boundary"],
+            DeclaredBaseline.source_category == values["source_category"],
+        )
+    )
+    if row is None:
+        row = DeclaredBaseline(**values)
+        db.session.add(row)
+        db.session.flush()
+        changes = audit.diff({}, audit.snapshot(row, BASELINE_FIELDS))
+    else:
+        check_version(row.version_id, expected_version)
+        changes = audit.apply_changes(row, values)
+        db.session.flush()
+    audit.record(
+        actor=actor,
+        action="inventory.baseline.declared",
+        obj=row,
+        summary=f"Baseline {row.year} {row.boundary} {row.source_category.value}: "
+        f"{row.co2e_kg} kg CO2e ({row.source})",
+        changes=changes,
+    )
+    return row
+
+
+def delete_declared_baseline(*, actor: User | None, row: DeclaredBaseline) -> None:
+    """Remove a declared baseline figure."""
+    require_editor(actor)
+    before = audit.snapshot(row, BASELINE_FIELDS)
+    db.session.delete(row)
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action="inventory.baseline.deleted",
+        obj=row,
+        summary=f"Baseline {row.year} {row.boundary} {row.source_category.value} removed",
+        changes=audit.diff(before, {}),
+    )
+
+
+def declared_baselines() -> list[DeclaredBaseline]:
+    """Declared baseline figures by year, boundary and source."""
+    return list(
+        db.session.scalars(
+            sa.select(DeclaredBaseline).order_by(
+                DeclaredBaseline.year, DeclaredBaseline.boundary, DeclaredBaseline.source_category
+            )
+        )
+    )
+
+
+def _target_values(
+    target_id: int | None,
+    *,
+    name: str | None,
+    boundary: str | None,
+    source_category: str | None,
+    per_capita: bool,
+    baseline_year: int | None,
+    target_year: int | None,
+    reduction_pct: int | None,
+) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    name = check_text(errors, "name", name, Target.NAME_MAX_LEN)
+    if name.lower() == "main" or db.session.scalar(
+        sa.select(Target.id).where(
+            sa.func.lower(Target.name) == name.lower(), Target.id != (target_id or 0)
+        )
+    ):
+        errors["name"] = _("Another target has this name.")
+    first = _check_year(errors, "baseline_year", baseline_year)
+    last = _check_year(errors, "target_year", target_year)
+    values = {
+        "name": name,
+        "boundary": _check_boundary(errors, boundary),
+        "source_category": _check_source(errors, source_category, required=False),
+        "per_capita": bool(per_capita),
+        "baseline_year": first,
+        "target_year": last,
+        "reduction_pct": reduction_pct,
+    }
+    if first and last and first >= last:
+        errors["target_year"] = _("The target year comes after the baseline year.")
+    if reduction_pct is None or not 0 < reduction_pct <= 100:
+        errors["reduction_pct"] = _("Enter a reduction of 1 to 100 percent.")
+    if values["source_category"] is None and not values["per_capita"]:
+        errors["source_category"] = _(
+            "The organisation's absolute target is in its settings; choose a source, or make "
+            "the target per capita."
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    return values
+
+
+def create_target(*, actor: User | None, **data: Any) -> Target:
+    """Add a per-capita or per-source target."""
+    require_editor(actor)
+    target = Target(**_target_values(None, **data))
+    db.session.add(target)
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action="inventory.target.created",
+        obj=target,
+        summary=f"Target {target.name}: −{target.reduction_pct} % by {target.target_year}",
+        changes=audit.diff({}, audit.snapshot(target, TARGET_FIELDS)),
+    )
+    return target
+
+
+def update_target(
+    *, actor: User | None, target: Target, expected_version: int | None = None, **data: Any
+) -> Target:
+    """Change a target."""
+    require_editor(actor)
+    check_version(target.version_id, expected_version)
+    changes = audit.apply_changes(target, _target_values(target.id, **data))
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action="inventory.target.updated",
+        obj=target,
+        summary=f"Target {target.name} changed",
+        changes=changes,
+    )
+    return target
+
+
+def delete_target(*, actor: User | None, target: Target) -> None:
+    """Remove a target."""
+    require_editor(actor)
+    before = audit.snapshot(target, TARGET_FIELDS)
+    db.session.delete(target)
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action="inventory.target.deleted",
+        obj=target,
+        summary=f"Target {target.name} removed",
+        changes=audit.diff(before, {}),
+    )

@@ -21,6 +21,8 @@ from ems.energy import services as energy
 from ems.extensions import db
 from ems.factors import services as factors
 from ems.imports import services as imports
+from ems.inventory import services as inventory
+from ems.inventory.models import DeclaredBaseline, Target
 from ems.ledger import services as ledger
 from ems.org import services as org
 from ems.procurement import services as procurement
@@ -99,6 +101,19 @@ READ_ONLY = {
     "procurement.purchase_totals",
     "procurement.purchases_query",
     "procurement.require_editor",
+    "inventory.baseline",
+    "inventory.build_trajectory",
+    "inventory.declared_baselines",
+    "inventory.in_boundary",
+    "inventory.inventories",
+    "inventory.inventory",
+    "inventory.main_target",
+    "inventory.require_editor",
+    "inventory.source_totals_by_year",
+    "inventory.targets",
+    "inventory.totals_by_year",
+    "inventory.trajectory",
+    "inventory.year_groups",
     "imports.file_digest",
     "imports.get_batch",
     "imports.known_keys",
@@ -194,6 +209,34 @@ def _purchase(w: dict[str, Any]) -> Purchase:
             quantity_unit="kg",
         )
     return w["purchase"]
+
+
+TARGET = {
+    "name": "Air travel",
+    "boundary": "gtb",
+    "source_category": "air_travel",
+    "per_capita": False,
+    "baseline_year": 2010,
+    "target_year": 2030,
+    "reduction_pct": 15,
+}
+
+
+def _baseline(w: dict[str, Any]) -> DeclaredBaseline:
+    return inventory.declare_baseline(
+        actor=w["admin"],
+        year=2010,
+        boundary="gtb",
+        source_category="air_travel",
+        co2e_kg="1000",
+        source="report",
+    )
+
+
+def _target(w: dict[str, Any]) -> Target:
+    if "target" not in w:
+        w["target"] = inventory.create_target(actor=w["admin"], **TARGET)
+    return w["target"]
 
 
 def _world() -> dict[str, Any]:
@@ -415,6 +458,28 @@ WRITES: dict[str, tuple[str, Callable[[dict[str, Any]], object]]] = {
             actor=w["admin"],
             row=procurement.set_price_index(actor=w["admin"], year=2024, index_value="120"),
         ),
+    ),
+    "inventory.declare_baseline": (
+        "inventory.baseline.declared",
+        lambda w: _baseline(w),
+    ),
+    "inventory.delete_declared_baseline": (
+        "inventory.baseline.deleted",
+        lambda w: inventory.delete_declared_baseline(actor=w["admin"], row=_baseline(w)),
+    ),
+    "inventory.create_target": (
+        "inventory.target.created",
+        lambda w: _target(w),
+    ),
+    "inventory.update_target": (
+        "inventory.target.updated",
+        lambda w: inventory.update_target(
+            actor=w["admin"], target=_target(w), **{**TARGET, "reduction_pct": 20}
+        ),
+    ),
+    "inventory.delete_target": (
+        "inventory.target.deleted",
+        lambda w: inventory.delete_target(actor=w["admin"], target=_target(w)),
     ),
     "imports.import_file": (
         "travel.import.committed",

@@ -68,7 +68,7 @@ def organisation(app):
         currency="CHF",
     )
     db.session.commit()
-    flight = {basis: 0 for basis in (Basis.with_rf, Basis.without_rf)}
+    flight = dict.fromkeys((Basis.with_rf, Basis.without_rf), 0)
     for line in ledger.current_lines(activity_type="trip", activity_id=trip.id):
         flight[line.basis] += line.co2e_g
     return {"london": london.id, "programme": programme.id, "flight": flight, "trip": trip}
