@@ -50,6 +50,7 @@ bench: $(INSTALLED)
 	if [ -z "$$url" ] && $(BIN)/python tests/postgresql_available.py "$(PG_DEFAULT_URL)"; then \
 		url="$(PG_DEFAULT_URL)"; fi; \
 	$(BIN)/python -m tests.bench.bench_ledger $${url:+--postgresql "$$url"}
+	$(BIN)/python -m tests.bench.bench_inventory $${url:+--postgresql "$$url"}
 	$(BIN)/python -m tests.bench.bench_travel_import
 
 lint: $(INSTALLED)

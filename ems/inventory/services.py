@@ -75,11 +75,11 @@ class Group:
 
 def year_groups(year: int) -> list[Group]:
     """The year's current lines summed by every dimension the inventory shows (one query)."""
-    columns = (
-        EmissionLine.scope,
-        EmissionLine.scope3_category,
+    columns = (  # in the order of the index ix_emission_lines_current
         EmissionLine.source_category,
         EmissionLine.basis,
+        EmissionLine.scope,
+        EmissionLine.scope3_category,
         EmissionLine.site_id,
         EmissionLine.department_id,
     )
@@ -99,7 +99,7 @@ def year_groups(year: int) -> list[Group]:
             int(g),
             n,
         )
-        for scope, category, source, basis, site, dept, g, n in db.session.execute(stmt)
+        for source, basis, scope, category, site, dept, g, n in db.session.execute(stmt)
     ]
 
 

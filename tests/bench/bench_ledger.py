@@ -14,7 +14,7 @@ import random
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 
@@ -33,7 +33,7 @@ TARGET_YEAR = 2023
 CHUNK = 50_000
 
 
-def _median_seconds(run: Callable[[], object], repeat: int) -> float:
+def median_seconds(run: Callable[[], object], repeat: int) -> float:
     run()  # warm the caches once
     timings = []
     for _ in range(repeat):
@@ -43,25 +43,50 @@ def _median_seconds(run: Callable[[], object], repeat: int) -> float:
     return statistics.median(timings)
 
 
-def _rows(count: int, factor_id: int) -> Iterator[dict[str, object]]:
+#: the scope (and scope 3 category) of each source's lines, as the calculators write them
+SCOPES = {
+    SourceCategory.air_travel: (3, 6),
+    SourceCategory.other_travel: (3, 6),
+    SourceCategory.hotels: (3, 6),
+    SourceCategory.electricity: (2, None),
+    SourceCategory.heat_fuels: (1, None),
+    SourceCategory.refrigerants: (1, None),
+    SourceCategory.fleet: (1, None),
+    SourceCategory.procurement: (3, 1),
+    SourceCategory.water_waste: (3, 5),
+}
+BASES = {
+    SourceCategory.air_travel: [Basis.with_rf, Basis.without_rf],
+    SourceCategory.electricity: [Basis.location, Basis.market],
+}
+
+
+def _rows(
+    count: int,
+    factor_id: int,
+    *,
+    years: Sequence[int] = YEARS,
+    site_ids: Sequence[int | None] = (None,),
+    department_ids: Sequence[int | None] = (None,),
+) -> Iterator[dict[str, object]]:
     rng = random.Random(2024)  # noqa: S311 (benchmark data, not security)
     sources = list(SourceCategory)
     now = utcnow()
     for index in range(count):
         source = rng.choice(sources)
-        basis = (
-            rng.choice([Basis.with_rf, Basis.without_rf])
-            if source is SourceCategory.air_travel
-            else None
-        )
+        scope, category = SCOPES[source]
+        basis = rng.choice(BASES[source]) if source in BASES else None
         grams = rng.randrange(1, 2_000_000)
         yield {
             "activity_type": "bench",
             "activity_id": index,
-            "year": rng.choice(YEARS),
-            "scope": 3,
+            "year": rng.choice(years),
+            "scope": scope,
+            "scope3_category": category,
             "source_category": source,
             "basis": basis,
+            "site_id": rng.choice(site_ids),
+            "department_id": rng.choice(department_ids),
             "quantity": Decimal(grams),
             "quantity_unit": "kwh",
             "factor_id": factor_id,
@@ -78,7 +103,8 @@ def _rows(count: int, factor_id: int) -> Iterator[dict[str, object]]:
         }
 
 
-def _fill(count: int) -> None:
+def bench_factor_id() -> int:
+    """The one factor every benchmark line pins."""
     factor_set, _ = factors.import_factor_set(
         actor=None,
         data=b"category,activity,unit,kgco2e_per_unit\nheat,bench,kwh,0.001\n",
@@ -90,10 +116,14 @@ def _fill(count: int) -> None:
         edition_year=2023,
         version="1",
     )
-    factor_id = factor_set.factors[0].id
     db.session.commit()
+    return factor_set.factors[0].id
+
+
+def insert_lines(rows: Iterable[dict[str, object]]) -> None:
+    """Insert benchmark lines in chunks, committing each."""
     batch: list[dict[str, object]] = []
-    for row in _rows(count, factor_id):
+    for row in rows:
         batch.append(row)
         if len(batch) == CHUNK:
             db.session.execute(sa.insert(EmissionLine), batch)
@@ -101,6 +131,17 @@ def _fill(count: int) -> None:
             batch.clear()
     if batch:
         db.session.execute(sa.insert(EmissionLine), batch)
+    db.session.commit()
+
+
+def analyze() -> None:
+    """Statistics (and, on PostgreSQL, the visibility map autovacuum would keep up to date)."""
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text("VACUUM ANALYZE" if conn.dialect.name == "postgresql" else "ANALYZE"))
+
+
+def _fill(count: int) -> None:
+    insert_lines(_rows(count, bench_factor_id()))
     db.session.execute(
         sa.text(
             "CREATE TABLE bench_baseline AS SELECT source_category, basis, co2e_g "
@@ -109,13 +150,11 @@ def _fill(count: int) -> None:
         {"year": TARGET_YEAR},
     )
     db.session.commit()
-    # statistics (and, on PostgreSQL, the visibility map autovacuum would keep up to date)
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(sa.text("VACUUM ANALYZE" if conn.dialect.name == "postgresql" else "ANALYZE"))
+    analyze()
 
 
 @contextmanager
-def _database(kind: str) -> Iterator[str]:
+def database(kind: str) -> Iterator[str]:
     if kind == "sqlite":
         with tempfile.TemporaryDirectory() as folder:
             yield f"sqlite:///{folder}/bench.sqlite3"
@@ -126,7 +165,7 @@ def _database(kind: str) -> Iterator[str]:
 
 def bench(kind: str, lines: int, repeat: int) -> None:
     """Build the ledger on one database and print the timings."""
-    with _database(kind) as url:
+    with database(kind) as url:
         app = create_app(app_config(url))
         with app.app_context():
             flask_migrate.upgrade()
@@ -142,8 +181,8 @@ def bench(kind: str, lines: int, repeat: int) -> None:
                 for s, b, t in db.session.execute(baseline_sql)
             }
             assert ledger.year_totals(TARGET_YEAR) == expected
-            baseline = _median_seconds(lambda: db.session.execute(baseline_sql).all(), repeat)
-            measured = _median_seconds(lambda: ledger.year_totals(TARGET_YEAR), repeat)
+            baseline = median_seconds(lambda: db.session.execute(baseline_sql).all(), repeat)
+            measured = median_seconds(lambda: ledger.year_totals(TARGET_YEAR), repeat)
             current = db.session.scalar(sa.text("SELECT count(*) FROM bench_baseline"))
             print(
                 f"{db.engine.dialect.name:<10} {lines:>10,} lines ({current:,} current in "

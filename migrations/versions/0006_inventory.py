@@ -1,14 +1,14 @@
-"""declared baselines and targets
+"""declared baselines and targets; the inventory's covering index
 
-Revision ID: 0006_targets
+Revision ID: 0006_inventory
 Revises: 0005_procurement
-Create Date: 2026-11-24 22:01:23.090150
+Create Date: 2026-11-24 22:05:05.054594
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_targets"
+revision = "0006_inventory"
 down_revision = "0005_procurement"
 branch_labels = None
 depends_on = None
@@ -93,8 +93,40 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_targets")),
         sa.UniqueConstraint("name", name=op.f("uq_targets_name")),
     )
+    with op.batch_alter_table("emission_lines", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_emission_lines_current"))
+        batch_op.create_index(
+            "ix_emission_lines_current",
+            [
+                "year",
+                "source_category",
+                "basis",
+                "scope",
+                "scope3_category",
+                "site_id",
+                "department_id",
+                "co2e_g",
+            ],
+            unique=False,
+            postgresql_where=sa.text("superseded_at IS NULL"),
+            sqlite_where=sa.text("superseded_at IS NULL"),
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("emission_lines", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_emission_lines_current",
+            postgresql_where=sa.text("superseded_at IS NULL"),
+            sqlite_where=sa.text("superseded_at IS NULL"),
+        )
+        batch_op.create_index(
+            batch_op.f("ix_emission_lines_current"),
+            ["year", "source_category", "basis", "co2e_g"],
+            unique=False,
+            postgresql_where=sa.text("superseded_at IS NULL"),
+            sqlite_where=sa.text("superseded_at IS NULL"),
+        )
+
     op.drop_table("targets")
     op.drop_table("declared_baselines")

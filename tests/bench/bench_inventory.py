@@ -1,0 +1,101 @@
+"""Benchmark: the full inventory of one year (both boundaries, every breakdown) over a ledger of
+a million lines.
+
+Run by `make bench` (not part of the test suite). Builds --lines lines in the inventory year
+(a tenth of them superseded, 40 sites, 25 departments, every source, both figures of air travel
+and electricity) and, with --other-years, as many again spread over nine other years. Times
+`inventory.inventories(year)` against the single bare SQL query that computes the same total
+(the full boundary, headline basis) and reports medians and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import flask_migrate
+import sqlalchemy as sa
+
+from ems import create_app
+from ems.extensions import db
+from ems.inventory import services
+from ems.org import services as org
+from tests.bench.bench_ledger import (
+    _rows,
+    analyze,
+    bench_factor_id,
+    database,
+    insert_lines,
+    median_seconds,
+)
+from tests.conftest import app_config
+
+YEAR = 2023
+BARE_TOTAL = sa.text(
+    "SELECT sum(co2e_g) FROM emission_lines WHERE year = :year AND superseded_at IS NULL "
+    "AND (basis IS NULL OR basis IN ('without_rf', 'market'))"
+)
+
+
+def bench(kind: str, lines: int, other_years: bool, repeat: int) -> None:
+    """Build the ledger on one database and print the timings."""
+    with database(kind) as url:
+        app = create_app(app_config(url))
+        with app.app_context():
+            flask_migrate.upgrade()
+            started = time.perf_counter()
+            sites = [
+                org.create_site(actor=None, name=f"Site {n}", country_code="CH").id
+                for n in range(40)
+            ]
+            departments = [
+                org.create_department(actor=None, name=f"Department {n}").id for n in range(25)
+            ]
+            db.session.commit()
+            factor_id = bench_factor_id()
+            dims = {"site_ids": [*sites, None], "department_ids": [*departments, None]}
+            insert_lines(_rows(lines, factor_id, years=[YEAR], **dims))
+            if other_years:
+                others = [year for year in range(2014, 2024) if year != YEAR]
+                insert_lines(_rows(lines, factor_id, years=others, **dims))
+            analyze()
+            built = time.perf_counter() - started
+            full = services.inventories(YEAR)[services.Boundary.full]
+            bare_total = int(db.session.scalar(BARE_TOTAL, {"year": YEAR}))
+            assert full.total_g == bare_total, (full.total_g, bare_total)
+            baseline = median_seconds(lambda: db.session.scalar(BARE_TOTAL, {"year": YEAR}), repeat)
+            measured = median_seconds(lambda: services.inventories(YEAR), repeat)
+            total = db.session.scalar(sa.text("SELECT count(*) FROM emission_lines"))
+            print(
+                f"{db.engine.dialect.name:<10} {total:>10,} lines ({lines:,} in {YEAR}, a tenth "
+                f"superseded), built in {built:.0f} s"
+            )
+            print(f"  bare total query:                    {baseline * 1000:8.1f} ms")
+            print(
+                f"  inventories({YEAR}) (2 boundaries, all breakdowns): {measured * 1000:8.1f} ms"
+                f"   ratio {measured / baseline:.2f}"
+            )
+            db.session.remove()
+            db.engine.dispose()
+
+
+def main() -> None:
+    """Parse the arguments and run the benchmark on SQLite and, if given, PostgreSQL."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--other-years", action="store_true")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--postgresql",
+        default=os.environ.get("EMS_TEST_DATABASE_URL"),
+        help="server URL (default: EMS_TEST_DATABASE_URL)",
+    )
+    args = parser.parse_args()
+    bench("sqlite", args.lines, args.other_years, args.repeat)
+    if args.postgresql:
+        bench(args.postgresql, args.lines, args.other_years, args.repeat)
+
+
+if __name__ == "__main__":
+    main()
