@@ -25,6 +25,7 @@ from ems.audit import services as audit
 from ems.auth.models import Role, User
 from ems.errors import PermissionDenied, ValidationFailed, check_version
 from ems.extensions import db
+from ems.factors.models import EmissionFactor
 from ems.inventory.models import DeclaredBaseline, Target
 from ems.ledger.models import Basis, EmissionLine, SourceCategory
 from ems.org.models import FIRST_YEAR, LAST_YEAR, Department, Headcount, Site
@@ -659,3 +660,106 @@ def delete_target(*, actor: User | None, target: Target) -> None:
         summary=f"Target {target.name} removed",
         changes=audit.diff(before, {}),
     )
+
+
+# --- year-on-year change explained ------------------------------------------------------------
+
+
+@dataclass
+class SourceChange:
+    """How one source moved from one year to the next, in grams: the change split into
+    activity (more or less of it), mix (what kind: longer hauls, more business class, other
+    fuels, new kinds) and factor (other factor values for the same activity, e.g. a new edition).
+    The three parts sum to the change exactly."""
+
+    source: SourceCategory
+    before_g: int = 0
+    after_g: int = 0
+    activity_g: int = 0
+    factor_g: int = 0
+
+    @property
+    def change_g(self) -> int:
+        """The change of the source's total."""
+        return self.after_g - self.before_g
+
+    @property
+    def mix_g(self) -> int:
+        """The part that is neither activity nor factor: the shift between kinds of activity."""
+        return self.change_g - self.activity_g - self.factor_g
+
+
+def _cells(
+    boundary: Boundary, years: tuple[int, int]
+) -> dict[tuple[int, SourceCategory, str, str], tuple[Decimal, int]]:
+    """(year, source, unit, factor key) → (quantity, grams) of the current headline lines."""
+    stmt = (
+        sa.select(
+            EmissionLine.year,
+            EmissionLine.scope,
+            EmissionLine.scope3_category,
+            EmissionLine.source_category,
+            EmissionLine.quantity_unit,
+            EmissionFactor.key,
+            sa.func.sum(sa.cast(EmissionLine.quantity, sa.Numeric)),
+            sa.func.sum(EmissionLine.co2e_g),
+        )
+        .join(EmissionFactor, EmissionFactor.id == EmissionLine.factor_id)
+        .where(
+            EmissionLine.year.in_(years),
+            EmissionLine.superseded_at.is_(None),
+            sa.or_(EmissionLine.basis.is_(None), EmissionLine.basis.in_(HEADLINE_BASES)),
+        )
+        .group_by(
+            EmissionLine.year,
+            EmissionLine.scope,
+            EmissionLine.scope3_category,
+            EmissionLine.source_category,
+            EmissionLine.quantity_unit,
+            EmissionFactor.key,
+        )
+    )
+    cells: dict[tuple[int, SourceCategory, str, str], tuple[Decimal, int]] = {}
+    for year, scope, category, source, unit, key, quantity, grams in db.session.execute(stmt):
+        source = SourceCategory(source)
+        if not in_boundary(boundary, scope, category, source):
+            continue
+        cell = (year, source, unit, key)
+        before_quantity, before_grams = cells.get(cell, (Decimal(0), 0))
+        cells[cell] = (before_quantity + Decimal(str(quantity or 0)), before_grams + int(grams))
+    return cells
+
+
+def change_explained(year: int, boundary: Boundary = Boundary.gtb) -> list[SourceChange]:
+    """Each source's change from ``year`` − 1 to ``year``, split into activity, mix and factor.
+
+    Activity: the change of the source's quantity (per unit it is measured in) at the earlier
+    year's average intensity. Factor: for each kind of activity (factor key) done in both years,
+    this year's quantity times the change of its factor. Mix: the rest.
+    """
+    cells = _cells(boundary, (year - 1, year))
+    totals: dict[tuple[int, SourceCategory, str], tuple[Decimal, int]] = {}
+    for (cell_year, source, unit, _key), (quantity, grams) in cells.items():
+        q, g = totals.get((cell_year, source, unit), (Decimal(0), 0))
+        totals[(cell_year, source, unit)] = (q + quantity, g + grams)
+    changes: dict[SourceCategory, SourceChange] = {}
+    for (cell_year, source, _unit), (_q, grams) in totals.items():
+        change = changes.setdefault(source, SourceChange(source=source))
+        if cell_year == year:
+            change.after_g += grams
+        else:
+            change.before_g += grams
+    for source, unit in {(s, u) for (_y, s, u) in totals}:
+        q0, g0 = totals.get((year - 1, source, unit), (Decimal(0), 0))
+        q1, g1 = totals.get((year, source, unit), (Decimal(0), 0))
+        if q0 > 0:
+            changes[source].activity_g += round((q1 - q0) * Decimal(g0) / q0)
+        else:  # a new way of measuring the source: all of it is new activity
+            changes[source].activity_g += g1 - g0
+    for (cell_year, source, unit, key), (q1, g1) in cells.items():
+        if cell_year != year or (year - 1, source, unit, key) not in cells:
+            continue
+        q0, g0 = cells[(year - 1, source, unit, key)]
+        if q0 > 0 and q1 > 0:
+            changes[source].factor_g += round(q1 * (Decimal(g1) / q1 - Decimal(g0) / q0))
+    return sorted(changes.values(), key=lambda change: -abs(change.change_g))

@@ -102,6 +102,7 @@ READ_ONLY = {
     "procurement.purchases_query",
     "procurement.require_editor",
     "inventory.baseline",
+    "inventory.change_explained",
     "inventory.build_trajectory",
     "inventory.declared_baselines",
     "inventory.in_boundary",
