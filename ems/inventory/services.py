@@ -12,6 +12,7 @@ scope 3 business travel (category 6) except hotel nights, which the UN inventory
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from flask_babel import gettext as _
 
 from ems.audit import services as audit
 from ems.auth.models import Role, User
+from ems.energy.models import EnergyRecord
 from ems.errors import PermissionDenied, ValidationFailed, check_version
 from ems.extensions import db
 from ems.factors.models import EmissionFactor
@@ -30,6 +32,8 @@ from ems.inventory.models import DeclaredBaseline, Target
 from ems.ledger.models import Basis, EmissionLine, SourceCategory
 from ems.org.models import FIRST_YEAR, LAST_YEAR, Department, Headcount, Site
 from ems.org.services import get_organisation
+from ems.travel.calculation import CabinClass
+from ems.travel.models import FlightLeg, PaidBy, Trip
 from ems.validation import check_decimal, check_text
 
 SCOPE3_BUSINESS_TRAVEL = 6
@@ -763,3 +767,83 @@ def change_explained(year: int, boundary: Boundary = Boundary.gtb) -> list[Sourc
         if q0 > 0 and q1 > 0:
             changes[source].factor_g += round(q1 * (Decimal(g1) / q1 - Decimal(g0) / q0))
     return sorted(changes.values(), key=lambda change: -abs(change.change_g))
+
+
+# --- data coverage and quality ----------------------------------------------------------------
+
+
+@dataclass
+class DataQuality:
+    """What to check in a year's data before trusting its figures."""
+
+    year: int
+    #: lines computed with the nearest edition of a factor because the year's had none:
+    #: source → (lines, grams)
+    fallback_by_source: dict[SourceCategory, tuple[int, int]] = field(default_factory=dict)
+    #: organisation-paid flights of the year, and those booked in an unknown cabin class
+    flights: int = 0
+    flights_unknown_cabin: int = 0
+    #: site name → months (1–12) of the year that no energy record covers
+    months_without_energy: dict[str, list[int]] = field(default_factory=dict)
+
+    @property
+    def issues(self) -> int:
+        """How many things the working group should look at."""
+        return (
+            len(self.fallback_by_source)
+            + (1 if self.flights_unknown_cabin else 0)
+            + len(self.months_without_energy)
+        )
+
+
+def _months_covered(periods: list[tuple[dt.date, dt.date]], year: int) -> set[int]:
+    months: set[int] = set()
+    for start, end in periods:
+        first = max(start, dt.date(year, 1, 1))
+        last = min(end, dt.date(year, 12, 31))
+        months.update(range(first.month, last.month + 1) if first <= last else ())
+    return months
+
+
+def data_quality(year: int) -> DataQuality:
+    """Fallback factors, unknown cabin classes and months without energy data of ``year``."""
+    quality = DataQuality(year=year)
+    fallbacks = db.session.execute(
+        sa.select(EmissionLine.source_category, sa.func.count(), sa.func.sum(EmissionLine.co2e_g))
+        .where(
+            EmissionLine.year == year,
+            EmissionLine.superseded_at.is_(None),
+            EmissionLine.is_fallback.is_(True),
+            sa.or_(EmissionLine.basis.is_(None), EmissionLine.basis.in_(HEADLINE_BASES)),
+        )
+        .group_by(EmissionLine.source_category)
+    )
+    quality.fallback_by_source = {
+        SourceCategory(source): (int(lines), int(grams)) for source, lines, grams in fallbacks
+    }
+    legs = db.session.execute(
+        sa.select(FlightLeg.cabin_class == CabinClass.unknown, sa.func.count())
+        .join(Trip)
+        .where(
+            Trip.paid_by == PaidBy.organisation,
+            FlightLeg.departure_on.between(dt.date(year, 1, 1), dt.date(year, 12, 31)),
+        )
+        .group_by(FlightLeg.cabin_class == CabinClass.unknown)
+    )
+    for unknown, count in legs:
+        quality.flights += count
+        if unknown:
+            quality.flights_unknown_cabin += count
+    periods: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
+    for site_id, start, end in db.session.execute(
+        sa.select(EnergyRecord.site_id, EnergyRecord.period_start, EnergyRecord.period_end).where(
+            EnergyRecord.period_start <= dt.date(year, 12, 31),
+            EnergyRecord.period_end >= dt.date(year, 1, 1),
+        )
+    ):
+        periods[site_id].append((start, end))
+    for site_id, name in db.session.execute(sa.select(Site.id, Site.name).order_by(Site.name)):
+        missing = sorted(set(range(1, 13)) - _months_covered(periods[site_id], year))
+        if missing:
+            quality.months_without_energy[name] = missing
+    return quality

@@ -103,6 +103,7 @@ READ_ONLY = {
     "procurement.require_editor",
     "inventory.baseline",
     "inventory.change_explained",
+    "inventory.data_quality",
     "inventory.build_trajectory",
     "inventory.declared_baselines",
     "inventory.in_boundary",

@@ -164,3 +164,28 @@ def test_inventory_command_json(app, organisation):
     assert figures["scope2_location_based_co2e_kg"] == 1770.0
     full = app.test_cli_runner().invoke(cli, ["inventory", "2024", "--boundary", "full"])
     assert "total 0.625 t CO2e" in full.output
+
+
+def test_data_quality(organisation):
+    quality = services.data_quality(2025)
+    assert quality.fallback_by_source == {}
+    assert (quality.flights, quality.flights_unknown_cabin) == (2, 0)
+    assert quality.months_without_energy == {"London office": list(range(4, 13))}
+    travel.create_trip(
+        actor=None,
+        traveller="Ben",
+        legs=[
+            travel.LegInput(
+                origin="GVA",
+                destination="CDG",
+                departure_on=dt.date(2025, 5, 2),
+                cabin_class="unknown",
+            )
+        ],
+    )
+    assert services.data_quality(2025).flights_unknown_cabin == 1
+    earlier = services.data_quality(2024)
+    # no 2024 edition of the EPA factors: the 2022 one was used
+    assert earlier.fallback_by_source == {SourceCategory.procurement: (1, PURCHASE_G)}
+    assert earlier.months_without_energy == {"London office": list(range(1, 13))}
+    assert earlier.issues == 2
