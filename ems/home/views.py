@@ -1,25 +1,59 @@
-"""The start page: what the signed-in user can do, and the organisation at a glance."""
+"""The start page: the dashboard of the year's emissions against the baseline and the target."""
 
 from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 
 from ems.auth.permissions import ANY_ROLE, role_required
+from ems.inventory import services as inventory
+from ems.ledger.models import SourceCategory
 from ems.org import services as org
+from ems.org.models import FIRST_YEAR, LAST_YEAR
+from ems.web import int_arg
 
 bp = Blueprint("home", __name__)
+
+SOURCE_LABELS = {
+    SourceCategory.air_travel: _l("Air travel"),
+    SourceCategory.other_travel: _l("Rail, road and other travel"),
+    SourceCategory.hotels: _l("Hotel nights"),
+    SourceCategory.electricity: _l("Electricity"),
+    SourceCategory.heat_fuels: _l("Heating and fuels"),
+    SourceCategory.refrigerants: _l("Refrigerants"),
+    SourceCategory.fleet: _l("Fleet"),
+    SourceCategory.procurement: _l("Procurement"),
+    SourceCategory.water_waste: _l("Water and waste"),
+}
 
 
 @bp.get("/")
 @role_required(*ANY_ROLE)
 def index() -> ResponseReturnValue:
-    """The start page."""
-    headcounts = org.list_headcounts()
-    return render_template(
-        "home/index.html",
-        organisation=org.get_organisation(),
-        site_count=len(org.list_sites()),
-        department_count=len(org.list_departments()),
-        latest_headcount=headcounts[0] if headcounts else None,
-    )
+    """The dashboard: the year's total against last year and the trajectory, the trend from the
+    baseline to the target year, the breakdowns, the biggest movers and the data gaps."""
+    organisation = org.get_organisation()
+    by_year = inventory.totals_by_year(inventory.Boundary.gtb)
+    years = sorted(by_year)
+    year = int_arg("year", FIRST_YEAR, LAST_YEAR) or (years[-1] if years else None)
+    context: dict[str, object] = {
+        "organisation": organisation,
+        "years": years,
+        "year": year,
+        "sources": SOURCE_LABELS,
+        "boundaries": inventory.BOUNDARY_LABELS,
+    }
+    if year is not None:
+        both = inventory.inventories(year)
+        path = inventory.trajectory(inventory.main_target())
+        context.update(
+            gtb=both[inventory.Boundary.gtb],
+            full=both[inventory.Boundary.full],
+            previous_g=by_year.get(year - 1),
+            path=path,
+            on_line=next((y for y in path.years if y.year == year), None) if path else None,
+            movers=inventory.change_explained(year)[:6],
+            quality=inventory.data_quality(year),
+        )
+    return render_template("home/index.html", **context)

@@ -21,6 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ems.audit import services as audit
 from ems.auth.models import Role, User
@@ -50,8 +51,8 @@ class Boundary(enum.StrEnum):
 
 
 BOUNDARY_LABELS = {
-    Boundary.gtb: "Greening the Blue (scopes 1 and 2, business travel)",
-    Boundary.full: "Full (everything recorded)",
+    Boundary.gtb: _l("Greening the Blue (scopes 1 and 2, business travel)"),
+    Boundary.full: _l("Full (everything recorded)"),
 }
 
 
@@ -146,7 +147,7 @@ class Inventory:
         return {
             "year": self.year,
             "boundary": self.boundary.value,
-            "boundary_label": BOUNDARY_LABELS[self.boundary],
+            "boundary_label": str(BOUNDARY_LABELS[self.boundary]),
             "headline_basis": "air without RF; scope 2 market-based",
             "total_co2e_kg": _kg(self.total_g),
             "lines": self.lines,

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from ems.auth.models import Role
 from ems.energy import services as energy
 from ems.errors import ValidationFailed
 from ems.extensions import db
@@ -177,3 +178,25 @@ def test_a_declared_baseline_is_replaced_and_checked(app):
             actor=None, year=2010, boundary="gtb", source_category="x", co2e_kg="-1", source=""
         )
     assert set(refused.value.errors) == {"source_category", "co2e_kg", "source"}
+
+
+def test_the_dashboard(client, create_user, login, london):
+    login(client, create_user(roles=(Role.management,)))
+    page = client.get("/").get_data(as_text=True)
+    # 2025: 1.77 t of electricity against a straight line at 662.5 t
+    assert "2025 at a glance" in page
+    assert "1.8" in page
+    assert "662.5" in page
+    assert "on track" in page
+    assert "From the 2010 baseline to the 2030 target" in page
+    assert "declared: Greening the Blue 2011, table 3" in page
+    assert 'data-value="550.000"' in page  # the target, for the chart
+    assert "London office: no energy data for 9 months (4, 5, 6, 7, 8, 9, 10, 11, 12)" in page
+    assert "vendor/chart.js/chart.umd.min.js" in page
+    assert client.get("/?year=1800").status_code == 200
+
+
+def test_an_empty_dashboard(client, create_user, login):
+    login(client, create_user(roles=(Role.travel,)))
+    page = client.get("/").get_data(as_text=True)
+    assert "No emissions recorded yet" in page
