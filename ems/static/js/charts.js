@@ -1,7 +1,7 @@
 // Charts drawn from the tables beside them: every chart's numbers are in its table, which stays
 // on the page for screen readers and for anyone without JavaScript. A <figure class="chart"
-// data-chart="bar|trend"> holds a <canvas> and a <table>; the table's header names the series,
-// each body row is a label (th) and its values (td data-value, in tonnes; empty for none).
+// data-chart="bar|trend"> holds a <canvas> and a <table>; the header cells marked data-series
+// name the series, each body row is a label (th) and its values (td data-value; empty for none).
 (function () {
   "use strict";
   if (!window.Chart) { return; }
@@ -9,8 +9,8 @@
 
   function readTable(table) {
     var names = Array.prototype.map.call(
-      table.querySelectorAll("thead th"), function (th) { return th.textContent.trim(); }
-    ).slice(1);
+      table.querySelectorAll("thead th[data-series]"), function (th) { return th.textContent.trim(); }
+    );
     var labels = [];
     var series = names.map(function () { return []; });
     Array.prototype.forEach.call(table.querySelectorAll("tbody tr"), function (row) {
