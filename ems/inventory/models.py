@@ -67,3 +67,32 @@ class Target(Base):
     reduction_pct: Mapped[int]
     version_id: Mapped[int] = mapped_column()
     __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012
+
+
+class ReportedTotal(Base):
+    """A year's total as it was reported, or as it was later restated (GHG Protocol base-year
+    and reporting recalculation policy): the two series are kept side by side."""
+
+    __tablename__ = "reported_totals"
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('reported', 'restated')", name="kind_valid"),
+        sa.CheckConstraint("co2e_g >= 0", name="co2e_not_negative"),
+    )
+
+    REASON_MAX_LEN = 1000
+    APPROVER_MAX_LEN = 200
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(index=True)
+    boundary: Mapped[str] = mapped_column(sa.String(10))
+    #: "reported" (the figure published) or "restated" (a later correction of it)
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    co2e_g: Mapped[int] = mapped_column(sa.BigInteger)
+    reason: Mapped[str] = mapped_column(sa.String(REASON_MAX_LEN), default="")
+    #: who approved the restatement (or the reporting), as they sign
+    approved_by: Mapped[str] = mapped_column(sa.String(APPROVER_MAX_LEN), default="")
+    recorded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    recorded_by_label: Mapped[str] = mapped_column(sa.String(254))

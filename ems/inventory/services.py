@@ -29,7 +29,7 @@ from ems.energy.models import EnergyRecord
 from ems.errors import PermissionDenied, ValidationFailed, check_version
 from ems.extensions import db
 from ems.factors.models import EmissionFactor
-from ems.inventory.models import DeclaredBaseline, Target
+from ems.inventory.models import DeclaredBaseline, ReportedTotal, Target
 from ems.ledger.models import Basis, EmissionLine, SourceCategory
 from ems.org.models import FIRST_YEAR, LAST_YEAR, Department, Headcount, Site
 from ems.org.services import get_organisation
@@ -848,3 +848,157 @@ def data_quality(year: int) -> DataQuality:
         if missing:
             quality.months_without_energy[name] = missing
     return quality
+
+
+# --- reported and restated totals -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportedSeries:
+    """A year's total in one boundary: as first reported, as last restated, and now."""
+
+    year: int
+    boundary: Boundary
+    reported: ReportedTotal | None
+    restated: ReportedTotal | None
+    current_g: int
+
+    @property
+    def standing_g(self) -> int | None:
+        """The figure that stands: the latest restatement, else the reported one."""
+        row = self.restated or self.reported
+        return row.co2e_g if row else None
+
+    @property
+    def change_pct(self) -> float | None:
+        """How far the current figure has moved from the one that stands, in percent."""
+        standing = self.standing_g
+        if standing is None:
+            return None
+        if standing == 0:
+            return 0.0 if self.current_g == 0 else 100.0
+        return (self.current_g - standing) * 100 / standing
+
+
+def reported_series() -> list[ReportedSeries]:
+    """Every reported year (the baseline year too, once reported) in both boundaries."""
+    rows = list(
+        db.session.scalars(
+            sa.select(ReportedTotal).order_by(ReportedTotal.year, ReportedTotal.recorded_at)
+        )
+    )
+    first: dict[tuple[int, str], ReportedTotal] = {}
+    last: dict[tuple[int, str], ReportedTotal] = {}
+    for row in rows:
+        if row.kind == "reported":
+            first.setdefault((row.year, row.boundary), row)
+        else:
+            last[(row.year, row.boundary)] = row
+    totals = {b: totals_by_year(b) for b in Boundary}
+    return [
+        ReportedSeries(
+            year=year,
+            boundary=Boundary(boundary),
+            reported=first.get((year, boundary)),
+            restated=last.get((year, boundary)),
+            current_g=totals[Boundary(boundary)].get(year, 0),
+        )
+        for year, boundary in sorted(set(first) | set(last))
+    ]
+
+
+def restatements_needed() -> list[ReportedSeries]:
+    """Reported years whose current total moved from the standing figure by more than the
+    organisation's significance threshold."""
+    threshold = get_organisation().restatement_threshold_pct
+    return [
+        series
+        for series in reported_series()
+        if series.change_pct is not None and abs(series.change_pct) > threshold
+    ]
+
+
+def _record_totals(
+    *, actor: User | None, year: int | None, kind: str, reason: str, approved_by: str
+) -> list[ReportedTotal]:
+    rows = []
+    for boundary in Boundary:
+        row = ReportedTotal(
+            year=year,
+            boundary=boundary.value,
+            kind=kind,
+            co2e_g=totals_by_year(boundary).get(year or 0, 0),
+            reason=reason,
+            approved_by=approved_by,
+            recorded_by_id=actor.id if actor else None,
+            recorded_by_label=actor.email if actor else audit.CLI_ACTOR,
+        )
+        db.session.add(row)
+        rows.append(row)
+    db.session.flush()
+    return rows
+
+
+def record_reported(
+    *, actor: User | None, year: int | None, approved_by: str | None = "", note: str | None = ""
+) -> list[ReportedTotal]:
+    """Record a year's totals (both boundaries) as reported, e.g. when its report is issued."""
+    require_editor(actor)
+    errors: dict[str, str] = {}
+    year = _check_year(errors, "year", year)
+    approver = check_text(
+        errors, "approved_by", approved_by, ReportedTotal.APPROVER_MAX_LEN, required=False
+    )
+    reason = check_text(errors, "note", note, ReportedTotal.REASON_MAX_LEN, required=False)
+    if year and db.session.scalar(
+        sa.select(ReportedTotal.id)
+        .where(ReportedTotal.year == year, ReportedTotal.kind == "reported")
+        .limit(1)
+    ):
+        errors["year"] = _("%(year)d was reported already; restate it instead.", year=year)
+    if errors:
+        raise ValidationFailed(errors)
+    rows = _record_totals(
+        actor=actor, year=year, kind="reported", reason=reason, approved_by=approver
+    )
+    audit.record(
+        actor=actor,
+        action="inventory.year.reported",
+        object_type=ReportedTotal.__tablename__,
+        object_id=year,
+        summary=f"{year} reported: "
+        + ", ".join(f"{row.boundary} {row.co2e_g / 1_000_000:,.3f} t" for row in rows),
+        changes=audit.diff({}, {row.boundary: row.co2e_g for row in rows}),
+    )
+    return rows
+
+
+def restate(
+    *, actor: User | None, year: int | None, reason: str | None, approved_by: str | None
+) -> list[ReportedTotal]:
+    """Restate a reported year with its current totals, saying why and who approved it; the
+    figures first reported stay beside the restated ones."""
+    require_editor(actor)
+    errors: dict[str, str] = {}
+    year = _check_year(errors, "year", year)
+    reason = check_text(errors, "reason", reason, ReportedTotal.REASON_MAX_LEN, multiline=True)
+    approver = check_text(errors, "approved_by", approved_by, ReportedTotal.APPROVER_MAX_LEN)
+    if year and not db.session.scalar(
+        sa.select(ReportedTotal.id).where(ReportedTotal.year == year).limit(1)
+    ):
+        errors["year"] = _("%(year)d was never reported: there is nothing to restate.", year=year)
+    if errors:
+        raise ValidationFailed(errors)
+    before = {s.boundary.value: s.standing_g for s in reported_series() if s.year == year}
+    rows = _record_totals(
+        actor=actor, year=year, kind="restated", reason=reason, approved_by=approver
+    )
+    audit.record(
+        actor=actor,
+        action="inventory.year.restated",
+        object_type=ReportedTotal.__tablename__,
+        object_id=year,
+        summary=f"{year} restated ({reason[:200]}), approved by {approver}",
+        changes=audit.diff(before, {row.boundary: row.co2e_g for row in rows}),
+    )
+    return rows

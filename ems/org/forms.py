@@ -57,6 +57,14 @@ class OrganisationForm(VersionedForm):
         ),
         description=_l("Converts refrigerant leaks to CO2e."),
     )
+    restatement_threshold_pct = IntegerField(
+        _l("Restatement threshold (%)"),
+        [InputRequired(), NumberRange(min=1, max=50)],
+        description=_l(
+            "When a recalculation, a correction or a boundary change moves a reported year or "
+            "the baseline by more than this, ems asks for a restatement."
+        ),
+    )
     submit = SubmitField(_l("Save settings"))
 
     def __init__(self, *args: object, **kwargs: object) -> None:

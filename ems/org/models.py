@@ -35,6 +35,7 @@ class Organisation(Base):
     #: DESNZ haul definitions (default), or distance bands (same country domestic, < 3,700 km short)
     HAUL_METHODS = ("desnz", "distance_bands")
     GWP_REPORTS = ("ar5", "ar4", "ar6")
+    DEFAULT_RESTATEMENT_THRESHOLD_PCT = 5
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(NAME_MAX_LEN))
@@ -44,12 +45,14 @@ class Organisation(Base):
     target_year: Mapped[int]
     #: reduction of annual emissions by the target year against the baseline, in whole percent
     target_reduction_pct: Mapped[int]
-    #: how flight hauls are decided: "desnz" (the DESNZ haul definitions) or "distance_bands"
     #: IPCC report whose GWPs convert refrigerant leaks: "ar5" (default), "ar4" or "ar6"
     gwp_report: Mapped[str] = mapped_column(sa.String(3), default="ar5", server_default="ar5")
+    #: how flight hauls are decided: "desnz" (the DESNZ haul definitions) or "distance_bands"
     flight_haul_method: Mapped[str] = mapped_column(
         sa.String(20), default="desnz", server_default="desnz"
     )
+    #: a reported year (or the baseline) moving by more than this share asks for a restatement
+    restatement_threshold_pct: Mapped[int] = mapped_column(default=5, server_default="5")
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version_id: Mapped[int] = mapped_column()
     __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012
@@ -66,6 +69,7 @@ class Organisation(Base):
             target_reduction_pct=cls.DEFAULT_TARGET_REDUCTION_PCT,
             flight_haul_method=cls.HAUL_METHODS[0],
             gwp_report=cls.GWP_REPORTS[0],
+            restatement_threshold_pct=cls.DEFAULT_RESTATEMENT_THRESHOLD_PCT,
         )
 
 

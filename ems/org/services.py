@@ -150,6 +150,7 @@ def update_organisation(
     target_reduction_pct: int | None,
     flight_haul_method: str = Organisation.HAUL_METHODS[0],
     gwp_report: str = Organisation.GWP_REPORTS[0],
+    restatement_threshold_pct: int | None = Organisation.DEFAULT_RESTATEMENT_THRESHOLD_PCT,
     expected_version: int | None = None,
 ) -> Organisation:
     """Change the organisation's name, currency, baseline and target."""
@@ -173,6 +174,8 @@ def update_organisation(
         errors["gwp_report"] = _("Choose AR4, AR5 or AR6.")
     if flight_haul_method not in Organisation.HAUL_METHODS:
         errors["flight_haul_method"] = _("Choose a method from the list.")
+    if restatement_threshold_pct is None or not 1 <= restatement_threshold_pct <= 50:
+        errors["restatement_threshold_pct"] = _("Enter a threshold between 1 and 50 %.")
     _raise(errors)
     data = {
         "name": name,
@@ -182,6 +185,7 @@ def update_organisation(
         "target_reduction_pct": target_reduction_pct,
         "flight_haul_method": flight_haul_method,
         "gwp_report": gwp_report,
+        "restatement_threshold_pct": restatement_threshold_pct,
     }
     organisation = get_organisation()
     _save(

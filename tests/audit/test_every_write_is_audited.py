@@ -104,6 +104,8 @@ READ_ONLY = {
     "inventory.baseline",
     "inventory.change_explained",
     "inventory.data_quality",
+    "inventory.reported_series",
+    "inventory.restatements_needed",
     "inventory.build_trajectory",
     "inventory.declared_baselines",
     "inventory.in_boundary",
@@ -482,6 +484,17 @@ WRITES: dict[str, tuple[str, Callable[[dict[str, Any]], object]]] = {
     "inventory.delete_target": (
         "inventory.target.deleted",
         lambda w: inventory.delete_target(actor=w["admin"], target=_target(w)),
+    ),
+    "inventory.record_reported": (
+        "inventory.year.reported",
+        lambda w: inventory.record_reported(actor=w["admin"], year=2024),
+    ),
+    "inventory.restate": (
+        "inventory.year.restated",
+        lambda w: (
+            inventory.record_reported(actor=w["admin"], year=2024),
+            inventory.restate(actor=w["admin"], year=2024, reason="error", approved_by="Director"),
+        ),
     ),
     "imports.import_file": (
         "travel.import.committed",
