@@ -92,6 +92,7 @@ def test_headcount_and_settings_pages(client, create_user, login):
             "baseline_year": "2010",
             "target_year": "2030",
             "target_reduction_pct": "45",
+            "restatement_threshold_pct": "5",
         },
     )
     assert response.status_code == 302
