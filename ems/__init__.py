@@ -117,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
     from ems.energy.views import bp as energy_bp
     from ems.factors.views import bp as factors_bp
     from ems.home.views import bp as home_bp
+    from ems.inventory.views import bp as inventory_bp
     from ems.ledger.views import bp as ledger_bp
     from ems.org.views import bp as org_bp
     from ems.procurement.views import bp as procurement_bp
@@ -124,6 +125,7 @@ def _register_blueprints(app: Flask) -> None:
 
     blueprints = (
         home_bp,
+        inventory_bp,
         auth_bp,
         admin_bp,
         travel_bp,

@@ -12,6 +12,7 @@ from ems.auth.models import Role
 from ems.energy.models import EnergyRecord, FleetRecord, RefrigerantTopUp
 from ems.extensions import db
 from ems.factors import services as factors
+from ems.inventory import services as inventory
 from ems.ledger.models import Recalculation
 from ems.org import services as org
 from ems.procurement import services as procurement
@@ -29,6 +30,15 @@ ORG_EDITORS = frozenset({Role.ems, Role.admin})
 #: a change of access shows up here as a deliberate edit
 EXPECTED_ACCESS: dict[str, frozenset[object]] = {
     "home.index": SIGNED_IN,
+    "inventory.targets": ORG_READERS,
+    "inventory.declare_baseline": ORG_EDITORS,
+    "inventory.delete_baseline": ORG_EDITORS,
+    "inventory.new_target": ORG_EDITORS,
+    "inventory.edit_target": ORG_EDITORS,
+    "inventory.delete_target": ORG_EDITORS,
+    "inventory.restatements": ORG_READERS,
+    "inventory.record_reported": ORG_EDITORS,
+    "inventory.restate": ORG_EDITORS,
     "auth.login": PUBLIC,
     "auth.logout": PUBLIC,
     "auth.change_password": SIGNED_IN,
@@ -201,6 +211,24 @@ def world(create_user):
     rate = procurement.set_exchange_rate(actor=None, currency="CHF", year=2024, units_per_usd="0.9")
     index = procurement.set_price_index(actor=None, year=2024, index_value="120")
     db.session.add(purchase)
+    declared = inventory.declare_baseline(
+        actor=None,
+        year=2010,
+        boundary="gtb",
+        source_category="air_travel",
+        co2e_kg="1000",
+        source="report",
+    )
+    target = inventory.create_target(
+        actor=None,
+        name="Air",
+        boundary="gtb",
+        source_category="air_travel",
+        per_capita=False,
+        baseline_year=2010,
+        target_year=2030,
+        reduction_pct=15,
+    )
     recalculation = Recalculation(year=2024, reason="test", applied_by_label="test")
     db.session.add(recalculation)
     db.session.commit()
@@ -217,6 +245,8 @@ def world(create_user):
         "fleet_record_id": vehicle.id,
         "batch_id": batch.id,
         "purchase_id": purchase.id,
+        "baseline_id": declared.id,
+        "target_id": target.id,
         "category_id": category.id,
         "rate_id": rate.id,
         "index_id": index.id,

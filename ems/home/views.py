@@ -4,28 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
-from flask_babel import lazy_gettext as _l
 
 from ems.auth.permissions import ANY_ROLE, role_required
 from ems.inventory import services as inventory
-from ems.ledger.models import SourceCategory
+from ems.inventory.forms import SOURCE_LABELS
 from ems.org import services as org
 from ems.org.models import FIRST_YEAR, LAST_YEAR
 from ems.web import int_arg
 
 bp = Blueprint("home", __name__)
-
-SOURCE_LABELS = {
-    SourceCategory.air_travel: _l("Air travel"),
-    SourceCategory.other_travel: _l("Rail, road and other travel"),
-    SourceCategory.hotels: _l("Hotel nights"),
-    SourceCategory.electricity: _l("Electricity"),
-    SourceCategory.heat_fuels: _l("Heating and fuels"),
-    SourceCategory.refrigerants: _l("Refrigerants"),
-    SourceCategory.fleet: _l("Fleet"),
-    SourceCategory.procurement: _l("Procurement"),
-    SourceCategory.water_waste: _l("Water and waste"),
-}
 
 
 @bp.get("/")
@@ -43,6 +30,7 @@ def index() -> ResponseReturnValue:
         "year": year,
         "sources": SOURCE_LABELS,
         "boundaries": inventory.BOUNDARY_LABELS,
+        "restatements_needed": inventory.restatements_needed(),
     }
     if year is not None:
         both = inventory.inventories(year)

@@ -1,0 +1,94 @@
+"""Forms of declared baselines, targets, reporting and restating."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from ems.forms import EmsForm, VersionedForm, choices
+from ems.inventory.models import DeclaredBaseline, ReportedTotal, Target
+from ems.inventory.services import BOUNDARY_LABELS
+from ems.ledger.models import SourceCategory
+
+SOURCE_LABELS = {
+    SourceCategory.air_travel: _l("Air travel"),
+    SourceCategory.other_travel: _l("Rail, road and other travel"),
+    SourceCategory.hotels: _l("Hotel nights"),
+    SourceCategory.electricity: _l("Electricity"),
+    SourceCategory.heat_fuels: _l("Heating and fuels"),
+    SourceCategory.refrigerants: _l("Refrigerants"),
+    SourceCategory.fleet: _l("Fleet"),
+    SourceCategory.procurement: _l("Procurement"),
+    SourceCategory.water_waste: _l("Water and waste"),
+}
+BOUNDARY_CHOICES = choices((b.value, label) for b, label in BOUNDARY_LABELS.items())
+SOURCE_CHOICES = choices((source.value, label) for source, label in SOURCE_LABELS.items())
+
+
+class BaselineForm(EmsForm):
+    """A declared baseline figure of one source."""
+
+    year = IntegerField(_l("Year"), [InputRequired()])
+    boundary = SelectField(_l("Boundary"), choices=BOUNDARY_CHOICES)
+    source_category = SelectField(_l("Source"), choices=SOURCE_CHOICES)
+    co2e_kg = DecimalField(_l("kg CO2e"), [InputRequired(), NumberRange(min=0)], places=None)
+    source = StringField(
+        _l("Where the figure comes from"),
+        [InputRequired(), Length(max=DeclaredBaseline.SOURCE_MAX_LEN)],
+        description=_l("e.g. the Greening the Blue report of that year, table and page."),
+    )
+    note = TextAreaField(_l("Note"), [Optional(), Length(max=DeclaredBaseline.NOTE_MAX_LEN)])
+    submit = SubmitField(_l("Declare"))
+
+
+class TargetForm(VersionedForm):
+    """A per-capita or per-source target."""
+
+    name = StringField(_l("Name"), [InputRequired(), Length(max=Target.NAME_MAX_LEN)])
+    boundary = SelectField(_l("Boundary"), choices=BOUNDARY_CHOICES)
+    source_category = SelectField(
+        _l("Source"), choices=[SelectChoice("", _l("Every source")), *SOURCE_CHOICES]
+    )
+    per_capita = BooleanField(_l("Per capita"))
+    baseline_year = IntegerField(_l("Baseline year"), [InputRequired()])
+    target_year = IntegerField(_l("Target year"), [InputRequired()])
+    reduction_pct = IntegerField(
+        _l("Reduction (%)"), [InputRequired(), NumberRange(min=1, max=100)]
+    )
+    submit = SubmitField(_l("Save"))
+
+
+class ReportForm(EmsForm):
+    """Record a year's totals as reported."""
+
+    year = IntegerField(_l("Year"), [InputRequired()])
+    approved_by = StringField(
+        _l("Approved by"), [Optional(), Length(max=ReportedTotal.APPROVER_MAX_LEN)]
+    )
+    note = StringField(_l("Note"), [Optional(), Length(max=ReportedTotal.REASON_MAX_LEN)])
+    submit = SubmitField(_l("Record as reported"))
+
+
+class RestateForm(EmsForm):
+    """Restate a reported year with its current totals."""
+
+    year = IntegerField(_l("Year"), [InputRequired()])
+    reason = TextAreaField(
+        _l("Reason"),
+        [InputRequired(), Length(max=ReportedTotal.REASON_MAX_LEN)],
+        description=_l("A recalculation, a boundary change, a correction…"),
+    )
+    approved_by = StringField(
+        _l("Approved by"), [InputRequired(), Length(max=ReportedTotal.APPROVER_MAX_LEN)]
+    )
+    submit = SubmitField(_l("Restate"))
