@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, DecimalField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ems.energy.models import EnergyRecord, EnergyType, FleetRecord, RefrigerantTopUp
@@ -67,6 +75,9 @@ class EnergyRecordForm(VersionedForm):
     )
     evidence_note = TextAreaField(
         _l("Evidence"), [Optional(), Length(max=EnergyRecord.NOTE_MAX_LEN)]
+    )
+    is_estimate = BooleanField(
+        _l("Estimated"), description=_l("An estimated reading, or a bill not received yet.")
     )
     submit = SubmitField(_l("Save"))
 

@@ -23,7 +23,13 @@ from ems.ledger.models import Basis
 from ems.org.models import Site
 
 REQUIRED = ("site", "energy_type", "period_start", "period_end", "quantity", "unit")
-OPTIONAL = ("certificates_kwh", "supplier_factor", "meter_reference", "evidence_note")
+OPTIONAL = (
+    "certificates_kwh",
+    "supplier_factor",
+    "meter_reference",
+    "evidence_note",
+    "estimated",
+)
 ALIASES = {
     "building": "site",
     "site name": "site",
@@ -51,6 +57,23 @@ ALIASES = {
     "note": "evidence_note",
     "evidence": "evidence_note",
     "notes": "evidence_note",
+    "estimate": "estimated",
+    "is estimate": "estimated",
+}
+#: how a spreadsheet says yes or no
+YES_NO = {
+    "": False,
+    "no": False,
+    "n": False,
+    "false": False,
+    "0": False,
+    "actual": False,
+    "yes": True,
+    "y": True,
+    "true": True,
+    "1": True,
+    "e": True,
+    "estimated": True,
 }
 ENERGY_ALIASES = {
     **{kind.value.replace("_", " "): kind for kind in EnergyType},
@@ -156,6 +179,9 @@ def parse(data: bytes, filename: str) -> tuple[list[tuple[int, dict[str, Any]]],
             column: row_date(errors, number, column, row[column])
             for column in ("period_start", "period_end")
         }
+        estimated = YES_NO.get(row.get("estimated", "").lower())
+        if estimated is None:
+            errors.append(RowError(number, "estimated", _("“yes” or “no”")))
         supplier_id = None
         supplier = row.get("supplier_factor", "")
         if supplier:
@@ -186,6 +212,7 @@ def parse(data: bytes, filename: str) -> tuple[list[tuple[int, dict[str, Any]]],
                 supplier_factor_id=supplier_id,
                 meter_reference=row.get("meter_reference", ""),
                 evidence_note=row.get("evidence_note", ""),
+                is_estimate=bool(estimated),
             )
         except ValidationFailed as exc:
             errors += [

@@ -54,6 +54,8 @@ class EnergyRecord(Base):
     supplier_factor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("emission_factors.id"))
     meter_reference: Mapped[str] = mapped_column(sa.String(REFERENCE_MAX_LEN), default="")
     evidence_note: Mapped[str] = mapped_column(sa.String(NOTE_MAX_LEN), default="")
+    #: the quantity is an estimate (an estimated meter reading, a bill not yet received)
+    is_estimate: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: the import the record came from, if any (a batch can be removed as a whole)
     import_batch_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("import_batches.id"), index=True

@@ -261,6 +261,7 @@ def check_energy_record(
     supplier_factor_id: int | None,
     meter_reference: str | None,
     evidence_note: str | None,
+    is_estimate: bool = False,
 ) -> dict[str, Any]:
     """An energy record's values, checked; ValidationFailed names each wrong field."""
     errors: dict[str, str] = {}
@@ -319,6 +320,7 @@ def check_energy_record(
         "supplier_factor_id": supplier_factor_id,
         "meter_reference": reference,
         "evidence_note": note,
+        "is_estimate": bool(is_estimate),
     }
 
 
@@ -353,6 +355,7 @@ FIELDS = [
     "supplier_factor_id",
     "meter_reference",
     "evidence_note",
+    "is_estimate",
 ]
 
 
@@ -958,6 +961,7 @@ ENERGY_EXPORT_HEADER = [
     "unit",
     "certificates_kwh",
     "meter_reference",
+    "estimated",
     "co2e_years",
     "co2e_kg",
     "co2e_kg_location_based",
@@ -995,6 +999,7 @@ def energy_export_rows(
                 record.unit,
                 record.certificates_kwh,
                 record.meter_reference,
+                "yes" if record.is_estimate else "no",
                 _years(lines),
                 None
                 if is_electricity

@@ -786,6 +786,8 @@ class DataQuality:
     flights_unknown_cabin: int = 0
     #: site name → months (1–12) of the year that no energy record covers
     months_without_energy: dict[str, list[int]] = field(default_factory=dict)
+    #: energy records of the year whose quantity is an estimate
+    estimated_energy_records: int = 0
 
     @property
     def issues(self) -> int:
@@ -794,6 +796,7 @@ class DataQuality:
             len(self.fallback_by_source)
             + (1 if self.flights_unknown_cabin else 0)
             + len(self.months_without_energy)
+            + (1 if self.estimated_energy_records else 0)
         )
 
 
@@ -807,7 +810,8 @@ def _months_covered(periods: list[tuple[dt.date, dt.date]], year: int) -> set[in
 
 
 def data_quality(year: int) -> DataQuality:
-    """Fallback factors, unknown cabin classes and months without energy data of ``year``."""
+    """Fallback factors, unknown cabin classes, estimated energy quantities and months without
+    energy data of ``year``."""
     quality = DataQuality(year=year)
     fallbacks = db.session.execute(
         sa.select(EmissionLine.source_category, sa.func.count(), sa.func.sum(EmissionLine.co2e_g))
@@ -823,26 +827,32 @@ def data_quality(year: int) -> DataQuality:
         SourceCategory(source): (int(lines), int(grams)) for source, lines, grams in fallbacks
     }
     legs = db.session.execute(
-        sa.select(FlightLeg.cabin_class == CabinClass.unknown, sa.func.count())
+        sa.select(FlightLeg.cabin_class, sa.func.count())
         .join(Trip)
         .where(
             Trip.paid_by == PaidBy.organisation,
             FlightLeg.departure_on.between(dt.date(year, 1, 1), dt.date(year, 12, 31)),
         )
-        .group_by(FlightLeg.cabin_class == CabinClass.unknown)
+        .group_by(FlightLeg.cabin_class)
     )
-    for unknown, count in legs:
+    for cabin, count in legs:
         quality.flights += count
-        if unknown:
+        if cabin == CabinClass.unknown:
             quality.flights_unknown_cabin += count
     periods: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
-    for site_id, start, end in db.session.execute(
-        sa.select(EnergyRecord.site_id, EnergyRecord.period_start, EnergyRecord.period_end).where(
+    for site_id, start, end, estimated in db.session.execute(
+        sa.select(
+            EnergyRecord.site_id,
+            EnergyRecord.period_start,
+            EnergyRecord.period_end,
+            EnergyRecord.is_estimate,
+        ).where(
             EnergyRecord.period_start <= dt.date(year, 12, 31),
             EnergyRecord.period_end >= dt.date(year, 1, 1),
         )
     ):
         periods[site_id].append((start, end))
+        quality.estimated_energy_records += 1 if estimated else 0
     for site_id, name in db.session.execute(sa.select(Site.id, Site.name).order_by(Site.name)):
         missing = sorted(set(range(1, 13)) - _months_covered(periods[site_id], year))
         if missing:

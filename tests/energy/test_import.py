@@ -183,3 +183,24 @@ def test_the_downloadable_template_imports_as_it_is(client, create_user, login, 
     template = client.get("/energy/import/template.csv").data
     result = imports.import_file(IMPORTER, actor=None, data=template, filename="template.csv")
     assert result.created == 2
+
+
+def test_estimated_quantities_are_flagged_and_counted(sites):
+    from ems.inventory import services as inventory
+
+    data = (
+        "site,energy_type,period_start,period_end,quantity,unit,estimated\n"
+        "London office,electricity,2025-01-01,2025-01-31,100,kwh,yes\n"
+        "London office,electricity,2025-02-01,2025-02-28,100,kwh,\n"
+        "London office,electricity,2025-03-01,2025-03-31,100,kwh,maybe\n"
+    )
+    with pytest.raises(ImportFailed) as refused:
+        imports.import_file(IMPORTER, actor=None, data=data.encode(), filename="e.csv")
+    assert [str(e) for e in refused.value.row_errors] == ["Row 4, estimated: “yes” or “no”"]
+    good = data.rsplit("\n", 2)[0] + "\n"
+    imports.import_file(IMPORTER, actor=None, data=good.encode(), filename="e.csv")
+    assert sorted(r.is_estimate for r in db.session.scalars(sa.select(EnergyRecord))) == [
+        False,
+        True,
+    ]
+    assert inventory.data_quality(2025).estimated_energy_records == 1
