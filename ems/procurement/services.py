@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, cast
 
 import sqlalchemy as sa
+from babel.numbers import list_currencies
 from flask_babel import gettext as _
 
 from ems.audit import services as audit
@@ -28,7 +29,6 @@ from ems.factors.services import FactorSelector
 from ems.ledger import services as ledger
 from ems.ledger.models import EmissionLine, SourceCategory
 from ems.org.models import FIRST_YEAR, LAST_YEAR, Department, Site
-from ems.org.services import currencies
 from ems.procurement.models import ExchangeRate, PriceIndex, Purchase, SpendCategory
 from ems.validation import check_decimal, check_text
 
@@ -161,7 +161,7 @@ def convert_spend(amount: Decimal, currency: str, year: int, price_year: int) ->
 
 def _check_currency(errors: dict[str, str], field: str, currency: str | None) -> str:
     code = (currency or "").strip().upper()
-    if code not in currencies():
+    if code not in list_currencies():
         errors[field] = _("Enter an ISO 4217 currency code, e.g. CHF.")
     return code
 
