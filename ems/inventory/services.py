@@ -127,7 +127,8 @@ class Inventory:
     by_source: dict[SourceCategory, int] = field(default_factory=dict)
     by_site: dict[int | None, int] = field(default_factory=dict)
     by_department: dict[int | None, int] = field(default_factory=dict)
-    #: the two figures of the two-figure sources, never added together
+    #: the two figures of the two-figure sources, never added together (Scope 2 both ways
+    #: includes district heat and cooling, which has one figure)
     air_with_rf_g: int = 0
     air_without_rf_g: int = 0
     scope2_location_g: int = 0
@@ -195,6 +196,9 @@ def inventories(year: int) -> dict[Boundary, Inventory]:
                 inventory.air_without_rf_g += group.co2e_g
             elif group.basis is Basis.market:
                 inventory.scope2_market_g += group.co2e_g
+            elif group.scope == 2:  # heat and cooling: one figure, in both Scope 2 totals
+                inventory.scope2_market_g += group.co2e_g
+                inventory.scope2_location_g += group.co2e_g
             inventory.total_g += group.co2e_g
             inventory.lines += group.lines
             _add(inventory.by_scope, group.scope, group.co2e_g)

@@ -189,3 +189,33 @@ def test_data_quality(organisation):
     assert earlier.fallback_by_source == {SourceCategory.procurement: (1, PURCHASE_G)}
     assert earlier.months_without_energy == {"London office": list(range(1, 13))}
     assert earlier.issues == 2
+
+
+def test_district_heat_counts_in_both_scope_2_figures(organisation):
+    supplier, _created = factors.import_factor_set(
+        actor=None,
+        data=b"category,activity,unit,kgco2e_per_unit\nheat,network,kwh,0.1\n",
+        family="geneva_heat",
+        title="Network",
+        publisher="SIG",
+        licence="supplier",
+        source="letter",
+        edition_year=2025,
+        version="1",
+    )
+    energy.create_energy_record(
+        actor=None,
+        site_id=organisation["london"],
+        energy_type="district_heating",
+        period_start=dt.date(2025, 1, 1),
+        period_end=dt.date(2025, 1, 31),
+        quantity=Decimal(1000),
+        unit="kwh",
+        certificates_kwh=None,
+        supplier_factor_id=supplier.factors[0].id,
+        meter_reference="",
+        evidence_note="",
+    )
+    gtb = services.inventory(2025)
+    assert (gtb.scope2_location_g, gtb.scope2_market_g) == (ELECTRICITY_G + 100_000,) * 2
+    assert gtb.by_scope[2] == ELECTRICITY_G + 100_000
