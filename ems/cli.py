@@ -130,6 +130,7 @@ def setup_command(admin_email: str) -> None:
 
 def init_app(app: Flask) -> None:
     """Register our commands on the application's command group."""
+    from ems.actions.cli import actions_cli
     from ems.factors.cli import factors_cli
     from ems.imports.cli import import_cli
     from ems.inventory.cli import inventory_command
@@ -143,6 +144,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(estimate_cli)
     app.cli.add_command(import_cli)
     app.cli.add_command(inventory_command)
+    app.cli.add_command(actions_cli)
 
 
 if __name__ == "__main__":

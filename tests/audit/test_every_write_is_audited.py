@@ -14,6 +14,8 @@ import pytest
 import sqlalchemy as sa
 
 import ems
+from ems.actions import services as actions
+from ems.actions.models import CorrectiveAction, Nonconformity
 from ems.audit.models import AuditEntry
 from ems.auth import services as auth
 from ems.auth.models import Role
@@ -118,6 +120,15 @@ READ_ONLY = {
     "inventory.totals_by_year",
     "inventory.trajectory",
     "inventory.year_groups",
+    "actions.compare_years",
+    "actions.effectiveness",
+    "actions.get_action",
+    "actions.get_nonconformity",
+    "actions.list_actions",
+    "actions.overdue_actions",
+    "actions.project",
+    "actions.projection",
+    "actions.require_editor",
     "imports.file_digest",
     "imports.get_batch",
     "imports.known_keys",
@@ -241,6 +252,56 @@ def _target(w: dict[str, Any]) -> Target:
     if "target" not in w:
         w["target"] = inventory.create_target(actor=w["admin"], **TARGET)
     return w["target"]
+
+
+def _nc(w: dict[str, Any]) -> Nonconformity:
+    if "nc" not in w:
+        w["nc"] = actions.create_nonconformity(
+            actor=w["admin"],
+            title="Off track",
+            origin="off_track_year",
+            detected_on=dt.date(2024, 1, 5),
+        )
+    return w["nc"]
+
+
+def _analysed(w: dict[str, Any]) -> Nonconformity:
+    return actions.record_analysis(
+        actor=w["admin"], nonconformity=_nc(w), root_cause="No travel policy"
+    )
+
+
+def _action(w: dict[str, Any]) -> CorrectiveAction:
+    if "action" not in w:
+        w["action"] = actions.create_action(
+            actor=w["admin"],
+            nonconformity=_nc(w),
+            description="Travel policy",
+            owner_id=w["admin"].id,
+            due_on=dt.date(2024, 6, 30),
+        )
+    return w["action"]
+
+
+def _planned(w: dict[str, Any]) -> Nonconformity:
+    _analysed(w)
+    _action(w)
+    return actions.move_nonconformity(
+        actor=w["admin"], nonconformity=_nc(w), status="actions_planned"
+    )
+
+
+def _done(w: dict[str, Any]) -> CorrectiveAction:
+    _planned(w)
+    return actions.update_action(
+        actor=w["admin"],
+        action=_action(w),
+        description="Travel policy",
+        owner_id=w["admin"].id,
+        due_on=dt.date(2024, 6, 30),
+        status="done",
+        done_on=dt.date(2024, 6, 1),
+    )
 
 
 def _world() -> dict[str, Any]:
@@ -494,6 +555,24 @@ WRITES: dict[str, tuple[str, Callable[[dict[str, Any]], object]]] = {
         lambda w: (
             inventory.record_reported(actor=w["admin"], year=2024),
             inventory.restate(actor=w["admin"], year=2024, reason="error", approved_by="Director"),
+        ),
+    ),
+    "actions.create_nonconformity": ("actions.nonconformity.created", lambda w: _nc(w)),
+    "actions.record_analysis": ("actions.nonconformity.analysed", lambda w: _analysed(w)),
+    "actions.create_action": ("actions.action.created", lambda w: _action(w)),
+    "actions.update_action": ("actions.action.updated", lambda w: _done(w)),
+    "actions.move_nonconformity": ("actions.nonconformity.moved", lambda w: _planned(w)),
+    "actions.record_verdict": (
+        "actions.verdict.recorded",
+        lambda w: actions.record_verdict(actor=w["admin"], action=_done(w), is_effective=True),
+    ),
+    "actions.close_nonconformity": (
+        "actions.nonconformity.closed",
+        lambda w: (
+            _done(w),
+            actions.move_nonconformity(actor=w["admin"], nonconformity=_nc(w), status="verifying"),
+            actions.record_verdict(actor=w["admin"], action=_action(w), is_effective=False),
+            actions.close_nonconformity(actor=w["admin"], nonconformity=_nc(w)),
         ),
     ),
     "imports.import_file": (

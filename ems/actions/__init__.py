@@ -1,0 +1,1 @@
+"""Nonconformities, corrective actions, effectiveness checks and working-group reviews."""

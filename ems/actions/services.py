@@ -1,0 +1,629 @@
+"""Nonconformities and corrective actions: their life, the effectiveness of what was done, and
+the projection of planned actions to the target year. Services flush; callers commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from ems.actions.models import (
+    ActionStatus,
+    CorrectiveAction,
+    EffectivenessVerdict,
+    Nonconformity,
+    NonconformityStatus,
+    Origin,
+    Severity,
+)
+from ems.audit import services as audit
+from ems.auth.models import Role, User
+from ems.errors import NotFound, PermissionDenied, ValidationFailed, check_version
+from ems.extensions import db, utcnow
+from ems.inventory import services as inventory
+from ems.ledger.models import SourceCategory
+from ems.org.models import FIRST_YEAR, Headcount
+from ems.validation import check_decimal, check_text
+
+GRAMS_PER_TONNE = 1_000_000
+#: how many years before and after an action its effectiveness compares
+YEARS_COMPARED = 3
+#: a root cause that only blames a person is not a cause yet: ask why again
+_HUMAN_ERROR = re.compile(r"^\W*(a\s+)?(human|user|operator|staff)\s+(error|mistake)\W*$", re.I)
+#: the statuses a nonconformity may move to from each one (closing has its own service)
+NEXT_STATUSES = {
+    NonconformityStatus.open: {NonconformityStatus.analysed},
+    NonconformityStatus.analysed: {NonconformityStatus.actions_planned},
+    NonconformityStatus.actions_planned: {NonconformityStatus.verifying},
+    NonconformityStatus.verifying: {NonconformityStatus.actions_planned},
+}
+NC_FIELDS = [
+    "title",
+    "description",
+    "origin",
+    "detected_on",
+    "severity",
+    "years",
+    "source_categories",
+    "immediate_correction",
+    "root_cause",
+    "similar_elsewhere",
+    "status",
+]
+ACTION_FIELDS = [
+    "description",
+    "owner_id",
+    "due_on",
+    "status",
+    "source_category",
+    "scope",
+    "expected_reduction_t",
+    "expected_from_year",
+    "cost_estimate",
+    "evidence",
+    "done_on",
+]
+
+
+def require_editor(actor: User | None) -> None:
+    """Refuse anyone but the EMS working group (administrators included) and the command line."""
+    if actor is not None and not actor.has_any_role(Role.ems):
+        raise PermissionDenied(_("Only the EMS working group manages nonconformities."))
+
+
+# --- nonconformities --------------------------------------------------------------------------
+
+
+def create_nonconformity(
+    *,
+    actor: User | None,
+    title: str | None,
+    origin: str | None,
+    detected_on: dt.date | None,
+    severity: str | None = Severity.minor.value,
+    description: str | None = "",
+    years: list[int] | None = None,
+    source_categories: list[str] | None = None,
+    immediate_correction: str | None = "",
+    figures: dict[str, Any] | None = None,
+    proposal_key: str | None = None,
+) -> Nonconformity:
+    """Record a nonconformity (status open)."""
+    require_editor(actor)
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {
+        "title": check_text(errors, "title", title, Nonconformity.TITLE_MAX_LEN),
+        "description": check_text(
+            errors,
+            "description",
+            description,
+            Nonconformity.TEXT_MAX_LEN,
+            required=False,
+            multiline=True,
+        ),
+        "immediate_correction": check_text(
+            errors,
+            "immediate_correction",
+            immediate_correction,
+            Nonconformity.TEXT_MAX_LEN,
+            required=False,
+            multiline=True,
+        ),
+    }
+    try:
+        values["origin"] = Origin(origin or "")
+    except ValueError:
+        errors["origin"] = _("Choose an origin from the list.")
+    try:
+        values["severity"] = Severity(severity or "")
+    except ValueError:
+        errors["severity"] = _("Choose a severity from the list.")
+    if detected_on is None or detected_on > utcnow().date():
+        errors["detected_on"] = _("Enter the date it was found, up to today.")
+    values["detected_on"] = detected_on
+    values["years"] = sorted(set(years or []))
+    if any(not FIRST_YEAR <= year <= utcnow().year for year in values["years"]):
+        errors["years"] = _("Enter years from %(year)d up to this year.", year=FIRST_YEAR)
+    sources = sorted(set(source_categories or []))
+    if any(source not in {s.value for s in SourceCategory} for source in sources):
+        errors["source_categories"] = _("Choose sources from the list.")
+    values["source_categories"] = sources
+    if errors:
+        raise ValidationFailed(errors)
+    nonconformity = Nonconformity(**values, figures=figures or {}, proposal_key=proposal_key)
+    db.session.add(nonconformity)
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action="actions.nonconformity.created",
+        obj=nonconformity,
+        summary=f"Nonconformity {nonconformity.id}: {nonconformity.title}",
+        changes=audit.diff({}, audit.snapshot(nonconformity, NC_FIELDS)),
+    )
+    return nonconformity
+
+
+def record_analysis(
+    *,
+    actor: User | None,
+    nonconformity: Nonconformity,
+    root_cause: str | None,
+    similar_elsewhere: str | None = "",
+    expected_version: int | None = None,
+) -> Nonconformity:
+    """Record the root cause (and whether it could happen elsewhere); an open nonconformity
+    becomes analysed. "Human error" alone is not a root cause: ask why again."""
+    require_editor(actor)
+    check_version(nonconformity.version_id, expected_version)
+    errors: dict[str, str] = {}
+    cause = check_text(errors, "root_cause", root_cause, Nonconformity.TEXT_MAX_LEN, multiline=True)
+    if cause and _HUMAN_ERROR.match(cause):
+        errors["root_cause"] = _(
+            "“Human error” is not a root cause: ask why the error was possible, and why again."
+        )
+    similar = check_text(
+        errors,
+        "similar_elsewhere",
+        similar_elsewhere,
+        Nonconformity.TEXT_MAX_LEN,
+        required=False,
+        multiline=True,
+    )
+    if nonconformity.status not in (NonconformityStatus.open, NonconformityStatus.analysed):
+        errors[""] = _("Its actions are planned already; the analysis can no longer change.")
+    if errors:
+        raise ValidationFailed(errors)
+    changes = audit.apply_changes(
+        nonconformity,
+        {"root_cause": cause, "similar_elsewhere": similar, "status": NonconformityStatus.analysed},
+    )
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action="actions.nonconformity.analysed",
+        obj=nonconformity,
+        summary=f"Nonconformity {nonconformity.id} analysed",
+        changes=changes,
+    )
+    return nonconformity
+
+
+def move_nonconformity(
+    *,
+    actor: User | None,
+    nonconformity: Nonconformity,
+    status: str,
+    expected_version: int | None = None,
+) -> Nonconformity:
+    """Move a nonconformity to its next status: analysed → actions planned (it has actions) →
+    verifying effectiveness (its actions are done or cancelled), or back to planning."""
+    require_editor(actor)
+    check_version(nonconformity.version_id, expected_version)
+    try:
+        target = NonconformityStatus(status)
+    except ValueError:
+        raise ValidationFailed({"status": _("Choose a status from the list.")}) from None
+    if target not in NEXT_STATUSES.get(nonconformity.status, set()):
+        raise ValidationFailed(
+            {
+                "status": _(
+                    "A nonconformity cannot go from %(a)s to %(b)s.",
+                    a=nonconformity.status.value,
+                    b=target.value,
+                )
+            }
+        )
+    live = [a for a in nonconformity.actions if a.status is not ActionStatus.cancelled]
+    if target is NonconformityStatus.actions_planned and not live:
+        raise ValidationFailed({"status": _("Plan at least one corrective action first.")})
+    if target is NonconformityStatus.verifying and any(
+        a.status is not ActionStatus.done for a in live
+    ):
+        raise ValidationFailed({"status": _("Its actions are not all done yet.")})
+    changes = audit.apply_changes(nonconformity, {"status": target})
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action="actions.nonconformity.moved",
+        obj=nonconformity,
+        summary=f"Nonconformity {nonconformity.id} now {target.value}",
+        changes=changes,
+    )
+    return nonconformity
+
+
+def close_nonconformity(
+    *, actor: User | None, nonconformity: Nonconformity, expected_version: int | None = None
+) -> Nonconformity:
+    """Close a nonconformity whose done actions all have an effectiveness verdict: closed
+    effective if every latest verdict is effective, else closed not effective."""
+    require_editor(actor)
+    check_version(nonconformity.version_id, expected_version)
+    done = [a for a in nonconformity.actions if a.status is ActionStatus.done]
+    if nonconformity.status is not NonconformityStatus.verifying or not done:
+        raise ValidationFailed(
+            {"": _("Only a nonconformity whose actions are done and being verified can close.")}
+        )
+    if any(not action.verdicts for action in done):
+        raise ValidationFailed(
+            {"": _("Record the effectiveness verdict of every done action before closing.")}
+        )
+    effective = all(action.verdicts[-1].is_effective for action in done)
+    target = (
+        NonconformityStatus.closed_effective
+        if effective
+        else NonconformityStatus.closed_not_effective
+    )
+    changes = audit.apply_changes(nonconformity, {"status": target})
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action="actions.nonconformity.closed",
+        obj=nonconformity,
+        summary=f"Nonconformity {nonconformity.id} closed: {target.value}",
+        changes=changes,
+    )
+    return nonconformity
+
+
+def get_nonconformity(nonconformity_id: int) -> Nonconformity:
+    """The nonconformity with ``nonconformity_id``; NotFound if none."""
+    found = db.session.get(Nonconformity, nonconformity_id)
+    if found is None:
+        raise NotFound(f"nonconformity {nonconformity_id}")
+    return found
+
+
+# --- corrective actions -----------------------------------------------------------------------
+
+
+def _action_values(data: dict[str, Any]) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {
+        "description": check_text(
+            errors,
+            "description",
+            data.get("description"),
+            CorrectiveAction.TEXT_MAX_LEN,
+            multiline=True,
+        ),
+        "evidence": check_text(
+            errors,
+            "evidence",
+            data.get("evidence"),
+            CorrectiveAction.TEXT_MAX_LEN,
+            required=False,
+            multiline=True,
+        ),
+        "expected_reduction_t": check_decimal(
+            errors, "expected_reduction_t", data.get("expected_reduction_t"), required=False
+        ),
+        "cost_estimate": check_decimal(
+            errors, "cost_estimate", data.get("cost_estimate"), required=False
+        ),
+    }
+    owner = db.session.get(User, data.get("owner_id") or 0)
+    if owner is None or not owner.is_active:
+        errors["owner_id"] = _("Choose an active user as the owner.")
+    values["owner_id"] = data.get("owner_id")
+    if data.get("due_on") is None:
+        errors["due_on"] = _("Enter the due date.")
+    values["due_on"] = data.get("due_on")
+    try:
+        values["status"] = ActionStatus(data.get("status") or ActionStatus.planned.value)
+    except ValueError:
+        errors["status"] = _("Choose a status from the list.")
+    source = data.get("source_category") or None
+    if source is not None and source not in {s.value for s in SourceCategory}:
+        errors["source_category"] = _("Choose a source from the list.")
+    values["source_category"] = source
+    scope = data.get("scope") or None
+    if scope is not None and scope not in (1, 2, 3):
+        errors["scope"] = _("Choose scope 1, 2 or 3.")
+    values["scope"] = scope
+    from_year = data.get("expected_from_year") or None
+    if values["expected_reduction_t"] and from_year is None:
+        errors["expected_from_year"] = _("Enter the year the reduction starts.")
+    values["expected_from_year"] = from_year
+    done_on = data.get("done_on")
+    if values.get("status") is ActionStatus.done and done_on is None:
+        errors["done_on"] = _("Enter the date it was done.")
+    values["done_on"] = done_on if values.get("status") is ActionStatus.done else None
+    if errors:
+        raise ValidationFailed(errors)
+    return values
+
+
+def create_action(
+    *, actor: User | None, nonconformity: Nonconformity, **data: Any
+) -> CorrectiveAction:
+    """Plan a corrective action of a nonconformity."""
+    require_editor(actor)
+    if nonconformity.status in (
+        NonconformityStatus.closed_effective,
+        NonconformityStatus.closed_not_effective,
+    ):
+        raise ValidationFailed({"": _("The nonconformity is closed.")})
+    action = CorrectiveAction(nonconformity_id=nonconformity.id, **_action_values(data))
+    db.session.add(action)
+    db.session.flush()
+    db.session.refresh(nonconformity, ["actions"])
+    audit.record(
+        actor=actor,
+        action="actions.action.created",
+        obj=action,
+        summary=f"Corrective action {action.id} of nonconformity {nonconformity.id}",
+        changes=audit.diff({}, audit.snapshot(action, ACTION_FIELDS)),
+    )
+    return action
+
+
+def update_action(
+    *,
+    actor: User | None,
+    action: CorrectiveAction,
+    expected_version: int | None = None,
+    **data: Any,
+) -> CorrectiveAction:
+    """Change an action (its status, owner, dates, expected reduction…)."""
+    require_editor(actor)
+    check_version(action.version_id, expected_version)
+    changes = audit.apply_changes(action, _action_values(data))
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action="actions.action.updated",
+        obj=action,
+        summary=f"Corrective action {action.id} changed",
+        changes=changes,
+    )
+    return action
+
+
+def get_action(action_id: int) -> CorrectiveAction:
+    """The action with ``action_id``; NotFound if none."""
+    found = db.session.get(CorrectiveAction, action_id)
+    if found is None:
+        raise NotFound(f"corrective action {action_id}")
+    return found
+
+
+def overdue_actions(today: dt.date) -> list[CorrectiveAction]:
+    """Planned or running actions past their due date on ``today``, the most overdue first."""
+    return list(
+        db.session.scalars(
+            sa.select(CorrectiveAction)
+            .where(
+                CorrectiveAction.status.in_([ActionStatus.planned, ActionStatus.in_progress]),
+                CorrectiveAction.due_on < today,
+            )
+            .order_by(CorrectiveAction.due_on, CorrectiveAction.id)
+        )
+    )
+
+
+def list_actions() -> list[CorrectiveAction]:
+    """Every action, by due date."""
+    return list(
+        db.session.scalars(
+            sa.select(CorrectiveAction).order_by(CorrectiveAction.due_on, CorrectiveAction.id)
+        )
+    )
+
+
+# --- effectiveness ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Effectiveness:
+    """A done action's source before and after it, absolute and per capita, against what it
+    was expected to cut (grams; None where a figure is missing)."""
+
+    start_year: int
+    years_before: list[int]
+    years_after: list[int]
+    before_g: int | None
+    after_g: int | None
+    before_per_capita_g: int | None
+    after_per_capita_g: int | None
+    expected_reduction_g: int | None
+
+    @property
+    def measured_reduction_g(self) -> int | None:
+        """The average year before minus the average year after."""
+        if self.before_g is None or self.after_g is None:
+            return None
+        return self.before_g - self.after_g
+
+    def as_figures(self) -> dict[str, Any]:
+        """The figures as stored with a verdict."""
+        return {
+            "start_year": self.start_year,
+            "years_before": self.years_before,
+            "years_after": self.years_after,
+            "before_g": self.before_g,
+            "after_g": self.after_g,
+            "before_per_capita_g": self.before_per_capita_g,
+            "after_per_capita_g": self.after_per_capita_g,
+            "expected_reduction_g": self.expected_reduction_g,
+            "measured_reduction_g": self.measured_reduction_g,
+        }
+
+
+def _mean(values: list[int]) -> int | None:
+    return round(sum(values) / len(values)) if values else None
+
+
+def compare_years(
+    series: dict[int, int], headcounts: dict[int, int], start_year: int, expected_g: int | None
+) -> Effectiveness:
+    """The average of up to three years before ``start_year`` against up to three years from it
+    on (years with figures only), absolute and per capita."""
+    before = sorted(y for y in series if start_year - YEARS_COMPARED <= y < start_year)
+    after = sorted(y for y in series if start_year <= y < start_year + YEARS_COMPARED)
+
+    def per_capita(years: list[int]) -> int | None:
+        counted = [y for y in years if headcounts.get(y)]
+        if not counted or len(counted) != len(years):
+            return None
+        return _mean([round(series[y] / headcounts[y]) for y in counted])
+
+    return Effectiveness(
+        start_year=start_year,
+        years_before=before,
+        years_after=after,
+        before_g=_mean([series[y] for y in before]),
+        after_g=_mean([series[y] for y in after]),
+        before_per_capita_g=per_capita(before),
+        after_per_capita_g=per_capita(after),
+        expected_reduction_g=expected_g,
+    )
+
+
+def effectiveness(action: CorrectiveAction) -> Effectiveness:
+    """The measured emissions of the action's source (full boundary) before and after it."""
+    boundary = inventory.Boundary.full
+    series = (
+        inventory.source_totals_by_year(boundary, SourceCategory(action.source_category))
+        if action.source_category
+        else inventory.totals_by_year(boundary)
+    )
+    headcounts = dict(db.session.execute(sa.select(Headcount.year, Headcount.headcount)).all())
+    start = action.expected_from_year or (
+        action.done_on.year + 1 if action.done_on else utcnow().year
+    )
+    expected = (
+        int(action.expected_reduction_t * GRAMS_PER_TONNE) if action.expected_reduction_t else None
+    )
+    return compare_years(series, headcounts, start, expected)
+
+
+def record_verdict(
+    *, actor: User | None, action: CorrectiveAction, is_effective: bool, note: str | None = ""
+) -> EffectivenessVerdict:
+    """Record whether a done action worked, with the figures shown to the reviewer."""
+    require_editor(actor)
+    errors: dict[str, str] = {}
+    text = check_text(
+        errors, "note", note, CorrectiveAction.TEXT_MAX_LEN, required=False, multiline=True
+    )
+    if action.status is not ActionStatus.done:
+        errors[""] = _("Only a done action's effectiveness can be judged.")
+    if errors:
+        raise ValidationFailed(errors)
+    verdict = EffectivenessVerdict(
+        action_id=action.id,
+        is_effective=bool(is_effective),
+        figures=effectiveness(action).as_figures(),
+        note=text,
+        reviewed_by_id=actor.id if actor else None,
+        reviewed_by_label=actor.email if actor else audit.CLI_ACTOR,
+    )
+    db.session.add(verdict)
+    db.session.flush()
+    db.session.refresh(action, ["verdicts"])
+    audit.record(
+        actor=actor,
+        action="actions.verdict.recorded",
+        obj=verdict,
+        summary=f"Action {action.id} judged {'effective' if is_effective else 'not effective'}",
+        changes=audit.diff({}, {"is_effective": bool(is_effective), **verdict.figures}),
+    )
+    return verdict
+
+
+# --- projection -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlannedCut:
+    """An action's expected cut of annual emissions (grams) from a year on."""
+
+    from_year: int
+    reduction_g: int
+
+
+@dataclass
+class Projection:
+    """Emissions projected from the latest year with the cuts of the planned actions."""
+
+    latest_year: int
+    latest_g: int
+    target_year: int
+    baseline_g: int
+    target_g: int
+    by_year: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def projected_target_year_g(self) -> int:
+        """The projection for the target year."""
+        return self.by_year.get(self.target_year, self.latest_g)
+
+    @property
+    def change_from_baseline_pct(self) -> float:
+        """The projected target year against the baseline, in percent (negative: a cut)."""
+        return (self.projected_target_year_g - self.baseline_g) * 100 / self.baseline_g
+
+    @property
+    def gap_g(self) -> int:
+        """How far the projection stays above the target (0 when it reaches it)."""
+        return max(self.projected_target_year_g - self.target_g, 0)
+
+
+def project(
+    *,
+    latest_year: int,
+    latest_g: int,
+    baseline_g: int,
+    target_g: int,
+    target_year: int,
+    cuts: list[PlannedCut],
+) -> Projection:
+    """Each year to the target year: the latest year's emissions less the cuts in force by then
+    (never below zero)."""
+    projection = Projection(
+        latest_year=latest_year,
+        latest_g=latest_g,
+        target_year=target_year,
+        baseline_g=baseline_g,
+        target_g=target_g,
+    )
+    for year in range(latest_year + 1, target_year + 1):
+        cut = sum(c.reduction_g for c in cuts if c.from_year <= year)
+        projection.by_year[year] = max(latest_g - cut, 0)
+    return projection
+
+
+def projection() -> Projection | None:
+    """The main target's projection with the planned and running actions; None without a
+    baseline or a measured year."""
+    path = inventory.trajectory(inventory.main_target())
+    if path is None or path.latest_year is None:
+        return None
+    latest = next(y for y in path.years if y.year == path.latest_year)
+    cuts = [
+        PlannedCut(
+            from_year=action.expected_from_year,
+            reduction_g=int(action.expected_reduction_t * GRAMS_PER_TONNE),
+        )
+        for action in db.session.scalars(
+            sa.select(CorrectiveAction).where(
+                CorrectiveAction.status.in_([ActionStatus.planned, ActionStatus.in_progress]),
+                CorrectiveAction.expected_reduction_t.is_not(None),
+            )
+        )
+        if action.expected_reduction_t and action.expected_from_year
+    ]
+    assert latest.actual_g is not None  # noqa: S101 (the latest year is a measured one)
+    return project(
+        latest_year=latest.year,
+        latest_g=latest.actual_g,
+        baseline_g=path.baseline.value_g,
+        target_g=path.target_g,
+        target_year=path.spec.target_year,
+        cuts=cuts,
+    )
