@@ -153,3 +153,32 @@ class EffectivenessVerdict(Base):
     reviewed_by_label: Mapped[str] = mapped_column(sa.String(254))
 
     action: Mapped[CorrectiveAction] = relationship(back_populates="verdicts")
+
+
+class ProposalDismissal(Base):
+    """The working group's decision not to open a nonconformity for an automatic proposal."""
+
+    __tablename__ = "proposal_dismissals"
+
+    REASON_MAX_LEN = 1000
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the proposal's key, e.g. "target:main:2023" or "threshold:air_travel:2023"
+    proposal_key: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    reason: Mapped[str] = mapped_column(sa.String(REASON_MAX_LEN))
+    dismissed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    dismissed_by_label: Mapped[str] = mapped_column(sa.String(254))
+
+
+class SourceThreshold(Base):
+    """A yearly ceiling the working group sets for one source; a year above it is proposed as
+    a nonconformity."""
+
+    __tablename__ = "source_thresholds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_category: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    #: tonnes CO2e a year, full boundary, headline basis
+    max_t_per_year: Mapped[Decimal]
+    version_id: Mapped[int] = mapped_column()
+    __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012

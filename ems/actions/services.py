@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,7 +19,9 @@ from ems.actions.models import (
     Nonconformity,
     NonconformityStatus,
     Origin,
+    ProposalDismissal,
     Severity,
+    SourceThreshold,
 )
 from ems.audit import services as audit
 from ems.auth.models import Role, User
@@ -627,3 +630,184 @@ def projection() -> Projection | None:
         target_year=path.spec.target_year,
         cuts=cuts,
     )
+
+
+# --- automatic proposals ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A nonconformity the figures suggest: a year above a target's line or a source's ceiling."""
+
+    key: str
+    origin: Origin
+    year: int
+    title: str
+    source: SourceCategory | None
+    actual_g: int
+    limit_g: int
+
+    @property
+    def excess_g(self) -> int:
+        """How far the year is above the line or ceiling."""
+        return self.actual_g - self.limit_g
+
+    def figures(self) -> dict[str, Any]:
+        """The figures the nonconformity is pre-filled with."""
+        return {
+            "year": self.year,
+            "source": self.source.value if self.source else None,
+            "actual_g": self.actual_g,
+            "limit_g": self.limit_g,
+            "excess_g": self.excess_g,
+            "excess_pct": round(self.excess_g * 100 / self.limit_g, 1) if self.limit_g else None,
+        }
+
+
+def _decided_keys() -> set[str]:
+    taken = {
+        key for key in db.session.scalars(sa.select(Nonconformity.proposal_key)) if key is not None
+    }
+    return taken | set(db.session.scalars(sa.select(ProposalDismissal.proposal_key)))
+
+
+def proposals() -> list[Proposal]:
+    """Every year above a target's trajectory or a source's ceiling that has neither become a
+    nonconformity nor been dismissed, newest first."""
+    found: list[Proposal] = []
+    for spec in inventory.targets():
+        path = inventory.trajectory(spec)
+        if path is None or spec.per_capita:
+            continue  # per-capita targets show on the targets page; proposals are absolute
+        for year in path.years:
+            if (
+                year.on_track is False
+                and year.actual_g is not None
+                and year.year > spec.baseline_year
+            ):
+                what = _("the target") if spec.name == "main" else spec.name
+                found.append(
+                    Proposal(
+                        key=f"target:{spec.name}:{year.year}"[:80],
+                        origin=Origin.off_track_year,
+                        year=year.year,
+                        title=_(
+                            "%(year)d above the trajectory of %(what)s", year=year.year, what=what
+                        ),
+                        source=spec.source,
+                        actual_g=year.actual_g,
+                        limit_g=year.trajectory_g,
+                    )
+                )
+    for threshold in db.session.scalars(sa.select(SourceThreshold)):
+        source = SourceCategory(threshold.source_category)
+        limit = int(threshold.max_t_per_year * GRAMS_PER_TONNE)
+        for measured, grams in inventory.source_totals_by_year(
+            inventory.Boundary.full, source
+        ).items():
+            if grams > limit:
+                found.append(
+                    Proposal(
+                        key=f"threshold:{source.value}:{measured}",
+                        origin=Origin.threshold_breach,
+                        year=measured,
+                        title=_(
+                            "%(source)s above its ceiling in %(year)d",
+                            source=source.value,
+                            year=measured,
+                        ),
+                        source=source,
+                        actual_g=grams,
+                        limit_g=limit,
+                    )
+                )
+    decided = _decided_keys()
+    return sorted((p for p in found if p.key not in decided), key=lambda p: (-p.year, p.key))
+
+
+def _proposal(key: str) -> Proposal:
+    for proposal in proposals():
+        if proposal.key == key:
+            return proposal
+    raise ValidationFailed({"": _("This proposal was decided already, or the figures changed.")})
+
+
+def accept_proposal(
+    *, actor: User | None, key: str, detected_on: dt.date | None = None
+) -> Nonconformity:
+    """Open the proposed nonconformity, pre-filled with its figures."""
+    proposal = _proposal(key)
+    return create_nonconformity(
+        actor=actor,
+        title=proposal.title,
+        origin=proposal.origin.value,
+        detected_on=detected_on or utcnow().date(),
+        severity=Severity.major.value,
+        description=_(
+            "%(year)d: %(actual)s t CO2e against %(limit)s t, %(excess)s t above.",
+            year=proposal.year,
+            actual=f"{proposal.actual_g / GRAMS_PER_TONNE:,.1f}",
+            limit=f"{proposal.limit_g / GRAMS_PER_TONNE:,.1f}",
+            excess=f"{proposal.excess_g / GRAMS_PER_TONNE:,.1f}",
+        ),
+        years=[proposal.year],
+        source_categories=[proposal.source.value] if proposal.source else [],
+        figures=proposal.figures(),
+        proposal_key=proposal.key,
+    )
+
+
+def dismiss_proposal(*, actor: User | None, key: str, reason: str | None) -> ProposalDismissal:
+    """Decide not to open the proposed nonconformity, saying why."""
+    require_editor(actor)
+    errors: dict[str, str] = {}
+    text = check_text(errors, "reason", reason, ProposalDismissal.REASON_MAX_LEN, multiline=True)
+    if errors:
+        raise ValidationFailed(errors)
+    proposal = _proposal(key)
+    dismissal = ProposalDismissal(
+        proposal_key=proposal.key,
+        reason=text,
+        dismissed_by_label=actor.email if actor else audit.CLI_ACTOR,
+    )
+    db.session.add(dismissal)
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action="actions.proposal.dismissed",
+        obj=dismissal,
+        summary=f"Proposal {proposal.key} dismissed: {text[:200]}",
+        changes=audit.diff({}, {"proposal": proposal.key, "reason": text, **proposal.figures()}),
+    )
+    return dismissal
+
+
+def set_source_threshold(
+    *, actor: User | None, source_category: str | None, max_t_per_year: Decimal | str | None
+) -> SourceThreshold:
+    """Set (or change) the yearly ceiling of one source."""
+    require_editor(actor)
+    errors: dict[str, str] = {}
+    if source_category not in {s.value for s in SourceCategory}:
+        errors["source_category"] = _("Choose a source from the list.")
+    ceiling = check_decimal(errors, "max_t_per_year", max_t_per_year, above_zero=True)
+    if errors:
+        raise ValidationFailed(errors)
+    row = db.session.scalar(
+        sa.select(SourceThreshold).where(SourceThreshold.source_category == source_category)
+    )
+    before = {"max_t_per_year": str(row.max_t_per_year)} if row else {}
+    if row is None:
+        row = SourceThreshold(source_category=source_category, max_t_per_year=ceiling)
+        db.session.add(row)
+    else:
+        row.max_t_per_year = ceiling  # type: ignore[assignment]
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action="actions.threshold.saved",
+        obj=row,
+        summary=f"Ceiling of {source_category}: {ceiling} t a year",
+        changes=audit.diff(before, {"max_t_per_year": str(ceiling)}),
+    )
+    return row

@@ -1,8 +1,8 @@
-"""nonconformities, corrective actions, effectiveness verdicts
+"""nonconformities, corrective actions, effectiveness verdicts, proposal dismissals, source ceilings
 
 Revision ID: 0009_actions
 Revises: 0008_estimates
-Create Date: 2026-11-24 22:43:49.898395
+Create Date: 2026-11-24 22:46:15.971689
 """
 
 import sqlalchemy as sa
@@ -80,6 +80,25 @@ def upgrade() -> None:
         sa.Column("version_id", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_nonconformities")),
         sa.UniqueConstraint("proposal_key", name=op.f("uq_nonconformities_proposal_key")),
+    )
+    op.create_table(
+        "proposal_dismissals",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("proposal_key", sa.String(length=80), nullable=False),
+        sa.Column("reason", sa.String(length=1000), nullable=False),
+        sa.Column("dismissed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("dismissed_by_label", sa.String(length=254), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_proposal_dismissals")),
+        sa.UniqueConstraint("proposal_key", name=op.f("uq_proposal_dismissals_proposal_key")),
+    )
+    op.create_table(
+        "source_thresholds",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("source_category", sa.String(length=20), nullable=False),
+        sa.Column("max_t_per_year", sa.String(length=48), nullable=False),
+        sa.Column("version_id", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_source_thresholds")),
+        sa.UniqueConstraint("source_category", name=op.f("uq_source_thresholds_source_category")),
     )
     op.create_table(
         "corrective_actions",
@@ -171,4 +190,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_corrective_actions_due_on"))
 
     op.drop_table("corrective_actions")
+    op.drop_table("source_thresholds")
+    op.drop_table("proposal_dismissals")
     op.drop_table("nonconformities")

@@ -121,6 +121,7 @@ READ_ONLY = {
     "inventory.trajectory",
     "inventory.year_groups",
     "actions.compare_years",
+    "actions.proposals",
     "actions.effectiveness",
     "actions.get_action",
     "actions.get_nonconformity",
@@ -252,6 +253,17 @@ def _target(w: dict[str, Any]) -> Target:
     if "target" not in w:
         w["target"] = inventory.create_target(actor=w["admin"], **TARGET)
     return w["target"]
+
+
+def _proposal_key(w: dict[str, Any]) -> str:
+    """A year above a source's ceiling: the world's energy record has lines of 2024."""
+    factors.load_shipped_sets(actor=None)
+    trip = travel.create_trip(actor=w["admin"], traveller="Ana", legs=TRIP_LEGS)
+    assert trip.id
+    actions.set_source_threshold(
+        actor=w["admin"], source_category="air_travel", max_t_per_year="0.001"
+    )
+    return actions.proposals()[0].key
 
 
 def _nc(w: dict[str, Any]) -> Nonconformity:
@@ -558,6 +570,22 @@ WRITES: dict[str, tuple[str, Callable[[dict[str, Any]], object]]] = {
         ),
     ),
     "actions.create_nonconformity": ("actions.nonconformity.created", lambda w: _nc(w)),
+    "actions.set_source_threshold": (
+        "actions.threshold.saved",
+        lambda w: actions.set_source_threshold(
+            actor=w["admin"], source_category="air_travel", max_t_per_year="100"
+        ),
+    ),
+    "actions.accept_proposal": (
+        "actions.nonconformity.created",
+        lambda w: actions.accept_proposal(actor=w["admin"], key=_proposal_key(w)),
+    ),
+    "actions.dismiss_proposal": (
+        "actions.proposal.dismissed",
+        lambda w: actions.dismiss_proposal(
+            actor=w["admin"], key=_proposal_key(w), reason="one-off"
+        ),
+    ),
     "actions.record_analysis": ("actions.nonconformity.analysed", lambda w: _analysed(w)),
     "actions.create_action": ("actions.action.created", lambda w: _action(w)),
     "actions.update_action": ("actions.action.updated", lambda w: _done(w)),
