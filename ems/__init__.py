@@ -110,6 +110,7 @@ def _select_locale() -> str | None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from ems.actions.views import bp as actions_bp
     from ems.audit.views import bp as audit_bp
     from ems.auth.permissions import can_access
     from ems.auth.views import admin_bp
@@ -126,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
     blueprints = (
         home_bp,
         inventory_bp,
+        actions_bp,
         auth_bp,
         admin_bp,
         travel_bp,

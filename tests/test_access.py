@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from ems import create_app
+from ems.actions import services as actions
 from ems.auth.models import Role
 from ems.energy.models import EnergyRecord, FleetRecord, RefrigerantTopUp
 from ems.extensions import db
@@ -30,6 +31,17 @@ ORG_EDITORS = frozenset({Role.ems, Role.admin})
 #: a change of access shows up here as a deliberate edit
 EXPECTED_ACCESS: dict[str, frozenset[object]] = {
     "home.index": SIGNED_IN,
+    "actions.index": ORG_READERS,
+    "actions.accept_proposal": ORG_EDITORS,
+    "actions.dismiss_proposal": ORG_EDITORS,
+    "actions.new_nonconformity": ORG_EDITORS,
+    "actions.show": ORG_READERS,
+    "actions.analyse": ORG_EDITORS,
+    "actions.move": ORG_EDITORS,
+    "actions.close": ORG_EDITORS,
+    "actions.new_action": ORG_EDITORS,
+    "actions.edit_action": ORG_EDITORS,
+    "actions.record_verdict": ORG_EDITORS,
     "inventory.targets": ORG_READERS,
     "inventory.declare_baseline": ORG_EDITORS,
     "inventory.delete_baseline": ORG_EDITORS,
@@ -219,7 +231,7 @@ def world(create_user):
         co2e_kg="1000",
         source="report",
     )
-    target = inventory.create_target(
+    air_target = inventory.create_target(
         actor=None,
         name="Air",
         boundary="gtb",
@@ -228,6 +240,16 @@ def world(create_user):
         baseline_year=2010,
         target_year=2030,
         reduction_pct=15,
+    )
+    nonconformity = actions.create_nonconformity(
+        actor=None, title="Off track", origin="off_track_year", detected_on=dt.date(2024, 1, 5)
+    )
+    action = actions.create_action(
+        actor=None,
+        nonconformity=nonconformity,
+        description="Travel policy",
+        owner_id=target.id,
+        due_on=dt.date(2024, 6, 30),
     )
     recalculation = Recalculation(year=2024, reason="test", applied_by_label="test")
     db.session.add(recalculation)
@@ -246,7 +268,9 @@ def world(create_user):
         "batch_id": batch.id,
         "purchase_id": purchase.id,
         "baseline_id": declared.id,
-        "target_id": target.id,
+        "nonconformity_id": nonconformity.id,
+        "action_id": action.id,
+        "target_id": air_target.id,
         "category_id": category.id,
         "rate_id": rate.id,
         "index_id": index.id,

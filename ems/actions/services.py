@@ -409,6 +409,17 @@ def overdue_actions(today: dt.date) -> list[CorrectiveAction]:
     )
 
 
+def open_actions() -> list[CorrectiveAction]:
+    """Planned and running actions, by due date."""
+    return list(
+        db.session.scalars(
+            sa.select(CorrectiveAction)
+            .where(CorrectiveAction.status.in_([ActionStatus.planned, ActionStatus.in_progress]))
+            .order_by(CorrectiveAction.due_on, CorrectiveAction.id)
+        )
+    )
+
+
 def list_actions() -> list[CorrectiveAction]:
     """Every action, by due date."""
     return list(

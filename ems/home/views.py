@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
+from ems.actions import services as actions
 from ems.auth.permissions import ANY_ROLE, role_required
+from ems.extensions import utcnow
 from ems.inventory import services as inventory
 from ems.inventory.forms import SOURCE_LABELS
 from ems.org import services as org
@@ -31,6 +33,9 @@ def index() -> ResponseReturnValue:
         "sources": SOURCE_LABELS,
         "boundaries": inventory.BOUNDARY_LABELS,
         "restatements_needed": inventory.restatements_needed(),
+        "open_actions": actions.open_actions(),
+        "overdue_ids": {a.id for a in actions.overdue_actions(utcnow().date())},
+        "proposal_count": len(actions.proposals()),
     }
     if year is not None:
         both = inventory.inventories(year)

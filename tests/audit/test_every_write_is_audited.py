@@ -121,6 +121,7 @@ READ_ONLY = {
     "inventory.trajectory",
     "inventory.year_groups",
     "actions.compare_years",
+    "actions.open_actions",
     "actions.proposals",
     "actions.effectiveness",
     "actions.get_action",

@@ -1,0 +1,113 @@
+"""Nonconformity, analysis, corrective action, verdict and proposal forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from ems.actions.models import ActionStatus, Nonconformity, Origin, Severity
+from ems.forms import EmsForm, VersionedForm, choices
+from ems.inventory.forms import SOURCE_CHOICES
+
+ORIGIN_LABELS = {
+    Origin.off_track_year: _l("Off-track year"),
+    Origin.threshold_breach: _l("Threshold breach"),
+    Origin.audit_finding: _l("Audit finding"),
+    Origin.management_review: _l("Management review"),
+    Origin.data_quality: _l("Data-quality finding"),
+    Origin.other: _l("Other"),
+}
+ACTION_STATUS_LABELS = {
+    ActionStatus.planned: _l("Planned"),
+    ActionStatus.in_progress: _l("In progress"),
+    ActionStatus.done: _l("Done"),
+    ActionStatus.cancelled: _l("Cancelled"),
+}
+
+
+class NonconformityForm(EmsForm):
+    """What was found."""
+
+    title = StringField(_l("Title"), [InputRequired(), Length(max=Nonconformity.TITLE_MAX_LEN)])
+    origin = SelectField(
+        _l("Origin"), choices=choices((o.value, label) for o, label in ORIGIN_LABELS.items())
+    )
+    detected_on = DateField(_l("Found on"), [InputRequired()])
+    severity = SelectField(
+        _l("Severity"),
+        choices=choices([(Severity.minor.value, _l("Minor")), (Severity.major.value, _l("Major"))]),
+    )
+    description = TextAreaField(
+        _l("Description"), [Optional(), Length(max=Nonconformity.TEXT_MAX_LEN)]
+    )
+    source_categories = SelectMultipleField(_l("Sources concerned"), choices=SOURCE_CHOICES)
+    immediate_correction = TextAreaField(
+        _l("Immediate correction"), [Optional(), Length(max=Nonconformity.TEXT_MAX_LEN)]
+    )
+    submit = SubmitField(_l("Record"))
+
+
+class AnalysisForm(VersionedForm):
+    """The root cause, and whether it could happen elsewhere."""
+
+    root_cause = TextAreaField(
+        _l("Root cause"),
+        [InputRequired(), Length(max=Nonconformity.TEXT_MAX_LEN)],
+        description=_l("Ask why until the cause is one the organisation can remove."),
+    )
+    similar_elsewhere = TextAreaField(
+        _l("Similar cases elsewhere"), [Optional(), Length(max=Nonconformity.TEXT_MAX_LEN)]
+    )
+    submit = SubmitField(_l("Save the analysis"))
+
+
+class ActionForm(VersionedForm):
+    """A corrective action."""
+
+    description = TextAreaField(_l("Action"), [InputRequired()])
+    owner_id = SelectField(_l("Owner"), coerce=int, validate_choice=True)
+    due_on = DateField(_l("Due"), [InputRequired()])
+    status = SelectField(
+        _l("Status"), choices=choices((s.value, label) for s, label in ACTION_STATUS_LABELS.items())
+    )
+    done_on = DateField(_l("Done on"), [Optional()])
+    source_category = SelectField(
+        _l("Source affected"), choices=[SelectChoice("", _l("Every source")), *SOURCE_CHOICES]
+    )
+    scope = IntegerField(_l("Scope affected"), [Optional(), NumberRange(min=1, max=3)])
+    expected_reduction_t = DecimalField(
+        _l("Expected cut (t CO2e a year)"), [Optional(), NumberRange(min=0)], places=None
+    )
+    expected_from_year = IntegerField(_l("From year"), [Optional()])
+    cost_estimate = DecimalField(_l("Cost estimate"), [Optional(), NumberRange(min=0)], places=None)
+    evidence = TextAreaField(_l("Evidence"), [Optional()])
+    submit = SubmitField(_l("Save"))
+
+
+class VerdictForm(EmsForm):
+    """Whether a done action worked."""
+
+    is_effective = BooleanField(_l("Effective"))
+    note = TextAreaField(_l("Why"), [Optional()])
+    submit = SubmitField(_l("Record the verdict"))
+
+
+class DismissForm(EmsForm):
+    """Dismiss a proposal, saying why."""
+
+    key = HiddenField()
+    reason = StringField(_l("Reason"), [InputRequired(), Length(max=1000)])
+    submit = SubmitField(_l("Dismiss"))

@@ -1,0 +1,95 @@
+"""The nonconformity and action pages, and the dashboard's panel."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from ems.actions import services
+from ems.actions.models import CorrectiveAction, Nonconformity, NonconformityStatus
+from ems.auth.models import Role
+from ems.extensions import db
+from tests.actions.test_proposals import off_track  # noqa: F401 (fixture)
+
+
+def test_from_proposal_to_closed_in_the_browser(client, create_user, login, off_track):  # noqa: F811
+    member = create_user("member@example.org", roles=(Role.ems,))
+    login(client, member)
+    dashboard = client.get("/").get_data(as_text=True)
+    assert "ceiling awaiting a decision: 1." in dashboard
+    page = client.get("/actions/").get_data(as_text=True)
+    assert "2025 above the trajectory of the target" in page
+    opened = client.post("/actions/proposals/accept", data={"key": "target:main:2025"})
+    assert opened.status_code == 302
+    nc = db.session.scalars(sa.select(Nonconformity)).one()
+    refused = client.post(
+        f"/actions/nonconformities/{nc.id}/analysis",
+        data={"version_id": nc.version_id, "root_cause": "human error"},
+        follow_redirects=True,
+    )
+    assert "not a root cause" in refused.get_data(as_text=True)
+    client.post(
+        f"/actions/nonconformities/{nc.id}/analysis",
+        data={
+            "version_id": nc.version_id,
+            "root_cause": "The lease includes no efficiency clause.",
+        },
+    )
+    planned = client.post(
+        f"/actions/nonconformities/{nc.id}/actions/new",
+        data={
+            "description": "LED lighting",
+            "owner_id": member.id,
+            "due_on": "2026-03-31",
+            "status": "planned",
+            "source_category": "electricity",
+            "expected_reduction_t": "0.5",
+            "expected_from_year": "2026",
+        },
+    )
+    assert planned.status_code == 302, planned.get_data(as_text=True)
+    dashboard = client.get("/").get_data(as_text=True)
+    assert "LED lighting" in dashboard
+    assert (
+        "with the actions planned today" in client.get("/actions/").get_data(as_text=True).lower()
+    )
+    client.post(f"/actions/nonconformities/{nc.id}/move", data={"status": "actions_planned"})
+    action = db.session.scalars(sa.select(CorrectiveAction)).one()
+    client.post(
+        f"/actions/{action.id}/edit",
+        data={
+            "version_id": action.version_id,
+            "description": "LED lighting",
+            "owner_id": member.id,
+            "due_on": "2026-03-31",
+            "status": "done",
+            "done_on": "2026-03-01",
+            "source_category": "electricity",
+            "expected_reduction_t": "0.5",
+            "expected_from_year": "2026",
+        },
+    )
+    client.post(f"/actions/nonconformities/{nc.id}/move", data={"status": "verifying"})
+    early = client.post(f"/actions/nonconformities/{nc.id}/close", follow_redirects=True)
+    assert "Record the effectiveness verdict" in early.get_data(as_text=True)
+    shown = client.get(f"/actions/nonconformities/{nc.id}").get_data(as_text=True)
+    assert "Effectiveness: Electricity" in shown
+    client.post(f"/actions/{action.id}/verdict", data={"is_effective": "y", "note": "checked"})
+    client.post(f"/actions/nonconformities/{nc.id}/close")
+    db.session.refresh(nc)
+    assert nc.status is NonconformityStatus.closed_effective
+    history = client.get(f"/actions/nonconformities/{nc.id}").get_data(as_text=True)
+    assert "closed: closed_effective" in history
+
+
+def test_management_reads_travel_is_refused(client, create_user, login, app):
+    services.create_nonconformity(
+        actor=None, title="Audit finding", origin="audit_finding", detected_on=dt.date(2025, 1, 5)
+    )
+    db.session.commit()
+    login(client, create_user(roles=(Role.management,)))
+    page = client.get("/actions/").get_data(as_text=True)
+    assert "Audit finding" in page
+    assert "New nonconformity" not in page
+    assert client.post("/actions/new", data={}).status_code == 403
