@@ -93,3 +93,22 @@ def test_management_reads_travel_is_refused(client, create_user, login, app):
     assert "Audit finding" in page
     assert "New nonconformity" not in page
     assert client.post("/actions/new", data={}).status_code == 403
+
+
+def test_an_owner_is_told_of_an_overdue_action(client, create_user, login, app):
+    owner = create_user("owner@example.org", roles=(Role.ems,))
+    nc = services.create_nonconformity(
+        actor=None, title="Audit finding", origin="audit_finding", detected_on=dt.date(2025, 1, 5)
+    )
+    services.create_action(
+        actor=None,
+        nonconformity=nc,
+        description="Meter the cooling plant",
+        owner_id=owner.id,
+        due_on=dt.date(2025, 2, 1),
+    )
+    db.session.commit()
+    login(client, owner)
+    page = client.get("/").get_data(as_text=True)
+    assert "You own 1 overdue actions." in page
+    assert "overdue" in client.get("/actions/").get_data(as_text=True)
