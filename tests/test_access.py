@@ -32,6 +32,8 @@ ORG_EDITORS = frozenset({Role.ems, Role.admin})
 EXPECTED_ACCESS: dict[str, frozenset[object]] = {
     "home.index": SIGNED_IN,
     "actions.index": ORG_READERS,
+    "actions.meetings": ORG_READERS,
+    "actions.new_meeting": ORG_EDITORS,
     "actions.accept_proposal": ORG_EDITORS,
     "actions.dismiss_proposal": ORG_EDITORS,
     "actions.new_nonconformity": ORG_EDITORS,

@@ -111,3 +111,15 @@ class DismissForm(EmsForm):
     key = HiddenField()
     reason = StringField(_l("Reason"), [InputRequired(), Length(max=1000)])
     submit = SubmitField(_l("Dismiss"))
+
+
+class MeetingForm(EmsForm):
+    """A review meeting of the working group."""
+
+    held_on = DateField(_l("Held on"), [InputRequired()])
+    attendees = TextAreaField(_l("Attendees"), [InputRequired()])
+    decisions = TextAreaField(_l("Decisions"), [Optional()])
+    minutes = TextAreaField(_l("Minutes"), [Optional()])
+    nonconformity_ids = SelectMultipleField(_l("Nonconformities decided on"), coerce=int)
+    action_ids = SelectMultipleField(_l("Actions decided on"), coerce=int)
+    submit = SubmitField(_l("Record the meeting"))

@@ -182,3 +182,25 @@ class SourceThreshold(Base):
     max_t_per_year: Mapped[Decimal]
     version_id: Mapped[int] = mapped_column()
     __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012
+
+
+class ReviewMeeting(Base):
+    """A meeting of the working group: who came, what was on the agenda, what was decided."""
+
+    __tablename__ = "review_meetings"
+
+    TEXT_MAX_LEN = 20000
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    held_on: Mapped[dt.date] = mapped_column(index=True)
+    attendees: Mapped[str] = mapped_column(sa.Text)
+    #: the agenda as it was prepared: off-track items, overdue actions, verdicts due
+    agenda: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    decisions: Mapped[str] = mapped_column(sa.Text, default="")
+    minutes: Mapped[str] = mapped_column(sa.Text, default="")
+    #: the nonconformities and actions its decisions concern
+    nonconformity_ids: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
+    action_ids: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    version_id: Mapped[int] = mapped_column()
+    __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012

@@ -17,6 +17,7 @@ from ems.actions.forms import (
     ActionForm,
     AnalysisForm,
     DismissForm,
+    MeetingForm,
     NonconformityForm,
     VerdictForm,
 )
@@ -297,3 +298,45 @@ def record_verdict(action_id: int) -> ResponseReturnValue:
     except ValidationFailed as exc:
         return _refused(exc, url)
     return _done(_("Verdict recorded."), url)
+
+
+def _meeting_form() -> MeetingForm:
+    form = MeetingForm()
+    form.nonconformity_ids.choices = choices(
+        (nc.id, f"{nc.id}: {nc.title}")
+        for nc in db.session.scalars(sa.select(Nonconformity).order_by(Nonconformity.id))
+    )
+    form.action_ids.choices = choices(
+        (a.id, f"{a.id}: {a.description[:80]}") for a in services.list_actions()
+    )
+    return form
+
+
+def _meetings_page(form: MeetingForm, status: int = 200) -> ResponseReturnValue:
+    return render_template(
+        "actions/meetings.html",
+        form=form,
+        meetings=services.meetings(),
+        agenda=services.agenda(utcnow().date()),
+    ), status
+
+
+@bp.get("/meetings")
+@role_required(*READERS)
+def meetings() -> ResponseReturnValue:
+    """Review meetings, and the agenda the next one should take up."""
+    return _meetings_page(_meeting_form())
+
+
+@bp.post("/meetings/new")
+@role_required(*EDITORS)
+def new_meeting() -> ResponseReturnValue:
+    """Record a review meeting."""
+    form = _meeting_form()
+    done = submit_form(
+        form,
+        lambda: services.record_meeting(actor=signed_in_user(), **form.service_data()),
+        success=_("Meeting recorded."),
+        next_url=url_for("actions.meetings"),
+    )
+    return done or _meetings_page(form, 422)

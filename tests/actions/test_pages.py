@@ -112,3 +112,35 @@ def test_an_owner_is_told_of_an_overdue_action(client, create_user, login, app):
     page = client.get("/").get_data(as_text=True)
     assert "You own 1 overdue actions." in page
     assert "overdue" in client.get("/actions/").get_data(as_text=True)
+
+
+def test_a_review_meeting_with_its_prepared_agenda(client, create_user, login, app):
+    owner = create_user("owner@example.org", roles=(Role.ems,))
+    nc = services.create_nonconformity(
+        actor=None, title="Audit finding", origin="audit_finding", detected_on=dt.date(2025, 1, 5)
+    )
+    services.create_action(
+        actor=None,
+        nonconformity=nc,
+        description="Meter the cooling plant",
+        owner_id=owner.id,
+        due_on=dt.date(2025, 2, 1),
+    )
+    db.session.commit()
+    login(client, owner)
+    page = client.get("/actions/meetings").get_data(as_text=True)
+    assert "Nonconformity 1, open: Audit finding." in page
+    assert "Overdue since 2025-02-01" in page
+    recorded = client.post(
+        "/actions/meetings/new",
+        data={
+            "held_on": "2025-03-01",
+            "attendees": "Ana, Ben",
+            "decisions": "Due date moved to April",
+            "nonconformity_ids": [str(nc.id)],
+        },
+    )
+    assert recorded.status_code == 302, recorded.get_data(as_text=True)
+    (meeting,) = services.meetings()
+    assert meeting.nonconformity_ids == [nc.id]
+    assert any("Overdue since 2025-02-01" in item for item in meeting.agenda)

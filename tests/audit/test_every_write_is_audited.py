@@ -121,6 +121,8 @@ READ_ONLY = {
     "inventory.trajectory",
     "inventory.year_groups",
     "actions.compare_years",
+    "actions.agenda",
+    "actions.meetings",
     "actions.open_actions",
     "actions.proposals",
     "actions.effectiveness",
@@ -571,6 +573,12 @@ WRITES: dict[str, tuple[str, Callable[[dict[str, Any]], object]]] = {
         ),
     ),
     "actions.create_nonconformity": ("actions.nonconformity.created", lambda w: _nc(w)),
+    "actions.record_meeting": (
+        "actions.meeting.recorded",
+        lambda w: actions.record_meeting(
+            actor=w["admin"], held_on=dt.date(2024, 3, 1), attendees="Ana, Ben"
+        ),
+    ),
     "actions.set_source_threshold": (
         "actions.threshold.saved",
         lambda w: actions.set_source_threshold(
