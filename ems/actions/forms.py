@@ -53,7 +53,17 @@ class NonconformityForm(EmsForm):
     description = TextAreaField(
         _l("Description"), [Optional(), Length(max=Nonconformity.TEXT_MAX_LEN)]
     )
+    years = StringField(
+        _l("Years concerned"), [Optional(), Length(max=100)], description=_l("e.g. 2023, 2024")
+    )
     source_categories = SelectMultipleField(_l("Sources concerned"), choices=SOURCE_CHOICES)
+    site_ids = SelectMultipleField(_l("Sites concerned"), coerce=int)
+    department_ids = SelectMultipleField(_l("Departments concerned"), coerce=int)
+    record_links = StringField(
+        _l("Records concerned"),
+        [Optional(), Length(max=1000)],
+        description=_l("e.g. trip:12, energy_record:4, purchase:7"),
+    )
     immediate_correction = TextAreaField(
         _l("Immediate correction"), [Optional(), Length(max=Nonconformity.TEXT_MAX_LEN)]
     )

@@ -30,7 +30,7 @@ from ems.errors import NotFound, PermissionDenied, ValidationFailed, check_versi
 from ems.extensions import db, utcnow
 from ems.inventory import services as inventory
 from ems.ledger.models import SourceCategory
-from ems.org.models import FIRST_YEAR, Headcount
+from ems.org.models import FIRST_YEAR, Department, Headcount, Site
 from ems.validation import check_decimal, check_text
 
 GRAMS_PER_TONNE = 1_000_000
@@ -38,6 +38,8 @@ GRAMS_PER_TONNE = 1_000_000
 YEARS_COMPARED = 3
 #: a root cause that only blames a person is not a cause yet: ask why again
 _HUMAN_ERROR = re.compile(r"^\W*(a\s+)?(human|user|operator|staff)\s+(error|mistake)\W*$", re.I)
+#: a record a nonconformity concerns: its activity type (as the ledger names it) and id
+_RECORD_LINK = re.compile(r"[a-z_]{1,40}:[1-9][0-9]{0,9}")
 #: the statuses a nonconformity may move to from each one (closing has its own service)
 NEXT_STATUSES = {
     NonconformityStatus.open: {NonconformityStatus.analysed},
@@ -93,10 +95,14 @@ def create_nonconformity(
     years: list[int] | None = None,
     source_categories: list[str] | None = None,
     immediate_correction: str | None = "",
+    site_ids: list[int] | None = None,
+    department_ids: list[int] | None = None,
+    record_links: str | list[str] | None = None,
     figures: dict[str, Any] | None = None,
     proposal_key: str | None = None,
 ) -> Nonconformity:
-    """Record a nonconformity (status open)."""
+    """Record a nonconformity (status open), with what it concerns: years, sources, sites,
+    departments and records ("trip:12, energy_record:4")."""
     require_editor(actor)
     errors: dict[str, str] = {}
     values: dict[str, Any] = {
@@ -136,6 +142,28 @@ def create_nonconformity(
     if any(source not in {s.value for s in SourceCategory} for source in sources):
         errors["source_categories"] = _("Choose sources from the list.")
     values["source_categories"] = sources
+    values["site_ids"] = sorted(set(site_ids or []))
+    if values["site_ids"] and len(values["site_ids"]) != db.session.scalar(
+        sa.select(sa.func.count()).select_from(Site).where(Site.id.in_(values["site_ids"]))
+    ):
+        errors["site_ids"] = _("Choose sites from the list.")
+    values["department_ids"] = sorted(set(department_ids or []))
+    if values["department_ids"] and len(values["department_ids"]) != db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Department)
+        .where(Department.id.in_(values["department_ids"]))
+    ):
+        errors["department_ids"] = _("Choose departments from the list.")
+    links = (
+        [part.strip() for part in record_links.split(",") if part.strip()]
+        if isinstance(record_links, str)
+        else list(record_links or [])
+    )
+    if any(not _RECORD_LINK.fullmatch(link) for link in links) or len(links) > 50:
+        errors["record_links"] = _(
+            "Write records as kind:number separated by commas, e.g. trip:12, energy_record:4."
+        )
+    values["record_links"] = links
     if errors:
         raise ValidationFailed(errors)
     nonconformity = Nonconformity(**values, figures=figures or {}, proposal_key=proposal_key)

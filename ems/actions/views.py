@@ -30,6 +30,7 @@ from ems.errors import ValidationFailed
 from ems.extensions import db, utcnow
 from ems.forms import choices
 from ems.inventory.forms import SOURCE_LABELS
+from ems.org import services as org
 from ems.web import submit_form
 
 bp = Blueprint("actions", __name__, url_prefix="/actions")
@@ -104,9 +105,23 @@ def dismiss_proposal() -> ResponseReturnValue:
 def new_nonconformity() -> ResponseReturnValue:
     """Record a nonconformity found by an audit, a review or anyone."""
     form = NonconformityForm()
+    form.site_ids.choices = choices((s.id, s.name) for s in org.list_sites())
+    form.department_ids.choices = choices((d.id, d.name) for d in org.list_departments())
+
+    def save() -> Nonconformity:
+        data = form.service_data()
+        text = data.pop("years") or ""
+        try:
+            data["years"] = [int(part) for part in text.replace(",", " ").split()]
+        except ValueError:
+            raise ValidationFailed(
+                {"years": _("Write years as numbers, e.g. 2023, 2024.")}
+            ) from None
+        return services.create_nonconformity(actor=signed_in_user(), **data)
+
     done = submit_form(
         form,
-        lambda: services.create_nonconformity(actor=signed_in_user(), **form.service_data()),
+        save,
         success=_("Nonconformity recorded."),
         next_url=url_for("actions.index"),
     )
@@ -154,6 +169,8 @@ def show(nonconformity_id: int) -> ResponseReturnValue:
         origins=ORIGIN_LABELS,
         statuses=ACTION_STATUS_LABELS,
         sources=SOURCE_LABELS,
+        site_names=[s.name for s in org.list_sites() if s.id in nc.site_ids],
+        department_names=[d.name for d in org.list_departments() if d.id in nc.department_ids],
         next_statuses=services.NEXT_STATUSES.get(nc.status, set()),
     )
 

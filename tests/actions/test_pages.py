@@ -144,3 +144,29 @@ def test_a_review_meeting_with_its_prepared_agenda(client, create_user, login, a
     (meeting,) = services.meetings()
     assert meeting.nonconformity_ids == [nc.id]
     assert any("Overdue since 2025-02-01" in item for item in meeting.agenda)
+
+
+def test_recording_what_a_nonconformity_concerns(client, create_user, login, app):
+    from ems.org import services as org
+
+    site = org.create_site(actor=None, name="Nairobi office", country_code="KE")
+    db.session.commit()
+    login(client, create_user(roles=(Role.ems,)))
+    data = {
+        "title": "Generator fuel not recorded",
+        "origin": "data_quality",
+        "detected_on": "2025-04-02",
+        "severity": "minor",
+        "years": "2024",
+        "source_categories": ["heat_fuels"],
+        "site_ids": [str(site.id)],
+        "record_links": "energy_record:4, trip 9",
+    }
+    refused = client.post("/actions/new", data=data)
+    assert "kind:number separated by commas" in refused.get_data(as_text=True)
+    done = client.post("/actions/new", data={**data, "record_links": "energy_record:4"})
+    assert done.status_code == 302
+    nc = db.session.scalars(sa.select(Nonconformity)).one()
+    assert (nc.years, nc.site_ids, nc.record_links) == ([2024], [site.id], ["energy_record:4"])
+    page = client.get(f"/actions/nonconformities/{nc.id}").get_data(as_text=True)
+    assert "Sites: Nairobi office." in page
