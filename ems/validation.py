@@ -7,6 +7,8 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 
+from ems.org.models import FIRST_YEAR, LAST_YEAR
+
 #: Unicode category Cc (C0 and C1 controls, DEL); multi-line text may hold line breaks and tabs
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -75,3 +77,14 @@ def check_decimal(
         errors[field] = _("Enter a number above zero.")
         return None
     return number
+
+
+def check_year(errors: dict[str, str], field: str, value: int | None) -> int:
+    """``value`` if it is a year ems handles (FIRST_YEAR to LAST_YEAR), else 0 with the reason
+    recorded in ``errors``."""
+    if value is None or not FIRST_YEAR <= value <= LAST_YEAR:
+        errors[field] = _(
+            "Enter a year between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR
+        )
+        return 0
+    return value

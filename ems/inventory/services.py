@@ -31,11 +31,11 @@ from ems.extensions import db
 from ems.factors.models import EmissionFactor
 from ems.inventory.models import DeclaredBaseline, ReportedTotal, Target
 from ems.ledger.models import Basis, EmissionLine, SourceCategory
-from ems.org.models import FIRST_YEAR, LAST_YEAR, Department, Headcount, Site
+from ems.org.models import Department, Headcount, Site
 from ems.org.services import get_organisation
 from ems.travel.calculation import CabinClass
 from ems.travel.models import FlightLeg, PaidBy, Trip
-from ems.validation import check_decimal, check_text
+from ems.validation import check_decimal, check_text, check_year
 
 SCOPE3_BUSINESS_TRAVEL = 6
 #: the figure of a two-figure source that totals count
@@ -472,15 +472,6 @@ def require_editor(actor: User | None) -> None:
         raise PermissionDenied(_("Only the EMS working group sets baselines and targets."))
 
 
-def _check_year(errors: dict[str, str], field: str, year: int | None) -> int:
-    if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
-        errors[field] = _(
-            "Enter a year between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR
-        )
-        return 0
-    return year
-
-
 def _check_boundary(errors: dict[str, str], boundary: str | None) -> str:
     if boundary not in {b.value for b in Boundary}:
         errors["boundary"] = _("Choose a boundary from the list.")
@@ -514,7 +505,7 @@ def declare_baseline(
     require_editor(actor)
     errors: dict[str, str] = {}
     values = {
-        "year": _check_year(errors, "year", year),
+        "year": check_year(errors, "year", year),
         "boundary": _check_boundary(errors, boundary),
         "source_category": _check_source(errors, source_category, required=True),
         "co2e_kg": check_decimal(errors, "co2e_kg", co2e_kg),
@@ -597,8 +588,8 @@ def _target_values(
         )
     ):
         errors["name"] = _("Another target has this name.")
-    first = _check_year(errors, "baseline_year", baseline_year)
-    last = _check_year(errors, "target_year", target_year)
+    first = check_year(errors, "baseline_year", baseline_year)
+    last = check_year(errors, "target_year", target_year)
     values = {
         "name": name,
         "boundary": _check_boundary(errors, boundary),
@@ -959,7 +950,7 @@ def record_reported(
     """Record a year's totals (both boundaries) as reported, e.g. when its report is issued."""
     require_editor(actor)
     errors: dict[str, str] = {}
-    year = _check_year(errors, "year", year)
+    year = check_year(errors, "year", year)
     approver = check_text(
         errors, "approved_by", approved_by, ReportedTotal.APPROVER_MAX_LEN, required=False
     )
@@ -994,7 +985,7 @@ def restate(
     figures first reported stay beside the restated ones."""
     require_editor(actor)
     errors: dict[str, str] = {}
-    year = _check_year(errors, "year", year)
+    year = check_year(errors, "year", year)
     reason = check_text(errors, "reason", reason, ReportedTotal.REASON_MAX_LEN, multiline=True)
     approver = check_text(errors, "approved_by", approved_by, ReportedTotal.APPROVER_MAX_LEN)
     if year and not db.session.scalar(

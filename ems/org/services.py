@@ -16,8 +16,8 @@ from ems.audit import services as audit
 from ems.auth.models import Role, User
 from ems.errors import NotFound, PermissionDenied, ValidationFailed, check_version
 from ems.extensions import Base, db
-from ems.org.models import FIRST_YEAR, LAST_YEAR, Department, Headcount, Organisation, Site
-from ems.validation import check_text
+from ems.org.models import Department, Headcount, Organisation, Site
+from ems.validation import check_text, check_year
 
 M = TypeVar("M", bound=Base)
 
@@ -55,15 +55,6 @@ def _require_editor(actor: User | None) -> None:
     """The EMS working group and administrators (or the command line) maintain the organisation."""
     if actor is not None and not actor.has_any_role(Role.ems):
         raise PermissionDenied(_("Only the EMS working group edits the organisation."))
-
-
-def _year(errors: dict[str, str], field: str, value: int | None) -> int:
-    if value is None or not FIRST_YEAR <= value <= LAST_YEAR:
-        errors[field] = _(
-            "Enter a year between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR
-        )
-        return 0
-    return value
 
 
 def _raise(errors: dict[str, str]) -> None:
@@ -160,8 +151,8 @@ def update_organisation(
     reporting_currency = (reporting_currency or "").strip().upper()
     if reporting_currency not in list_currencies():
         errors["reporting_currency"] = _("Choose an ISO 4217 currency code, such as USD or CHF.")
-    baseline_year = _year(errors, "baseline_year", baseline_year)
-    target_year = _year(errors, "target_year", target_year)
+    baseline_year = check_year(errors, "baseline_year", baseline_year)
+    target_year = check_year(errors, "target_year", target_year)
     if (
         "baseline_year" not in errors
         and "target_year" not in errors
@@ -403,7 +394,7 @@ def set_headcount(
     """Record (or correct) the headcount of a year."""
     _require_editor(actor)
     errors: dict[str, str] = {}
-    year = _year(errors, "year", year)
+    year = check_year(errors, "year", year)
     if headcount is None or not 0 < headcount <= Headcount.HEADCOUNT_MAX:
         errors["headcount"] = _(
             "Enter a headcount between 1 and %(max)d.", max=Headcount.HEADCOUNT_MAX

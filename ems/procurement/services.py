@@ -28,9 +28,9 @@ from ems.factors.models import EmissionFactor, FactorSet
 from ems.factors.services import FactorSelector
 from ems.ledger import services as ledger
 from ems.ledger.models import EmissionLine, SourceCategory
-from ems.org.models import FIRST_YEAR, LAST_YEAR, Department, Site
+from ems.org.models import FIRST_YEAR, Department, Site
 from ems.procurement.models import ExchangeRate, PriceIndex, Purchase, SpendCategory
-from ems.validation import check_decimal, check_text
+from ems.validation import check_decimal, check_text, check_year
 
 ACTIVITY_TYPE = "purchase"
 SPEND_FAMILY = "epa_supply_chain"
@@ -166,15 +166,6 @@ def _check_currency(errors: dict[str, str], field: str, currency: str | None) ->
     return code
 
 
-def _check_year(errors: dict[str, str], year: int | None) -> int:
-    if year is None or not FIRST_YEAR <= year <= LAST_YEAR:
-        errors["year"] = _(
-            "Enter a year between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR
-        )
-        return 0
-    return year
-
-
 def _set_yearly_figure(
     *,
     actor: User | None,
@@ -190,7 +181,7 @@ def _set_yearly_figure(
     require_editor(actor)
     errors: dict[str, str] = {}
     code = _check_currency(errors, "currency", currency)
-    checked_year = _check_year(errors, year)
+    checked_year = check_year(errors, "year", year)
     number = check_decimal(errors, value_field, value, above_zero=True)
     text = check_text(errors, "source", source, model.SOURCE_MAX_LEN, required=False)
     if value_field == "units_per_usd" and code == FACTOR_CURRENCY:
