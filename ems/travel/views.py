@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     flash,
     jsonify,
     redirect,
@@ -22,7 +21,6 @@ from ems import exports
 from ems.auth.models import Role
 from ems.auth.permissions import ANY_ROLE, role_required, signed_in_user
 from ems.errors import NotFound, ValidationFailed
-from ems.exports import XLSX_MIME
 from ems.extensions import db
 from ems.imports import views as import_views
 from ems.ledger import services as ledger
@@ -32,7 +30,7 @@ from ems.travel import airports, importer, services
 from ems.travel.forms import CABIN_LABELS, EstimateForm, TripForm
 from ems.travel.models import PaidBy, Trip, TripSource
 from ems.validation import without_control_characters
-from ems.web import MAX_ID, paginate, submit_form
+from ems.web import MAX_ID, int_arg, paginate, submit_form
 
 bp = Blueprint("travel", __name__, url_prefix="/travel")
 
@@ -44,17 +42,12 @@ def _departments() -> list[tuple[int, str]]:
     return [(d.id, d.name) for d in org.list_departments()]
 
 
-def _int_arg(name: str, low: int, high: int) -> int | None:
-    value = request.args.get(name, type=int)
-    return value if value is not None and low <= value <= high else None
-
-
 def _filters() -> services.TripFilters:
     """The trip filters of the query string; anything invalid is ignored."""
     return services.TripFilters(
-        year=_int_arg("year", FIRST_YEAR, LAST_YEAR),
-        month=_int_arg("month", 1, 12),
-        department_id=_int_arg("department_id", 1, MAX_ID),
+        year=int_arg("year", FIRST_YEAR, LAST_YEAR),
+        month=int_arg("month", 1, 12),
+        department_id=int_arg("department_id", 1, MAX_ID),
         traveller=without_control_characters(request.args.get("traveller", ""))[:100].strip(),
         cabin_class=request.args.get("cabin_class", "")
         if request.args.get("cabin_class") in CABIN_LABELS
@@ -359,16 +352,6 @@ def import_template() -> ResponseReturnValue:
 @role_required(*READERS)
 def export_trips(fmt: str) -> ResponseReturnValue:
     """The filtered trips, one row per flight with its emissions, as CSV or XLSX."""
-    rows = services.export_rows(_filters())
-    name = f"ems-trips-{dt.date.today().isoformat()}.{fmt}"
-    if fmt == "xlsx":
-        return Response(exports.xlsx_bytes(rows), headers=_download(name), mimetype=XLSX_MIME)
-    return _csv_response(name, rows)
-
-
-def _download(name: str) -> dict[str, str]:
-    return {"Content-Disposition": f"attachment; filename={name}"}
-
-
-def _csv_response(name: str, rows: list[list[object]]) -> Response:
-    return Response(exports.csv_bytes(rows), mimetype="text/csv", headers=_download(name))
+    return exports.download(
+        services.export_rows(_filters()), f"ems-trips-{dt.date.today().isoformat()}", fmt
+    )
