@@ -30,7 +30,7 @@ from ems.errors import NotFound, PermissionDenied, ValidationFailed, check_versi
 from ems.extensions import db, utcnow
 from ems.inventory import services as inventory
 from ems.ledger.models import SourceCategory
-from ems.org.models import FIRST_YEAR, Department, Headcount, Site
+from ems.org.models import FIRST_YEAR, Department, Site
 from ems.validation import check_decimal, check_text
 
 GRAMS_PER_TONNE = 1_000_000
@@ -529,13 +529,9 @@ def compare_years(
 
 def effectiveness(action: CorrectiveAction) -> Effectiveness:
     """The measured emissions of the action's source (full boundary) before and after it."""
-    boundary = inventory.Boundary.full
-    series = (
-        inventory.source_totals_by_year(boundary, SourceCategory(action.source_category))
-        if action.source_category
-        else inventory.totals_by_year(boundary)
-    )
-    headcounts = dict(db.session.execute(sa.select(Headcount.year, Headcount.headcount)).all())
+    source = SourceCategory(action.source_category) if action.source_category else None
+    series = inventory.totals_by_year(inventory.Boundary.full, source)
+    headcounts = inventory.headcounts()
     start = action.expected_from_year or (
         action.done_on.year + 1 if action.done_on else utcnow().year
     )
@@ -742,9 +738,7 @@ def proposals() -> list[Proposal]:
     for threshold in db.session.scalars(sa.select(SourceThreshold)):
         source = SourceCategory(threshold.source_category)
         limit = int(threshold.max_t_per_year * GRAMS_PER_TONNE)
-        for measured, grams in inventory.source_totals_by_year(
-            inventory.Boundary.full, source
-        ).items():
+        for measured, grams in inventory.totals_by_year(inventory.Boundary.full, source).items():
             if grams > limit:
                 found.append(
                     Proposal(

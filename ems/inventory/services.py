@@ -215,8 +215,9 @@ def inventory(year: int, boundary: Boundary = Boundary.gtb) -> Inventory:
     return inventories(year)[boundary]
 
 
-def totals_by_year(boundary: Boundary) -> dict[int, int]:
-    """Grams per year in ``boundary`` (headline basis), every year with current lines."""
+def totals_by_year(boundary: Boundary, source: SourceCategory | None = None) -> dict[int, int]:
+    """Grams per year in ``boundary`` (headline basis), of every source or of ``source``,
+    every year with current lines."""
     stmt = (
         sa.select(
             EmissionLine.year,
@@ -236,37 +237,16 @@ def totals_by_year(boundary: Boundary) -> dict[int, int]:
             EmissionLine.source_category,
         )
     )
+    if source is not None:
+        stmt = stmt.where(EmissionLine.source_category == source)
     totals: dict[int, int] = defaultdict(int)
-    for year, scope, category, source, grams in db.session.execute(stmt):
-        if in_boundary(boundary, scope, category, SourceCategory(source)):
+    for year, scope, category, line_source, grams in db.session.execute(stmt):
+        if in_boundary(boundary, scope, category, SourceCategory(line_source)):
             totals[year] += int(grams)
     return dict(sorted(totals.items()))
 
 
 # --- baseline, targets and trajectory ---------------------------------------------------------
-
-
-def source_totals_by_year(boundary: Boundary, source: SourceCategory) -> dict[int, int]:
-    """Grams per year of one source in ``boundary`` (headline basis)."""
-    stmt = (
-        sa.select(
-            EmissionLine.year,
-            EmissionLine.scope,
-            EmissionLine.scope3_category,
-            sa.func.sum(EmissionLine.co2e_g),
-        )
-        .where(
-            EmissionLine.superseded_at.is_(None),
-            EmissionLine.source_category == source,
-            sa.or_(EmissionLine.basis.is_(None), EmissionLine.basis.in_(HEADLINE_BASES)),
-        )
-        .group_by(EmissionLine.year, EmissionLine.scope, EmissionLine.scope3_category)
-    )
-    totals: dict[int, int] = defaultdict(int)
-    for year, scope, category, grams in db.session.execute(stmt):
-        if in_boundary(boundary, scope, category, source):
-            totals[year] += int(grams)
-    return dict(sorted(totals.items()))
 
 
 @dataclass(frozen=True)
@@ -323,14 +303,8 @@ class Baseline:
     sources: str = ""
 
 
-def _series(spec: TargetSpec) -> dict[int, int]:
-    """Grams per year of what the target covers."""
-    if spec.source is None:
-        return totals_by_year(spec.boundary)
-    return source_totals_by_year(spec.boundary, spec.source)
-
-
-def _headcounts() -> dict[int, int]:
+def headcounts() -> dict[int, int]:
+    """Headcount by year."""
     return dict(db.session.execute(sa.select(Headcount.year, Headcount.headcount)).all())
 
 
@@ -349,12 +323,14 @@ def baseline(spec: TargetSpec, series: dict[int, int] | None = None) -> Baseline
         grams = int(sum(row.co2e_kg for row in declared) * GRAMS_PER_KG)
         origin, sources = "declared", "; ".join(sorted({row.source for row in declared}))
     else:
-        grams_now = (series if series is not None else _series(spec)).get(spec.baseline_year)
+        grams_now = (
+            series if series is not None else totals_by_year(spec.boundary, spec.source)
+        ).get(spec.baseline_year)
         if grams_now is None:
             return None
         grams, origin, sources = grams_now, "computed", ""
     if spec.per_capita:
-        headcount = _headcounts().get(spec.baseline_year)
+        headcount = headcounts().get(spec.baseline_year)
         if not headcount:
             return None
         grams = round(grams / headcount)
@@ -438,16 +414,14 @@ def build_trajectory(spec: TargetSpec, base: Baseline, actuals: dict[int, int]) 
 
 def trajectory(spec: TargetSpec) -> Trajectory | None:
     """The target's trajectory with the ledger's actuals; None without a baseline."""
-    series = _series(spec)
+    series = totals_by_year(spec.boundary, spec.source)
     base = baseline(spec, series)
     if base is None:
         return None
     if spec.per_capita:
-        headcounts = _headcounts()
+        people = headcounts()
         series = {
-            year: round(grams / headcounts[year])
-            for year, grams in series.items()
-            if headcounts.get(year)
+            year: round(grams / people[year]) for year, grams in series.items() if people.get(year)
         }
     return build_trajectory(spec, base, series)
 

@@ -129,9 +129,7 @@ def test_per_capita_and_per_source_targets(london):
     air = paths["Air travel"]
     assert air is not None
     assert (air.baseline.value_g, air.target_g) == (600 * T, 510 * T)
-    assert services.source_totals_by_year(Boundary.gtb, SourceCategory.electricity) == {
-        2025: 1_770_000
-    }
+    assert services.totals_by_year(Boundary.gtb, SourceCategory.electricity) == {2025: 1_770_000}
 
 
 def test_without_a_baseline_there_is_no_trajectory(app):
