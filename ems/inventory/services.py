@@ -866,6 +866,8 @@ def reported_series() -> list[ReportedSeries]:
             sa.select(ReportedTotal).order_by(ReportedTotal.year, ReportedTotal.recorded_at)
         )
     )
+    if not rows:
+        return []  # nothing reported: no need to sum the ledger
     first: dict[tuple[int, str], ReportedTotal] = {}
     last: dict[tuple[int, str], ReportedTotal] = {}
     for row in rows:
