@@ -344,6 +344,28 @@ def _record(record: EnergyRecord) -> None:
     _write_lines(ACTIVITY_TYPE, record.id, lambda selector: record_lines(record, selector))
 
 
+def _update(
+    *,
+    actor: User | None,
+    record: EnergyRecord | RefrigerantTopUp | FleetRecord,
+    expected_version: int | None,
+    check: Callable[..., dict[str, Any]],
+    data: dict[str, Any],
+    write_lines: Callable[[Any], None],
+    action: str,
+    summary: str,
+) -> None:
+    """The shared steps of changing an energy, refrigerant or fleet record: the version read,
+    the values checked by ``check`` applied, its lines replaced (the old ones kept, superseded),
+    audited."""
+    check_version(record.version_id, expected_version)
+    changes = audit.apply_changes(record, check(**data))
+    record.updated_at = utcnow()
+    db.session.flush()
+    write_lines(record)
+    audit.record(actor=actor, action=action, obj=record, summary=summary, changes=changes)
+
+
 FIELDS = [
     "site_id",
     "energy_type",
@@ -383,18 +405,15 @@ def update_energy_record(
 ) -> EnergyRecord:
     """Change a record; its lines are replaced (the old ones stay, superseded)."""
     require_editor(actor)
-    check_version(record.version_id, expected_version)
-    values = check_energy_record(**data)  # type: ignore[arg-type]
-    changes = audit.apply_changes(record, values)
-    record.updated_at = utcnow()
-    db.session.flush()
-    _record(record)
-    audit.record(
+    _update(
         actor=actor,
+        record=record,
+        expected_version=expected_version,
+        check=check_energy_record,
+        data=data,
+        write_lines=_record,
         action="energy.record.updated",
-        obj=record,
         summary=f"Energy record {record.id} changed",
-        changes=changes,
     )
     return record
 
@@ -650,18 +669,15 @@ def update_refrigerant_top_up(
 ) -> RefrigerantTopUp:
     """Change a top-up; its line is replaced (the old one stays, superseded)."""
     require_editor(actor)
-    check_version(top_up.version_id, expected_version)
-    values = _checked_top_up(**data)  # type: ignore[arg-type]
-    changes = audit.apply_changes(top_up, values)
-    top_up.updated_at = utcnow()
-    db.session.flush()
-    _record_top_up(top_up)
-    audit.record(
+    _update(
         actor=actor,
+        record=top_up,
+        expected_version=expected_version,
+        check=_checked_top_up,
+        data=data,
+        write_lines=_record_top_up,
         action="energy.refrigerant.updated",
-        obj=top_up,
         summary=f"Refrigerant top-up {top_up.id} changed",
-        changes=changes,
     )
     return top_up
 
@@ -851,18 +867,15 @@ def update_fleet_record(
 ) -> FleetRecord:
     """Change a fleet record; its lines are replaced (the old ones stay, superseded)."""
     require_editor(actor)
-    check_version(record.version_id, expected_version)
-    values = _checked_fleet(**data)  # type: ignore[arg-type]
-    changes = audit.apply_changes(record, values)
-    record.updated_at = utcnow()
-    db.session.flush()
-    _record_fleet(record)
-    audit.record(
+    _update(
         actor=actor,
+        record=record,
+        expected_version=expected_version,
+        check=_checked_fleet,
+        data=data,
+        write_lines=_record_fleet,
         action="energy.fleet.updated",
-        obj=record,
         summary=f"Fleet record {record.id} changed",
-        changes=changes,
     )
     return record
 
