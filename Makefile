@@ -51,6 +51,7 @@ bench: $(INSTALLED)
 		url="$(PG_DEFAULT_URL)"; fi; \
 	$(BIN)/python -m tests.bench.bench_ledger $${url:+--postgresql "$$url"}
 	$(BIN)/python -m tests.bench.bench_inventory $${url:+--postgresql "$$url"}
+	$(BIN)/python -m tests.bench.bench_report $${url:+--postgresql "$$url"}
 	$(BIN)/python -m tests.bench.bench_travel_import
 
 lint: $(INSTALLED)

@@ -122,12 +122,14 @@ def _register_blueprints(app: Flask) -> None:
     from ems.ledger.views import bp as ledger_bp
     from ems.org.views import bp as org_bp
     from ems.procurement.views import bp as procurement_bp
+    from ems.reporting.views import bp as reporting_bp
     from ems.travel.views import bp as travel_bp
 
     blueprints = (
         home_bp,
         inventory_bp,
         actions_bp,
+        reporting_bp,
         auth_bp,
         admin_bp,
         travel_bp,

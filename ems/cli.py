@@ -135,6 +135,7 @@ def init_app(app: Flask) -> None:
     from ems.imports.cli import import_cli
     from ems.inventory.cli import inventory_command
     from ems.ledger.cli import recalc_command
+    from ems.reporting.cli import report_command
     from ems.travel.cli import estimate_cli
 
     app.cli.add_command(create_user_command)
@@ -145,6 +146,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(import_cli)
     app.cli.add_command(inventory_command)
     app.cli.add_command(actions_cli)
+    app.cli.add_command(report_command)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,8 @@ DEFAULTS: dict[str, Any] = {
     "BABEL_DEFAULT_LOCALE": "en",
     "BABEL_DEFAULT_TIMEZONE": "UTC",
     "PAGE_SIZE": 50,
+    # EMS_REPORT_ASSETS_DIR: page styles, default logo, fonts and fixed texts of the annual report
+    "REPORT_ASSETS_DIR": str(Path(__file__).resolve().parent.parent / "reports"),
 }
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from decimal import Decimal
 
 import pytest
@@ -18,6 +19,7 @@ from ems.ledger.models import Recalculation
 from ems.org import services as org
 from ems.procurement import services as procurement
 from ems.procurement.models import Purchase, SpendCategory
+from ems.reporting.models import IssuedReport
 from ems.travel import services as travel
 from tests.conftest import app_config
 
@@ -62,8 +64,17 @@ EXPECTED_ACCESS: dict[str, frozenset[object]] = {
     "users.deactivate_user": ADMIN,
     "users.activate_user": ADMIN,
     "users.reset_password": ADMIN,
+    "reporting.index": ORG_READERS,
+    "reporting.issue": frozenset({Role.management, Role.admin}),
+    "reporting.draft": ORG_READERS,
+    "reporting.download_issued": ORG_READERS,
+    "reporting.inventory_export": ORG_READERS,
+    "reporting.gtb_pack": ORG_READERS,
     "org.show_settings": ORG_READERS,
     "org.edit_settings": ORG_EDITORS,
+    "org.logo": ORG_READERS,
+    "org.upload_logo": ORG_EDITORS,
+    "org.remove_logo": ORG_EDITORS,
     "org.list_sites": ORG_READERS,
     "org.new_site": ORG_EDITORS,
     "org.edit_site": ORG_EDITORS,
@@ -255,6 +266,17 @@ def world(create_user):
     )
     recalculation = Recalculation(year=2024, reason="test", applied_by_label="test")
     db.session.add(recalculation)
+    report = IssuedReport(
+        year=2024,
+        version=1,
+        identifier="EMS-2024-v1",
+        issued_by_label="test",
+        snapshot={},
+        pdf=b"%PDF-1.4",
+        pdf_sha256=hashlib.sha256(b"%PDF-1.4").hexdigest(),
+        pdf_size_bytes=8,
+    )
+    db.session.add(report)
     db.session.commit()
     values = {
         "user_id": target.id,
@@ -276,6 +298,7 @@ def world(create_user):
         "category_id": category.id,
         "rate_id": rate.id,
         "index_id": index.id,
+        "report_id": report.id,
         "fmt": "csv",
     }
     return users, values

@@ -29,7 +29,7 @@ from ems.auth.permissions import role_required, signed_in_user
 from ems.errors import ValidationFailed
 from ems.extensions import db, utcnow
 from ems.forms import choices
-from ems.inventory.forms import SOURCE_LABELS
+from ems.inventory.services import SOURCE_LABELS
 from ems.org import services as org
 from ems.web import submit_form
 

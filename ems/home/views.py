@@ -9,7 +9,7 @@ from ems.actions import services as actions
 from ems.auth.permissions import ANY_ROLE, role_required
 from ems.extensions import utcnow
 from ems.inventory import services as inventory
-from ems.inventory.forms import SOURCE_LABELS
+from ems.inventory.services import SOURCE_LABELS
 from ems.org import services as org
 from ems.org.models import FIRST_YEAR, LAST_YEAR
 from ems.web import int_arg

@@ -17,20 +17,8 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ems.forms import EmsForm, VersionedForm, choices
 from ems.inventory.models import DeclaredBaseline, ReportedTotal, Target
-from ems.inventory.services import BOUNDARY_LABELS
-from ems.ledger.models import SourceCategory
+from ems.inventory.services import BOUNDARY_LABELS, SOURCE_LABELS
 
-SOURCE_LABELS = {
-    SourceCategory.air_travel: _l("Air travel"),
-    SourceCategory.other_travel: _l("Rail, road and other travel"),
-    SourceCategory.hotels: _l("Hotel nights"),
-    SourceCategory.electricity: _l("Electricity"),
-    SourceCategory.heat_fuels: _l("Heating and fuels"),
-    SourceCategory.refrigerants: _l("Refrigerants"),
-    SourceCategory.fleet: _l("Fleet"),
-    SourceCategory.procurement: _l("Procurement"),
-    SourceCategory.water_waste: _l("Water and waste"),
-}
 BOUNDARY_CHOICES = choices((b.value, label) for b, label in BOUNDARY_LABELS.items())
 SOURCE_CHOICES = choices((source.value, label) for source, label in SOURCE_LABELS.items())
 

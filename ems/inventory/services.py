@@ -55,6 +55,18 @@ BOUNDARY_LABELS = {
     Boundary.full: _l("Full (everything recorded)"),
 }
 
+SOURCE_LABELS = {
+    SourceCategory.air_travel: _l("Air travel"),
+    SourceCategory.other_travel: _l("Rail, road and other travel"),
+    SourceCategory.hotels: _l("Hotel nights"),
+    SourceCategory.electricity: _l("Electricity"),
+    SourceCategory.heat_fuels: _l("Heating and fuels"),
+    SourceCategory.refrigerants: _l("Refrigerants"),
+    SourceCategory.fleet: _l("Fleet"),
+    SourceCategory.procurement: _l("Procurement"),
+    SourceCategory.water_waste: _l("Water and waste"),
+}
+
 
 def in_boundary(
     boundary: Boundary, scope: int, scope3_category: int | None, source: SourceCategory
@@ -921,10 +933,19 @@ def _record_totals(
 
 
 def record_reported(
-    *, actor: User | None, year: int | None, approved_by: str | None = "", note: str | None = ""
+    *,
+    actor: User | None,
+    year: int | None,
+    approved_by: str | None = "",
+    note: str | None = "",
+    by_issue: bool = False,
 ) -> list[ReportedTotal]:
-    """Record a year's totals (both boundaries) as reported, e.g. when its report is issued."""
-    require_editor(actor)
+    """Record a year's totals (both boundaries) as reported.
+
+    ``by_issue``: called by the issue of the year's report, whose service checks who may issue;
+    a year reported already is then left as it stands (returns no rows)."""
+    if not by_issue:
+        require_editor(actor)
     errors: dict[str, str] = {}
     year = check_year(errors, "year", year)
     approver = check_text(
@@ -936,6 +957,8 @@ def record_reported(
         .where(ReportedTotal.year == year, ReportedTotal.kind == "reported")
         .limit(1)
     ):
+        if by_issue:
+            return []
         errors["year"] = _("%(year)d was reported already; restate it instead.", year=year)
     if errors:
         raise ValidationFailed(errors)

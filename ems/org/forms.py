@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from wtforms import IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from ems.forms import VersionedForm, choices, upper
+from ems.forms import EmsForm, VersionedForm, choices, upper
 from ems.org import services
 from ems.org.models import FIRST_YEAR, LAST_YEAR, Department, Headcount, Organisation, Site
 
@@ -70,6 +71,25 @@ class OrganisationForm(VersionedForm):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.reporting_currency.choices = choices((code, code) for code in services.currencies())
+
+
+class LogoForm(EmsForm):
+    """Upload the logo for the annual report's cover."""
+
+    logo = FileField(
+        _l("Logo"),
+        [
+            FileRequired(_l("Choose an image file for the logo.")),
+            FileAllowed(["png", "jpg", "jpeg"], _l("The logo must be a PNG or JPEG image.")),
+            FileSize(services.LOGO_MAX_BYTES, message=_l("The logo file may be at most 1 MB.")),
+        ],
+        description=_l(
+            "PNG or JPEG, at most 1 MB and %(max)d × %(max)d pixels; shown on the annual "
+            "report's cover.",
+            max=services.LOGO_MAX_PX,
+        ),
+    )
+    submit = SubmitField(_l("Replace logo"))
 
 
 class SiteForm(VersionedForm):

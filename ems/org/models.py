@@ -53,6 +53,8 @@ class Organisation(Base):
     )
     #: a reported year (or the baseline) moving by more than this share asks for a restatement
     restatement_threshold_pct: Mapped[int] = mapped_column(default=5, server_default="5")
+    #: the logo on the annual report's cover, as PNG; None: the default logo in reports/
+    logo_png: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version_id: Mapped[int] = mapped_column()
     __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import io
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
@@ -11,6 +13,7 @@ from babel import Locale
 from babel.numbers import list_currencies
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from PIL import Image, ImageOps
 
 from ems.audit import services as audit
 from ems.auth.models import Role, User
@@ -186,6 +189,91 @@ def update_organisation(
         action="org.settings",
         summary="Organisation settings saved",
         expected_version=expected_version,
+    )
+    return organisation
+
+
+# --- logo -------------------------------------------------------------------------------------
+
+LOGO_MAX_BYTES = 1024 * 1024
+LOGO_MAX_PX = 4000
+LOGO_MIN_PX = 16
+#: larger logos are scaled down to fit this square: the cover prints it 40 mm wide (600 dpi)
+LOGO_STORED_PX = 1000
+#: formats accepted; anything else is refused before Pillow decodes it
+LOGO_FORMATS = ("PNG", "JPEG")
+
+
+def logo_png() -> bytes | None:
+    """The stored logo as PNG, or None when the reports use the default logo."""
+    return db.session.scalar(sa.select(Organisation.logo_png).where(Organisation.id == 1))
+
+
+def _logo_facts(png: bytes | None) -> dict[str, Any]:
+    """What the audit keeps of a logo: its size and digest, never its bytes."""
+    if png is None:
+        return {"logo_bytes": None, "logo_sha256": None}
+    return {"logo_bytes": len(png), "logo_sha256": hashlib.sha256(png).hexdigest()}
+
+
+def _logo_as_png(data: bytes) -> bytes:
+    """Check an uploaded PNG or JPEG and re-encode it as PNG without metadata."""
+    if not data:
+        raise ValidationFailed({"logo": _("Choose an image file for the logo.")})
+    if len(data) > LOGO_MAX_BYTES:
+        raise ValidationFailed({"logo": _("The logo file may be at most 1 MB.")})
+    too_large = _("The logo may be at most %(max)d × %(max)d pixels.", max=LOGO_MAX_PX)
+    try:
+        # only the PNG and JPEG decoders see the file; opening reads the header alone
+        image = Image.open(io.BytesIO(data), formats=LOGO_FORMATS)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationFailed({"logo": too_large}) from None
+    except Exception:  # Pillow raises many kinds of error on a file it cannot identify
+        raise ValidationFailed({"logo": _("The logo must be a PNG or JPEG image.")}) from None
+    with image:
+        width, height = image.size
+        pixel_limit = Image.MAX_IMAGE_PIXELS or LOGO_MAX_PX * LOGO_MAX_PX
+        if max(width, height) > LOGO_MAX_PX or width * height > pixel_limit:
+            raise ValidationFailed({"logo": too_large})
+        if min(width, height) < LOGO_MIN_PX:
+            raise ValidationFailed(
+                {"logo": _("The logo must be at least %(min)d × %(min)d pixels.", min=LOGO_MIN_PX)}
+            )
+        try:
+            image.load()
+            upright = ImageOps.exif_transpose(image)
+            transparent = upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info
+            clean = upright.convert("RGBA" if transparent else "RGB")
+        except Exception:  # a damaged file shows itself only while it is decoded
+            raise ValidationFailed(
+                {"logo": _("The logo file is damaged; save it again as PNG or JPEG.")}
+            ) from None
+    clean.thumbnail((LOGO_STORED_PX, LOGO_STORED_PX))  # keeps the proportions
+    clean.info.clear()  # no EXIF, ICC profile or text chunks in the stored file
+    out = io.BytesIO()
+    clean.save(out, format="PNG")
+    return out.getvalue()
+
+
+def set_logo(*, actor: User | None, data: bytes | None) -> Organisation:
+    """Replace the logo on the annual report's cover; ``data`` None restores the default."""
+    _require_editor(actor)
+    png = None if data is None else _logo_as_png(data)
+    organisation = get_organisation()
+    before = _logo_facts(organisation.logo_png)
+    after = _logo_facts(png)
+    if before == after:
+        return organisation
+    organisation.logo_png = png
+    if sa.inspect(organisation).transient:
+        db.session.add(organisation)
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action="org.logo.replaced" if png is not None else "org.logo.removed",
+        obj=organisation,
+        summary="Report logo replaced" if png is not None else "Report logo reset to the default",
+        changes=audit.diff(before, after),
     )
     return organisation
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -13,7 +14,7 @@ from ems.auth.permissions import role_required, signed_in_user
 from ems.errors import ValidationFailed
 from ems.extensions import db
 from ems.org import services
-from ems.org.forms import DepartmentForm, HeadcountForm, OrganisationForm, SiteForm
+from ems.org.forms import DepartmentForm, HeadcountForm, LogoForm, OrganisationForm, SiteForm
 from ems.web import submit_form
 
 bp = Blueprint("org", __name__, url_prefix="/org")
@@ -39,18 +40,65 @@ def _remove(
     return redirect(done_url)
 
 
-@bp.get("/")
-@role_required(*READERS)
-def show_settings() -> ResponseReturnValue:
-    """The organisation's settings with its sites, departments and headcount at a glance."""
+def _settings_page(logo_form: LogoForm | None = None, status: int = 200) -> ResponseReturnValue:
+    """The settings overview, with the logo form (and its errors, after a refused upload)."""
+    organisation = services.get_organisation()
     return render_template(
         "org/settings.html",
-        organisation=services.get_organisation(),
+        organisation=organisation,
+        has_logo=services.logo_png() is not None,
+        logo_form=logo_form or LogoForm(),
         sites=services.list_sites(),
         departments=services.list_departments(),
         headcounts=services.list_headcounts(),
         country_name=services.country_name,
+    ), status
+
+
+@bp.get("/")
+@role_required(*READERS)
+def show_settings() -> ResponseReturnValue:
+    """The organisation's settings with its sites, departments and headcount at a glance."""
+    return _settings_page()
+
+
+@bp.get("/logo.png")
+@role_required(*READERS)
+def logo() -> ResponseReturnValue:
+    """The logo on the annual report's cover: the organisation's own, or the default."""
+    png = services.logo_png()
+    if png is None:
+        default = Path(current_app.config["REPORT_ASSETS_DIR"]) / "logo.png"
+        if not default.is_file():
+            abort(404)
+        png = default.read_bytes()
+    return Response(png, mimetype="image/png")
+
+
+@bp.post("/logo")
+@role_required(*EDITORS)
+def upload_logo() -> ResponseReturnValue:
+    """Replace the logo on the annual report's cover with an uploaded PNG or JPEG."""
+    form = LogoForm()
+    done = submit_form(
+        form,
+        lambda: services.set_logo(
+            actor=signed_in_user(), data=form.logo.data.read(services.LOGO_MAX_BYTES + 1)
+        ),
+        success=_("Logo replaced."),
+        next_url=url_for("org.show_settings"),
     )
+    return done or _settings_page(form, 422)
+
+
+@bp.post("/logo/remove")
+@role_required(*EDITORS)
+def remove_logo() -> ResponseReturnValue:
+    """Go back to the default logo."""
+    services.set_logo(actor=signed_in_user(), data=None)
+    db.session.commit()
+    flash(_("The report uses the default logo again."), "success")
+    return redirect(url_for("org.show_settings"))
 
 
 @bp.route("/settings", methods=["GET", "POST"])

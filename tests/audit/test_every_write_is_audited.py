@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import inspect
+import io
 import pkgutil
 from collections.abc import Callable
 from decimal import Decimal
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from PIL import Image
 
 import ems
 from ems.actions import services as actions
@@ -29,11 +31,19 @@ from ems.ledger import services as ledger
 from ems.org import services as org
 from ems.procurement import services as procurement
 from ems.procurement.models import Purchase, SpendCategory
+from ems.reporting import services as reporting
 from ems.travel import services as travel
 from tests.conftest import TEST_PASSWORD
 
 #: public service functions that only read or compute, and so write no audit entry
 READ_ONLY = {
+    "reporting.identifier",
+    "reporting.annual_report_data",
+    "reporting.draft_pdf",
+    "reporting.issued_reports",
+    "reporting.get_issued",
+    "reporting.reportable_years",
+    "reporting.group_by_year",
     "auth.count_users",
     "auth.find_user",
     "auth.generate_password",
@@ -53,6 +63,7 @@ READ_ONLY = {
     "org.list_departments",
     "org.list_headcounts",
     "org.list_sites",
+    "org.logo_png",
     "factors.categories",
     "factors.factor_counts",
     "factors.factor_history",
@@ -87,6 +98,7 @@ READ_ONLY = {
     "travel.ground_results",
     "travel.hotel_results",
     "travel.export_rows",
+    "travel.flight_analysis",
     "procurement.check_purchase",
     "procurement.convert_spend",
     "procurement.exchange_rates",
@@ -202,6 +214,13 @@ FACTOR_META = {
     "edition_year": 2024,
     "version": "1",
 }
+
+
+def _logo() -> bytes:
+    """A small PNG for the logo service."""
+    out = io.BytesIO()
+    Image.new("RGB", (32, 32), "green").save(out, format="PNG")
+    return out.getvalue()
 
 
 def _paper(w: dict[str, Any]) -> SpendCategory:
@@ -405,6 +424,10 @@ WRITES: dict[str, tuple[str, Callable[[dict[str, Any]], object]]] = {
             target_reduction_pct=45,
         ),
     ),
+    "org.set_logo": (
+        "org.logo.replaced",
+        lambda w: org.set_logo(actor=w["admin"], data=_logo()),
+    ),
     "org.create_site": (
         "org.site.created",
         lambda w: org.create_site(actor=w["admin"], name="Nairobi", country_code="KE"),
@@ -560,6 +583,14 @@ WRITES: dict[str, tuple[str, Callable[[dict[str, Any]], object]]] = {
     "inventory.delete_target": (
         "inventory.target.deleted",
         lambda w: inventory.delete_target(actor=w["admin"], target=_target(w)),
+    ),
+    "reporting.issue_report": (
+        "reporting.report.issued",
+        lambda w: (
+            factors.load_shipped_sets(actor=None),
+            travel.create_trip(actor=w["admin"], traveller="Ana", legs=TRIP_LEGS),
+            reporting.issue_report(actor=w["admin"], year=2024),
+        ),
     ),
     "inventory.record_reported": (
         "inventory.year.reported",

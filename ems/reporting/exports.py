@@ -1,0 +1,314 @@
+"""The annual report's downloads as table rows (header first), for `ems.exports.download`.
+
+Read-only. The figures come from the ledger's current lines by the inventory's own rules
+(`ems.inventory.services`): the same boundaries, and the same headline basis — air travel
+without radiative forcing, Scope 2 electricity market-based. The other figure of a two-figure
+source (with RF, location-based) is shown beside it and never counted in a total.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+
+from ems.extensions import db
+from ems.inventory.services import (
+    BOUNDARY_LABELS,
+    GRAMS_PER_KG,
+    SCOPE3_BUSINESS_TRAVEL,
+    SOURCE_LABELS,
+    Boundary,
+    Group,
+    in_boundary,
+    year_groups,
+)
+from ems.ledger.models import Basis, EmissionLine, SourceCategory
+from ems.org.models import Department, Site
+from ems.org.services import get_organisation
+
+GRAMS_PER_TONNE = 1_000_000
+THOUSANDTH = Decimal("0.001")
+#: the figures shown beside a headline figure, never counted (as `inventories()` decides)
+NOT_COUNTED_BASES = frozenset({Basis.with_rf, Basis.location})
+BASIS_LABELS: dict[Basis | None, str] = {
+    Basis.without_rf: "without RF",
+    Basis.with_rf: "with RF",
+    Basis.location: "location-based",
+    Basis.market: "market-based",
+    None: "",
+}
+HEADLINE_BASIS = "air travel without RF; Scope 2 electricity market-based"
+_BASIS_ORDER = {basis: index for index, basis in enumerate(BASIS_LABELS)}
+_SOURCE_ORDER = {source: index for index, source in enumerate(SourceCategory)}
+
+
+def _rounded(grams: int, grams_per_unit: int) -> float:
+    """``grams`` in kg or t, to 3 decimals, half up (as the inventory's ``_kg``)."""
+    return float((Decimal(grams) / grams_per_unit).quantize(THOUSANDTH, ROUND_HALF_UP))
+
+
+def _counted(basis: Basis | None) -> bool:
+    """Whether lines of ``basis`` count in totals."""
+    return basis not in NOT_COUNTED_BASES
+
+
+def _yes_no(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+# --- the inventory table ----------------------------------------------------------------------
+
+INVENTORY_HEADER = [
+    "boundary",
+    "scope",
+    "scope3_category",
+    "source",
+    "basis",
+    "site",
+    "department",
+    "co2e_kg",
+    "lines",
+    "counted_in_total",
+]
+
+
+def inventory_rows(year: int) -> list[list[object]]:
+    """The year's inventory: one row per group of current lines in each boundary ("gtb", then
+    "full") with its CO2e in kg and line count, then one total row per boundary (the headline
+    total of `inventories()`, summed in grams before rounding)."""
+    sites = dict(db.session.execute(sa.select(Site.id, Site.name)).all())
+    departments = dict(db.session.execute(sa.select(Department.id, Department.name)).all())
+
+    def order(group: Group) -> tuple[int, int, int, int, str, str]:
+        return (
+            group.scope,
+            group.scope3_category or 0,
+            _SOURCE_ORDER[group.source],
+            _BASIS_ORDER[group.basis],
+            sites.get(group.site_id, "") if group.site_id else "",
+            departments.get(group.department_id, "") if group.department_id else "",
+        )
+
+    groups = sorted(year_groups(year), key=order)
+    rows: list[list[object]] = [list(INVENTORY_HEADER)]
+    totals: dict[Boundary, tuple[int, int]] = {}
+    for boundary in (Boundary.gtb, Boundary.full):
+        total_g = total_lines = 0
+        for group in groups:
+            if not in_boundary(boundary, group.scope, group.scope3_category, group.source):
+                continue
+            counted = _counted(group.basis)
+            if counted:
+                total_g += group.co2e_g
+                total_lines += group.lines
+            rows.append(
+                [
+                    boundary.value,
+                    group.scope,
+                    group.scope3_category,
+                    str(SOURCE_LABELS[group.source]),
+                    BASIS_LABELS[group.basis],
+                    sites.get(group.site_id, "") if group.site_id else "",
+                    departments.get(group.department_id, "") if group.department_id else "",
+                    _rounded(group.co2e_g, GRAMS_PER_KG),
+                    group.lines,
+                    _yes_no(counted),
+                ]
+            )
+        totals[boundary] = (total_g, total_lines)
+    for boundary, (total_g, total_lines) in totals.items():
+        rows.append(
+            [
+                boundary.value,
+                None,
+                None,
+                "Total",
+                f"headline: {HEADLINE_BASIS}",
+                "",
+                "",
+                _rounded(total_g, GRAMS_PER_KG),
+                total_lines,
+                "",
+            ]
+        )
+    return rows
+
+
+# --- the Greening the Blue data pack ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PackCategory:
+    """A row of the UN inventory's categories, and which lines it takes."""
+
+    label: str
+    scope: int
+    source: SourceCategory
+    basis: Basis | None
+    note: str = ""
+
+
+PACK_CATEGORIES = (
+    PackCategory("Stationary combustion (heating and fuels)", 1, SourceCategory.heat_fuels, None),
+    PackCategory("Mobile combustion (own vehicles)", 1, SourceCategory.fleet, None),
+    PackCategory("Fugitive emissions (refrigerants)", 1, SourceCategory.refrigerants, None),
+    PackCategory(
+        "Purchased electricity (market-based)",
+        2,
+        SourceCategory.electricity,
+        Basis.market,
+        "headline figure; quantity: kWh not covered by certificates",
+    ),
+    PackCategory(
+        "Purchased electricity (location-based)",
+        2,
+        SourceCategory.electricity,
+        Basis.location,
+        "shown beside the market-based figure, not counted",
+    ),
+    PackCategory(
+        "Purchased heat, steam and cooling (district networks)",
+        2,
+        SourceCategory.heat_fuels,
+        None,
+        "one figure: the same in location- and market-based Scope 2",
+    ),
+    PackCategory(
+        "Business travel: air (without RF)", 3, SourceCategory.air_travel, Basis.without_rf
+    ),
+    PackCategory(
+        "Business travel: air (with RF)",
+        3,
+        SourceCategory.air_travel,
+        Basis.with_rf,
+        "with radiative forcing, shown beside the headline figure, not counted",
+    ),
+    PackCategory(
+        "Business travel: other (rail, bus, coach, taxi, car)",
+        3,
+        SourceCategory.other_travel,
+        None,
+    ),
+)
+PACK_HEADER = [
+    "Category",
+    "Scope",
+    "Activity quantity",
+    "Unit",
+    "tCO2e",
+    "Counted in total",
+    "Note",
+]
+#: (scope, source, basis) → unit → (quantity, grams)
+_Cells = dict[tuple[int, SourceCategory, Basis | None], dict[str, tuple[Decimal, int]]]
+
+
+def _gtb_cells(year: int) -> _Cells:
+    """The year's current lines in the Greening-the-Blue boundary, summed (one query)."""
+    columns = (
+        EmissionLine.source_category,
+        EmissionLine.basis,
+        EmissionLine.scope,
+        EmissionLine.scope3_category,
+        EmissionLine.quantity_unit,
+    )
+    stmt = (
+        sa.select(
+            *columns,
+            sa.func.sum(sa.cast(EmissionLine.quantity, sa.Numeric)),
+            sa.func.sum(EmissionLine.co2e_g),
+        )
+        .where(EmissionLine.year == year, EmissionLine.superseded_at.is_(None))
+        .group_by(*columns)
+    )
+    cells: _Cells = {}
+    for source, basis, scope, category, unit, quantity, grams in db.session.execute(stmt):
+        source = SourceCategory(source)
+        if not in_boundary(Boundary.gtb, scope, category, source):
+            continue
+        by_unit = cells.setdefault((scope, source, Basis(basis) if basis else None), {})
+        before_quantity, before_g = by_unit.get(unit, (Decimal(0), 0))
+        by_unit[unit] = (before_quantity + Decimal(str(quantity or 0)), before_g + int(grams))
+    return cells
+
+
+def _pack_rows(
+    label: str, scope: int, by_unit: dict[str, tuple[Decimal, int]], counted: bool, note: str
+) -> list[list[object]]:
+    """A category's rows: one per unit its activity is measured in (one, blank, without)."""
+    if not by_unit:
+        return [[label, scope, None, "", 0.0, _yes_no(counted), note]]
+    return [
+        [
+            label,
+            scope,
+            float(quantity.quantize(THOUSANDTH, ROUND_HALF_UP)),
+            unit,
+            _rounded(grams, GRAMS_PER_TONNE),
+            _yes_no(counted),
+            note,
+        ]
+        for unit, (quantity, grams) in sorted(by_unit.items())
+    ]
+
+
+def gtb_pack_rows(year: int, *, generated_on: dt.date | None = None) -> list[list[object]]:
+    """A Greening the Blue data pack: a header block, then the year's figures in the
+    Greening-the-Blue boundary by the UN inventory's categories — a row per category and unit
+    of its activity quantity — the total (that of `inventories()`, summed in grams before
+    rounding), and a closing note. ``generated_on`` defaults to today (UTC)."""
+    generated = generated_on or dt.datetime.now(dt.UTC).date()
+    rows: list[list[object]] = [
+        ["Greening the Blue data pack"],
+        ["Organisation", get_organisation().name],
+        ["Reporting year", year],
+        ["Boundary", str(BOUNDARY_LABELS[Boundary.gtb])],
+        ["Headline basis", HEADLINE_BASIS],
+        [
+            "Generated",
+            f"{generated.isoformat()} from the ledger's current emission lines; each figure is "
+            "rounded to 0.001 t, the total is summed before rounding",
+        ],
+        [],
+        list(PACK_HEADER),
+    ]
+    cells = _gtb_cells(year)
+    total_g = 0
+    for category in PACK_CATEGORIES:
+        by_unit = cells.pop((category.scope, category.source, category.basis), {})
+        counted = _counted(category.basis)
+        if counted:
+            total_g += sum(grams for _quantity, grams in by_unit.values())
+        rows += _pack_rows(category.label, category.scope, by_unit, counted, category.note)
+    # lines of the boundary that no category above takes (none today): counted as the
+    # inventory counts them, so that the total stays the inventory's
+    for (scope, source, basis), by_unit in sorted(
+        cells.items(), key=lambda item: (item[0][0], _SOURCE_ORDER[item[0][1]])
+    ):
+        counted = _counted(basis)
+        if counted:
+            total_g += sum(grams for _quantity, grams in by_unit.values())
+        label = f"Other: {SOURCE_LABELS[source]} {BASIS_LABELS[basis]}".strip()
+        rows += _pack_rows(label, scope, by_unit, counted, "")
+    rows += [
+        [
+            "Total (Greening the Blue boundary)",
+            None,
+            None,
+            "",
+            _rounded(total_g, GRAMS_PER_TONNE),
+            "",
+            f"headline: {HEADLINE_BASIS}",
+        ],
+        [],
+        [
+            "Note",
+            "Hotel nights are not in the Greening the Blue boundary (the UN inventory does not "
+            f"list them), nor is Scope 3 other than business travel (category "
+            f"{SCOPE3_BUSINESS_TRAVEL}); both are in the full inventory.",
+        ],
+    ]
+    return rows

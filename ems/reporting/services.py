@@ -1,0 +1,564 @@
+"""The annual report: its figures gathered into one snapshot, drafts, and issued versions.
+
+The snapshot holds every figure and label the PDF shows (JSON types only), so that an issued
+report is stored with exactly what it was rendered from, and later data changes never alter it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from ems.actions import services as actions
+from ems.actions.models import ActionStatus, CorrectiveAction, Nonconformity, NonconformityStatus
+from ems.audit import services as audit
+from ems.auth.models import Role, User
+from ems.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from ems.extensions import db, utcnow
+from ems.factors.models import EmissionFactor, FactorSet
+from ems.inventory import services as inventory
+from ems.ledger.models import Basis, EmissionLine, SourceCategory
+from ems.org.models import Site
+from ems.org.services import get_organisation, logo_png
+from ems.procurement.models import Purchase, SpendCategory
+from ems.reporting import pdf
+from ems.reporting.models import IssuedReport
+from ems.travel import services as travel
+from ems.validation import check_text, check_year
+
+#: version of the snapshot's layout, stored with it
+SNAPSHOT_FORMAT = 1
+_CLOSED = (NonconformityStatus.closed_effective, NonconformityStatus.closed_not_effective)
+_CURRENT = EmissionLine.superseded_at.is_(None)
+_HEADLINE = sa.or_(EmissionLine.basis.is_(None), EmissionLine.basis.in_(inventory.HEADLINE_BASES))
+
+
+def identifier(year: int, version: int | None) -> str:
+    """The report's identifier: EMS-2025-v2, or EMS-2025-DRAFT for a draft."""
+    return f"EMS-{year}-v{version}" if version else f"EMS-{year}-DRAFT"
+
+
+# --- the snapshot -----------------------------------------------------------------------------
+
+
+def _inventory(inv: inventory.Inventory) -> dict[str, Any]:
+    return {
+        "total_g": inv.total_g,
+        "lines": inv.lines,
+        "by_scope": {str(k): v for k, v in sorted(inv.by_scope.items())},
+        "by_scope3_category": {str(k): v for k, v in sorted(inv.by_scope3_category.items())},
+        "by_source": {
+            s.value: g for s, g in sorted(inv.by_source.items(), key=lambda item: -item[1])
+        },
+        "air_with_rf_g": inv.air_with_rf_g,
+        "air_without_rf_g": inv.air_without_rf_g,
+        "scope2_location_g": inv.scope2_location_g,
+        "scope2_market_g": inv.scope2_market_g,
+        "headcount": inv.headcount,
+        "per_capita_g": inv.per_capita_g,
+    }
+
+
+def _pct(now: int, before: int | None) -> float | None:
+    return None if not before else round((now - before) * 100 / before, 1)
+
+
+def _t(grams: int) -> str:
+    return f"{grams / 1_000_000:,.1f} t"
+
+
+def _sentences(
+    summary: dict[str, Any], change: list[dict[str, Any]], labels: dict[str, str]
+) -> list[str]:
+    """Three sentences a director reads first, written from the figures."""
+    year, total = summary["year"], summary["total_g"]
+    sentences = []
+    previous, change_pct = summary["previous_g"], summary["change_pct"]
+    if previous is None or change_pct is None:
+        sentences.append(
+            f"In {year} emissions were {_t(total)} CO2e; {year - 1} has no records to compare with."
+        )
+    else:
+        direction = "more" if total >= previous else "less"
+        sentences.append(
+            f"In {year} emissions were {_t(total)} CO2e, {abs(change_pct):,.1f} % {direction} "
+            f"than in {year - 1} ({_t(previous)})."
+        )
+    if summary["trajectory_g"] is not None and summary["baseline_g"]:
+        versus = summary["change_from_baseline_pct"]
+        gap = total - summary["trajectory_g"]
+        position = (
+            f"on track, {_t(-gap)} below the trajectory"
+            if gap <= 0
+            else f"off track, {_t(gap)} above the trajectory"
+        )
+        sentence = (
+            f"That is {abs(versus):,.1f} % {'below' if versus < 0 else 'above'} the "
+            f"{summary['baseline_year']} baseline ({_t(summary['baseline_g'])}), {position} to "
+            f"−{summary['reduction_pct']} % by {summary['target_year']}"
+        )
+        if summary["required_pct_per_year"] is not None and summary["required_pct_per_year"] > 0:
+            sentence += (
+                f"; the target now takes a cut of {summary['required_pct_per_year']:.1f} % a year"
+            )
+        sentences.append(sentence + ".")
+    else:
+        sentences.append("No baseline is recorded, so the year cannot be set against the target.")
+    movers = [c for c in change if c["after_g"] != c["before_g"]]
+    if movers:
+        top = movers[0]
+        parts = sorted(
+            (("activity", top["activity_g"]), ("mix", top["mix_g"]), ("factor", top["factor_g"])),
+            key=lambda item: -abs(item[1]),
+        )
+        sign = "+" if top["after_g"] >= top["before_g"] else "−"
+        sentences.append(
+            f"The largest change came from {labels[top['source']].lower()} "
+            f"({sign}{_t(abs(top['after_g'] - top['before_g']))}), mostly from "
+            f"{parts[0][0]} ({'+' if parts[0][1] >= 0 else '−'}{_t(abs(parts[0][1]))})."
+        )
+    elif summary["per_capita_g"] is not None:
+        sentences.append(
+            f"Per person, emissions were {summary['per_capita_g'] / 1000:,.0f} kg CO2e."
+        )
+    return sentences
+
+
+def _trend(path: inventory.Trajectory | None, gtb_by_year: dict[int, int]) -> dict[str, Any]:
+    if path is None:
+        return {
+            "years": [
+                {"year": y, "actual_g": g, "trajectory_g": None} for y, g in gtb_by_year.items()
+            ],
+            "target_year": None,
+            "target_g": None,
+        }
+    return {
+        "years": [
+            {"year": y.year, "actual_g": y.actual_g, "trajectory_g": y.trajectory_g}
+            for y in path.years
+        ],
+        "target_year": path.spec.target_year,
+        "target_g": path.target_g,
+    }
+
+
+def _buildings(year: int) -> list[dict[str, Any]]:
+    """Scope 1 and 2 of each site, both Scope 2 figures, electricity in kWh, per m²."""
+    rows = db.session.execute(
+        sa.select(
+            EmissionLine.site_id,
+            EmissionLine.scope,
+            EmissionLine.source_category,
+            EmissionLine.basis,
+            EmissionLine.quantity_unit,
+            sa.func.sum(sa.cast(EmissionLine.quantity, sa.Numeric)),
+            sa.func.sum(EmissionLine.co2e_g),
+        )
+        .where(EmissionLine.year == year, _CURRENT, EmissionLine.scope.in_((1, 2)))
+        .where(EmissionLine.source_category != SourceCategory.fleet)
+        .group_by(
+            EmissionLine.site_id,
+            EmissionLine.scope,
+            EmissionLine.source_category,
+            EmissionLine.basis,
+            EmissionLine.quantity_unit,
+        )
+    )
+    sites: dict[int | None, dict[str, Any]] = {}
+    for site_id, scope, source, basis, unit, quantity, grams in rows:
+        site = sites.setdefault(
+            site_id,
+            {"scope1_g": 0, "scope2_market_g": 0, "scope2_location_g": 0, "electricity_kwh": 0.0},
+        )
+        grams = int(grams)
+        if scope == 1:
+            site["scope1_g"] += grams
+        elif basis == Basis.location.value:
+            site["scope2_location_g"] += grams
+        elif basis == Basis.market.value:
+            site["scope2_market_g"] += grams
+        else:  # district heat and cooling: one figure, in both
+            site["scope2_location_g"] += grams
+            site["scope2_market_g"] += grams
+        if (
+            source == SourceCategory.electricity.value
+            and basis == Basis.market.value
+            and unit == "kwh"
+        ):
+            site["electricity_kwh"] += float(quantity or 0)
+    names = {s.id: s for s in db.session.scalars(sa.select(Site))}
+    result = []
+    for site_id, figures in sites.items():
+        site_row = names.get(site_id) if site_id is not None else None
+        area = site_row.floor_area_m2 if site_row else None
+        total = figures["scope1_g"] + figures["scope2_market_g"]
+        result.append(
+            {
+                "site": site_row.name if site_row else "(no site)",
+                "floor_area_m2": area,
+                "electricity_kwh": round(figures["electricity_kwh"]),
+                "scope1_g": figures["scope1_g"],
+                "scope2_market_g": figures["scope2_market_g"],
+                "scope2_location_g": figures["scope2_location_g"],
+                "total_g": total,
+                "per_m2_kg": round(total / 1000 / area, 1) if area else None,
+            }
+        )
+    return sorted(result, key=lambda row: -row["total_g"])
+
+
+def _procurement(year: int) -> list[dict[str, Any]]:
+    """Procurement emissions by spend category."""
+    rows = db.session.execute(
+        sa.select(
+            SpendCategory.name,
+            sa.func.count(sa.distinct(Purchase.id)),
+            sa.func.sum(EmissionLine.co2e_g),
+        )
+        .join(Purchase, Purchase.id == EmissionLine.activity_id)
+        .join(SpendCategory, SpendCategory.id == Purchase.category_id)
+        .where(
+            EmissionLine.year == year,
+            _CURRENT,
+            EmissionLine.activity_type == "purchase",
+            EmissionLine.source_category == SourceCategory.procurement,
+        )
+        .group_by(SpendCategory.name)
+    )
+    return sorted(
+        ({"category": name, "purchases": int(n), "co2e_g": int(g)} for name, n, g in rows),
+        key=lambda row: -row["co2e_g"],
+    )
+
+
+def _actions(year: int) -> dict[str, Any]:
+    """Nonconformities open or concerning the year, their actions, verdicts and the projection."""
+    found = list(
+        db.session.scalars(
+            sa.select(Nonconformity).order_by(Nonconformity.detected_on, Nonconformity.id)
+        )
+    )
+    chosen = [
+        n
+        for n in found
+        if n.status not in _CLOSED or year in (n.years or []) or n.detected_on.year == year
+    ]
+    action_rows = []
+    for nc in chosen:
+        for action in sorted(nc.actions, key=lambda a: a.id):
+            verdict = max(action.verdicts, key=lambda v: v.reviewed_at, default=None)
+            action_rows.append(
+                {
+                    "nonconformity_id": nc.id,
+                    "id": action.id,
+                    "description": action.description,
+                    "owner": action.owner.name or action.owner.email,
+                    "due_on": action.due_on.isoformat(),
+                    "status": action.status.value,
+                    "expected_reduction_t": str(action.expected_reduction_t)
+                    if action.expected_reduction_t is not None
+                    else None,
+                    "verdict": None
+                    if verdict is None
+                    else ("effective" if verdict.is_effective else "not effective"),
+                }
+            )
+    projected = actions.projection()
+    return {
+        "nonconformities": [
+            {
+                "id": n.id,
+                "title": n.title,
+                "detected_on": n.detected_on.isoformat(),
+                "severity": n.severity.value,
+                "status": n.status.value,
+                "root_cause": n.root_cause,
+            }
+            for n in chosen
+        ],
+        "actions": action_rows,
+        "open_count": db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(CorrectiveAction)
+            .where(CorrectiveAction.status.in_([ActionStatus.planned, ActionStatus.in_progress]))
+        ),
+        "projection": None
+        if projected is None
+        else {
+            "latest_year": projected.latest_year,
+            "latest_g": projected.latest_g,
+            "target_year": projected.target_year,
+            "target_g": projected.target_g,
+            "projected_g": projected.projected_target_year_g,
+            "gap_g": projected.gap_g,
+            "change_from_baseline_pct": round(projected.change_from_baseline_pct, 1),
+        },
+    }
+
+
+def _quality(year: int) -> dict[str, Any]:
+    quality = inventory.data_quality(year)
+    return {
+        "fallback_by_source": {
+            source.value: {"lines": lines, "co2e_g": grams}
+            for source, (lines, grams) in sorted(quality.fallback_by_source.items())
+        },
+        "flights": quality.flights,
+        "flights_unknown_cabin": quality.flights_unknown_cabin,
+        "months_without_energy": quality.months_without_energy,
+        "estimated_energy_records": quality.estimated_energy_records,
+    }
+
+
+def _factor_sets(year: int) -> list[dict[str, Any]]:
+    """The factor editions the year's current lines used, with how many lines and fallbacks."""
+    rows = db.session.execute(
+        sa.select(
+            FactorSet.code,
+            FactorSet.publisher,
+            FactorSet.title,
+            FactorSet.edition_year,
+            FactorSet.version,
+            FactorSet.licence,
+            FactorSet.source,
+            sa.func.count(),
+            sa.func.sum(sa.case((EmissionLine.is_fallback.is_(True), 1), else_=0)),
+        )
+        .select_from(EmissionLine)
+        .join(EmissionFactor, EmissionFactor.id == EmissionLine.factor_id)
+        .join(FactorSet, FactorSet.id == EmissionFactor.factor_set_id)
+        .where(EmissionLine.year == year, _CURRENT)
+        .group_by(
+            FactorSet.code,
+            FactorSet.publisher,
+            FactorSet.title,
+            FactorSet.edition_year,
+            FactorSet.version,
+            FactorSet.licence,
+            FactorSet.source,
+        )
+        .order_by(FactorSet.code)
+    )
+    return [
+        {
+            "code": code,
+            "publisher": publisher,
+            "title": title,
+            "edition_year": edition,
+            "version": version,
+            "licence": licence,
+            "source": source,
+            "lines": int(lines),
+            "fallback_lines": int(fallbacks or 0),
+        }
+        for code, publisher, title, edition, version, licence, source, lines, fallbacks in rows
+    ]
+
+
+def _restatements() -> list[dict[str, Any]]:
+    return [
+        {
+            "year": series.year,
+            "boundary": series.boundary.value,
+            "reported_g": series.reported.co2e_g if series.reported else None,
+            "restated_g": series.restated.co2e_g,
+            "reason": series.restated.reason,
+            "approved_by": series.restated.approved_by,
+            "date": series.restated.recorded_at.date().isoformat(),
+        }
+        for series in inventory.reported_series()
+        if series.restated is not None
+    ]
+
+
+def annual_report_data(
+    year: int, *, report_id: str, issued_on: dt.date, draft: bool
+) -> dict[str, Any]:
+    """Every figure and label of ``year``'s report, as JSON types (the issued snapshot)."""
+    organisation = get_organisation()
+    both = inventory.inventories(year)
+    gtb, full = both[inventory.Boundary.gtb], both[inventory.Boundary.full]
+    gtb_by_year = inventory.totals_by_year(inventory.Boundary.gtb)
+    spec = inventory.main_target()
+    path = inventory.trajectory(spec)
+    on_line = next((y for y in path.years if y.year == year), None) if path else None
+    labels = {source.value: str(label) for source, label in inventory.SOURCE_LABELS.items()}
+    change = [
+        {
+            "source": c.source.value,
+            "before_g": c.before_g,
+            "after_g": c.after_g,
+            "activity_g": c.activity_g,
+            "factor_g": c.factor_g,
+            "mix_g": c.mix_g,
+        }
+        for c in inventory.change_explained(year)
+    ]
+    previous = gtb_by_year.get(year - 1)
+    baseline_g = path.baseline.value_g if path else None
+    summary: dict[str, Any] = {
+        "year": year,
+        "total_g": gtb.total_g,
+        "full_total_g": full.total_g,
+        "previous_g": previous,
+        "change_pct": _pct(gtb.total_g, previous),
+        "baseline_year": spec.baseline_year,
+        "baseline_g": baseline_g,
+        "baseline_origin": path.baseline.origin if path else None,
+        "change_from_baseline_pct": _pct(gtb.total_g, baseline_g),
+        "target_year": spec.target_year,
+        "reduction_pct": spec.reduction_pct,
+        "target_g": path.target_g if path else None,
+        "trajectory_g": on_line.trajectory_g if on_line else None,
+        "on_track": (gtb.total_g <= on_line.trajectory_g) if on_line else None,
+        "required_pct_per_year": round(path.required_reduction_pct_per_year, 2)
+        if path and path.required_reduction_pct_per_year is not None
+        else None,
+        "required_g_per_year": path.required_reduction_g_per_year if path else None,
+        "headcount": gtb.headcount,
+        "per_capita_g": gtb.per_capita_g,
+    }
+    summary["sentences"] = _sentences(summary, change, labels)
+    data = {
+        "format": SNAPSHOT_FORMAT,
+        "organisation": organisation.name,
+        "year": year,
+        "identifier": report_id,
+        "issued_on": issued_on.isoformat(),
+        "draft": draft,
+        "source_labels": labels,
+        "summary": summary,
+        "trend": _trend(path, gtb_by_year),
+        "inventory": {"gtb": _inventory(gtb), "full": _inventory(full)},
+        "change": change,
+        "flights": travel.flight_analysis(year).as_json(),
+        "buildings": _buildings(year),
+        "procurement": _procurement(year),
+        "actions": _actions(year),
+        "quality": _quality(year),
+        "methodology": {
+            "factor_sets": _factor_sets(year),
+            "haul_method": organisation.flight_haul_method,
+            "gwp_report": organisation.gwp_report.upper(),
+            "restatement_threshold_pct": organisation.restatement_threshold_pct,
+            "restatements": _restatements(),
+            "rail_replaceable_max_km": travel.RAIL_REPLACEABLE_MAX_KM,
+        },
+    }
+    # through JSON and back: the snapshot renders exactly as it will after being stored
+    return dict(json.loads(json.dumps(data)))
+
+
+# --- drafts and issues ------------------------------------------------------------------------
+
+
+def _logo() -> bytes | None:
+    return logo_png()
+
+
+def draft_pdf(year: int) -> bytes:
+    """A draft of ``year``'s report, marked DRAFT on every page; nothing is stored."""
+    data = annual_report_data(
+        year, report_id=identifier(year, None), issued_on=utcnow().date(), draft=True
+    )
+    return pdf.render_annual_report(data, logo_png=_logo())
+
+
+def _require_issuer(actor: User | None) -> None:
+    if actor is not None and not actor.has_any_role(Role.management):
+        raise PermissionDenied(_("Only management can issue the annual report."))
+
+
+def issue_report(*, actor: User | None, year: int | None, note: str | None = "") -> IssuedReport:
+    """Issue ``year``'s report: render it, store the PDF with its snapshot and SHA-256 as the
+    year's next version, and record the year's totals as reported (if not reported yet)."""
+    _require_issuer(actor)
+    errors: dict[str, str] = {}
+    year = check_year(errors, "year", year)
+    text = check_text(errors, "note", note, IssuedReport.NOTE_MAX_LEN, required=False)
+    if year and not inventory.inventories(year)[inventory.Boundary.full].lines:
+        errors["year"] = _(
+            "Nothing is recorded for %(year)d: there is nothing to report.", year=year
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    assert year is not None  # noqa: S101 (checked above)
+    version = (
+        db.session.scalar(
+            sa.select(sa.func.max(IssuedReport.version)).where(IssuedReport.year == year)
+        )
+        or 0
+    ) + 1
+    issued_at = utcnow()
+    report_id = identifier(year, version)
+    data = annual_report_data(year, report_id=report_id, issued_on=issued_at.date(), draft=False)
+    content = pdf.render_annual_report(data, logo_png=_logo())
+    report = IssuedReport(
+        year=year,
+        version=version,
+        identifier=report_id,
+        issued_at=issued_at,
+        issued_by_id=actor.id if actor else None,
+        issued_by_label=actor.email if actor else audit.CLI_ACTOR,
+        note=text,
+        snapshot=data,
+        pdf=content,
+        pdf_sha256=hashlib.sha256(content).hexdigest(),
+        pdf_size_bytes=len(content),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(report)
+            db.session.flush()
+    except IntegrityError as error:  # another issue of the same year took this version
+        raise Conflict(
+            _("Another issue of %(year)d was made at the same moment; try again.", year=year)
+        ) from error
+    inventory.record_reported(actor=actor, year=year, note=f"report {report_id}", by_issue=True)
+    audit.record(
+        actor=actor,
+        action="reporting.report.issued",
+        obj=report,
+        summary=f"Report {report_id} issued ({data['summary']['total_g'] / 1_000_000:,.3f} t)",
+        changes=audit.diff(
+            {}, {"identifier": report_id, "pdf_sha256": report.pdf_sha256, "note": text}
+        ),
+    )
+    return report
+
+
+def issued_reports(year: int | None = None) -> list[IssuedReport]:
+    """Issued versions, newest year and version first (of ``year`` only, if given)."""
+    stmt = sa.select(IssuedReport).order_by(IssuedReport.year.desc(), IssuedReport.version.desc())
+    if year is not None:
+        stmt = stmt.where(IssuedReport.year == year)
+    return list(db.session.scalars(stmt))
+
+
+def get_issued(report_id: int) -> IssuedReport:
+    """An issued report by id."""
+    report = db.session.get(IssuedReport, report_id)
+    if report is None:
+        raise NotFound(_("No such report."))
+    return report
+
+
+def reportable_years() -> list[int]:
+    """Years with recorded emissions, newest first."""
+    return sorted(set(inventory.totals_by_year(inventory.Boundary.full)), reverse=True)
+
+
+def group_by_year(reports: list[IssuedReport]) -> dict[int, list[IssuedReport]]:
+    """Issued versions grouped by year."""
+    grouped: dict[int, list[IssuedReport]] = defaultdict(list)
+    for report in reports:
+        grouped[report.year].append(report)
+    return dict(grouped)

@@ -1,0 +1,109 @@
+"""Benchmark: the annual report of one year over a ledger of a million lines.
+
+Run by `make bench` (not part of the test suite). Builds the same ledger as bench_inventory
+(--lines lines in the report year, a tenth superseded, 40 sites, 25 departments, every source,
+both figures of air travel and electricity; with --other-years as many again over nine other
+years) and times, as medians: gathering the report's figures (`annual_report_data`), rendering
+the PDF from them, and the whole draft (`draft_pdf`), against the single bare SQL query for the
+year's total — the fastest way to get the report's first figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import time
+
+import flask_migrate
+import sqlalchemy as sa
+
+from ems import create_app
+from ems.extensions import db
+from ems.org import services as org
+from ems.reporting import pdf, services
+from tests.bench.bench_inventory import BARE_TOTAL, YEAR
+from tests.bench.bench_ledger import (
+    _rows,
+    analyze,
+    bench_factor_id,
+    database,
+    insert_lines,
+    median_seconds,
+)
+from tests.conftest import app_config
+
+
+def bench(kind: str, lines: int, other_years: bool, repeat: int) -> None:
+    """Build the ledger on one database and print the timings."""
+    with database(kind) as url:
+        app = create_app(app_config(url))
+        with app.app_context():
+            flask_migrate.upgrade()
+            started = time.perf_counter()
+            sites = [
+                org.create_site(actor=None, name=f"Site {n}", country_code="CH").id
+                for n in range(40)
+            ]
+            departments = [
+                org.create_department(actor=None, name=f"Department {n}").id for n in range(25)
+            ]
+            org.set_headcount(actor=None, year=YEAR, headcount=1000)
+            db.session.commit()
+            factor_id = bench_factor_id()
+            dims = {"site_ids": [*sites, None], "department_ids": [*departments, None]}
+            insert_lines(_rows(lines, factor_id, years=[YEAR], **dims))
+            if other_years:
+                others = [year for year in range(2014, 2024) if year != YEAR]
+                insert_lines(_rows(lines, factor_id, years=others, **dims))
+            analyze()
+            built = time.perf_counter() - started
+
+            def figures() -> dict[str, object]:
+                return services.annual_report_data(
+                    YEAR, report_id="EMS-BENCH", issued_on=dt.date(2026, 1, 31), draft=True
+                )
+
+            data = figures()
+            content = pdf.render_annual_report(data)
+            baseline = median_seconds(lambda: db.session.scalar(BARE_TOTAL, {"year": YEAR}), repeat)
+            gathered = median_seconds(figures, repeat)
+            rendered = median_seconds(lambda: pdf.render_annual_report(data), repeat)
+            whole = median_seconds(lambda: services.draft_pdf(YEAR), repeat)
+            total = db.session.scalar(sa.text("SELECT count(*) FROM emission_lines"))
+            print(
+                f"{db.engine.dialect.name:<10} {total:>10,} lines ({lines:,} in {YEAR}, a tenth "
+                f"superseded), built in {built:.0f} s; the PDF has {len(content):,} bytes"
+            )
+            print(f"  bare total query:                 {baseline * 1000:9.1f} ms")
+            for name, seconds in (
+                ("report figures (snapshot)", gathered),
+                ("PDF from the snapshot", rendered),
+                ("whole draft report", whole),
+            ):
+                print(
+                    f"  {name + ':':<32} {seconds * 1000:9.1f} ms   ratio {seconds / baseline:.2f}"
+                )
+            db.session.remove()
+            db.engine.dispose()
+
+
+def main() -> None:
+    """Parse the arguments and run the benchmark on SQLite and, if given, PostgreSQL."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--other-years", action="store_true")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--postgresql",
+        default=os.environ.get("EMS_TEST_DATABASE_URL"),
+        help="server URL (default: EMS_TEST_DATABASE_URL)",
+    )
+    args = parser.parse_args()
+    bench("sqlite", args.lines, args.other_years, args.repeat)
+    if args.postgresql:
+        bench(args.postgresql, args.lines, args.other_years, args.repeat)
+
+
+if __name__ == "__main__":
+    main()
