@@ -10,7 +10,7 @@ PG_DEFAULT_URL := postgresql+psycopg://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test bench lint typecheck check-migrations translations clean
+.PHONY: run test bench browser lint typecheck check-migrations translations clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,8 +30,8 @@ run: $(INSTALLED) $(COMPILED)
 	@echo "Serving ems on http://$(HOST):$(PORT)/"
 	EMS_SESSION_COOKIE_SECURE=$${EMS_SESSION_COOKIE_SECURE:-false} $(BIN)/ems run --host $(HOST) --port $(PORT)
 
-## test: lint, type-check, then the whole suite on SQLite and on PostgreSQL
-test: $(INSTALLED) $(COMPILED) lint typecheck
+## test: lint, type-check, then the whole suite (browser tests included) on SQLite and PostgreSQL
+test: $(INSTALLED) $(COMPILED) browser lint typecheck
 	@echo "== test suite on SQLite =="
 	env -u EMS_TEST_DATABASE_URL $(BIN)/pytest
 	@url="$${EMS_TEST_DATABASE_URL:-}"; \
@@ -53,6 +53,15 @@ bench: $(INSTALLED)
 	$(BIN)/python -m tests.bench.bench_inventory $${url:+--postgresql "$$url"}
 	$(BIN)/python -m tests.bench.bench_report $${url:+--postgresql "$$url"}
 	$(BIN)/python -m tests.bench.bench_travel_import
+
+## browser: Debian's Chromium for the browser tests (Playwright drives it; no browser download)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+		else \
+			echo "== chromium is not installed and cannot be installed here (not root): the browser tests will be skipped =="; \
+		fi; }
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
