@@ -637,10 +637,11 @@ def project(
     return projection
 
 
-def projection() -> Projection | None:
-    """The main target's projection with the planned and running actions; None without a
-    baseline or a measured year."""
-    path = inventory.trajectory(inventory.main_target())
+def projection(path: inventory.Trajectory | None = None) -> Projection | None:
+    """The main target's projection with the planned and running actions (``path``: its
+    trajectory, when the caller has it already); None without a baseline or a measured year."""
+    if path is None:
+        path = inventory.trajectory(inventory.main_target())
     if path is None or path.latest_year is None:
         return None
     latest = next(y for y in path.years if y.year == path.latest_year)

@@ -190,11 +190,12 @@ def _add(totals: dict[Any, int], key: Any, grams: int) -> None:
     totals[key] = totals.get(key, 0) + grams
 
 
-def inventories(year: int) -> dict[Boundary, Inventory]:
-    """The year's inventory in both boundaries, from one aggregate query."""
+def inventories(year: int, groups: list[Group] | None = None) -> dict[Boundary, Inventory]:
+    """The year's inventory in both boundaries, from one aggregate query (``groups``: the
+    year's groups, when the caller has them already)."""
     headcount = db.session.scalar(sa.select(Headcount.headcount).where(Headcount.year == year))
     result = {b: Inventory(year=year, boundary=b, headcount=headcount) for b in Boundary}
-    for group in year_groups(year):
+    for group in year_groups(year) if groups is None else groups:
         for boundary, inventory in result.items():
             if not in_boundary(boundary, group.scope, group.scope3_category, group.source):
                 continue
@@ -424,9 +425,11 @@ def build_trajectory(spec: TargetSpec, base: Baseline, actuals: dict[int, int]) 
     )
 
 
-def trajectory(spec: TargetSpec) -> Trajectory | None:
-    """The target's trajectory with the ledger's actuals; None without a baseline."""
-    series = totals_by_year(spec.boundary, spec.source)
+def trajectory(spec: TargetSpec, series: dict[int, int] | None = None) -> Trajectory | None:
+    """The target's trajectory with the ledger's actuals (``series``: the boundary's totals by
+    year, when the caller has them already); None without a baseline."""
+    if series is None:
+        series = totals_by_year(spec.boundary, spec.source)
     base = baseline(spec, series)
     if base is None:
         return None
@@ -686,31 +689,38 @@ def _cells(
             EmissionLine.scope3_category,
             EmissionLine.source_category,
             EmissionLine.quantity_unit,
-            EmissionFactor.key,
+            EmissionLine.factor_id,
             sa.func.sum(sa.cast(EmissionLine.quantity, sa.Numeric)),
             sa.func.sum(EmissionLine.co2e_g),
         )
-        .join(EmissionFactor, EmissionFactor.id == EmissionLine.factor_id)
         .where(
             EmissionLine.year.in_(years),
             EmissionLine.superseded_at.is_(None),
             sa.or_(EmissionLine.basis.is_(None), EmissionLine.basis.in_(HEADLINE_BASES)),
         )
-        .group_by(
+        .group_by(  # by factor id, not key: no join per line; ids are mapped to keys below
             EmissionLine.year,
             EmissionLine.scope,
             EmissionLine.scope3_category,
             EmissionLine.source_category,
             EmissionLine.quantity_unit,
-            EmissionFactor.key,
+            EmissionLine.factor_id,
         )
     )
+    rows = db.session.execute(stmt).all()
+    keys = dict(
+        db.session.execute(
+            sa.select(EmissionFactor.id, EmissionFactor.key).where(
+                EmissionFactor.id.in_({row[5] for row in rows})
+            )
+        ).all()
+    )
     cells: dict[tuple[int, SourceCategory, str, str], tuple[Decimal, int]] = {}
-    for year, scope, category, source, unit, key, quantity, grams in db.session.execute(stmt):
+    for year, scope, category, source, unit, factor_id, quantity, grams in rows:
         source = SourceCategory(source)
         if not in_boundary(boundary, scope, category, source):
             continue
-        cell = (year, source, unit, key)
+        cell = (year, source, unit, keys[factor_id])
         before_quantity, before_grams = cells.get(cell, (Decimal(0), 0))
         cells[cell] = (before_quantity + Decimal(str(quantity or 0)), before_grams + int(grams))
     return cells

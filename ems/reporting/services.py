@@ -150,64 +150,50 @@ def _trend(path: inventory.Trajectory | None, gtb_by_year: dict[int, int]) -> di
     }
 
 
-def _buildings(year: int) -> list[dict[str, Any]]:
+def _buildings(year: int, groups: list[inventory.Group]) -> list[dict[str, Any]]:
     """Scope 1 and 2 of each site, both Scope 2 figures, electricity in kWh, per m²."""
-    rows = db.session.execute(
-        sa.select(
-            EmissionLine.site_id,
-            EmissionLine.scope,
-            EmissionLine.source_category,
-            EmissionLine.basis,
-            EmissionLine.quantity_unit,
-            sa.func.sum(sa.cast(EmissionLine.quantity, sa.Numeric)),
-            sa.func.sum(EmissionLine.co2e_g),
-        )
-        .where(EmissionLine.year == year, _CURRENT, EmissionLine.scope.in_((1, 2)))
-        .where(EmissionLine.source_category != SourceCategory.fleet)
-        .group_by(
-            EmissionLine.site_id,
-            EmissionLine.scope,
-            EmissionLine.source_category,
-            EmissionLine.basis,
-            EmissionLine.quantity_unit,
-        )
-    )
-    sites: dict[int | None, dict[str, Any]] = {}
-    for site_id, scope, source, basis, unit, quantity, grams in rows:
+    sites: dict[int | None, dict[str, int]] = {}
+    for group in groups:
+        if group.scope not in (1, 2) or group.source is SourceCategory.fleet:
+            continue
         site = sites.setdefault(
-            site_id,
-            {"scope1_g": 0, "scope2_market_g": 0, "scope2_location_g": 0, "electricity_kwh": 0.0},
+            group.site_id, {"scope1_g": 0, "scope2_market_g": 0, "scope2_location_g": 0}
         )
-        grams = int(grams)
-        if scope == 1:
-            site["scope1_g"] += grams
-        elif basis == Basis.location.value:
-            site["scope2_location_g"] += grams
-        elif basis == Basis.market.value:
-            site["scope2_market_g"] += grams
+        if group.scope == 1:
+            site["scope1_g"] += group.co2e_g
+        elif group.basis is Basis.location:
+            site["scope2_location_g"] += group.co2e_g
+        elif group.basis is Basis.market:
+            site["scope2_market_g"] += group.co2e_g
         else:  # district heat and cooling: one figure, in both
-            site["scope2_location_g"] += grams
-            site["scope2_market_g"] += grams
-        if (
-            source == SourceCategory.electricity.value
-            and basis == Basis.market.value
-            and unit == "kwh"
-        ):
-            site["electricity_kwh"] += float(quantity or 0)
-    names = {s.id: s for s in db.session.scalars(sa.select(Site))}
+            site["scope2_location_g"] += group.co2e_g
+            site["scope2_market_g"] += group.co2e_g
+    electricity_kwh: dict[int | None, Any] = dict(
+        db.session.execute(
+            sa.select(EmissionLine.site_id, sa.func.sum(sa.cast(EmissionLine.quantity, sa.Numeric)))
+            .where(
+                EmissionLine.year == year,
+                _CURRENT,
+                EmissionLine.scope == 2,
+                EmissionLine.source_category == SourceCategory.electricity,
+                EmissionLine.basis == Basis.market,
+                EmissionLine.quantity_unit == "kwh",
+            )
+            .group_by(EmissionLine.site_id)
+        ).all()
+    )
+    named = {s.id: s for s in db.session.scalars(sa.select(Site))}
     result = []
     for site_id, figures in sites.items():
-        site_row = names.get(site_id) if site_id is not None else None
+        site_row = named.get(site_id) if site_id is not None else None
         area = site_row.floor_area_m2 if site_row else None
         total = figures["scope1_g"] + figures["scope2_market_g"]
         result.append(
             {
                 "site": site_row.name if site_row else "(no site)",
                 "floor_area_m2": area,
-                "electricity_kwh": round(figures["electricity_kwh"]),
-                "scope1_g": figures["scope1_g"],
-                "scope2_market_g": figures["scope2_market_g"],
-                "scope2_location_g": figures["scope2_location_g"],
+                "electricity_kwh": round(float(electricity_kwh.get(site_id) or 0)),
+                **figures,
                 "total_g": total,
                 "per_m2_kg": round(total / 1000 / area, 1) if area else None,
             }
@@ -239,7 +225,7 @@ def _procurement(year: int) -> list[dict[str, Any]]:
     )
 
 
-def _actions(year: int) -> dict[str, Any]:
+def _actions(year: int, path: inventory.Trajectory | None) -> dict[str, Any]:
     """Nonconformities open or concerning the year, their actions, verdicts and the projection."""
     found = list(
         db.session.scalars(
@@ -271,7 +257,7 @@ def _actions(year: int) -> dict[str, Any]:
                     else ("effective" if verdict.is_effective else "not effective"),
                 }
             )
-    projected = actions.projection()
+    projected = actions.projection(path)
     return {
         "nonconformities": [
             {
@@ -320,46 +306,42 @@ def _quality(year: int) -> dict[str, Any]:
 
 def _factor_sets(year: int) -> list[dict[str, Any]]:
     """The factor editions the year's current lines used, with how many lines and fallbacks."""
-    rows = db.session.execute(
+    by_factor = db.session.execute(  # by factor id first: no join per line
         sa.select(
-            FactorSet.code,
-            FactorSet.publisher,
-            FactorSet.title,
-            FactorSet.edition_year,
-            FactorSet.version,
-            FactorSet.licence,
-            FactorSet.source,
+            EmissionLine.factor_id,
             sa.func.count(),
             sa.func.sum(sa.case((EmissionLine.is_fallback.is_(True), 1), else_=0)),
         )
-        .select_from(EmissionLine)
-        .join(EmissionFactor, EmissionFactor.id == EmissionLine.factor_id)
-        .join(FactorSet, FactorSet.id == EmissionFactor.factor_set_id)
         .where(EmissionLine.year == year, _CURRENT)
-        .group_by(
-            FactorSet.code,
-            FactorSet.publisher,
-            FactorSet.title,
-            FactorSet.edition_year,
-            FactorSet.version,
-            FactorSet.licence,
-            FactorSet.source,
-        )
-        .order_by(FactorSet.code)
+        .group_by(EmissionLine.factor_id)
+    ).all()
+    set_of = dict(
+        db.session.execute(
+            sa.select(EmissionFactor.id, EmissionFactor.factor_set_id).where(
+                EmissionFactor.id.in_({factor_id for factor_id, _n, _f in by_factor})
+            )
+        ).all()
+    )
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for factor_id, lines, fallbacks in by_factor:
+        counts[set_of[factor_id]][0] += int(lines)
+        counts[set_of[factor_id]][1] += int(fallbacks or 0)
+    sets = db.session.scalars(
+        sa.select(FactorSet).where(FactorSet.id.in_(counts)).order_by(FactorSet.code)
     )
     return [
         {
-            "code": code,
-            "publisher": publisher,
-            "title": title,
-            "edition_year": edition,
-            "version": version,
-            "licence": licence,
-            "source": source,
-            "lines": int(lines),
-            "fallback_lines": int(fallbacks or 0),
+            "code": s.code,
+            "publisher": s.publisher,
+            "title": s.title,
+            "edition_year": s.edition_year,
+            "version": s.version,
+            "licence": s.licence,
+            "source": s.source,
+            "lines": counts[s.id][0],
+            "fallback_lines": counts[s.id][1],
         }
-        for code, publisher, title, edition, version, licence, source, lines, fallbacks in rows
+        for s in sets
     ]
 
 
@@ -384,11 +366,12 @@ def annual_report_data(
 ) -> dict[str, Any]:
     """Every figure and label of ``year``'s report, as JSON types (the issued snapshot)."""
     organisation = get_organisation()
-    both = inventory.inventories(year)
+    groups = inventory.year_groups(year)
+    both = inventory.inventories(year, groups)
     gtb, full = both[inventory.Boundary.gtb], both[inventory.Boundary.full]
     gtb_by_year = inventory.totals_by_year(inventory.Boundary.gtb)
-    spec = inventory.main_target()
-    path = inventory.trajectory(spec)
+    spec = inventory.main_target()  # the Greening-the-Blue boundary, every source
+    path = inventory.trajectory(spec, gtb_by_year)
     on_line = next((y for y in path.years if y.year == year), None) if path else None
     labels = {source.value: str(label) for source, label in inventory.SOURCE_LABELS.items()}
     change = [
@@ -440,9 +423,9 @@ def annual_report_data(
         "inventory": {"gtb": _inventory(gtb), "full": _inventory(full)},
         "change": change,
         "flights": travel.flight_analysis(year).as_json(),
-        "buildings": _buildings(year),
+        "buildings": _buildings(year, groups),
         "procurement": _procurement(year),
-        "actions": _actions(year),
+        "actions": _actions(year, path),
         "quality": _quality(year),
         "methodology": {
             "factor_sets": _factor_sets(year),
