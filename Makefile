@@ -10,7 +10,7 @@ PG_DEFAULT_URL := postgresql+psycopg://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test bench browser lint typecheck check-migrations translations clean
+.PHONY: run test bench browser screenshots lint typecheck check-migrations translations clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,12 +21,15 @@ $(INSTALLED): pyproject.toml
 %.mo: %.po $(INSTALLED)
 	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
 
-## run: set up, migrate the SQLite database, create the first admin if none, serve on 127.0.0.1:5000
+## run: set up, migrate the SQLite database, load the demo organisation into an empty database,
+## create the first admin if none, serve on 127.0.0.1:5000
 # Plain HTTP on the loopback address: the session cookie cannot be Secure here (it is by default).
 run: $(INSTALLED) $(COMPILED)
 	$(BIN)/ems db upgrade
 	$(BIN)/ems factors load
+	$(BIN)/ems demo load --if-empty
 	$(BIN)/ems setup
+	@$(BIN)/ems demo accounts
 	@echo "Serving ems on http://$(HOST):$(PORT)/"
 	EMS_SESSION_COOKIE_SECURE=$${EMS_SESSION_COOKIE_SECURE:-false} $(BIN)/ems run --host $(HOST) --port $(PORT)
 
@@ -62,6 +65,10 @@ browser:
 		else \
 			echo "== chromium is not installed and cannot be installed here (not root): the browser tests will be skipped =="; \
 		fi; }
+
+## screenshots: the README's screenshots, from the demo organisation (tests/e2e/screenshots/)
+screenshots: $(INSTALLED) $(COMPILED) browser
+	$(BIN)/python -m tests.e2e.screenshots
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

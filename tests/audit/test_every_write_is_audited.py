@@ -149,6 +149,8 @@ READ_ONLY = {
     "imports.get_batch",
     "imports.known_keys",
     "imports.list_batches",
+    "demo.demo_loaded",
+    "demo.real_data",
     "travel.check_legs",
     "travel.estimate_flight",
     "travel.get_trip",
@@ -178,6 +180,8 @@ INSIDE_AUDITED_CHANGES = {
     # store the file for the go-ahead; the import itself is audited
     "travel.check_import",
     "imports.check_file",
+    # the demo organisation: only calls the audited services above (and notes it was loaded)
+    "demo.load_demo",
 }
 
 # on-site generation needs no factor, so the audit test needs no factor library

@@ -1,0 +1,83 @@
+"""`ems demo load [--if-empty]` and `ems demo accounts`: the demo organisation."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask.cli import AppGroup
+
+from ems.auth import services as auth
+from ems.demo import generator, services
+from ems.errors import ValidationFailed
+from ems.extensions import db
+from ems.inventory import services as inventory
+
+demo_cli = AppGroup("demo", help="The demo organisation: load it, show its accounts.")
+
+
+def _echo_accounts() -> None:
+    click.echo("  Demo accounts, one per role (a password changed since stays changed):")
+    for account in services.DEMO_ACCOUNTS:
+        user = auth.find_user(account.email)
+        if user is None:
+            continue
+        state = "" if user.is_active else "  (deactivated)"
+        click.echo(
+            f"    {account.email:<25} password: {services.DEMO_PASSWORD}   "
+            f"role: {account.role.value}{state}"
+        )
+
+
+@demo_cli.command("load")
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="On a database that is not empty, say so and succeed instead of refusing.",
+)
+@click.option("--seed", type=int, default=generator.SEED, show_default=True, hidden=True)
+def load_command(if_empty: bool, seed: int) -> None:
+    """Load the demo organisation into an empty database (refused on a database with data)."""
+    started = time.monotonic()
+    try:
+        result = services.load_demo(
+            seed=seed, progress=lambda step: click.echo(f"  demo: {step}…", err=True)
+        )
+    except ValidationFailed as exc:
+        db.session.rollback()
+        message = "; ".join(exc.errors.values())
+        if if_empty:
+            click.echo(f"Demo not loaded: {message}")
+            return
+        raise click.ClickException(message) from None
+    db.session.commit()
+    seconds = time.monotonic() - started
+    click.echo(f"\n  Demo organisation “{generator.ORGANISATION_NAME}” loaded in {seconds:.0f} s.")
+    _echo_accounts()
+    path = inventory.trajectory(inventory.main_target())
+    on_track = {year.year: year.on_track for year in path.years} if path else {}
+    baseline = path.baseline.year if path else None
+    click.echo("  Greening-the-Blue totals (t CO2e):")
+    for year, grams in result.gtb_totals_g.items():
+        flag = (
+            "baseline"
+            if year == baseline
+            else {True: "on track", False: "off track", None: "no target"}[on_track.get(year)]
+        )
+        legs, bookings = result.flight_legs.get(year, 0), result.bookings.get(year, 0)
+        click.echo(
+            f"    {year}  {grams / 1_000_000:>9,.1f}  ({flag}; {legs:,} flights in "
+            f"{bookings:,} bookings)"
+        )
+    click.echo("")
+
+
+@demo_cli.command("accounts")
+def accounts_command() -> None:
+    """Print the demo accounts, if the demo organisation is loaded."""
+    if not services.demo_loaded():
+        click.echo("The demo organisation is not loaded.")
+        return
+    click.echo("")
+    _echo_accounts()
+    click.echo("")
