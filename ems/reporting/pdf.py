@@ -83,6 +83,7 @@ def tonnes(grams: int | None, places: int = 3) -> str:
     if grams is None:
         return "–"
     value = (Decimal(grams) / GRAMS_PER_TONNE).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    value = abs(value) if value == 0 else value  # no "−0.000"
     return f"{value:,.{places}f}".replace("-", "−")
 
 
@@ -651,7 +652,7 @@ class _Renderer:
         story.append(self.sub(f"{lab['haul']} and {lab['cabin'].lower()}"))
         haul_rows = [
             [
-                r["haul"].replace("_", " "),
+                self.t["hauls"].get(r["haul"], r["haul"].replace("_", " ")),
                 r["cabin_class"].replace("_", " "),
                 f"{r['legs']:,}",
                 f"{r['passenger_km']:,.0f}",

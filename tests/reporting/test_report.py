@@ -266,3 +266,12 @@ def test_the_logo_from_the_settings_is_on_the_cover(year_2025, app):
     ]
     assert sizes[0] == [(64, 32)]
     assert sizes[1] != sizes[0]
+
+
+def test_figures_are_printed_in_tonnes_rounded_half_up_without_a_negative_zero():
+    assert pdf.tonnes(1_234_567_500) == "1,234.568"
+    assert pdf.tonnes(-400) == "0.000"  # −0.4 kg rounds to zero, shown without a sign
+    assert pdf.signed_tonnes(-1_500_000) == "−1.500"
+    assert pdf.signed_tonnes(2_000) == "+0.002"
+    assert pdf.tonnes(None) == "–"
+    assert pdf.percent(-6.04) == "−6.0 %"
