@@ -922,7 +922,13 @@ def restatements_needed() -> list[ReportedSeries]:
 
 
 def _record_totals(
-    *, actor: User | None, year: int | None, kind: str, reason: str, approved_by: str
+    *,
+    actor: User | None,
+    year: int | None,
+    kind: str,
+    reason: str,
+    approved_by: str,
+    totals_g: dict[str, int] | None = None,
 ) -> list[ReportedTotal]:
     rows = []
     for boundary in Boundary:
@@ -930,7 +936,9 @@ def _record_totals(
             year=year,
             boundary=boundary.value,
             kind=kind,
-            co2e_g=totals_by_year(boundary).get(year or 0, 0),
+            co2e_g=totals_g[boundary.value]
+            if totals_g is not None
+            else totals_by_year(boundary).get(year or 0, 0),
             reason=reason,
             approved_by=approved_by,
             recorded_by_id=actor.id if actor else None,
@@ -948,12 +956,14 @@ def record_reported(
     year: int | None,
     approved_by: str | None = "",
     note: str | None = "",
-    by_issue: bool = False,
+    issued_totals_g: dict[str, int] | None = None,
 ) -> list[ReportedTotal]:
     """Record a year's totals (both boundaries) as reported.
 
-    ``by_issue``: called by the issue of the year's report, whose service checks who may issue;
-    a year reported already is then left as it stands (returns no rows)."""
+    ``issued_totals_g``: the totals by boundary of the year's report being issued, whose
+    service checks who may issue; they are recorded as printed, and a year reported already is
+    left as it stands (returns no rows)."""
+    by_issue = issued_totals_g is not None
     if not by_issue:
         require_editor(actor)
     errors: dict[str, str] = {}
@@ -973,7 +983,12 @@ def record_reported(
     if errors:
         raise ValidationFailed(errors)
     rows = _record_totals(
-        actor=actor, year=year, kind="reported", reason=reason, approved_by=approver
+        actor=actor,
+        year=year,
+        kind="reported",
+        reason=reason,
+        approved_by=approver,
+        totals_g=issued_totals_g,
     )
     audit.record(
         actor=actor,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ems.errors import ValidationFailed
+from ems.errors import Conflict, ValidationFailed
 from ems.extensions import db
 from ems.reporting import services
 
@@ -32,6 +32,9 @@ def report_command(year: int, out: Path, draft: bool, note: str) -> None:
                 f"{name}: {message}" if name else message for name, message in exc.errors.items()
             )
         ) from exc
+    except Conflict as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
     db.session.commit()
     out.write_bytes(report.pdf)
     click.echo(

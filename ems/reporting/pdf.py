@@ -1,7 +1,7 @@
 """The annual report rendered as PDF (reportlab Platypus), from its snapshot alone.
 
-Rendering reads nothing from the database: the same snapshot and logo give the same bytes
-(``invariant`` output: fixed creation date and document id).
+Rendering reads nothing from the database: the same snapshot, logo and assets (reports/) give
+the same bytes (``invariant`` output: fixed creation date and document id).
 """
 
 from __future__ import annotations
@@ -89,7 +89,8 @@ def tonnes(grams: int | None, places: int = 3) -> str:
 
 def signed_tonnes(grams: int, places: int = 3) -> str:
     """Tonnes with a sign: "+12.500", "−3.000", "0.000"."""
-    return ("+" if grams > 0 else "") + tonnes(grams, places)
+    text = tonnes(grams, places)
+    return "+" + text if grams > 0 and text.strip("0.,") else text
 
 
 def percent(value: float | None, places: int = 1) -> str:
@@ -122,7 +123,8 @@ class _ReportDoc(BaseDocTemplate):
         if isinstance(flowable, _Heading):
             self.canv.bookmarkPage(flowable.key)
             self.canv.addOutlineEntry(flowable.title, flowable.key, level=flowable.level)
-            self.notify("TOCEntry", (flowable.level, flowable.title, self.page, flowable.key))
+            entry = (flowable.level, escape(flowable.title), self.page, flowable.key)
+            self.notify("TOCEntry", entry)  # the contents parse their entries as markup
 
     def build(self, flowables: list[Flowable], **kwargs: Any) -> None:  # type: ignore[override]
         """One layout pass; the next pass knows the page count ("Page 3 of 12")."""
@@ -233,7 +235,9 @@ class _Renderer:
                     for i, value in enumerate(row)
                 ]
             )
-        table = Table(body, colWidths=[w * mm for w in widths], repeatRows=1, hAlign="LEFT")
+        table = Table(  # rows split across pages: a long action description never overflows one
+            body, colWidths=[w * mm for w in widths], repeatRows=1, hAlign="LEFT", splitInRow=1
+        )
         commands: list[tuple[Any, ...]] = [
             ("BACKGROUND", (0, 0), (-1, 0), self.colour["primary"]),
             ("FONT", (0, 1), (-1, -1), FONT, self.cell.fontSize),

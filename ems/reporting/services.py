@@ -1,7 +1,8 @@
 """The annual report: its figures gathered into one snapshot, drafts, and issued versions.
 
 The snapshot holds every figure and label the PDF shows (JSON types only), so that an issued
-report is stored with exactly what it was rendered from, and later data changes never alter it.
+report is stored with the figures it was rendered from (beside the logo and the assets in
+reports/), and later data changes never alter it.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def _pct(now: int, before: int | None) -> float | None:
 
 
 def _t(grams: int) -> str:
-    return f"{grams / 1_000_000:,.1f} t"
+    return f"{pdf.tonnes(grams, 1)} t"  # rounded as the tables round
 
 
 def _sentences(
@@ -176,7 +177,9 @@ def _buildings(year: int, groups: list[inventory.Group]) -> list[dict[str, Any]]
                 _CURRENT,
                 EmissionLine.scope == 2,
                 EmissionLine.source_category == SourceCategory.electricity,
-                EmissionLine.basis == Basis.market,
+                # the location-based line holds the whole consumption (the market-based one
+                # only what certificates do not cover)
+                EmissionLine.basis == Basis.location,
                 EmissionLine.quantity_unit == "kwh",
             )
             .group_by(EmissionLine.site_id)
@@ -505,7 +508,15 @@ def issue_report(*, actor: User | None, year: int | None, note: str | None = "")
         raise Conflict(
             _("Another issue of %(year)d was made at the same moment; try again.", year=year)
         ) from error
-    inventory.record_reported(actor=actor, year=year, note=f"report {report_id}", by_issue=True)
+    inventory.record_reported(
+        actor=actor,
+        year=year,
+        note=f"report {report_id}",
+        issued_totals_g={  # as printed: the same figures, whatever was committed meanwhile
+            inventory.Boundary.gtb.value: data["summary"]["total_g"],
+            inventory.Boundary.full.value: data["summary"]["full_total_g"],
+        },
+    )
     audit.record(
         actor=actor,
         action="reporting.report.issued",

@@ -82,7 +82,7 @@ def live_server(migrated_database: str, tmp_path_factory: pytest.TempPathFactory
             try:
                 with urllib.request.urlopen(f"{url}/auth/login", timeout=2):  # noqa: S310 (loopback)
                     break
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, OSError):  # refused, reset, or a slow first answer
                 if server.poll() is not None:
                     raise RuntimeError((instance / "server.log").read_text()) from None
                 time.sleep(0.2)
@@ -92,7 +92,11 @@ def live_server(migrated_database: str, tmp_path_factory: pytest.TempPathFactory
         yield url
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
         log.close()
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from playwright.sync_api import Page, sync_playwright
 
 from ems.demo.services import DEMO_PASSWORD
-from tests.e2e.conftest import CHROMIUM_ARGS
+from tests.e2e.conftest import CHROMIUM_ARGS, _free_port
 
 BIN = Path(sys.executable).parent
 
@@ -43,7 +43,9 @@ def _serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/auth/login", timeout=2):
                 return server
-        except (urllib.error.URLError, ConnectionError):
+        except (urllib.error.URLError, OSError):
+            if server.poll() is not None:
+                raise RuntimeError("the server did not start") from None
             time.sleep(0.2)
     server.terminate()
     raise RuntimeError("the server did not start")
@@ -53,7 +55,6 @@ def main() -> None:
     """Build the demo, serve it, and save the screenshots into --out."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "screenshots")
-    parser.add_argument("--port", type=int, default=5099)
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as scratch:
@@ -66,14 +67,15 @@ def main() -> None:
         }
         for command in (["db", "upgrade"], ["factors", "load"], ["demo", "load"]):
             subprocess.run([str(BIN / "ems"), *command], env=env, check=True)  # noqa: S603
-        server = _serve(env, args.port)
+        port = _free_port()
+        server = _serve(env, port)
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
                     executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS
                 )
                 page = browser.new_page(
-                    base_url=f"http://127.0.0.1:{args.port}",
+                    base_url=f"http://127.0.0.1:{port}",
                     viewport={"width": 1280, "height": 1000},
                     locale="en-GB",
                 )

@@ -275,3 +275,50 @@ def test_figures_are_printed_in_tonnes_rounded_half_up_without_a_negative_zero()
     assert pdf.signed_tonnes(2_000) == "+0.002"
     assert pdf.tonnes(None) == "–"
     assert pdf.percent(-6.04) == "−6.0 %"
+
+
+def test_long_texts_break_across_pages_and_markup_is_printed_as_written(year_2025, create_user):
+    from ems.actions import services as actions
+
+    owner = create_user(roles=(Role.ems,), name="Owner <&> Co")
+    nc = actions.create_nonconformity(
+        actor=None,
+        title="Flights <b>above</b> & beyond the line",
+        origin="audit_finding",
+        detected_on=dt.date(2025, 5, 1),
+    )
+    words = " ".join(["Replace every long-haul business-class trip by economy class"] * 80)
+    actions.create_action(
+        actor=None,
+        nonconformity=nc,
+        description=words,
+        owner_id=owner.id,
+        due_on=dt.date(2026, 1, 31),
+    )
+    db.session.commit()
+    text = "\n".join(pages_text(services.draft_pdf(2025)))
+    assert "Flights <b>above</b> & beyond the line" in text
+    assert "Owner <&> Co" in text
+    assert text.count("Replace") == 80  # every word of the description, over two pages
+
+
+def test_a_site_with_certificates_shows_its_whole_electricity_consumption(year_2025):
+    energy.create_energy_record(
+        actor=None,
+        site_id=year_2025["london"],
+        energy_type="electricity",
+        period_start=dt.date(2025, 4, 1),
+        period_end=dt.date(2025, 6, 30),
+        quantity=Decimal(6000),
+        unit="kwh",
+        certificates_kwh=Decimal(6000),
+        supplier_factor_id=None,
+        meter_reference="",
+        evidence_note="",
+    )
+    data = services.annual_report_data(
+        2025, report_id="EMS-2025-DRAFT", issued_on=dt.date(2026, 1, 5), draft=True
+    )
+    (london,) = data["buildings"]
+    assert london["electricity_kwh"] == 16_000  # the fixture's 10,000 kWh and these 6,000
+    assert london["scope2_location_g"] > london["scope2_market_g"]  # certificates: market-based 0
