@@ -111,6 +111,8 @@ def _select_locale() -> str | None:
 
 def _register_blueprints(app: Flask) -> None:
     from ems.actions.views import bp as actions_bp
+    from ems.api.pages import bp as tokens_bp
+    from ems.api.views import bp as api_bp
     from ems.audit.views import bp as audit_bp
     from ems.auth.permissions import can_access
     from ems.auth.views import admin_bp
@@ -139,9 +141,12 @@ def _register_blueprints(app: Flask) -> None:
         factors_bp,
         ledger_bp,
         audit_bp,
+        tokens_bp,
+        api_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
+    csrf.exempt(api_bp)  # authenticated by a bearer token, never by a cookie: no CSRF to fear
     app.jinja_env.globals.update(can_access=can_access, get_locale=get_locale)
 
 

@@ -131,6 +131,7 @@ def setup_command(admin_email: str) -> None:
 def init_app(app: Flask) -> None:
     """Register our commands on the application's command group."""
     from ems.actions.cli import actions_cli
+    from ems.api.cli import token_cli
     from ems.demo.cli import demo_cli
     from ems.factors.cli import factors_cli
     from ems.imports.cli import import_cli
@@ -148,6 +149,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(inventory_command)
     app.cli.add_command(actions_cli)
     app.cli.add_command(report_command)
+    app.cli.add_command(token_cli)
     app.cli.add_command(demo_cli)
 
 

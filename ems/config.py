@@ -34,6 +34,8 @@ DEFAULTS: dict[str, Any] = {
     "BABEL_DEFAULT_LOCALE": "en",
     "BABEL_DEFAULT_TIMEZONE": "UTC",
     "PAGE_SIZE": 50,
+    # EMS_API_RATE_LIMIT_PER_MINUTE: requests one API token may make per clock minute
+    "API_RATE_LIMIT_PER_MINUTE": 120,
     # EMS_REPORT_ASSETS_DIR: page styles, default logo, fonts and fixed texts of the annual report
     "REPORT_ASSETS_DIR": str(Path(__file__).resolve().parent.parent / "reports"),
 }

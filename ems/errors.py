@@ -6,9 +6,10 @@ import logging
 from collections.abc import Mapping
 
 import sqlalchemy.exc
-from flask import Flask, g, render_template, request
+from flask import Flask, Response, g, has_request_context, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from ems.extensions import db
 
@@ -72,8 +73,46 @@ ERROR_MESSAGES = {
 }
 
 
-def error_page(status: int) -> tuple[str, int]:
-    """Render the generic error page for ``status``."""
+#: requests under this path are the JSON API's: no session, errors as problem details
+API_PATH_PREFIX = "/api/"
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+def is_api_request() -> bool:
+    """True while answering a request of the JSON API."""
+    return has_request_context() and request.path.startswith(API_PATH_PREFIX)
+
+
+def problem(
+    status: int,
+    *,
+    detail: object = None,
+    title: object = None,
+    type_uri: str = "about:blank",
+    errors: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """An RFC 9457 problem-details response; ``errors`` maps field names to messages."""
+    body: dict[str, object] = {
+        "type": type_uri,
+        "title": str(title or ERROR_TITLES.get(status, ERROR_TITLES[500])),
+        "status": status,
+        "detail": str(detail or ERROR_MESSAGES.get(status, ERROR_MESSAGES[500])),
+        "request_id": g.get("request_id", ""),
+    }
+    if errors is not None:
+        body["errors"] = dict(errors)
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = PROBLEM_MEDIA_TYPE
+    response.headers.update(headers or {})
+    return response
+
+
+def error_page(status: int, *, headers: Mapping[str, str] | None = None) -> ResponseReturnValue:
+    """Render the generic error page for ``status`` (problem details for the JSON API)."""
+    if is_api_request():
+        return problem(status, headers=headers)
     return (
         render_template(
             "errors/error.html",
@@ -90,30 +129,31 @@ def init_app(app: Flask) -> None:
     """Register error handlers: service errors and HTTP errors become friendly pages."""
 
     @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException) -> tuple[str, int]:
+    def _http_error(exc: HTTPException) -> ResponseReturnValue:
         status = exc.code or 500
         if status < 400:  # redirects raised as exceptions keep their own response
-            return exc  # type: ignore[return-value]
-        return error_page(status)
+            return exc
+        allowed = isinstance(exc, MethodNotAllowed) and exc.valid_methods
+        return error_page(status, headers={"Allow": ", ".join(allowed)} if allowed else None)
 
     @app.errorhandler(PermissionDenied)
-    def _permission_denied(_exc: PermissionDenied) -> tuple[str, int]:
+    def _permission_denied(_exc: PermissionDenied) -> ResponseReturnValue:
         return error_page(403)
 
     @app.errorhandler(NotFound)
-    def _not_found(_exc: NotFound) -> tuple[str, int]:
+    def _not_found(_exc: NotFound) -> ResponseReturnValue:
         return error_page(404)
 
     @app.errorhandler(Conflict)
     @app.errorhandler(sqlalchemy.exc.IntegrityError)
     @app.errorhandler(sqlalchemy.orm.exc.StaleDataError)
-    def _conflict(exc: Exception) -> tuple[str, int]:
+    def _conflict(exc: Exception) -> ResponseReturnValue:
         db.session.rollback()
         log.warning("conflict on %s %s: %s", request.method, request.path, exc)
         return error_page(409)
 
     @app.errorhandler(sqlalchemy.exc.OperationalError)
-    def _database_unavailable(exc: sqlalchemy.exc.OperationalError) -> tuple[str, int]:
+    def _database_unavailable(exc: sqlalchemy.exc.OperationalError) -> ResponseReturnValue:
         db.session.rollback()
         log.error(
             "database error on %s %s (request %s): %s",
@@ -125,7 +165,7 @@ def init_app(app: Flask) -> None:
         return error_page(503)
 
     @app.errorhandler(InternalServerError)
-    def _internal_error(exc: InternalServerError) -> tuple[str, int]:
+    def _internal_error(exc: InternalServerError) -> ResponseReturnValue:
         original = exc.original_exception
         db.session.rollback()
         log.error(

@@ -10,6 +10,7 @@ import pytest
 
 from ems import create_app
 from ems.actions import services as actions
+from ems.api import services as api_tokens
 from ems.auth.models import Role
 from ems.energy.models import EnergyRecord, FleetRecord, RefrigerantTopUp
 from ems.extensions import db
@@ -153,6 +154,39 @@ EXPECTED_ACCESS: dict[str, frozenset[object]] = {
     "procurement.edit_price_index": ORG_EDITORS,
     "procurement.delete_exchange_rate": ORG_EDITORS,
     "procurement.delete_price_index": ORG_EDITORS,
+    "api.openapi_json": PUBLIC,
+    "api.docs": PUBLIC,
+    "api.me": SIGNED_IN,
+    "api.search_airports": SIGNED_IN,
+    "api.estimate_flight": SIGNED_IN,
+    "api.list_trips": frozenset({Role.travel, Role.ems, Role.management}),
+    "api.get_trip": frozenset({Role.travel, Role.ems, Role.management}),
+    "api.create_trip": frozenset({Role.travel, Role.ems}),
+    "api.bulk_create_trips": frozenset({Role.travel, Role.ems}),
+    "api.update_trip": frozenset({Role.travel, Role.ems}),
+    "api.delete_trip": frozenset({Role.travel, Role.ems}),
+    "api.list_energy_records": ORG_READERS,
+    "api.create_energy_record": ORG_EDITORS,
+    "api.list_purchases": ORG_READERS,
+    "api.create_purchase": ORG_EDITORS,
+    "api.get_inventory": ORG_READERS,
+    "api.list_targets": ORG_READERS,
+    "api.list_actions": ORG_READERS,
+    "api.list_reports": ORG_READERS,
+    "api.download_report": ORG_READERS,
+    "tokens.list_tokens": SIGNED_IN,
+    "tokens.create_token": SIGNED_IN,
+    "tokens.revoke_token": SIGNED_IN,
+    "tokens.admin_tokens": ADMIN,
+    "tokens.admin_create_token": ADMIN,
+    "tokens.admin_revoke_token": ADMIN,
+}
+
+#: API endpoints authenticated by a bearer token only: every web actor (cookie or none) gets 401;
+#: the roles above are tested with tokens in tests/api/test_access_by_token.py
+TOKEN_ONLY = frozenset(e for e in EXPECTED_ACCESS if e.startswith("api.")) - {
+    "api.openapi_json",
+    "api.docs",
 }
 
 ACTORS = ["anonymous", *Role]
@@ -277,6 +311,7 @@ def world(create_user):
         pdf_size_bytes=8,
     )
     db.session.add(report)
+    api_token, _secret = api_tokens.create_token(actor=None, user=target, name="Booking tool")
     db.session.commit()
     values = {
         "user_id": target.id,
@@ -299,6 +334,7 @@ def world(create_user):
         "rate_id": rate.id,
         "index_id": index.id,
         "report_id": report.id,
+        "token_id": api_token.id,
         "fmt": "csv",
     }
     return users, values
@@ -322,6 +358,9 @@ def test_access(app, client, login, world, endpoint, method, rule, actor):
     )
     allowed = actor in EXPECTED_ACCESS[endpoint] or actor == Role.admin
     assert response.status_code < 500
+    if endpoint in TOKEN_ONLY:
+        assert response.status_code == 401
+        return
     if allowed:
         assert response.status_code != 403
         assert "/auth/login" not in response.headers.get("Location", "") or endpoint in (

@@ -24,6 +24,7 @@ from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
 from ems.auth.models import UserSession
+from ems.errors import API_PATH_PREFIX
 from ems.extensions import db, utcnow
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,8 @@ class DatabaseSessionInterface(SessionInterface):
         """
         if request.path.startswith(f"{app.static_url_path}/"):
             return None  # static files need no session: a null session, no database round trip
+        if request.path.startswith(API_PATH_PREFIX):
+            return None  # the API authenticates by token: no session, no cookie, whatever is sent
         token = request.cookies.get(self.get_cookie_name(app))
         if not token:
             return ServerSession()

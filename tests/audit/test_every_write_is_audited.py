@@ -18,6 +18,7 @@ from PIL import Image
 import ems
 from ems.actions import services as actions
 from ems.actions.models import CorrectiveAction, Nonconformity
+from ems.api import services as api
 from ems.audit.models import AuditEntry
 from ems.auth import services as auth
 from ems.auth.models import Role
@@ -37,6 +38,9 @@ from tests.conftest import TEST_PASSWORD
 
 #: public service functions that only read or compute, and so write no audit entry
 READ_ONLY = {
+    "api.get_token",
+    "api.list_tokens",
+    "api.token_sha256",
     "reporting.identifier",
     "reporting.annual_report_data",
     "reporting.draft_pdf",
@@ -208,6 +212,7 @@ AGENCY_CSV = (
     b"Q1,Ana,GVA,LHR,2024-03-04,other\n"
 )
 TRIP_LEGS = [travel.LegInput(origin="GVA", destination="LHR", departure_on=dt.date(2024, 3, 4))]
+BULK_TRIP = {"traveller": "Ana", "paid_by": "other", "booking_reference": "B1"}
 FACTOR_CSV = b"category,activity,unit,kgco2e_per_unit\nelectricity,supplier_mix,kwh,0.1\n"
 FACTOR_META = {
     "family": "acme",
@@ -380,6 +385,24 @@ def _world() -> dict[str, Any]:
 
 #: one call of each writing service, and the audit action it must leave
 WRITES: dict[str, tuple[str, Callable[[dict[str, Any]], object]]] = {
+    "api.create_token": (
+        "api.token.created",
+        lambda w: api.create_token(actor=w["admin"], user=w["other"], name="Booking tool"),
+    ),
+    "api.revoke_token": (
+        "api.token.revoked",
+        lambda w: api.revoke_token(
+            actor=w["admin"],
+            token=api.create_token(actor=w["admin"], user=w["other"], name="CI")[0],
+        ),
+    ),
+    "api.create_trips": (
+        "travel.trip.created",
+        lambda w: api.create_trips(
+            actor=w["admin"],
+            trips=[{**BULK_TRIP, "legs": TRIP_LEGS}],
+        ),
+    ),
     "auth.create_user": (
         "auth.user.created",
         lambda w: auth.create_user(

@@ -1,0 +1,1 @@
+"""The JSON API: tokens, the endpoints that call the features' services, its OpenAPI description."""
