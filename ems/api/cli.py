@@ -50,7 +50,7 @@ def list_tokens_command(email: str | None) -> None:
 
 
 @token_cli.command("revoke")
-@click.argument("token_id", type=int)
+@click.argument("token_id", type=click.IntRange(1, 2**31 - 1))
 def revoke_token_command(token_id: int) -> None:
     """Revoke the token TOKEN_ID."""
     try:

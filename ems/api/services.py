@@ -53,7 +53,12 @@ def create_token(
     active = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(ApiToken)
-        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .where(
+            ApiToken.user_id == user.id,
+            ApiToken.revoked_at.is_(None),
+            # expired tokens cannot be used (nor revoked on the page): they do not count
+            sa.or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > utcnow()),
+        )
     )
     if (active or 0) >= ApiToken.MAX_ACTIVE_PER_USER:
         errors[""] = _(

@@ -81,7 +81,8 @@ TRIP_EDITORS = (Role.travel, Role.ems)
 ORG_READERS = (Role.ems, Role.management)
 ORG_EDITORS = (Role.ems,)
 
-_IF_MATCH = re.compile(r'(?:W/)?"?([0-9]{1,10})"?')
+#: a strong ETag, e.g. "3" (a weak one never matches in If-Match)
+_IF_MATCH = re.compile(r'"([0-9]{1,10})"')
 _YEAR = f"<int(min={FIRST_YEAR}, max={LAST_YEAR}):year>"
 
 
@@ -475,7 +476,10 @@ def create_trip() -> ResponseReturnValue:
 class _BulkEnvelope(s.BodySchema):
     """The bulk body before each trip is read on its own."""
 
-    trips = fields.List(fields.Raw(), required=True, validate=validate.Length(min=1, max=100))
+    # null items too are answered one by one, like any other wrong item
+    trips = fields.List(
+        fields.Raw(allow_none=True), required=True, validate=validate.Length(min=1, max=100)
+    )
 
 
 @bp.post("/trips/bulk")
@@ -542,8 +546,9 @@ def get_trip(trip_id: int) -> ResponseReturnValue:
     return _trip_response(travel.get_trip(trip_id))
 
 
-def _expected_version(body_version: int | None) -> int | None:
-    """The version the client read: the body's, else If-Match's; None for If-Match: *."""
+def _expected_version(body_version: int | None) -> int:
+    """The version the client read: the body's, else If-Match's (never "*": an update
+    always says which version it changes)."""
     if body_version is not None:
         return body_version
     header = request.headers.get("If-Match")
@@ -551,10 +556,7 @@ def _expected_version(body_version: int | None) -> int | None:
         raise s.ApiError(
             428, _("Send the version you read: “version” in the body, or an If-Match header.")
         )
-    header = header.strip()
-    if header == "*":
-        return None
-    match = _IF_MATCH.fullmatch(header)
+    match = _IF_MATCH.fullmatch(header.strip())
     if match is None:
         raise s.ApiError(400, _('If-Match must be the trip\'s ETag, e.g. "3".'))
     return int(match.group(1))

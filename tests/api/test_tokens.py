@@ -116,6 +116,11 @@ def test_token_rules(app, create_user):
         api_services.create_token(actor=user, user=user, name=f"t{number}")
     with pytest.raises(ValidationFailed):
         api_services.create_token(actor=user, user=user, name="one too many")
+    # expired tokens can neither be used nor revoked on the page: they leave room for new ones
+    db.session.execute(
+        sa.update(ApiToken).values(expires_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    )
+    api_services.create_token(actor=user, user=user, name="after the others expired")
 
 
 def test_rate_limit_per_token(app, api, create_user, token_for):
