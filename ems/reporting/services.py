@@ -28,6 +28,7 @@ from ems.inventory import services as inventory
 from ems.ledger.models import Basis, EmissionLine, SourceCategory
 from ems.org.models import Site
 from ems.org.services import get_organisation, logo_png
+from ems.procurement import services as procurement
 from ems.procurement.models import Purchase, SpendCategory
 from ems.reporting import pdf
 from ems.reporting.models import IssuedReport
@@ -38,7 +39,6 @@ from ems.validation import check_text, check_year
 SNAPSHOT_FORMAT = 1
 _CLOSED = (NonconformityStatus.closed_effective, NonconformityStatus.closed_not_effective)
 _CURRENT = EmissionLine.superseded_at.is_(None)
-_HEADLINE = sa.or_(EmissionLine.basis.is_(None), EmissionLine.basis.in_(inventory.HEADLINE_BASES))
 
 
 def identifier(year: int, version: int | None) -> str:
@@ -217,7 +217,7 @@ def _procurement(year: int) -> list[dict[str, Any]]:
         .where(
             EmissionLine.year == year,
             _CURRENT,
-            EmissionLine.activity_type == "purchase",
+            EmissionLine.activity_type == procurement.ACTIVITY_TYPE,
             EmissionLine.source_category == SourceCategory.procurement,
         )
         .group_by(SpendCategory.name)

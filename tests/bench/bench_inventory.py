@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from typing import Any
 
 import flask_migrate
 import sqlalchemy as sa
@@ -38,6 +39,15 @@ BARE_TOTAL = sa.text(
 )
 
 
+def ledger_dimensions() -> tuple[int, dict[str, Any]]:
+    """The bench factor, and 40 sites and 25 departments (each list with None) to spread
+    lines over, committed; the keyword arguments of ``_rows`` for them."""
+    sites = [org.create_site(actor=None, name=f"Site {n}", country_code="CH").id for n in range(40)]
+    departments = [org.create_department(actor=None, name=f"Department {n}").id for n in range(25)]
+    db.session.commit()
+    return bench_factor_id(), {"site_ids": [*sites, None], "department_ids": [*departments, None]}
+
+
 def bench(kind: str, lines: int, other_years: bool, repeat: int) -> None:
     """Build the ledger on one database and print the timings."""
     with database(kind) as url:
@@ -45,16 +55,7 @@ def bench(kind: str, lines: int, other_years: bool, repeat: int) -> None:
         with app.app_context():
             flask_migrate.upgrade()
             started = time.perf_counter()
-            sites = [
-                org.create_site(actor=None, name=f"Site {n}", country_code="CH").id
-                for n in range(40)
-            ]
-            departments = [
-                org.create_department(actor=None, name=f"Department {n}").id for n in range(25)
-            ]
-            db.session.commit()
-            factor_id = bench_factor_id()
-            dims = {"site_ids": [*sites, None], "department_ids": [*departments, None]}
+            factor_id, dims = ledger_dimensions()
             insert_lines(_rows(lines, factor_id, years=[YEAR], **dims))
             if other_years:
                 others = [year for year in range(2014, 2024) if year != YEAR]

@@ -23,15 +23,8 @@ from ems import create_app
 from ems.extensions import db
 from ems.org import services as org
 from ems.reporting import pdf, services
-from tests.bench.bench_inventory import BARE_TOTAL, YEAR
-from tests.bench.bench_ledger import (
-    _rows,
-    analyze,
-    bench_factor_id,
-    database,
-    insert_lines,
-    median_seconds,
-)
+from tests.bench.bench_inventory import BARE_TOTAL, YEAR, ledger_dimensions
+from tests.bench.bench_ledger import _rows, analyze, database, insert_lines, median_seconds
 from tests.conftest import app_config
 
 
@@ -42,17 +35,9 @@ def bench(kind: str, lines: int, years: int, repeat: int) -> None:
         with app.app_context():
             flask_migrate.upgrade()
             started = time.perf_counter()
-            sites = [
-                org.create_site(actor=None, name=f"Site {n}", country_code="CH").id
-                for n in range(40)
-            ]
-            departments = [
-                org.create_department(actor=None, name=f"Department {n}").id for n in range(25)
-            ]
+            factor_id, dims = ledger_dimensions()
             org.set_headcount(actor=None, year=YEAR, headcount=1000)
             db.session.commit()
-            factor_id = bench_factor_id()
-            dims = {"site_ids": [*sites, None], "department_ids": [*departments, None]}
             insert_lines(_rows(lines, factor_id, years=range(YEAR - years + 1, YEAR + 1), **dims))
             analyze()
             built = time.perf_counter() - started

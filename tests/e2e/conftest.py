@@ -8,6 +8,7 @@ process reads the same database. A failing test leaves a screenshot and the page
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -50,26 +51,19 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def live_server(migrated_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The application served by gunicorn in its own process; yields its base URL."""
+@contextlib.contextmanager
+def gunicorn(env: dict[str, str], log_path: Path, workers: int = 2) -> Iterator[str]:
+    """The application served by gunicorn in its own process on a free loopback port, with
+    ``env``; yields its base URL once it answers, and stops it afterwards."""
     port = _free_port()
-    instance = tmp_path_factory.mktemp("instance")
-    env = {
-        **os.environ,
-        "EMS_DATABASE_URL": migrated_database,
-        "EMS_SECRET_KEY": "e2e-secret-key",
-        "EMS_SESSION_COOKIE_SECURE": "false",
-        "EMS_INSTANCE_PATH": str(instance),
-    }
-    log = (instance / "server.log").open("w")
+    log = log_path.open("w")
     server = subprocess.Popen(  # noqa: S603 (a fixed command line: this project's gunicorn)
         [
             str(Path(sys.executable).with_name("gunicorn")),
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
-            "2",
+            str(workers),
             "ems:create_app()",
         ],
         env=env,
@@ -84,11 +78,10 @@ def live_server(migrated_database: str, tmp_path_factory: pytest.TempPathFactory
                     break
             except (urllib.error.URLError, OSError):  # refused, reset, or a slow first answer
                 if server.poll() is not None:
-                    raise RuntimeError((instance / "server.log").read_text()) from None
+                    raise RuntimeError(log_path.read_text()) from None
                 time.sleep(0.2)
         else:
-            output = (instance / "server.log").read_text()
-            raise RuntimeError(f"the server did not answer: {output}")
+            raise RuntimeError(f"the server did not answer: {log_path.read_text()}")
         yield url
     finally:
         server.terminate()
@@ -98,6 +91,21 @@ def live_server(migrated_database: str, tmp_path_factory: pytest.TempPathFactory
             server.kill()
             server.wait()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(migrated_database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The application served by gunicorn on the test database; yields its base URL."""
+    instance = tmp_path_factory.mktemp("instance")
+    env = {
+        **os.environ,
+        "EMS_DATABASE_URL": migrated_database,
+        "EMS_SECRET_KEY": "e2e-secret-key",
+        "EMS_SESSION_COOKIE_SECURE": "false",
+        "EMS_INSTANCE_PATH": str(instance),
+    }
+    with gunicorn(env, instance / "server.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -13,15 +13,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
 from ems.demo.services import DEMO_PASSWORD
-from tests.e2e.conftest import CHROMIUM_ARGS, _free_port
+from tests.e2e.conftest import CHROMIUM_ARGS, gunicorn
 
 BIN = Path(sys.executable).parent
 
@@ -33,22 +30,6 @@ def _log_in(page: Page, email: str) -> None:
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.keyboard.press("Enter")
     page.wait_for_url(lambda url: "/auth/login" not in url)
-
-
-def _serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(  # noqa: S603 (a fixed command line: this project's gunicorn)
-        [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "ems:create_app()"], env=env
-    )
-    for _ in range(100):
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/auth/login", timeout=2):
-                return server
-        except (urllib.error.URLError, OSError):
-            if server.poll() is not None:
-                raise RuntimeError("the server did not start") from None
-            time.sleep(0.2)
-    server.terminate()
-    raise RuntimeError("the server did not start")
 
 
 def main() -> None:
@@ -67,40 +48,37 @@ def main() -> None:
         }
         for command in (["db", "upgrade"], ["factors", "load"], ["demo", "load"]):
             subprocess.run([str(BIN / "ems"), *command], env=env, check=True)  # noqa: S603
-        port = _free_port()
-        server = _serve(env, port)
-        try:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS
-                )
-                page = browser.new_page(
-                    base_url=f"http://127.0.0.1:{port}",
-                    viewport={"width": 1280, "height": 1000},
-                    locale="en-GB",
-                )
-                _log_in(page, "ems@demo.example")
-                page.goto("/")
-                page.wait_for_timeout(800)  # the charts' animation
-                page.screenshot(path=str(args.out / "dashboard.png"))
+        with (
+            gunicorn(env, Path(scratch) / "server.log", workers=1) as url,
+            sync_playwright() as playwright,
+        ):
+            browser = playwright.chromium.launch(
+                executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS
+            )
+            page = browser.new_page(
+                base_url=url,
+                viewport={"width": 1280, "height": 1000},
+                locale="en-GB",
+            )
+            _log_in(page, "ems@demo.example")
+            page.goto("/")
+            page.wait_for_timeout(800)  # the charts' animation
+            page.screenshot(path=str(args.out / "dashboard.png"))
 
-                _log_in(page, "travel@demo.example")
-                page.goto("/travel/trips/new")
-                page.get_by_label("Traveller").fill("Amina Diallo")
-                page.get_by_label("From", exact=True).first.fill("GVA")
-                page.get_by_label("To", exact=True).first.fill("NBO")
-                page.get_by_label("Date", exact=True).first.fill("2026-10-05")
-                page.get_by_label("Return trip: the same flights back, in reverse").check()
-                page.get_by_label("Return date").fill("2026-10-09")
-                page.screenshot(path=str(args.out / "flight-form.png"))
+            _log_in(page, "travel@demo.example")
+            page.goto("/travel/trips/new")
+            page.get_by_label("Traveller").fill("Amina Diallo")
+            page.get_by_label("From", exact=True).first.fill("GVA")
+            page.get_by_label("To", exact=True).first.fill("NBO")
+            page.get_by_label("Date", exact=True).first.fill("2026-10-05")
+            page.get_by_label("Return trip: the same flights back, in reverse").check()
+            page.get_by_label("Return date").fill("2026-10-09")
+            page.screenshot(path=str(args.out / "flight-form.png"))
 
-                _log_in(page, "management@demo.example")
-                page.goto("/reports/")
-                page.screenshot(path=str(args.out / "reports.png"))
-                browser.close()
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
+            _log_in(page, "management@demo.example")
+            page.goto("/reports/")
+            page.screenshot(path=str(args.out / "reports.png"))
+            browser.close()
     print(f"Screenshots saved in {args.out}")
 
 
