@@ -146,6 +146,9 @@ class EffectivenessVerdict(Base):
     #: the before/after figures shown to the reviewer (see services.effectiveness)
     figures: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     note: Mapped[str] = mapped_column(sa.Text, default="")
+    #: why the verdict stands although the measured figures point the other way (required then;
+    #: printed in the report beside the verdict)
+    justification: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     reviewed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     reviewed_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ems.extensions import Base, utcnow
 from ems.org.models import Site
+from ems.removals.models import Removable
 
 
 class EnergyType(enum.StrEnum):
@@ -26,7 +27,7 @@ class EnergyType(enum.StrEnum):
     onsite_renewable = "onsite_renewable"
 
 
-class EnergyRecord(Base):
+class EnergyRecord(Removable, Base):
     """A site's consumption of one kind of energy over a period (a bill, a meter reading)."""
 
     __tablename__ = "energy_records"
@@ -68,7 +69,7 @@ class EnergyRecord(Base):
     site: Mapped[Site] = relationship()
 
 
-class RefrigerantTopUp(Base):
+class RefrigerantTopUp(Removable, Base):
     """Refrigerant added to equipment: what was added is what leaked (scope 1)."""
 
     __tablename__ = "refrigerant_top_ups"
@@ -91,7 +92,7 @@ class RefrigerantTopUp(Base):
     site: Mapped[Site] = relationship()
 
 
-class FleetRecord(Base):
+class FleetRecord(Removable, Base):
     """Fuel put into, or distance driven by, the organisation's own vehicles (scope 1)."""
 
     __tablename__ = "fleet_records"

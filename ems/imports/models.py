@@ -8,13 +8,16 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ems.extensions import Base, utcnow
+from ems.removals.models import Removable, unique_while_live
 
 
-class ImportBatch(Base):
+class ImportBatch(Removable, Base):
     """A file checked for import, then imported: what, by whom, when, and how many rows."""
 
     __tablename__ = "import_batches"
-    __table_args__ = (sa.UniqueConstraint("kind", "file_sha256"),)
+    __table_args__ = (
+        unique_while_live("uq_import_batches_kind_file_sha256", "kind", "file_sha256"),
+    )
 
     FILENAME_MAX_LEN = 255
 

@@ -137,6 +137,10 @@ class EmissionLine(Base):
     superseded_by_recalculation_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("recalculations.id"), index=True
     )
+    #: the removal of the activity that superseded the line (a restoration writes it again)
+    superseded_by_removal_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("removals.id"), index=True
+    )
 
     factor: Mapped[EmissionFactor] = relationship()
     recalculation: Mapped[Recalculation | None] = relationship(

@@ -139,3 +139,33 @@ class Headcount(Base):
 
     def __repr__(self) -> str:
         return f"<Headcount {self.year}: {self.headcount}>"
+
+
+class ReportingYear(Base):
+    """A reporting year the working group has closed (its data final), or reopened.
+
+    A year without a row, or whose ``closed_at`` is empty, is open: in progress, never judged
+    against a target. A closed year refuses changes to its records until it is reopened.
+    """
+
+    __tablename__ = "reporting_years"
+    __table_args__ = (
+        sa.CheckConstraint(f"year BETWEEN {FIRST_YEAR} AND {LAST_YEAR}", name="year_range"),
+    )
+
+    REASON_MAX_LEN = 1000
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    closed_at: Mapped[dt.datetime | None]
+    closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    closed_by_label: Mapped[str] = mapped_column(sa.String(254), default="")
+    #: why the year was last reopened (empty until it is)
+    reopen_reason: Mapped[str] = mapped_column(sa.String(REASON_MAX_LEN), default="")
+    reopened_at: Mapped[dt.datetime | None]
+    version_id: Mapped[int] = mapped_column()
+    __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012
+
+    @property
+    def is_closed(self) -> bool:
+        """True while the year is closed."""
+        return self.closed_at is not None

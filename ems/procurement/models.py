@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ems.extensions import Base, utcnow
 from ems.org.models import FIRST_YEAR, LAST_YEAR, Department, Site
+from ems.removals.models import Removable
 
 
 class SpendCategory(Base):
@@ -77,7 +78,7 @@ class PriceIndex(Base):
     __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012
 
 
-class Purchase(Base):
+class Purchase(Removable, Base):
     """Something the organisation bought: an amount of money, or a quantity of a material."""
 
     __tablename__ = "purchases"

@@ -41,3 +41,24 @@ class IssuedReport(Base):
     pdf: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
     pdf_sha256: Mapped[str] = mapped_column(sa.String(64))
     pdf_size_bytes: Mapped[int]
+
+
+class IssuedReportFile(Base):
+    """A file issued with a report version (the inventory export, the Greening-the-Blue pack),
+    built from the same snapshot as its PDF and kept byte for byte with its SHA-256."""
+
+    __tablename__ = "issued_report_files"
+    __table_args__ = (sa.UniqueConstraint("issued_report_id", "name"),)
+
+    NAME_MAX_LEN = 80
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issued_report_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("issued_reports.id", ondelete="CASCADE"), index=True
+    )
+    #: which file, e.g. "inventory.csv", "gtb-pack.xlsx"
+    name: Mapped[str] = mapped_column(sa.String(NAME_MAX_LEN))
+    media_type: Mapped[str] = mapped_column(sa.String(100))
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    size_bytes: Mapped[int]

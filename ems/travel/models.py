@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ems.extensions import Base, utcnow
+from ems.removals.models import Removable, unique_while_live
 from ems.travel.calculation import CabinClass
 
 
@@ -28,10 +29,11 @@ class TripSource(enum.StrEnum):
     api = "api"
 
 
-class Trip(Base):
+class Trip(Removable, Base):
     """A business trip: who travelled, why, who paid, and its legs."""
 
     __tablename__ = "trips"
+    __table_args__ = (unique_while_live("uq_trips_booking_reference", "booking_reference"),)
 
     TRAVELLER_MAX_LEN = 120
     PURPOSE_MAX_LEN = 200
@@ -47,9 +49,7 @@ class Trip(Base):
         sa.Enum(PaidBy, native_enum=False, length=20, create_constraint=True, name="paid_by")
     )
     #: the agency's booking reference; importing the same reference again creates nothing
-    booking_reference: Mapped[str | None] = mapped_column(
-        sa.String(BOOKING_REFERENCE_MAX_LEN), unique=True
-    )
+    booking_reference: Mapped[str | None] = mapped_column(sa.String(BOOKING_REFERENCE_MAX_LEN))
     source: Mapped[TripSource] = mapped_column(
         sa.Enum(
             TripSource,
