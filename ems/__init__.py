@@ -14,7 +14,7 @@ from flask_babel import get_locale
 from jinja2 import StrictUndefined
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ems import config, errors
+from ems import config, errors, formatting
 from ems.extensions import babel, configure_sqlite, csrf, db, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -69,6 +69,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     _init_extensions(app)
     errors.init_app(app)
+    formatting.init_app(app)
     _register_blueprints(app)
     _init_request_hooks(app)
 

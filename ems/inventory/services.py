@@ -21,8 +21,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
+from ems import labels
 from ems.audit import services as audit
 from ems.auth.models import Role, User
 from ems.energy.models import EnergyRecord
@@ -50,22 +50,9 @@ class Boundary(enum.StrEnum):
     full = "full"
 
 
-BOUNDARY_LABELS = {
-    Boundary.gtb: _l("Greening the Blue (scopes 1 and 2, business travel)"),
-    Boundary.full: _l("Full (everything recorded)"),
-}
-
-SOURCE_LABELS = {
-    SourceCategory.air_travel: _l("Air travel"),
-    SourceCategory.other_travel: _l("Rail, road and other travel"),
-    SourceCategory.hotels: _l("Hotel nights"),
-    SourceCategory.electricity: _l("Electricity"),
-    SourceCategory.heat_fuels: _l("Heating and fuels"),
-    SourceCategory.refrigerants: _l("Refrigerants"),
-    SourceCategory.fleet: _l("Fleet"),
-    SourceCategory.procurement: _l("Procurement"),
-    SourceCategory.water_waste: _l("Water and waste"),
-}
+#: the labels of ems.labels, by enum member (the texts live there)
+BOUNDARY_LABELS = labels.enum_labels(Boundary, "boundary")
+SOURCE_LABELS = labels.enum_labels(SourceCategory, "source")
 
 
 def in_boundary(

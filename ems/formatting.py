@@ -1,0 +1,100 @@
+"""Numbers as people read them: tonnes and kilograms of CO2e, percentages, in the reader's locale.
+
+CO2e is stored as integer grams; it is shown in tonnes with one decimal, or in kilograms where a
+figure is below one tonne. Every figure is rounded half up from the exact grams (never from a
+float) and formatted by Babel in the current locale (``flask_babel.get_locale``), or in the
+locale a caller names (the PDF report names its own). The Jinja filters of the same names are
+registered by ``init_app``.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from babel.numbers import format_decimal
+from flask import Flask
+from flask_babel import get_locale
+
+from ems import labels
+
+GRAMS_PER_KG = 1000
+GRAMS_PER_TONNE = 1_000_000
+#: what an unknown figure reads
+MISSING = "—"
+
+
+def _locale(locale: str | None) -> Any:
+    return locale or get_locale() or "en"
+
+
+def number(value: object, places: int = 0, *, locale: str | None = None, sign: bool = False) -> str:
+    """``value`` rounded half up to ``places`` decimals, with the locale's separators.
+
+    No negative zero; ``sign`` puts a "+" before positive figures. None gives "—".
+    """
+    if value is None:
+        return MISSING
+    exact = value if isinstance(value, Decimal) else Decimal(str(value))
+    rounded = exact.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    if rounded == 0:
+        rounded = abs(rounded)
+    pattern = "#,##0" + ("." + "0" * places if places > 0 else "")
+    text = str(format_decimal(rounded, pattern, locale=_locale(locale)))
+    return "+" + text if sign and rounded > 0 else text
+
+
+def tonnes(
+    grams: int | None, places: int = 1, *, locale: str | None = None, sign: bool = False
+) -> str:
+    """Grams as tonnes: 1234567890 → "1,234.6"."""
+    if grams is None:
+        return MISSING
+    return number(Decimal(grams) / GRAMS_PER_TONNE, places, locale=locale, sign=sign)
+
+
+def kilograms(
+    grams: int | None, places: int = 1, *, locale: str | None = None, sign: bool = False
+) -> str:
+    """Grams as kilograms: 12345 → "12.3"."""
+    if grams is None:
+        return MISSING
+    return number(Decimal(grams) / GRAMS_PER_KG, places, locale=locale, sign=sign)
+
+
+def co2e(grams: int | None, *, locale: str | None = None, sign: bool = False) -> str:
+    """A figure with its unit: tonnes with one decimal ("1,234.6 t"), or kilograms where it is
+    below one tonne ("420 kg"; "0.4 kg" below one kilogram). Zero reads "0.0 t"."""
+    if grams is None:
+        return MISSING
+    if grams == 0 or abs(grams) >= GRAMS_PER_TONNE:
+        return f"{tonnes(grams, 1, locale=locale, sign=sign)}\u00a0t"
+    places = 0 if abs(grams) >= GRAMS_PER_KG else 1
+    return f"{kilograms(grams, places, locale=locale, sign=sign)}\u00a0kg"
+
+
+def percent(
+    value: float | Decimal | None, places: int = 1, *, locale: str | None = None, sign: bool = False
+) -> str:
+    """A share or a change in percent: "12.5 %"; "—" when unknown."""
+    if value is None:
+        return MISSING
+    return f"{number(value, places, locale=locale, sign=sign)}\u00a0%"
+
+
+def _label_filter(code: object, kind: str, default: str | None = None) -> str:
+    return labels.label(kind, code, default)
+
+
+def init_app(app: Flask) -> None:
+    """Register the filters (``grams|tonnes``, ``grams|co2e``, ``code|label('haul')``…) and the
+    ``label`` and ``labels`` globals of the templates."""
+    app.jinja_env.filters.update(
+        number=number,
+        tonnes=tonnes,
+        kg=kilograms,
+        co2e=co2e,
+        percent=percent,
+        label=_label_filter,
+    )
+    app.jinja_env.globals.update(label=labels.label, labels=labels.labels)

@@ -1,0 +1,435 @@
+"""What people read for each code the application stores: one place, marked for translation.
+
+Machines read codes (``international_non_uk``, ``premium_economy``, ``kwh_gross_cv``); people
+read labels ("International, to/from non-UK", "Premium economy", "kWh (gross CV)"). Every page,
+the PDF report, the exports meant for people and the edit-conflict messages take their labels
+from here (``label(kind, code)``, or the ``label`` filter and global in templates).
+
+The tables are keyed by the code's text, so that an enum member (a ``StrEnum``) finds its label
+as well as its value does; this module imports no feature, so every feature may import it.
+``RAW_CODES`` lists the codes that must never reach a person as they are (a test walks the demo's
+pages, report and exports against it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+#: a label as stored here: translated when it is turned into text
+Label = Any
+
+HAULS: dict[str, Label] = {
+    "domestic": _l("Domestic"),
+    "short_haul": _l("Short haul"),
+    "long_haul": _l("Long haul"),
+    "international_non_uk": _l("International, to/from non-UK"),
+}
+
+CABIN_CLASSES: dict[str, Label] = {
+    "economy": _l("Economy"),
+    "premium_economy": _l("Premium economy"),
+    "business": _l("Business"),
+    "first": _l("First"),
+    "unknown": _l("Unknown"),
+    "average": _l("Average passenger"),
+}
+
+SOURCES: dict[str, Label] = {
+    "air_travel": _l("Air travel"),
+    "other_travel": _l("Rail, road and other travel"),
+    "hotels": _l("Hotel nights"),
+    "electricity": _l("Electricity"),
+    "heat_fuels": _l("Heating and fuels"),
+    "refrigerants": _l("Refrigerants"),
+    "fleet": _l("Fleet"),
+    "procurement": _l("Procurement"),
+    "water_waste": _l("Water and waste"),
+}
+
+SCOPES: dict[str, Label] = {
+    "1": _l("Scope 1"),
+    "2": _l("Scope 2"),
+    "3": _l("Scope 3"),
+}
+
+#: the scopes as the report explains them
+SCOPE_DESCRIPTIONS: dict[str, Label] = {
+    "1": _l("Scope 1 — direct (fuels, fleet, refrigerants)"),
+    "2": _l("Scope 2 — purchased electricity, heat and cooling"),
+    "3": _l("Scope 3 — other indirect"),
+}
+
+#: the GHG Protocol's fifteen scope 3 categories
+SCOPE3_CATEGORIES: dict[str, Label] = {
+    "1": _l("Purchased goods and services"),
+    "2": _l("Capital goods"),
+    "3": _l("Fuel- and energy-related activities"),
+    "4": _l("Upstream transportation and distribution"),
+    "5": _l("Waste generated in operations"),
+    "6": _l("Business travel"),
+    "7": _l("Employee commuting"),
+    "8": _l("Upstream leased assets"),
+    "9": _l("Downstream transportation and distribution"),
+    "10": _l("Processing of sold products"),
+    "11": _l("Use of sold products"),
+    "12": _l("End-of-life treatment of sold products"),
+    "13": _l("Downstream leased assets"),
+    "14": _l("Franchises"),
+    "15": _l("Investments"),
+}
+
+BOUNDARIES: dict[str, Label] = {
+    "gtb": _l("Greening the Blue (scopes 1 and 2, business travel)"),
+    "full": _l("Full (everything recorded)"),
+}
+
+#: the boundaries in a table's header or a chart's legend
+BOUNDARIES_SHORT: dict[str, Label] = {
+    "gtb": _l("Greening the Blue"),
+    "full": _l("Full boundary"),
+}
+
+BASES: dict[str, Label] = {
+    "with_rf": _l("with RF"),
+    "without_rf": _l("without RF"),
+    "location": _l("location-based"),
+    "market": _l("market-based"),
+}
+
+NONCONFORMITY_STATUSES: dict[str, Label] = {
+    "open": _l("Open"),
+    "analysed": _l("Analysed"),
+    "actions_planned": _l("Actions planned"),
+    "verifying": _l("Verifying effectiveness"),
+    "closed_effective": _l("Closed, effective"),
+    "closed_not_effective": _l("Closed, not effective"),
+}
+
+ACTION_STATUSES: dict[str, Label] = {
+    "planned": _l("Planned"),
+    "in_progress": _l("In progress"),
+    "done": _l("Done"),
+    "cancelled": _l("Cancelled"),
+}
+
+ORIGINS: dict[str, Label] = {
+    "off_track_year": _l("Off-track year"),
+    "threshold_breach": _l("Threshold breach"),
+    "audit_finding": _l("Audit finding"),
+    "management_review": _l("Management review"),
+    "data_quality": _l("Data-quality finding"),
+    "other": _l("Other"),
+}
+
+SEVERITIES: dict[str, Label] = {
+    "minor": _l("Minor"),
+    "major": _l("Major"),
+}
+
+VERDICTS: dict[str, Label] = {
+    "effective": _l("Effective"),
+    "not_effective": _l("Not effective"),
+}
+
+IMPORT_STATUSES: dict[str, Label] = {
+    "checked": _l("Checked, not imported yet"),
+    "imported": _l("Imported"),
+}
+
+IMPORT_KINDS: dict[str, Label] = {
+    "travel": _l("Travel"),
+    "energy": _l("Energy"),
+    "procurement": _l("Procurement"),
+}
+
+REPORT_STATUSES: dict[str, Label] = {
+    "draft": _l("Draft — not issued"),
+    "issued": _l("Issued"),
+}
+
+TOKEN_STATUSES: dict[str, Label] = {
+    "active": _l("Active"),
+    "revoked": _l("Revoked"),
+    "expired": _l("Expired"),
+}
+
+REPORTED_KINDS: dict[str, Label] = {
+    "reported": _l("As reported"),
+    "restated": _l("Restated"),
+}
+
+#: units of factors, activity quantities and ledger lines (``ems.factors.keys.UNIT_CODES``)
+UNITS: dict[str, Label] = {
+    "passenger_km": _l("passenger-km"),
+    "km": _l("km"),
+    "mile": _l("miles"),
+    "kwh": _l("kWh"),
+    "mwh": _l("MWh"),
+    "kwh_gross_cv": _l("kWh (gross CV)"),
+    "kwh_net_cv": _l("kWh (net CV)"),
+    "m3": _l("m³"),
+    "litre": _l("litres"),
+    "tonne": _l("tonnes"),
+    "kg": _l("kg"),
+    "room_night": _l("room-nights"),
+    "usd": _l("USD"),
+}
+#: spend in US dollars of a price year: "usd_2021"
+_USD_OF_YEAR = re.compile(r"usd_(\d{4})")
+
+ENERGY_TYPES: dict[str, Label] = {
+    "electricity": _l("Electricity"),
+    "natural_gas": _l("Natural gas"),
+    "heating_oil": _l("Heating oil"),
+    "diesel": _l("Diesel (generators)"),
+    "lpg": _l("LPG"),
+    "district_heating": _l("District heating"),
+    "district_cooling": _l("District cooling"),
+    "onsite_renewable": _l("On-site renewable generation"),
+}
+
+FLEET_MEASURES: dict[str, Label] = {
+    "diesel_litres": _l("Diesel (litres)"),
+    "petrol_litres": _l("Petrol (litres)"),
+    "lpg_litres": _l("LPG (litres)"),
+    "diesel_car_km": _l("Diesel car (km)"),
+    "petrol_car_km": _l("Petrol car (km)"),
+    "hybrid_car_km": _l("Hybrid car (km)"),
+    "plug_in_hybrid_car_km": _l("Plug-in hybrid car (km)"),
+    "battery_electric_car_km": _l("Battery electric car (km)"),
+    "car_km": _l("Car, fuel unknown (km)"),
+}
+
+GROUND_MODES: dict[str, Label] = {
+    "rail": _l("Rail"),
+    "international_rail": _l("International rail"),
+    "bus": _l("Bus"),
+    "coach": _l("Coach"),
+    "taxi": _l("Taxi"),
+    "car": _l("Car (km driven)"),
+}
+
+PAID_BY: dict[str, Label] = {
+    "organisation": _l("The organisation (in the inventory)"),
+    "other": _l("Others (not in the inventory)"),
+}
+
+TRIP_SOURCES: dict[str, Label] = {
+    "manual": _l("Entered by hand"),
+    "import": _l("Imported"),
+    "api": _l("Booking tool (API)"),
+}
+
+#: what produced a ledger line (``EmissionLine.activity_type``)
+ACTIVITY_TYPES: dict[str, Label] = {
+    "trip": _l("Trip"),
+    "energy_record": _l("Energy record"),
+    "refrigerant_top_up": _l("Refrigerant top-up"),
+    "fleet_record": _l("Fleet record"),
+    "purchase": _l("Purchase"),
+}
+
+#: which part of an activity a ledger line is for (``EmissionLine.item``); numbered items
+#: ("leg 2") are read by ``line_item``
+LINE_ITEMS: dict[str, Label] = {
+    "electricity": _l("Electricity"),
+    "fuel": _l("Fuel"),
+    "heat": _l("Heat"),
+    "td_losses": _l("Transmission and distribution losses"),
+    "leak": _l("Refrigerant leak"),
+    "fleet": _l("Fleet"),
+    "purchase": _l("Purchase"),
+}
+_NUMBERED_ITEM = re.compile(r"(leg|journey|stay) (\d+)")
+
+#: how a line's factor was chosen (``EmissionLine.factor_selection``)
+FACTOR_SELECTIONS: dict[str, Label] = {
+    "edition_year": _l("Edition of the activity's year"),
+    "nearest_edition": _l("Nearest edition (fallback)"),
+    "pinned": _l("Pinned set"),
+    "supplier": _l("Supplier's factor"),
+    "organisation_setting": _l("Organisation setting"),
+}
+
+#: how a line was computed (``EmissionLine.method``)
+METHODS: dict[str, Label] = {
+    "desnz_air_gcd": _l("Flight: great-circle distance × DESNZ factor"),
+    "desnz_rail": _l("Rail: distance × DESNZ factor"),
+    "desnz_international_rail": _l("International rail: distance × DESNZ factor"),
+    "desnz_bus": _l("Bus: distance × DESNZ factor"),
+    "desnz_coach": _l("Coach: distance × DESNZ factor"),
+    "desnz_taxi": _l("Taxi: distance × DESNZ factor"),
+    "desnz_car": _l("Car: distance × DESNZ factor"),
+    "desnz_hotel_room_night": _l("Hotel: room-nights × DESNZ factor"),
+    "desnz_fuel": _l("Fuel: quantity × DESNZ factor"),
+    "desnz_fuels": _l("Fuel: quantity × DESNZ factor"),
+    "desnz_td_losses": _l("Transmission and distribution losses × DESNZ factor"),
+    "supplier_factor": _l("Supplier's factor"),
+    "scope2_location": _l("Electricity, location-based: grid average"),
+    "scope2_market": _l("Electricity, market-based: supplier or certificates"),
+    "mass_times_gwp": _l("kg × global warming potential"),
+    "spend_based": _l("Spend-based: spend × supply-chain factor"),
+    "material_factor": _l("Material: quantity × DESNZ factor"),
+    "icao": _l("ICAO calculator"),
+}
+
+HAUL_METHODS: dict[str, Label] = {
+    "desnz": _l("DESNZ haul definitions of the factor year"),
+    "distance_bands": _l("Distance bands (domestic, under 3,700 km, longer)"),
+}
+
+BASELINE_ORIGINS: dict[str, Label] = {
+    "computed": _l("computed from the records"),
+    "declared": _l("declared"),
+}
+
+GWP_EDITIONS: dict[str, Label] = {
+    "ar4": _l("AR4 (IPCC Fourth Assessment Report)"),
+    "ar5": _l("AR5 (IPCC Fifth Assessment Report)"),
+    "ar6": _l("AR6 (IPCC Sixth Assessment Report)"),
+}
+
+FACTOR_FAMILIES: dict[str, Label] = {
+    "desnz_air": _l("DESNZ air passenger factors"),
+    "desnz_haul": _l("DESNZ haul definitions"),
+    "desnz_other": _l("DESNZ fuels, travel, hotels and materials"),
+    "electricitymaps_grid": _l("Electricity Maps grid averages"),
+    "ember_grid": _l("Ember grid averages"),
+    "epa_supply_chain": _l("US EPA supply-chain factors"),
+    "ipcc_gwp": _l("IPCC global warming potentials"),
+}
+
+ROLES: dict[str, Label] = {
+    "travel": _l("Travel staff"),
+    "ems": _l("EMS working group"),
+    "management": _l("Management"),
+    "admin": _l("Administrator"),
+}
+
+#: every table, by the kind a caller names
+KINDS: dict[str, Mapping[str, Label]] = {
+    "haul": HAULS,
+    "cabin_class": CABIN_CLASSES,
+    "source": SOURCES,
+    "scope": SCOPES,
+    "scope_description": SCOPE_DESCRIPTIONS,
+    "scope3_category": SCOPE3_CATEGORIES,
+    "boundary": BOUNDARIES,
+    "boundary_short": BOUNDARIES_SHORT,
+    "basis": BASES,
+    "nonconformity_status": NONCONFORMITY_STATUSES,
+    "action_status": ACTION_STATUSES,
+    "origin": ORIGINS,
+    "severity": SEVERITIES,
+    "verdict": VERDICTS,
+    "import_status": IMPORT_STATUSES,
+    "import_kind": IMPORT_KINDS,
+    "report_status": REPORT_STATUSES,
+    "token_status": TOKEN_STATUSES,
+    "reported_kind": REPORTED_KINDS,
+    "unit": UNITS,
+    "energy_type": ENERGY_TYPES,
+    "fleet_measure": FLEET_MEASURES,
+    "ground_mode": GROUND_MODES,
+    "paid_by": PAID_BY,
+    "trip_source": TRIP_SOURCES,
+    "activity_type": ACTIVITY_TYPES,
+    "line_item": LINE_ITEMS,
+    "factor_selection": FACTOR_SELECTIONS,
+    "method": METHODS,
+    "haul_method": HAUL_METHODS,
+    "baseline_origin": BASELINE_ORIGINS,
+    "gwp_edition": GWP_EDITIONS,
+    "factor_family": FACTOR_FAMILIES,
+    "role": ROLES,
+}
+
+#: codes that read as words or numbers and may appear in text as such ("open", "economy", "1")
+_PLAIN = re.compile(r"[a-z]+|[0-9]+")
+#: codes without an underscore or a digit that still are no words a person writes this way
+_CODE_WORDS = frozenset({"gtb", "kwh", "mwh", "lpg", "usd", "desnz", "ar4", "ar5", "ar6"})
+
+
+def _raw_codes() -> frozenset[str]:
+    codes = {code for table in KINDS.values() for code in table}
+    return frozenset(
+        code for code in codes if not _PLAIN.fullmatch(code) or code in _CODE_WORDS
+    ) | frozenset({"usd_2021", "usd_2022", "usd_2023", "usd_2024", "usd_2025"})
+
+
+#: codes that must never be shown to people as they are (whole words, case-sensitive: "kwh" is a
+#: code, "kWh" its label); plain words such as "open" or "economy" are not listed
+RAW_CODES: frozenset[str] = _raw_codes()
+
+
+def humanise(code: str) -> str:
+    """A code no table knows, made readable: "some_new_code" → "Some new code"."""
+    text = code.replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def label(kind: str, code: object, default: str | None = None) -> str:
+    """The label of ``code`` (a code's text or an enum member) among ``kind``'s codes.
+
+    None and "" give "—" (or ``default``); a code the table does not know gives ``default`` if
+    given, else the code made readable (never the raw code).
+    """
+    if code is None or code == "":
+        return "—" if default is None else default
+    text = str(getattr(code, "value", code))
+    if kind == "unit":
+        return unit(text)
+    if kind == "line_item":
+        return line_item(text)
+    found = KINDS[kind].get(text)
+    if found is not None:
+        return str(found)
+    return humanise(text) if default is None else default
+
+
+def labels(kind: str) -> dict[str, str]:
+    """Every code of ``kind`` with its label, in the table's order (e.g. for a form's choices)."""
+    return {code: str(text) for code, text in KINDS[kind].items()}
+
+
+def unit(code: str) -> str:
+    """A unit's label; spend in dollars of a price year reads "USD (2021 prices)"."""
+    found = UNITS.get(code)
+    if found is not None:
+        return str(found)
+    usd = _USD_OF_YEAR.fullmatch(code)
+    if usd:
+        return _("USD (%(year)s prices)", year=usd.group(1))
+    return humanise(code) if "_" in code else code
+
+
+def line_item(item: str) -> str:
+    """What a ledger line is for: "leg 2" → "Flight 2", "td_losses" → "Transmission and…"."""
+    numbered = _NUMBERED_ITEM.fullmatch(item)
+    if numbered:
+        kind, number = numbered.group(1), int(numbered.group(2))
+        if kind == "leg":
+            return _("Flight %(n)d", n=number)
+        if kind == "journey":
+            return _("Journey %(n)d", n=number)
+        return _("Hotel stay %(n)d", n=number)
+    found = LINE_ITEMS.get(item)
+    return str(found) if found is not None else humanise(item)
+
+
+def scope3_category(category: object) -> str:
+    """A scope 3 category with its number: "3.6 Business travel"."""
+    number = str(category)
+    return f"3.{number} {label('scope3_category', number)}"
+
+
+def enum_labels(members: Any, kind: str) -> dict[Any, Label]:
+    """``{member: label}`` for the members of an enum, in the enum's order (the tables older
+    code imports, e.g. ``SOURCE_LABELS``); the texts stay lazy."""
+    table = KINDS[kind]
+    return {member: table[member.value] for member in members}
