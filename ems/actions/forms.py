@@ -18,7 +18,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from ems.actions.models import ActionStatus, Nonconformity, Origin, Severity
+from ems.actions.models import ActionStatus, CorrectiveAction, Nonconformity, Origin, Severity
 from ems.forms import EmsForm, VersionedForm, choices
 from ems.inventory.forms import SOURCE_CHOICES
 
@@ -112,6 +112,15 @@ class VerdictForm(EmsForm):
 
     is_effective = BooleanField(_l("Effective"))
     note = TextAreaField(_l("Why"), [Optional()])
+    justification = TextAreaField(
+        _l("Justification"),
+        [Optional(), Length(max=CorrectiveAction.TEXT_MAX_LEN)],
+        description=_l(
+            "Required when the verdict goes against the measured figures: “effective” while "
+            "the emissions did not fall, or “not effective” while they fell at least as much "
+            "as expected. Printed in the report beside the verdict."
+        ),
+    )
     submit = SubmitField(_l("Record the verdict"))
 
 

@@ -482,6 +482,11 @@ class Effectiveness:
             return None
         return self.before_g - self.after_g
 
+    def against(self, is_effective: bool) -> bool:
+        """Whether a verdict of ``is_effective`` goes against these measured figures (see
+        `verdict_against_figures`)."""
+        return verdict_against_figures(self.as_figures(), is_effective)
+
     def as_figures(self) -> dict[str, Any]:
         """The figures as stored with a verdict."""
         return {
@@ -495,6 +500,30 @@ class Effectiveness:
             "expected_reduction_g": self.expected_reduction_g,
             "measured_reduction_g": self.measured_reduction_g,
         }
+
+
+def verdict_against_figures(figures: dict[str, Any], is_effective: bool) -> bool:
+    """Whether a verdict goes against the measured direction of ``figures`` (as
+    `Effectiveness.as_figures` gives them, or as a verdict stored them).
+
+    The measured cut is the average year before the action less the average year after it
+    (full boundary, the action's source, absolute t CO2e, as the page shows it):
+
+    - "effective" goes against it when emissions did not fall: the measured cut is zero or
+      negative (they stayed level or rose);
+    - "not effective" goes against it when emissions fell at least as much as expected: an
+      expected cut is set and the measured cut reaches it.
+
+    Without a year measured on either side there is no measured direction, and no verdict goes
+    against it. A verdict against the measured direction needs a written justification.
+    """
+    measured = figures.get("measured_reduction_g")
+    if measured is None:
+        return False
+    if is_effective:
+        return bool(measured <= 0)
+    expected = figures.get("expected_reduction_g")
+    return bool(expected is not None and expected > 0 and measured >= expected)
 
 
 def _mean(values: list[int]) -> int | None:
@@ -542,23 +571,63 @@ def effectiveness(action: CorrectiveAction) -> Effectiveness:
 
 
 def record_verdict(
-    *, actor: User | None, action: CorrectiveAction, is_effective: bool, note: str | None = ""
+    *,
+    actor: User | None,
+    action: CorrectiveAction,
+    is_effective: bool,
+    note: str | None = "",
+    justification: str | None = "",
 ) -> EffectivenessVerdict:
-    """Record whether a done action worked, with the figures shown to the reviewer."""
+    """Record whether a done action worked, with the figures shown to the reviewer.
+
+    A verdict against the measured direction (see `verdict_against_figures`) is refused
+    without a written ``justification``; it is kept with the verdict and printed in the report.
+    """
     require_editor(actor)
     errors: dict[str, str] = {}
     text = check_text(
         errors, "note", note, CorrectiveAction.TEXT_MAX_LEN, required=False, multiline=True
     )
+    why = check_text(
+        errors,
+        "justification",
+        justification,
+        CorrectiveAction.TEXT_MAX_LEN,
+        required=False,
+        multiline=True,
+    )
     if action.status is not ActionStatus.done:
         errors[""] = _("Only a done action's effectiveness can be judged.")
+    measured = effectiveness(action)
+    if (
+        "justification" not in errors
+        and not why
+        and action.status is ActionStatus.done
+        and measured.against(bool(is_effective))
+    ):
+        errors["justification"] = (
+            _(
+                "The measured emissions did not fall (%(before)s t a year before, %(after)s t "
+                "after): say why the action is effective nonetheless.",
+                before=_tonnes(measured.before_g),
+                after=_tonnes(measured.after_g),
+            )
+            if is_effective
+            else _(
+                "The measured emissions fell by %(cut)s t a year, at least the %(expected)s t "
+                "expected: say why the action is not effective nonetheless.",
+                cut=_tonnes(measured.measured_reduction_g),
+                expected=_tonnes(measured.expected_reduction_g),
+            )
+        )
     if errors:
         raise ValidationFailed(errors)
     verdict = EffectivenessVerdict(
         action_id=action.id,
         is_effective=bool(is_effective),
-        figures=effectiveness(action).as_figures(),
+        figures=measured.as_figures(),
         note=text,
+        justification=why,
         reviewed_by_id=actor.id if actor else None,
         reviewed_by_label=actor.email if actor else audit.CLI_ACTOR,
     )
@@ -569,10 +638,18 @@ def record_verdict(
         actor=actor,
         action="actions.verdict.recorded",
         obj=verdict,
-        summary=f"Action {action.id} judged {'effective' if is_effective else 'not effective'}",
-        changes=audit.diff({}, {"is_effective": bool(is_effective), **verdict.figures}),
+        summary=f"Action {action.id} judged {'effective' if is_effective else 'not effective'}"
+        + (" against the measured figures" if measured.against(bool(is_effective)) else ""),
+        changes=audit.diff(
+            {},
+            {"is_effective": bool(is_effective), "justification": why, **verdict.figures},
+        ),
     )
     return verdict
+
+
+def _tonnes(grams: int | None) -> str:
+    return "—" if grams is None else f"{grams / GRAMS_PER_TONNE:,.1f}"
 
 
 # --- projection -------------------------------------------------------------------------------

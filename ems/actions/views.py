@@ -133,11 +133,10 @@ def new_nonconformity() -> ResponseReturnValue:
     )
 
 
-@bp.get("/nonconformities/<id:nonconformity_id>")
-@role_required(*READERS)
-def show(nonconformity_id: int) -> ResponseReturnValue:
-    """A nonconformity: what, why, its actions with their effectiveness, and its history."""
-    nc = services.get_nonconformity(nonconformity_id)
+def _show_page(
+    nc: Nonconformity, verdict_forms: dict[int, VerdictForm] | None = None, status: int = 200
+) -> ResponseReturnValue:
+    """The nonconformity's page; ``verdict_forms``: a verdict form refused, by action id."""
     analysis = AnalysisForm(obj=nc)
     history = list(
         db.session.scalars(
@@ -157,14 +156,20 @@ def show(nonconformity_id: int) -> ResponseReturnValue:
             .order_by(AuditEntry.id)
         )
     )
+    effectiveness = {
+        a.id: services.effectiveness(a) for a in nc.actions if a.status.value == "done"
+    }
+    forms = {
+        action_id: (verdict_forms or {}).get(action_id) or VerdictForm(formdata=None)
+        for action_id in effectiveness
+    }
     return render_template(
         "actions/nonconformity.html",
         nc=nc,
         analysis=analysis,
-        effectiveness={
-            a.id: services.effectiveness(a) for a in nc.actions if a.status.value == "done"
-        },
-        verdict_form=VerdictForm(),
+        effectiveness=effectiveness,
+        verdict_forms=forms,
+        against=services.verdict_against_figures,
         history=history,
         origins=ORIGIN_LABELS,
         statuses=ACTION_STATUS_LABELS,
@@ -172,7 +177,14 @@ def show(nonconformity_id: int) -> ResponseReturnValue:
         site_names=[s.name for s in org.list_sites() if s.id in nc.site_ids],
         department_names=[d.name for d in org.list_departments() if d.id in nc.department_ids],
         next_statuses=services.NEXT_STATUSES.get(nc.status, set()),
-    )
+    ), status
+
+
+@bp.get("/nonconformities/<id:nonconformity_id>")
+@role_required(*READERS)
+def show(nonconformity_id: int) -> ResponseReturnValue:
+    """A nonconformity: what, why, its actions with their effectiveness, and its history."""
+    return _show_page(services.get_nonconformity(nonconformity_id))
 
 
 @bp.post("/nonconformities/<id:nonconformity_id>/analysis")
@@ -299,22 +311,24 @@ def edit_action(action_id: int) -> ResponseReturnValue:
 @bp.post("/<id:action_id>/verdict")
 @role_required(*EDITORS)
 def record_verdict(action_id: int) -> ResponseReturnValue:
-    """Record whether a done action worked."""
+    """Record whether a done action worked; a refused verdict is shown again with its errors
+    (a verdict against the measured figures asks for its justification)."""
     action = services.get_action(action_id)
     form = VerdictForm()
     url = url_for("actions.show", nonconformity_id=action.nonconformity_id)
-    if not form.validate_on_submit():
-        return redirect(url)
-    try:
-        services.record_verdict(
+    done = submit_form(
+        form,
+        lambda: services.record_verdict(
             actor=signed_in_user(),
             action=action,
             is_effective=bool(form.is_effective.data),
             note=form.note.data,
-        )
-    except ValidationFailed as exc:
-        return _refused(exc, url)
-    return _done(_("Verdict recorded."), url)
+            justification=form.justification.data,
+        ),
+        success=_("Verdict recorded."),
+        next_url=url,
+    )
+    return done or _show_page(action.nonconformity, {action.id: form}, 422)
 
 
 def _meeting_form() -> MeetingForm:

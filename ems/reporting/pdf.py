@@ -813,6 +813,17 @@ class _Renderer:
                     numeric_from=7,
                 )
             )
+            for r in a["actions"]:  # a verdict's justification, printed beside it
+                if r.get("justification"):
+                    against = (
+                        " (against the measured figures)" if r.get("against_measurement") else ""
+                    )
+                    story.append(
+                        self.p(
+                            f"{r['nonconformity_id']}.{r['id']}: verdict “{r['verdict']}”"
+                            f"{against}. Justification: {r['justification']}"
+                        )
+                    )
         if not a["nonconformities"] and not a["actions"]:
             story.append(self.p(lab["none"]))
         projection = a["projection"]

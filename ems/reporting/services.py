@@ -258,6 +258,10 @@ def _actions(year: int, path: inventory.Trajectory | None) -> dict[str, Any]:
                     "verdict": None
                     if verdict is None
                     else ("effective" if verdict.is_effective else "not effective"),
+                    # why a verdict stands against the measured figures (printed beside it)
+                    "justification": verdict.justification if verdict else "",
+                    "against_measurement": verdict is not None
+                    and actions.verdict_against_figures(verdict.figures, verdict.is_effective),
                 }
             )
     projected = actions.projection(path)

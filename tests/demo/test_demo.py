@@ -9,6 +9,7 @@ tables, so the ``client`` and ``login`` fixtures work on it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Iterator
 
@@ -229,6 +230,26 @@ def test_the_management_system_is_running(app):
     assert projection.gap_g > 0
     reported = {series.year for series in inventory.reported_series()}
     assert reported >= {2022, 2023, 2024, 2025}
+
+
+def test_the_demo_verdicts_agree_with_its_own_figures(app):
+    """Each verdict reads the figures of its action's page: recorded with them, agreeing with
+    their direction (or justified), and its note quotes them."""
+    done = [a for a in actions.list_actions() if a.status is ActionStatus.done]
+    assert len(done) == 2
+    for action in done:
+        (verdict,) = action.verdicts
+        measured = actions.effectiveness(action)
+        assert verdict.figures == measured.as_figures()  # the page shows what was judged
+        assert verdict.is_effective
+        assert measured.measured_reduction_g > 0  # the emissions fell …
+        assert not actions.verdict_against_figures(verdict.figures, verdict.is_effective)
+        assert f"{measured.measured_reduction_g / 1_000_000:,.1f} t a year" in verdict.note
+    rail = next(a for a in done if a.source_category == "air_travel")
+    # the rail rule's routes as the flights show them: no Geneva–Zurich or –Lyon shuttles left
+    note = rail.verdicts[0].note
+    assert re.search(r"Geneva–Zurich [1-9]\d* in 2024, 0 in 2025", note), note
+    assert re.search(r"Geneva–Lyon [1-9]\d* in 2024, 0 in 2025", note), note
 
 
 def test_the_annual_reports_are_issued(app):
