@@ -137,6 +137,7 @@ READ_ONLY = {
     "inventory.trajectory",
     "inventory.year_groups",
     "actions.compare_years",
+    "actions.verdict_against_figures",
     "actions.agenda",
     "actions.meetings",
     "actions.open_actions",
