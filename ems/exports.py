@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import zipfile
 from collections.abc import Iterable, Sequence
 
 from flask import Response
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: the workbook member that holds its created and modified times
+CORE_PROPERTIES = "docProps/core.xml"
 #: a cell starting with one of these is run as a formula by spreadsheet programs
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
 
@@ -29,8 +33,13 @@ def csv_bytes(rows: Iterable[Sequence[object]]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def xlsx_bytes(rows: Iterable[Sequence[object]], *, title: str = "Data") -> bytes:
-    """A one-sheet workbook; text is never stored as a formula."""
+def xlsx_bytes(
+    rows: Iterable[Sequence[object]], *, title: str = "Data", dated: dt.datetime | None = None
+) -> bytes:
+    """A one-sheet workbook; text is never stored as a formula.
+
+    With ``dated``, the workbook says it was created and modified then (not now), and its zip
+    members carry that time: the same rows give the same bytes (files issued with a report)."""
     from openpyxl import Workbook  # imported here: only XLSX downloads need it
 
     workbook = Workbook(write_only=True)
@@ -39,7 +48,26 @@ def xlsx_bytes(rows: Iterable[Sequence[object]], *, title: str = "Data") -> byte
         sheet.append([safe_cell(value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return buffer.getvalue()
+    if dated is None:
+        return buffer.getvalue()
+    from openpyxl.xml.functions import tostring
+
+    when = (dated.astimezone(dt.UTC) if dated.tzinfo else dated).replace(tzinfo=None, microsecond=0)
+    workbook.properties.created = workbook.properties.modified = when
+    core = tostring(workbook.properties.to_tree())
+    fixed = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as saved,
+        zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as archive,
+    ):
+        for member in saved.infolist():
+            entry = zipfile.ZipInfo(member.filename, date_time=when.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            archive.writestr(
+                entry, core if member.filename == CORE_PROPERTIES else saved.read(member)
+            )
+    return fixed.getvalue()
 
 
 def download(rows: Sequence[Sequence[object]], name: str, fmt: str) -> Response:

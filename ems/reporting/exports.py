@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 
+from ems.exports import XLSX_MIME, csv_bytes, xlsx_bytes
 from ems.extensions import db
 from ems.inventory.services import (
     BOUNDARY_LABELS,
@@ -75,10 +76,11 @@ INVENTORY_HEADER = [
 ]
 
 
-def inventory_rows(year: int) -> list[list[object]]:
+def inventory_rows(year: int, groups: list[Group] | None = None) -> list[list[object]]:
     """The year's inventory: one row per group of current lines in each boundary ("gtb", then
     "full") with its CO2e in kg and line count, then one total row per boundary (the headline
-    total of `inventories()`, summed in grams before rounding)."""
+    total of `inventories()`, summed in grams before rounding). ``groups``: the year's groups,
+    when the caller has them already."""
     sites = dict(db.session.execute(sa.select(Site.id, Site.name)).all())
     departments = dict(db.session.execute(sa.select(Department.id, Department.name)).all())
 
@@ -92,7 +94,7 @@ def inventory_rows(year: int) -> list[list[object]]:
             departments.get(group.department_id, "") if group.department_id else "",
         )
 
-    groups = sorted(year_groups(year), key=order)
+    groups = sorted(year_groups(year) if groups is None else groups, key=order)
     rows: list[list[object]] = [list(INVENTORY_HEADER)]
     totals: dict[Boundary, tuple[int, int]] = {}
     for boundary in (Boundary.gtb, Boundary.full):
@@ -255,12 +257,22 @@ def _pack_rows(
     ]
 
 
-def gtb_pack_rows(year: int, *, generated_on: dt.date | None = None) -> list[list[object]]:
+def gtb_pack_rows(
+    year: int, *, generated_on: dt.date | None = None, issued_as: str | None = None
+) -> list[list[object]]:
     """A Greening the Blue data pack: a header block, then the year's figures in the
     Greening-the-Blue boundary by the UN inventory's categories — a row per category and unit
     of its activity quantity — the total (that of `inventories()`, summed in grams before
-    rounding), and a closing note. ``generated_on`` defaults to today (UTC)."""
+    rounding), and a closing note. ``generated_on`` defaults to today (UTC); ``issued_as``:
+    the identifier of the report it is issued with (else the pack says its figures are live)."""
     generated = generated_on or dt.datetime.now(dt.UTC).date()
+    provenance = (
+        f"{generated.isoformat()}, issued with report {issued_as}: the figures of that report, "
+        "frozen"
+        if issued_as
+        else f"{generated.isoformat()}, live: the ledger's current emission lines that day, "
+        "not an issued report"
+    )
     rows: list[list[object]] = [
         ["Greening the Blue data pack"],
         ["Organisation", get_organisation().name],
@@ -269,8 +281,7 @@ def gtb_pack_rows(year: int, *, generated_on: dt.date | None = None) -> list[lis
         ["Headline basis", HEADLINE_BASIS],
         [
             "Generated",
-            f"{generated.isoformat()} from the ledger's current emission lines; each figure is "
-            "rounded to 0.001 t, the total is summed before rounding",
+            f"{provenance}; each figure is rounded to 0.001 t, the total is summed before rounding",
         ],
         [],
         list(PACK_HEADER),
@@ -312,3 +323,44 @@ def gtb_pack_rows(year: int, *, generated_on: dt.date | None = None) -> list[lis
         ],
     ]
     return rows
+
+
+# --- the files issued with a report -----------------------------------------------------------
+
+#: the files issued with a report: name → (table of the snapshot, format)
+ISSUED_FILES = {
+    "inventory.csv": ("inventory", "csv"),
+    "inventory.xlsx": ("inventory", "xlsx"),
+    "gtb-pack.csv": ("gtb_pack", "csv"),
+    "gtb-pack.xlsx": ("gtb_pack", "xlsx"),
+}
+MEDIA_TYPES = {"csv": "text/csv", "xlsx": XLSX_MIME}
+SHEET_TITLES = {"inventory": "Inventory", "gtb_pack": "Greening the Blue"}
+
+
+def issued_tables(
+    year: int, groups: list[Group], *, report_id: str, issued_on: dt.date
+) -> dict[str, list[list[object]]]:
+    """The export tables of a report being issued, kept in its snapshot: the inventory and
+    the Greening the Blue pack, read in the same transaction as the report's figures."""
+    return {
+        "inventory": inventory_rows(year, groups),
+        "gtb_pack": gtb_pack_rows(year, generated_on=issued_on, issued_as=report_id),
+    }
+
+
+def issued_files(
+    tables: dict[str, list[list[object]]], *, issued_at: dt.datetime
+) -> list[tuple[str, str, bytes]]:
+    """(name, media type, bytes) of each file issued with a report, from its snapshot's tables;
+    the XLSX files are dated ``issued_at``, so the same snapshot gives the same bytes."""
+    files = []
+    for name, (table, fmt) in ISSUED_FILES.items():
+        rows = tables[table]
+        content = (
+            xlsx_bytes(rows, title=SHEET_TITLES[table], dated=issued_at)
+            if fmt == "xlsx"
+            else csv_bytes(rows)
+        )
+        files.append((name, MEDIA_TYPES[fmt], content))
+    return files

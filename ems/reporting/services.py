@@ -30,8 +30,8 @@ from ems.org.models import Site
 from ems.org.services import get_organisation, logo_png
 from ems.procurement import services as procurement
 from ems.procurement.models import Purchase, SpendCategory
-from ems.reporting import pdf
-from ems.reporting.models import IssuedReport
+from ems.reporting import exports, pdf
+from ems.reporting.models import IssuedReport, IssuedReportFile
 from ems.travel import services as travel
 from ems.validation import check_text, check_year
 
@@ -443,6 +443,10 @@ def annual_report_data(
             "rail_replaceable_max_km": travel.RAIL_REPLACEABLE_MAX_KM,
         },
     }
+    if not draft:  # the tables of the files issued with the report (see `issue_report`)
+        data["exports"] = exports.issued_tables(
+            year, groups, report_id=report_id, issued_on=issued_on
+        )
     # through JSON and back: the snapshot renders exactly as it will after being stored
     return dict(json.loads(json.dumps(data)))
 
@@ -512,6 +516,19 @@ def issue_report(*, actor: User | None, year: int | None, note: str | None = "")
         raise Conflict(
             _("Another issue of %(year)d was made at the same moment; try again.", year=year)
         ) from error
+    files = [
+        IssuedReportFile(
+            issued_report_id=report.id,
+            name=name,
+            media_type=media_type,
+            content=content,
+            sha256=hashlib.sha256(content).hexdigest(),
+            size_bytes=len(content),
+        )
+        for name, media_type, content in exports.issued_files(data["exports"], issued_at=issued_at)
+    ]
+    db.session.add_all(files)
+    db.session.flush()
     inventory.record_reported(
         actor=actor,
         year=year,
@@ -527,7 +544,13 @@ def issue_report(*, actor: User | None, year: int | None, note: str | None = "")
         obj=report,
         summary=f"Report {report_id} issued ({data['summary']['total_g'] / 1_000_000:,.3f} t)",
         changes=audit.diff(
-            {}, {"identifier": report_id, "pdf_sha256": report.pdf_sha256, "note": text}
+            {},
+            {
+                "identifier": report_id,
+                "pdf_sha256": report.pdf_sha256,
+                "note": text,
+                "files": {file.name: file.sha256 for file in files},
+            },
         ),
     )
     return report
@@ -539,6 +562,32 @@ def issued_reports(year: int | None = None) -> list[IssuedReport]:
     if year is not None:
         stmt = stmt.where(IssuedReport.year == year)
     return list(db.session.scalars(stmt))
+
+
+def files_by_report(reports: list[IssuedReport]) -> dict[int, list[IssuedReportFile]]:
+    """The files issued with each of ``reports`` (their contents left unread), by report id; a
+    version issued before files were kept with reports has none."""
+    found: dict[int, list[IssuedReportFile]] = {report.id: [] for report in reports}
+    if found:
+        for file in db.session.scalars(
+            sa.select(IssuedReportFile)
+            .where(IssuedReportFile.issued_report_id.in_(found))
+            .order_by(IssuedReportFile.issued_report_id, IssuedReportFile.id)
+        ):
+            found[file.issued_report_id].append(file)
+    return found
+
+
+def get_issued_file(report: IssuedReport, name: str) -> IssuedReportFile:
+    """The file ``name`` issued with ``report``; NotFound if it has none of that name."""
+    found = db.session.scalar(
+        sa.select(IssuedReportFile).where(
+            IssuedReportFile.issued_report_id == report.id, IssuedReportFile.name == name
+        )
+    )
+    if found is None:
+        raise NotFound(_("No such file was issued with this report."))
+    return found
 
 
 def get_issued(report_id: int) -> IssuedReport:

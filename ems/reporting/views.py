@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, Response, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ems.auth.models import Role
 from ems.auth.permissions import role_required, signed_in_user
 from ems.exports import download
+from ems.extensions import utcnow
 from ems.org.models import FIRST_YEAR, LAST_YEAR
 from ems.reporting import exports, services
 from ems.reporting.forms import IssueForm
@@ -18,6 +22,13 @@ bp = Blueprint("reporting", __name__, url_prefix="/reports")
 
 READERS = (Role.ems, Role.management)
 ISSUERS = (Role.management,)
+#: what people read for each file issued with a report (see exports.ISSUED_FILES)
+FILE_LABELS = {
+    "inventory.csv": _l("Inventory CSV"),
+    "inventory.xlsx": _l("Inventory XLSX"),
+    "gtb-pack.csv": _l("Greening the Blue data pack CSV"),
+    "gtb-pack.xlsx": _l("Greening the Blue data pack XLSX"),
+}
 
 
 def _pdf(content: bytes, name: str, *, sha256: str | None = None) -> Response:
@@ -33,10 +44,14 @@ def _index(form: IssueForm, status: int = 200) -> ResponseReturnValue:
     years = services.reportable_years()
     if not form.is_submitted() and years:
         form.year.data = years[0]
+    reports = services.issued_reports()
     return render_template(
         "reporting/index.html",
         years=years,
-        issued=services.group_by_year(services.issued_reports()),
+        issued=services.group_by_year(reports),
+        files=services.files_by_report(reports),
+        file_labels=FILE_LABELS,
+        today=_today(),
         form=form,
     ), status
 
@@ -77,15 +92,40 @@ def download_issued(report_id: int) -> ResponseReturnValue:
     return _pdf(report.pdf, report.identifier, sha256=report.pdf_sha256)
 
 
+@bp.get("/issued/<id:report_id>/<name>")
+@role_required(*READERS)
+def download_issued_file(report_id: int, name: str) -> ResponseReturnValue:
+    """A file issued with a report (its inventory or Greening-the-Blue pack), byte for byte as
+    issued, with its SHA-256."""
+    report = services.get_issued(report_id)
+    file = services.get_issued_file(report, name)
+    headers = {"Content-Disposition": f"attachment; filename={report.identifier}-{file.name}"}
+    response = Response(file.content, mimetype=file.media_type, headers=headers)
+    response.set_etag(file.sha256)
+    response.headers["X-Content-SHA256"] = file.sha256
+    return response
+
+
+def _today() -> dt.date:
+    return utcnow().date()
+
+
 @bp.get(f"/<int(min={FIRST_YEAR}, max={LAST_YEAR}):year>/inventory.<any(csv, xlsx):fmt>")
 @role_required(*READERS)
 def inventory_export(year: int, fmt: str) -> ResponseReturnValue:
-    """The year's inventory, every group in both boundaries, as CSV or XLSX."""
-    return download(exports.inventory_rows(year), f"ems-inventory-{year}", fmt)
+    """The year's inventory from today's figures (live, dated in the file name), every group in
+    both boundaries, as CSV or XLSX."""
+    return download(exports.inventory_rows(year), f"ems-inventory-{year}-live-{_today()}", fmt)
 
 
 @bp.get(f"/<int(min={FIRST_YEAR}, max={LAST_YEAR}):year>/gtb-pack.<any(csv, xlsx):fmt>")
 @role_required(*READERS)
 def gtb_pack(year: int, fmt: str) -> ResponseReturnValue:
-    """The year's Greening-the-Blue data pack: scopes 1 and 2 and business travel."""
-    return download(exports.gtb_pack_rows(year), f"ems-greening-the-blue-{year}", fmt)
+    """The year's Greening-the-Blue data pack from today's figures (live, dated in the file
+    name and its header): scopes 1 and 2 and business travel."""
+    today = _today()
+    return download(
+        exports.gtb_pack_rows(year, generated_on=today),
+        f"ems-greening-the-blue-{year}-live-{today}",
+        fmt,
+    )

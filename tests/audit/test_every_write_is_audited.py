@@ -46,6 +46,8 @@ READ_ONLY = {
     "reporting.draft_pdf",
     "reporting.issued_reports",
     "reporting.get_issued",
+    "reporting.get_issued_file",
+    "reporting.files_by_report",
     "reporting.reportable_years",
     "reporting.group_by_year",
     "auth.count_users",
