@@ -525,7 +525,7 @@ REFRIGERANT_FIELDS = ["site_id", "topped_up_on", "gas", "kg", "equipment"]
 
 def gwp_set_code(report: str) -> str:
     """The shipped set of an IPCC report's GWPs."""
-    return f"ipcc-gwp-{report}"
+    return factors.gwp_set_code(report)
 
 
 def refrigerant_gases() -> list[str]:
@@ -540,39 +540,43 @@ def refrigerant_gases() -> list[str]:
     return sorted(gases, key=lambda gas: (not gas.startswith("r"), gas))
 
 
-def _gwp(gas: str) -> SelectedFactor:
+def _gwp(gas: str, selector: FactorSelector, year: int) -> SelectedFactor:
+    """The GWP of ``gas`` in the organisation's edition: the selector pins the GWP tables to it
+    (a recalculation that overrides them uses the set it names)."""
     report = get_organisation().gwp_report
-    factor_set = factors.find_set(gwp_set_code(report))
-    factor = db.session.scalar(
-        sa.select(EmissionFactor).where(
-            EmissionFactor.factor_set_id == factor_set.id,
-            EmissionFactor.key == factor_key("gwp", gas, "kg"),
+    try:
+        chosen = selector.select(
+            family=factors.GWP_FAMILY, key=factor_key("gwp", gas, "kg"), year=year
         )
-    )
-    if factor is None:
-        raise NotFound(_("No %(report)s GWP for %(gas)s.", report=report.upper(), gas=gas))
+    except NotFound:
+        raise NotFound(
+            _("No %(report)s GWP for %(gas)s.", report=report.upper(), gas=gas)
+        ) from None
+    if chosen.factor_set.code != gwp_set_code(report):
+        return chosen  # another edition, chosen for one recalculation
     return SelectedFactor(
-        factor=factor,
-        factor_set=factor_set,
+        factor=chosen.factor,
+        factor_set=chosen.factor_set,
         selection="organisation_setting",
         note=_("IPCC %(report)s GWP (organisation setting)", report=report.upper()),
     )
 
 
-def _refrigerant_lines(top_up_id: int, _selector: FactorSelector) -> list[ledger.LineSpec]:
+def _refrigerant_lines(top_up_id: int, selector: FactorSelector) -> list[ledger.LineSpec]:
     top_up = db.session.get(RefrigerantTopUp, top_up_id)
     if top_up is None:
         return []
+    year = top_up.topped_up_on.year
     return [
         ledger.LineSpec(
             activity_type=REFRIGERANT_ACTIVITY,
             activity_id=top_up.id,
-            year=top_up.topped_up_on.year,
+            year=year,
             scope=1,
             source_category=SourceCategory.refrigerants,
             quantity=top_up.kg,
             quantity_unit="kg",
-            selected=_gwp(top_up.gas),
+            selected=_gwp(top_up.gas, selector, year),
             method="mass_times_gwp",
             site_id=top_up.site_id,
             item="leak",

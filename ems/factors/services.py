@@ -19,8 +19,17 @@ from ems.factors.models import EmissionFactor, FactorPin, FactorSet, HaulDefinit
 from ems.factors.shipped import FactorSpec, SetSpec, shipped_sets
 from ems.imports import ImportFailed, RowError, read_csv
 from ems.org.models import FIRST_YEAR, LAST_YEAR
-from ems.org.services import countries
+from ems.org.services import countries, get_organisation
 from ems.validation import check_text, has_control_characters
+
+#: the family of the IPCC GWP tables (one set per report: ipcc-gwp-ar4, -ar5, -ar6)
+GWP_FAMILY = "ipcc_gwp"
+
+
+def gwp_set_code(report: str) -> str:
+    """The shipped set of an IPCC report's GWPs ("ar5" → "ipcc-gwp-ar5")."""
+    return f"ipcc-gwp-{report}"
+
 
 #: columns of a factor-set CSV: the first four are required
 CSV_REQUIRED = ("category", "activity", "unit", "kgco2e_per_unit")
@@ -361,8 +370,13 @@ def delete_factor_set(*, actor: User | None, factor_set: FactorSet) -> None:
 
 
 def pin_factor_set(*, actor: User | None, factor_set: FactorSet) -> FactorPin:
-    """Use ``factor_set`` for every year of its family, in calculations from now on."""
+    """Use ``factor_set`` for every year of its family, in calculations from now on (not the
+    GWP tables: their edition is the organisation's setting)."""
     _require_editor(actor)
+    if factor_set.family == GWP_FAMILY:
+        raise ValidationFailed(
+            {"": _("The GWP edition is chosen in the organisation's settings, not pinned here.")}
+        )
     pin = db.session.get(FactorPin, factor_set.family)
     before = pin.factor_set_id if pin else None
     if pin is None:
@@ -536,15 +550,33 @@ class FactorSelector:
     The rule: the family's edition of the activity's year; where none has the factor, the nearest
     edition (the earlier one on a tie), flagged as a fallback. A pinned set (the organisation's
     choice, or ``overrides`` for one recalculation) is used for every year instead. Among versions
-    of one edition, the newest import wins.
+    of one edition, the newest import wins. The IPCC GWP tables are pinned to the organisation's
+    GWP edition (its settings), so that every year's refrigerants, recalculated ones included,
+    use that edition (a recalculation's override still wins).
     """
 
     def __init__(self, *, overrides: Mapping[str, int] | None = None) -> None:
         self.pinned: dict[str, int] = {
             pin.family: pin.factor_set_id for pin in db.session.scalars(sa.select(FactorPin))
         }
+        # read when the GWP tables are first asked for (most selectors never are)
+        self._gwp_pending = GWP_FAMILY not in (overrides or {})
+        self.pinned.pop(GWP_FAMILY, None)
         self.pinned.update(overrides or {})
         self._cache: dict[tuple[str, str, int], SelectedFactor] = {}
+
+    def _pin(self, family: str) -> int | None:
+        if family == GWP_FAMILY and self._gwp_pending:
+            self._gwp_pending = False
+            edition = db.session.scalar(
+                sa.select(FactorSet.id)
+                .where(FactorSet.code == gwp_set_code(get_organisation().gwp_report))
+                .order_by(FactorSet.id.desc())
+                .limit(1)
+            )
+            # without the organisation's edition loaded, no GWP is found (0 is no set's id)
+            self.pinned[family] = edition if edition is not None else 0
+        return self.pinned.get(family)
 
     def select(self, *, family: str, key: str, year: int) -> SelectedFactor:
         """The factor for ``key`` in ``family`` for an activity of ``year``; NotFound if none."""
@@ -559,7 +591,7 @@ class FactorSelector:
             .join(FactorSet)
             .where(FactorSet.family == family, EmissionFactor.key == key)
         )
-        pinned = self.pinned.get(family)
+        pinned = self._pin(family)
         if pinned is not None:
             stmt = stmt.where(FactorSet.id == pinned)
         stmt = stmt.order_by(

@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from ems.actions import services as actions
 from ems.auth.permissions import ANY_ROLE, role_required
 from ems.extensions import utcnow
+from ems.inventory import gwp as gwp_editions
 from ems.inventory import services as inventory
 from ems.inventory.services import SOURCE_LABELS
 from ems.org import services as org
@@ -33,6 +34,7 @@ def index() -> ResponseReturnValue:
         "sources": SOURCE_LABELS,
         "boundaries": inventory.BOUNDARY_LABELS,
         "restatements_needed": inventory.restatements_needed(),
+        "gwp": gwp_editions.editions(),
         "open_actions": actions.open_actions(),
         "overdue_ids": {a.id for a in actions.overdue_actions(utcnow().date())},
         "proposal_count": len(actions.proposals()),

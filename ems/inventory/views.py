@@ -12,7 +12,7 @@ from ems.auth.models import Role
 from ems.auth.permissions import role_required, signed_in_user
 from ems.errors import NotFound
 from ems.extensions import db
-from ems.inventory import services
+from ems.inventory import gwp, services
 from ems.inventory.forms import (
     SOURCE_LABELS,
     BaselineForm,
@@ -37,6 +37,7 @@ def _targets_page(
     rows = {t.name: t for t in db.session.scalars(db.select(Target))}
     return render_template(
         "inventory/targets.html",
+        gwp=gwp.editions(),
         baseline_form=baseline_form,
         target_form=target_form,
         baselines=services.declared_baselines(),
@@ -155,7 +156,34 @@ def _restatements_page(
         report_form=report_form,
         restate_form=restate_form,
         boundaries=services.BOUNDARY_LABELS,
+        gwp=gwp.editions(),
     ), status
+
+
+@bp.get("/gwp")
+@role_required(*READERS)
+def gwp_editions() -> ResponseReturnValue:
+    """The GWP edition of each year's refrigerant figures against the organisation's, and the
+    recalculations that bring every year onto it."""
+    found = gwp.editions()
+    organisation = org.get_organisation()
+    reported = {s.year for s in services.reported_series()}
+    reason = _(
+        "The organisation's GWP edition is %(edition)s: the year's refrigerants are converted "
+        "again with it.",
+        edition=gwp.edition_label(found.organisation),
+    )
+    return render_template(
+        "inventory/gwp.html",
+        gwp=found,
+        edition=gwp.edition_label(found.organisation),
+        refrigerants_g=services.totals_by_year(
+            services.Boundary.full, services.SourceCategory.refrigerants
+        ),
+        baseline_year=organisation.baseline_year,
+        reported=reported,
+        reason=reason,
+    )
 
 
 @bp.get("/restatements")

@@ -14,6 +14,7 @@ from ems.factors import services as factors
 from ems.forms import choices
 from ems.ledger import services
 from ems.ledger.forms import RecalculationForm
+from ems.ledger.models import Recalculation
 from ems.ledger.services import RecalculationPreview
 from ems.org.models import FIRST_YEAR, LAST_YEAR
 
@@ -58,7 +59,11 @@ def stale() -> ResponseReturnValue:
 @role_required(*EDITORS)
 def recalculate() -> ResponseReturnValue:
     """Preview the recalculation of a year; apply it with a reason."""
-    form = RecalculationForm(year=request.args.get("year", type=int))
+    # a page proposing a recalculation (e.g. after a change of GWP edition) gives its reason
+    form = RecalculationForm(
+        year=request.args.get("year", type=int),
+        reason=request.args.get("reason", "")[: Recalculation.REASON_MAX_LEN],
+    )
     form.factor_set_id.choices = choices(
         [(0, _("Selection rule"))]
         + [

@@ -107,6 +107,7 @@ def edit_settings() -> ResponseReturnValue:
     """Change the organisation's name, currency, baseline and target."""
     organisation = services.get_organisation()
     form = OrganisationForm(obj=organisation)
+    before = organisation.gwp_report
     done = submit_form(
         form,
         lambda: services.update_organisation(
@@ -116,6 +117,19 @@ def edit_settings() -> ResponseReturnValue:
         next_url=url_for("org.show_settings"),
         current=organisation if organisation.version_id else None,
     )
+    if done and services.get_organisation().gwp_report != before:
+        # the figures recorded stay on the old edition: propose their recalculation
+        flash(
+            _(
+                "The GWP edition is now %(new)s. Refrigerant figures already recorded stay on "
+                "%(old)s until their years are recalculated: recalculate the baseline and the "
+                "reported years.",
+                new=services.get_organisation().gwp_report.upper(),
+                old=before.upper(),
+            ),
+            "info",
+        )
+        return redirect(url_for("inventory.gwp_editions"))
     return done or render_template(
         "form_page.html",
         form=form,

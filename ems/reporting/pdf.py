@@ -399,6 +399,9 @@ class _Renderer:
                 (30, 40, 40),
             )
         )
+        editions = self.data["methodology"].get("gwp_editions") or {}
+        if editions.get("mixed"):  # which GWP edition each year's refrigerants are on
+            story.append(self.p(editions["message"]))
         return story
 
     def _trend_chart(

@@ -24,6 +24,7 @@ from ems.auth.models import Role, User
 from ems.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ems.extensions import db, utcnow
 from ems.factors.models import EmissionFactor, FactorSet
+from ems.inventory import gwp as gwp_editions
 from ems.inventory import services as inventory
 from ems.ledger.models import Basis, EmissionLine, SourceCategory
 from ems.org.models import Site
@@ -417,6 +418,9 @@ def annual_report_data(
         "per_capita_g": gtb.per_capita_g,
     }
     summary["sentences"] = _sentences(summary, change, labels)
+    editions = gwp_editions.editions()
+    if editions.mixed:  # the years compared are not all on the organisation's GWP edition
+        summary["sentences"].append(editions.message())
     data = {
         "format": SNAPSHOT_FORMAT,
         "organisation": organisation.name,
@@ -438,6 +442,7 @@ def annual_report_data(
             "factor_sets": _factor_sets(year),
             "haul_method": organisation.flight_haul_method,
             "gwp_report": organisation.gwp_report.upper(),
+            "gwp_editions": editions.as_json(),
             "restatement_threshold_pct": organisation.restatement_threshold_pct,
             "restatements": _restatements(),
             "rail_replaceable_max_km": travel.RAIL_REPLACEABLE_MAX_KM,

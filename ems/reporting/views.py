@@ -13,6 +13,7 @@ from ems.auth.models import Role
 from ems.auth.permissions import role_required, signed_in_user
 from ems.exports import download
 from ems.extensions import utcnow
+from ems.inventory import gwp
 from ems.org.models import FIRST_YEAR, LAST_YEAR
 from ems.reporting import exports, services
 from ems.reporting.forms import IssueForm
@@ -50,6 +51,7 @@ def _index(form: IssueForm, status: int = 200) -> ResponseReturnValue:
         years=years,
         issued=services.group_by_year(reports),
         files=services.files_by_report(reports),
+        gwp=gwp.editions(),
         file_labels=FILE_LABELS,
         today=_today(),
         form=form,

@@ -75,6 +75,7 @@ READ_ONLY = {
     "factors.factor_history",
     "factors.factors_query",
     "factors.find_set",
+    "factors.gwp_set_code",
     "factors.get_factor",
     "factors.get_set",
     "factors.hauls",
