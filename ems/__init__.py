@@ -111,6 +111,7 @@ def _select_locale() -> str | None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from ems import web
     from ems.actions.views import bp as actions_bp
     from ems.api.pages import bp as tokens_bp
     from ems.api.views import bp as api_bp
@@ -125,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     from ems.ledger.views import bp as ledger_bp
     from ems.org.views import bp as org_bp
     from ems.procurement.views import bp as procurement_bp
+    from ems.removals.views import bp as removals_bp
     from ems.reporting.views import bp as reporting_bp
     from ems.travel.views import bp as travel_bp
 
@@ -139,6 +141,7 @@ def _register_blueprints(app: Flask) -> None:
         energy_bp,
         procurement_bp,
         org_bp,
+        removals_bp,
         factors_bp,
         ledger_bp,
         audit_bp,
@@ -148,7 +151,12 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     csrf.exempt(api_bp)  # authenticated by a bearer token, never by a cookie: no CSRF to fear
-    app.jinja_env.globals.update(can_access=can_access, get_locale=get_locale)
+    app.jinja_env.globals.update(
+        can_access=can_access,
+        get_locale=get_locale,
+        current_url=web.current_url,
+        return_url=web.return_url,
+    )
 
 
 def _init_request_hooks(app: Flask) -> None:

@@ -137,6 +137,7 @@ def init_app(app: Flask) -> None:
     from ems.imports.cli import import_cli
     from ems.inventory.cli import inventory_command
     from ems.ledger.cli import recalc_command
+    from ems.removals.cli import removals_cli
     from ems.reporting.cli import report_command
     from ems.travel.cli import estimate_cli
 
@@ -151,6 +152,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(report_command)
     app.cli.add_command(token_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(removals_cli)
 
 
 if __name__ == "__main__":

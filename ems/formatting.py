@@ -9,12 +9,14 @@ registered by ``init_app``.
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from babel.numbers import format_decimal
 from flask import Flask
 from flask_babel import get_locale
+from markupsafe import Markup, escape
 
 from ems import labels
 
@@ -82,6 +84,23 @@ def percent(
     return f"{number(value, places, locale=locale, sign=sign)}\u00a0%"
 
 
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
+def code_spans(text: object) -> Markup:
+    """Text whose `backticked` parts are codes to type (an import's columns, a link's syntax):
+    escaped, with those parts in ``<code>``, so that people see them as codes."""
+    parts = _CODE_SPAN.split(str(text))  # text, code, text, code, …, text
+    return Markup("").join(
+        Markup("<code>{}</code>").format(part) if index % 2 else escape(part)
+        for index, part in enumerate(parts)
+    )
+
+
+def _field_value_filter(value: object, field: str) -> str:
+    return labels.field_value(field, value)
+
+
 def _label_filter(code: object, kind: str, default: str | None = None) -> str:
     return labels.label(kind, code, default)
 
@@ -96,5 +115,10 @@ def init_app(app: Flask) -> None:
         co2e=co2e,
         percent=percent,
         label=_label_filter,
+        record_link=labels.record_link,
+        code_spans=code_spans,
+        field_name=labels.field_name,
+        field_value=_field_value_filter,
+        readable=labels.readable,
     )
     app.jinja_env.globals.update(label=labels.label, labels=labels.labels)

@@ -352,7 +352,7 @@ KINDS: dict[str, Mapping[str, Label]] = {
 #: codes that read as words or numbers and may appear in text as such ("open", "economy", "1")
 _PLAIN = re.compile(r"[a-z]+|[0-9]+")
 #: codes without an underscore or a digit that still are no words a person writes this way
-_CODE_WORDS = frozenset({"gtb", "kwh", "mwh", "lpg", "usd", "desnz", "ar4", "ar5", "ar6"})
+_CODE_WORDS = frozenset({"gtb", "kwh", "mwh", "lpg", "usd"})
 
 
 def _raw_codes() -> frozenset[str]:
@@ -420,6 +420,117 @@ def line_item(item: str) -> str:
         return _("Hotel stay %(n)d", n=number)
     found = LINE_ITEMS.get(item)
     return str(found) if found is not None else humanise(item)
+
+
+def record_link(link: str) -> str:
+    """A record a nonconformity names ("energy_record:4") as people read it: "Energy record 4"."""
+    kind, _sep, number = link.partition(":")
+    return f"{label('activity_type', kind)} {number}".strip()
+
+
+#: the kinds of code a record's field holds, for the audit log's "before" and "after"
+FIELD_KINDS: dict[str, tuple[str, ...]] = {
+    "status": ("nonconformity_status", "action_status", "import_status", "token_status"),
+    "origin": ("origin",),
+    "severity": ("severity",),
+    "source_category": ("source",),
+    "source_categories": ("source",),
+    "source": ("trip_source", "source"),
+    "boundary": ("boundary_short",),
+    "basis": ("basis",),
+    "haul": ("haul",),
+    "cabin_class": ("cabin_class",),
+    "legs": ("cabin_class",),
+    "mode": ("ground_mode",),
+    "ground": ("ground_mode",),
+    "energy_type": ("energy_type",),
+    "unit": ("unit",),
+    "quantity_unit": ("unit",),
+    "measure": ("fleet_measure",),
+    "paid_by": ("paid_by",),
+    "flight_haul_method": ("haul_method",),
+    "gwp_report": ("gwp_edition",),
+    "kind": ("import_kind", "reported_kind"),
+    "roles": ("role",),
+    "record_links": (),
+}
+_WORD = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def field_name(field: str) -> str:
+    """A changed field as the audit log names it: a boundary's code reads as the boundary."""
+    found = BOUNDARIES_SHORT.get(field)
+    return str(found) if found is not None else field
+
+
+def field_value(field: str, value: object) -> str:
+    """A field's value as people read it: codes of the field's kinds labelled (in lists, and in
+    a text such as "GVA-FRA 2025-01-02 premium_economy x1" word by word), anything else as is."""
+    if value is None:
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(field_value(field, item) for item in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{field_name(k)}: {field_value(k, v)}" for k, v in value.items())
+    text = str(value)
+    if field == "record_links":
+        return record_link(text)
+    tables = [KINDS[kind] for kind in FIELD_KINDS.get(field, ())]
+    for table in tables:
+        if text in table:
+            return str(table[text])
+
+    def _word(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if word in RAW_CODES:
+            for table in tables:
+                if word in table:
+                    return str(table[word])
+        return word
+
+    return _WORD.sub(_word, text) if tables else text
+
+
+#: the tables ``readable`` looks a code up in, first match wins
+_READABLE_KINDS = (
+    "haul",
+    "cabin_class",
+    "basis",
+    "source",
+    "unit",
+    "energy_type",
+    "fleet_measure",
+    "ground_mode",
+    "nonconformity_status",
+    "action_status",
+    "origin",
+    "boundary_short",
+    "activity_type",
+    "factor_selection",
+    "method",
+    "factor_family",
+    "gwp_edition",
+)
+
+
+def readable(text: object) -> str:
+    """A text that may hold raw codes (a published factor's label, a calculation's note) with
+    each code replaced by its label: "air > long_haul > average > with_rf" → "air > Long haul >
+    average > with RF"."""
+
+    def _word(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if word not in RAW_CODES:
+            return word
+        if _USD_OF_YEAR.fullmatch(word):
+            return unit(word)
+        for kind in _READABLE_KINDS:
+            found = KINDS[kind].get(word)
+            if found is not None:
+                return str(found)
+        return humanise(word)
+
+    return _WORD.sub(_word, str(text))
 
 
 def scope3_category(category: object) -> str:

@@ -56,6 +56,11 @@ EXPECTED_ACCESS: dict[str, frozenset[object]] = {
     "inventory.restatements": ORG_READERS,
     "inventory.record_reported": ORG_EDITORS,
     "inventory.restate": ORG_EDITORS,
+    "inventory.list_years": ORG_READERS,
+    "inventory.close_year": ORG_EDITORS,
+    "inventory.reopen_year": ORG_EDITORS,
+    "removals.list_removals": frozenset({Role.travel, Role.ems}),
+    "removals.restore": frozenset({Role.travel, Role.ems}),
     "auth.login": PUBLIC,
     "auth.logout": PUBLIC,
     "auth.change_password": SIGNED_IN,
@@ -312,6 +317,15 @@ def world(create_user):
     )
     db.session.add(report)
     api_token, _secret = api_tokens.create_token(actor=None, user=target, name="Booking tool")
+    removal = travel.delete_trip(
+        actor=None,
+        trip=travel.create_trip(
+            actor=None,
+            traveller="Ben",
+            legs=[travel.LegInput("GVA", "CDG", dt.date(2024, 5, 6))],
+            paid_by="other",
+        ),
+    )
     db.session.commit()
     values = {
         "user_id": target.id,
@@ -335,6 +349,7 @@ def world(create_user):
         "index_id": index.id,
         "report_id": report.id,
         "token_id": api_token.id,
+        "removal_id": removal.id,
         "fmt": "csv",
     }
     return users, values

@@ -18,24 +18,13 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from ems import labels
 from ems.actions.models import ActionStatus, CorrectiveAction, Nonconformity, Origin, Severity
 from ems.forms import EmsForm, VersionedForm, choices
 from ems.inventory.forms import SOURCE_CHOICES
 
-ORIGIN_LABELS = {
-    Origin.off_track_year: _l("Off-track year"),
-    Origin.threshold_breach: _l("Threshold breach"),
-    Origin.audit_finding: _l("Audit finding"),
-    Origin.management_review: _l("Management review"),
-    Origin.data_quality: _l("Data-quality finding"),
-    Origin.other: _l("Other"),
-}
-ACTION_STATUS_LABELS = {
-    ActionStatus.planned: _l("Planned"),
-    ActionStatus.in_progress: _l("In progress"),
-    ActionStatus.done: _l("Done"),
-    ActionStatus.cancelled: _l("Cancelled"),
-}
+ORIGIN_LABELS = labels.enum_labels(Origin, "origin")
+ACTION_STATUS_LABELS = labels.enum_labels(ActionStatus, "action_status")
 
 
 class NonconformityForm(EmsForm):
@@ -48,7 +37,7 @@ class NonconformityForm(EmsForm):
     detected_on = DateField(_l("Found on"), [InputRequired()])
     severity = SelectField(
         _l("Severity"),
-        choices=choices([(Severity.minor.value, _l("Minor")), (Severity.major.value, _l("Major"))]),
+        choices=choices(labels.enum_labels(Severity, "severity").items()),
     )
     description = TextAreaField(
         _l("Description"), [Optional(), Length(max=Nonconformity.TEXT_MAX_LEN)]
@@ -62,7 +51,7 @@ class NonconformityForm(EmsForm):
     record_links = StringField(
         _l("Records concerned"),
         [Optional(), Length(max=1000)],
-        description=_l("e.g. trip:12, energy_record:4, purchase:7"),
+        description=_l("e.g. `trip:12`, `energy_record:4`, `purchase:7`"),
     )
     immediate_correction = TextAreaField(
         _l("Immediate correction"), [Optional(), Length(max=Nonconformity.TEXT_MAX_LEN)]

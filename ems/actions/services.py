@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from ems import labels
 from ems.actions.models import (
     ActionStatus,
     CorrectiveAction,
@@ -29,6 +30,7 @@ from ems.auth.models import Role, User
 from ems.errors import NotFound, PermissionDenied, ValidationFailed, check_version
 from ems.extensions import db, utcnow
 from ems.inventory import services as inventory
+from ems.inventory import years
 from ems.ledger.models import SourceCategory
 from ems.org.models import FIRST_YEAR, Department, Site
 from ems.validation import check_decimal, check_text
@@ -244,8 +246,8 @@ def move_nonconformity(
             {
                 "status": _(
                     "A nonconformity cannot go from %(a)s to %(b)s.",
-                    a=nonconformity.status.value,
-                    b=target.value,
+                    a=labels.label("nonconformity_status", nonconformity.status),
+                    b=labels.label("nonconformity_status", target),
                 )
             }
         )
@@ -262,7 +264,8 @@ def move_nonconformity(
         actor=actor,
         action="actions.nonconformity.moved",
         obj=nonconformity,
-        summary=f"Nonconformity {nonconformity.id} now {target.value}",
+        summary=f"Nonconformity {nonconformity.id} now "
+        f"{labels.label('nonconformity_status', target).lower()}",
         changes=changes,
     )
     return nonconformity
@@ -296,7 +299,8 @@ def close_nonconformity(
         actor=actor,
         action="actions.nonconformity.closed",
         obj=nonconformity,
-        summary=f"Nonconformity {nonconformity.id} closed: {target.value}",
+        summary=f"Nonconformity {nonconformity.id} closed: "
+        f"{labels.label('nonconformity_status', target).lower()}",
         changes=changes,
     )
     return nonconformity
@@ -813,11 +817,12 @@ def proposals() -> list[Proposal]:
                         limit_g=year.trajectory_g,
                     )
                 )
+    judged = years.judged_years()  # an open year is never proposed: its figures may grow
     for threshold in db.session.scalars(sa.select(SourceThreshold)):
         source = SourceCategory(threshold.source_category)
         limit = int(threshold.max_t_per_year * GRAMS_PER_TONNE)
         for measured, grams in inventory.totals_by_year(inventory.Boundary.full, source).items():
-            if grams > limit:
+            if grams > limit and measured in judged:
                 found.append(
                     Proposal(
                         key=f"threshold:{source.value}:{measured}",
@@ -825,7 +830,7 @@ def proposals() -> list[Proposal]:
                         year=measured,
                         title=_(
                             "%(source)s above its ceiling in %(year)d",
-                            source=source.value,
+                            source=labels.label("source", source),
                             year=measured,
                         ),
                         source=source,
@@ -952,7 +957,7 @@ def agenda(today: dt.date) -> list[str]:
         _(
             "Nonconformity %(id)d, %(status)s: %(title)s.",
             id=nc.id,
-            status=nc.status.value,
+            status=labels.label("nonconformity_status", nc.status).lower(),
             title=nc.title,
         )
         for nc in open_ncs

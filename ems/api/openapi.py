@@ -303,10 +303,11 @@ def type_text(schema: dict[str, Any]) -> str:
 
 
 def limits_text(schema: dict[str, Any]) -> str:
-    """A schema's limits in words: "1 to 500", "at most 120 characters", "one of: a, b"."""
+    """A schema's limits in words: "1 to 500", "at most 120 characters", "one of: `a`, `b`"
+    (values to send in backticks, as code)."""
     parts = []
     if "enum" in schema:
-        parts.append("one of: " + ", ".join(str(value) for value in schema["enum"]))
+        parts.append("one of: " + ", ".join(f"`{value}`" for value in schema["enum"]))
     low, high = schema.get("minimum"), schema.get("maximum")
     if low is not None or high is not None:
         above = "above" if schema.get("exclusiveMinimum") else "from"
@@ -338,7 +339,7 @@ def limits_text(schema: dict[str, Any]) -> str:
     if "maxItems" in schema:
         parts.append(f"at most {schema['maxItems']} items")
     if "default" in schema:
-        parts.append(f"default {schema['default']}")
+        parts.append(f"default `{schema['default']}`")
     return "; ".join(parts)
 
 

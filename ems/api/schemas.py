@@ -445,7 +445,7 @@ class EnergyRecordCreateSchema(BodySchema):
     unit = fields.String(
         required=True,
         validate=validate.OneOf(sorted({u for units in UNITS.values() for u in units})),
-        metadata={"description": "A unit of the energy type (electricity: kwh or mwh…)."},
+        metadata={"description": "A unit of the energy type (electricity: `kwh` or `mwh`…)."},
     )
     certificates_kwh = Number(
         allow_none=True, load_default=None, validate=validate.Range(0, MAX_NUMBER)

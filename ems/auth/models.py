@@ -6,9 +6,9 @@ import datetime as dt
 import enum
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ems import labels
 from ems.extensions import Base, utcnow
 
 
@@ -26,12 +26,7 @@ class Role(enum.StrEnum):
         return str(ROLE_LABELS[self])
 
 
-ROLE_LABELS = {
-    Role.travel: _l("Travel staff"),
-    Role.ems: _l("EMS working group"),
-    Role.management: _l("Management"),
-    Role.admin: _l("Administrator"),
-}
+ROLE_LABELS = labels.enum_labels(Role, "role")
 
 
 class User(Base):

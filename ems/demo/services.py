@@ -67,6 +67,8 @@ DEMO_ACCOUNTS = (
 ISSUED_YEARS = (2024, 2025)
 #: the years recorded as reported by the working group (published before ems was used)
 REPORTED_YEARS = (2022, 2023)
+#: the years the working group has closed: their data is final (the current year stays open)
+CLOSED_YEARS = (generator.BASELINE_YEAR, *range(2018, 2026))
 
 
 @dataclass
@@ -618,6 +620,9 @@ def load_demo(
     say("flights, calibrated to each year's total")
     result = LoadResult()
     _flights(data, desk, result)
+    say("closing the years whose data is final")
+    for year in CLOSED_YEARS:
+        org.close_year(actor=ems, year=year)
     say("nonconformities, actions, review meeting and annual reports")
     _management_system(ids)
     result.gtb_totals_g = inventory.totals_by_year(inventory.Boundary.gtb)

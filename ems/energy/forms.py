@@ -14,27 +14,15 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from ems import labels
 from ems.energy.models import EnergyRecord, EnergyType, FleetRecord, RefrigerantTopUp
 from ems.forms import VersionedForm, choices
 
-ENERGY_LABELS = {
-    EnergyType.electricity: _l("Electricity"),
-    EnergyType.natural_gas: _l("Natural gas"),
-    EnergyType.heating_oil: _l("Heating oil"),
-    EnergyType.diesel: _l("Diesel (generators)"),
-    EnergyType.lpg: _l("LPG"),
-    EnergyType.district_heating: _l("District heating"),
-    EnergyType.district_cooling: _l("District cooling"),
-    EnergyType.onsite_renewable: _l("On-site renewable generation"),
-}
+ENERGY_LABELS = labels.enum_labels(EnergyType, "energy_type")
+#: the units an energy record's quantity may be in
 UNIT_LABELS = {
-    "kwh": "kWh",
-    "mwh": "MWh",
-    "kwh_gross_cv": _l("kWh (gross CV)"),
-    "kwh_net_cv": _l("kWh (net CV)"),
-    "m3": "m³",
-    "litre": _l("litres"),
-    "tonne": _l("tonnes"),
+    code: labels.UNITS[code]
+    for code in ("kwh", "mwh", "kwh_gross_cv", "kwh_net_cv", "m3", "litre", "tonne")
 }
 
 
@@ -95,17 +83,7 @@ class RefrigerantForm(VersionedForm):
     submit = SubmitField(_l("Save"))
 
 
-FLEET_LABELS = {
-    "diesel_litres": _l("Diesel (litres)"),
-    "petrol_litres": _l("Petrol (litres)"),
-    "lpg_litres": _l("LPG (litres)"),
-    "diesel_car_km": _l("Diesel car (km)"),
-    "petrol_car_km": _l("Petrol car (km)"),
-    "hybrid_car_km": _l("Hybrid car (km)"),
-    "plug_in_hybrid_car_km": _l("Plug-in hybrid car (km)"),
-    "battery_electric_car_km": _l("Battery electric car (km)"),
-    "car_km": _l("Car, fuel unknown (km)"),
-}
+FLEET_LABELS = labels.FLEET_MEASURES
 
 
 class FleetForm(VersionedForm):

@@ -9,7 +9,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from ems.auth.models import Role
 from ems.energy import services
 from ems.energy.models import EnergyRecord, EnergyType
 from ems.errors import NotFound, ValidationFailed
@@ -312,21 +314,13 @@ def _write(batch: ImportBatch, new: list[tuple[dict[str, Any], list[ledger.LineS
     )
 
 
-def remove(batch: ImportBatch) -> int:
-    """Remove the records of an import (their lines superseded); returns how many."""
-    ids = list(
-        db.session.scalars(
-            sa.select(EnergyRecord.id).where(EnergyRecord.import_batch_id == batch.id)
-        )
-    )
-    ledger.supersede_lines(activity_type=services.ACTIVITY_TYPE, activity_ids=ids)
-    for start in range(0, len(ids), 500):
-        db.session.execute(
-            sa.delete(EnergyRecord).where(EnergyRecord.id.in_(ids[start : start + 500]))
-        )
-    return len(ids)
-
-
 IMPORTER = imports.Importer(
-    kind="energy", require=services.require_editor, plan=plan, remove=remove, noun="energy records"
+    kind="energy",
+    require=services.require_editor,
+    plan=plan,
+    noun="energy records",
+    model=EnergyRecord,
+    activity_type=services.ACTIVITY_TYPE,
+    roles=(Role.ems,),
+    label=_l("Import of energy bills"),
 )

@@ -16,7 +16,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from ems import labels
 from ems.audit import services as audit
 from ems.auth.models import Role, User
 from ems.energy.models import EnergyRecord, EnergyType, FleetRecord, RefrigerantTopUp
@@ -30,6 +32,8 @@ from ems.ledger import services as ledger
 from ems.ledger.models import Basis, EmissionLine, SourceCategory
 from ems.org.models import FIRST_YEAR, Site
 from ems.org.services import get_organisation
+from ems.removals import services as removals
+from ems.removals.models import Removal
 from ems.validation import check_decimal, check_text
 
 ACTIVITY_TYPE = "energy_record"
@@ -418,13 +422,13 @@ def update_energy_record(
     return record
 
 
-def delete_energy_record(*, actor: User | None, record: EnergyRecord) -> None:
-    """Remove a record; its lines are superseded."""
+def delete_energy_record(*, actor: User | None, record: EnergyRecord) -> Removal:
+    """Remove a record; it can be restored with its lines."""
     require_editor(actor)
-    ledger.delete_activity(
+    return removals.remove_record(
         actor=actor,
-        activity=record,
-        activity_type=ACTIVITY_TYPE,
+        kind=ACTIVITY_TYPE,
+        record=record,
         action="energy.record.deleted",
         before=audit.snapshot(record, FIELDS),
         summary=f"Energy record {record.id} removed",
@@ -686,13 +690,13 @@ def update_refrigerant_top_up(
     return top_up
 
 
-def delete_refrigerant_top_up(*, actor: User | None, top_up: RefrigerantTopUp) -> None:
-    """Remove a top-up; its line is superseded."""
+def delete_refrigerant_top_up(*, actor: User | None, top_up: RefrigerantTopUp) -> Removal:
+    """Remove a top-up; it can be restored with its line."""
     require_editor(actor)
-    ledger.delete_activity(
+    return removals.remove_record(
         actor=actor,
-        activity=top_up,
-        activity_type=REFRIGERANT_ACTIVITY,
+        kind=REFRIGERANT_ACTIVITY,
+        record=top_up,
         action="energy.refrigerant.deleted",
         before=audit.snapshot(top_up, REFRIGERANT_FIELDS),
         summary=f"Refrigerant top-up {top_up.id} removed",
@@ -884,13 +888,13 @@ def update_fleet_record(
     return record
 
 
-def delete_fleet_record(*, actor: User | None, record: FleetRecord) -> None:
-    """Remove a fleet record; its lines are superseded."""
+def delete_fleet_record(*, actor: User | None, record: FleetRecord) -> Removal:
+    """Remove a fleet record; it can be restored with its lines."""
     require_editor(actor)
-    ledger.delete_activity(
+    return removals.remove_record(
         actor=actor,
-        activity=record,
-        activity_type=FLEET_ACTIVITY,
+        kind=FLEET_ACTIVITY,
+        record=record,
         action="energy.fleet.deleted",
         before=audit.snapshot(record, FLEET_FIELDS),
         summary=f"Fleet record {record.id} removed",
@@ -972,10 +976,12 @@ ENERGY_EXPORT_HEADER = [
     "record",
     "site",
     "energy_type",
+    "energy_type_label",
     "period_start",
     "period_end",
     "quantity",
     "unit",
+    "unit_label",
     "certificates_kwh",
     "meter_reference",
     "estimated",
@@ -1010,10 +1016,12 @@ def energy_export_rows(
                 record.id,
                 record.site.name,
                 record.energy_type.value,
+                labels.label("energy_type", record.energy_type),
                 record.period_start.isoformat(),
                 record.period_end.isoformat(),
                 record.quantity,
                 record.unit,
+                labels.unit(record.unit),
                 record.certificates_kwh,
                 record.meter_reference,
                 "yes" if record.is_estimate else "no",
@@ -1037,6 +1045,7 @@ REFRIGERANT_EXPORT_HEADER = [
     "gas",
     "quantity",
     "unit",
+    "unit_label",
     "equipment",
     "gwp",
     "co2e_kg",
@@ -1059,6 +1068,7 @@ def refrigerant_export_rows(
                 top_up.gas,
                 top_up.kg,
                 "kg",
+                labels.unit("kg"),
                 top_up.equipment,
                 lines[0].factor_kgco2e_per_unit if lines else None,
                 _kg(sum(line.co2e_g for line in lines)),
@@ -1073,10 +1083,12 @@ FLEET_EXPORT_HEADER = [
     "site",
     "vehicle",
     "measure",
+    "measure_label",
     "period_start",
     "period_end",
     "quantity",
     "unit",
+    "unit_label",
     "co2e_years",
     "co2e_kg",
     "factor_sets",
@@ -1096,13 +1108,27 @@ def fleet_export_rows(*, year: int | None = None, site_id: int | None = None) ->
                 record.site.name if record.site else "",
                 record.vehicle,
                 record.measure,
+                labels.label("fleet_measure", record.measure),
                 record.period_start.isoformat(),
                 record.period_end.isoformat(),
                 record.quantity,
                 FLEET[record.measure][2],
+                labels.unit(FLEET[record.measure][2]),
                 _years(lines),
                 _kg(sum(line.co2e_g for line in lines)),
                 _set_codes(lines),
             ]
         )
     return rows
+
+
+for _code, _model, _label in (
+    (ACTIVITY_TYPE, EnergyRecord, _l("Energy record")),
+    (REFRIGERANT_ACTIVITY, RefrigerantTopUp, _l("Refrigerant top-up")),
+    (FLEET_ACTIVITY, FleetRecord, _l("Fleet record")),
+):
+    removals.register_kind(
+        removals.RemovalKind(
+            code=_code, label=_label, roles=(Role.ems,), model=_model, activity_type=_code
+        )
+    )

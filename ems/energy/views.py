@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from ems import exports
+from ems import exports, labels
 from ems.auth.models import Role
 from ems.auth.permissions import ANY_ROLE, role_required, signed_in_user
 from ems.energy import importer, services
@@ -22,13 +22,14 @@ from ems.energy.forms import (
     FleetForm,
     RefrigerantForm,
 )
-from ems.extensions import db
 from ems.forms import choices
 from ems.imports import views as import_views
 from ems.ledger import services as ledger
 from ems.org import services as org
 from ems.org.models import FIRST_YEAR, LAST_YEAR
-from ems.web import MAX_ID, int_arg, paginate, submit_form
+from ems.removals import services as removals
+from ems.removals import views as removal_views
+from ems.web import MAX_ID, current_url, int_arg, paginate, return_url, safe_next, submit_form
 
 bp = Blueprint("energy", __name__, url_prefix="/energy")
 
@@ -44,7 +45,12 @@ def _form(**kwargs: Any) -> EnergyRecordForm:
     form.supplier_factor_id.choices = choices(
         [(0, _("None (grid average)"))]
         + [
-            (f.id, f"{f.factor_set.code} v{f.factor_set.version}: {f.key} = {f.kgco2e_per_unit}")
+            (
+                f.id,
+                f"{f.factor_set.code} v{f.factor_set.version}: "
+                f"{labels.readable(f.label or f.key)} = {f.kgco2e_per_unit} "
+                f"kg CO2e/{labels.unit(f.unit)}",
+            )
             for f in services.supplier_factors()
         ]
     )
@@ -66,6 +72,12 @@ def _filters() -> tuple[int | None, int | None]:
 def _filter_args(year: int | None, site_id: int | None) -> dict[str, int]:
     """The filters in use as query arguments, for the pager and the export links."""
     return {name: value for name, value in (("year", year), ("site_id", site_id)) if value}
+
+
+def _list_url(endpoint: str) -> str:
+    """The URL of the list with its filters, that its entry form and links return to: this
+    request's on the list itself, else the ``next`` its entry form was posted with."""
+    return current_url() if request.method == "GET" else return_url(endpoint)
 
 
 def _file_name(kind: str) -> str:
@@ -113,13 +125,13 @@ def new_record() -> ResponseReturnValue:
         form,
         lambda: services.create_energy_record(actor=signed_in_user(), **_data(form)),
         success=_("Energy record saved."),
-        next_url=url_for("energy.list_records"),
+        next_url=return_url("energy.list_records"),
     )
     return done or render_template(
         "form_page.html",
         form=form,
         title=_("New energy record"),
-        cancel_url=url_for("energy.list_records"),
+        cancel_url=return_url("energy.list_records"),
     )
 
 
@@ -138,28 +150,42 @@ def edit_record(record_id: int) -> ResponseReturnValue:
             **_data(form),
         ),
         success=_("Energy record saved."),
-        next_url=url_for("energy.list_records"),
+        next_url=return_url("energy.list_records"),
         current=record,
     )
     return done or render_template(
         "form_page.html",
         form=form,
         title=_("Energy record %(id)d", id=record.id),
-        cancel_url=url_for("energy.list_records"),
-        delete_url=url_for("energy.delete_record", record_id=record.id),
+        cancel_url=return_url("energy.list_records"),
+        remove_url=url_for(
+            "energy.delete_record", record_id=record.id, next=safe_next(request.args.get("next"))
+        ),
     )
 
 
-@bp.post("/<id:record_id>/delete")
+@bp.route("/<id:record_id>/delete", methods=["GET", "POST"])
 @role_required(*EDITORS)
 def delete_record(record_id: int) -> ResponseReturnValue:
-    """Remove a record (its figures are kept, superseded)."""
-    services.delete_energy_record(
-        actor=signed_in_user(), record=services.get_energy_record(record_id)
+    """Remove a record once confirmed (restorable, with its figures)."""
+    record = services.get_energy_record(record_id)
+    return removal_views.confirm_removal(
+        title=_("Remove energy record %(id)d?", id=record.id),
+        summary=_(
+            "%(site)s: %(quantity)s %(unit)s of %(energy)s, %(start)s to %(end)s.",
+            site=record.site.name,
+            quantity=record.quantity,
+            unit=labels.label("unit", record.unit),
+            energy=labels.label("energy_type", record.energy_type),
+            start=record.period_start,
+            end=record.period_end,
+        ),
+        preview=removals.preview(kind=services.ACTIVITY_TYPE, ids=[record.id]),
+        remove=lambda: services.delete_energy_record(actor=signed_in_user(), record=record),
+        done_message=_("Energy record %(id)d removed.", id=record.id),
+        done_endpoint="energy.list_records",
+        cancel_url=url_for("energy.edit_record", record_id=record.id),
     )
-    db.session.commit()
-    flash(_("Energy record removed."), "success")
-    return redirect(url_for("energy.list_records"))
 
 
 def _refrigerant_form(**kwargs: Any) -> RefrigerantForm:
@@ -189,6 +215,7 @@ def _refrigerant_page(form: RefrigerantForm, status: int = 200) -> ResponseRetur
         args=_filter_args(year, site_id),
         sites=org.list_sites(),
         report=org.get_organisation().gwp_report.upper(),
+        list_url=_list_url("energy.refrigerants"),
     ), status
 
 
@@ -209,7 +236,7 @@ def new_refrigerant() -> ResponseReturnValue:
         form,
         lambda: services.record_refrigerant_top_up(actor=signed_in_user(), **form.service_data()),
         success=_("Refrigerant top-up saved."),
-        next_url=url_for("energy.refrigerants"),
+        next_url=return_url("energy.refrigerants"),
     )
     return done or _refrigerant_page(form, 422)
 
@@ -229,28 +256,42 @@ def edit_refrigerant(top_up_id: int) -> ResponseReturnValue:
             **form.service_data(),
         ),
         success=_("Refrigerant top-up saved."),
-        next_url=url_for("energy.refrigerants"),
+        next_url=return_url("energy.refrigerants"),
         current=top_up,
     )
     return done or render_template(
         "form_page.html",
         form=form,
         title=_("Refrigerant top-up %(id)d", id=top_up.id),
-        cancel_url=url_for("energy.refrigerants"),
-        delete_url=url_for("energy.delete_refrigerant", top_up_id=top_up.id),
+        cancel_url=return_url("energy.refrigerants"),
+        remove_url=url_for(
+            "energy.delete_refrigerant",
+            top_up_id=top_up.id,
+            next=safe_next(request.args.get("next")),
+        ),
     )
 
 
-@bp.post("/refrigerants/<id:top_up_id>/delete")
+@bp.route("/refrigerants/<id:top_up_id>/delete", methods=["GET", "POST"])
 @role_required(*EDITORS)
 def delete_refrigerant(top_up_id: int) -> ResponseReturnValue:
-    """Remove a top-up (its figure is kept, superseded)."""
-    services.delete_refrigerant_top_up(
-        actor=signed_in_user(), top_up=services.get_refrigerant_top_up(top_up_id)
+    """Remove a top-up once confirmed (restorable, with its figure)."""
+    top_up = services.get_refrigerant_top_up(top_up_id)
+    return removal_views.confirm_removal(
+        title=_("Remove refrigerant top-up %(id)d?", id=top_up.id),
+        summary=_(
+            "%(site)s: %(kg)s kg of %(gas)s on %(date)s.",
+            site=top_up.site.name,
+            kg=top_up.kg,
+            gas=top_up.gas.upper(),
+            date=top_up.topped_up_on,
+        ),
+        preview=removals.preview(kind=services.REFRIGERANT_ACTIVITY, ids=[top_up.id]),
+        remove=lambda: services.delete_refrigerant_top_up(actor=signed_in_user(), top_up=top_up),
+        done_message=_("Refrigerant top-up %(id)d removed.", id=top_up.id),
+        done_endpoint="energy.refrigerants",
+        cancel_url=url_for("energy.refrigerants"),
     )
-    db.session.commit()
-    flash(_("Refrigerant top-up removed."), "success")
-    return redirect(url_for("energy.refrigerants"))
 
 
 @bp.get("/refrigerants/export.<any(csv, xlsx):fmt>")
@@ -287,6 +328,7 @@ def _fleet_page(form: FleetForm, status: int = 200) -> ResponseReturnValue:
         args=_filter_args(year, site_id),
         sites=org.list_sites(),
         labels=FLEET_LABELS,
+        list_url=_list_url("energy.fleet"),
     ), status
 
 
@@ -307,7 +349,7 @@ def new_fleet_record() -> ResponseReturnValue:
         form,
         lambda: services.record_fleet_use(actor=signed_in_user(), **form.service_data()),
         success=_("Fleet record saved."),
-        next_url=url_for("energy.fleet"),
+        next_url=return_url("energy.fleet"),
     )
     return done or _fleet_page(form, 422)
 
@@ -329,28 +371,43 @@ def edit_fleet_record(fleet_record_id: int) -> ResponseReturnValue:
             **form.service_data(),
         ),
         success=_("Fleet record saved."),
-        next_url=url_for("energy.fleet"),
+        next_url=return_url("energy.fleet"),
         current=record,
     )
     return done or render_template(
         "form_page.html",
         form=form,
         title=_("Fleet record %(id)d", id=record.id),
-        cancel_url=url_for("energy.fleet"),
-        delete_url=url_for("energy.delete_fleet_record", fleet_record_id=record.id),
+        cancel_url=return_url("energy.fleet"),
+        remove_url=url_for(
+            "energy.delete_fleet_record",
+            fleet_record_id=record.id,
+            next=safe_next(request.args.get("next")),
+        ),
     )
 
 
-@bp.post("/fleet/<id:fleet_record_id>/delete")
+@bp.route("/fleet/<id:fleet_record_id>/delete", methods=["GET", "POST"])
 @role_required(*EDITORS)
 def delete_fleet_record(fleet_record_id: int) -> ResponseReturnValue:
-    """Remove a fleet record (its figures are kept, superseded)."""
-    services.delete_fleet_record(
-        actor=signed_in_user(), record=services.get_fleet_record(fleet_record_id)
+    """Remove a fleet record once confirmed (restorable, with its figures)."""
+    record = services.get_fleet_record(fleet_record_id)
+    return removal_views.confirm_removal(
+        title=_("Remove fleet record %(id)d?", id=record.id),
+        summary=_(
+            "%(vehicle)s: %(quantity)s (%(measure)s), %(start)s to %(end)s.",
+            vehicle=record.vehicle or "—",
+            quantity=record.quantity,
+            measure=labels.label("fleet_measure", record.measure),
+            start=record.period_start,
+            end=record.period_end,
+        ),
+        preview=removals.preview(kind=services.FLEET_ACTIVITY, ids=[record.id]),
+        remove=lambda: services.delete_fleet_record(actor=signed_in_user(), record=record),
+        done_message=_("Fleet record %(id)d removed.", id=record.id),
+        done_endpoint="energy.fleet",
+        cancel_url=url_for("energy.fleet"),
     )
-    db.session.commit()
-    flash(_("Fleet record removed."), "success")
-    return redirect(url_for("energy.fleet"))
 
 
 @bp.get("/fleet/export.<any(csv, xlsx):fmt>")
@@ -376,8 +433,8 @@ def _import_page() -> import_views.ImportPage:
         columns=(*importer.REQUIRED, *importer.OPTIONAL),
         columns_help=_(
             "Site: a site's name. Energy: electricity, natural gas (gas), heating oil, diesel, "
-            "lpg, district heating, district cooling, on-site renewable (solar). Units: kWh, MWh, "
-            "kWh gross, kWh net, m3, litres, tonnes. Supplier factor: the code of an imported "
+            "LPG, district heating, district cooling, on-site renewable (solar). Units: kWh, MWh, "
+            "kWh gross, kWh net, m³, litres, tonnes. Supplier factor: the code of an imported "
             "factor set (“code:key” where it holds several kWh factors). A record with the same "
             "site, energy, period and meter as one already recorded is skipped. Dates: "
             "YYYY-MM-DD or DD.MM.YYYY."
@@ -443,7 +500,7 @@ def commit_import(batch_id: int) -> ResponseReturnValue:
     return import_views.commit(_import_page(), batch_id)
 
 
-@bp.post("/import/<id:batch_id>/delete")
+@bp.route("/import/<id:batch_id>/delete", methods=["GET", "POST"])
 @role_required(*EDITORS)
 def remove_import(batch_id: int) -> ResponseReturnValue:
     """Remove an import with its records (their figures are kept, superseded)."""

@@ -10,6 +10,7 @@ from ems.auth.permissions import ANY_ROLE, role_required
 from ems.extensions import utcnow
 from ems.inventory import gwp as gwp_editions
 from ems.inventory import services as inventory
+from ems.inventory import years
 from ems.inventory.services import SOURCE_LABELS
 from ems.org import services as org
 from ems.org.models import FIRST_YEAR, LAST_YEAR
@@ -25,11 +26,16 @@ def index() -> ResponseReturnValue:
     baseline to the target year, the breakdowns, the biggest movers and the data gaps."""
     organisation = org.get_organisation()
     by_year = inventory.totals_by_year(inventory.Boundary.gtb)
-    years = sorted(by_year)
-    year = int_arg("year", FIRST_YEAR, LAST_YEAR) or (years[-1] if years else None)
+    statuses = years.year_statuses(by_year)
+    judged = [y for y, status in statuses.items() if status.is_judged and y in by_year]
+    # the latest closed (or complete) year, not whatever year the latest bill runs into
+    default = max(judged) if judged else max(by_year, default=None)
+    year = int_arg("year", FIRST_YEAR, LAST_YEAR) or default
     context: dict[str, object] = {
         "organisation": organisation,
-        "years": years,
+        "years": sorted(by_year),
+        "statuses": statuses,
+        "status": statuses.get(year) if year is not None else None,
         "year": year,
         "sources": SOURCE_LABELS,
         "boundaries": inventory.BOUNDARY_LABELS,

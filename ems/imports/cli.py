@@ -12,6 +12,7 @@ from ems.errors import ValidationFailed
 from ems.extensions import db
 from ems.imports import MAX_REPORTED_ERRORS, ImportFailed
 from ems.imports import services as imports
+from ems.imports.models import ImportBatch
 
 import_cli = AppGroup("import", help="Import activity data from files (CSV or XLSX).")
 
@@ -96,3 +97,51 @@ def import_energy_command(file: Path, dry_run: bool) -> None:
     from ems.energy.importer import IMPORTER
 
     run_import(IMPORTER, file, dry_run=dry_run)
+
+
+def _importers() -> dict[str, imports.Importer]:
+    from ems.energy.importer import IMPORTER as ENERGY
+    from ems.procurement.importer import IMPORTER as PURCHASES
+    from ems.travel.services import IMPORTER as TRAVEL
+
+    return {importer.kind: importer for importer in (TRAVEL, ENERGY, PURCHASES)}
+
+
+@import_cli.command("list")
+def list_command() -> None:
+    """Imported files, newest first: batch id, kind, status, file, records, by whom."""
+    for kind, _importer in sorted(_importers().items()):
+        for batch in imports.list_batches(kind):
+            when = (batch.imported_at or batch.created_at).strftime("%Y-%m-%d %H:%M")
+            click.echo(
+                f"#{batch.id}	{kind}	{batch.status}	{when}	{batch.filename}	"
+                f"{batch.created_count} records	{batch.user_label}"
+            )
+
+
+@import_cli.command("remove")
+@click.argument("batch_id", type=click.IntRange(1, 2**31 - 1))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def remove_command(batch_id: int, yes: bool) -> None:
+    """Remove import BATCH_ID with its records (restorable: `ems removals restore`)."""
+    from ems.removals.cli import describe
+
+    batch = db.session.get(ImportBatch, batch_id)
+    importer = _importers().get(batch.kind) if batch is not None else None
+    if batch is None or importer is None:
+        raise click.ClickException(f"No import #{batch_id}.")
+    if not yes:
+        preview = imports.preview_removal(importer, batch)
+        click.confirm(f"Remove {batch.filename}: {describe(preview)}?", abort=True)
+    try:
+        removal = imports.remove_batch(importer, actor=None, batch=batch)
+    except ValidationFailed as exc:
+        raise click.ClickException("; ".join(exc.errors.values())) from None
+    db.session.commit()
+    if removal is None:
+        click.echo(f"{batch.filename}: checked file discarded.")
+    else:
+        click.echo(
+            f"{batch.filename}: removed with its {removal.record_count} {importer.noun} "
+            f"(removal #{removal.id}; `ems removals restore {removal.id}` brings them back)."
+        )

@@ -10,15 +10,18 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ems.audit import services as audit
-from ems.auth.models import User
+from ems.auth.models import Role, User
 from ems.errors import NotFound, ValidationFailed
 from ems.extensions import db, utcnow
 from ems.imports.models import ImportBatch
+from ems.removals import services as removals
+from ems.removals.models import INCLUDE_REMOVED, Removable, Removal
 
 Progress = Callable[[int], None]
 
@@ -59,10 +62,45 @@ class Importer:
     require: Callable[[User | None], None]
     #: reads and checks every row (ImportFailed naming rows and fields), computes the figures
     plan: Callable[[bytes, str, Progress | None], Plan]
-    #: removes a batch's records (their ledger lines superseded); returns how many
-    remove: Callable[[ImportBatch], int]
     #: what the records are called in summaries, e.g. "trips"
     noun: str
+    #: the records an import creates (with an ``import_batch_id``), their ledger activity type,
+    #: and who may remove and restore an import (as may import)
+    model: type[Removable]
+    activity_type: str
+    roles: tuple[Role, ...]
+    #: what an import's removal is called, e.g. "Import of an agency export"
+    label: Any
+    #: what stands in the way of restoring these records besides the file (see RemovalKind)
+    conflicts: Callable[[list[int]], list[str]] = field(default=lambda _ids: [])
+
+    def __post_init__(self) -> None:
+        removals.register_kind(
+            removals.RemovalKind(
+                code=self.removal_kind,
+                label=self.label,
+                roles=self.roles,
+                model=self.model,
+                activity_type=self.activity_type,
+                conflicts=self._restore_conflicts,
+            )
+        )
+
+    @property
+    def removal_kind(self) -> str:
+        """The kind of the removal of an import of this kind, e.g. "import:travel"."""
+        return f"import:{self.kind}"
+
+    def _restore_conflicts(self, removal: Removal, ids: list[int]) -> list[str]:
+        batch = db.session.scalar(
+            sa.select(ImportBatch)
+            .where(ImportBatch.removal_id == removal.id)
+            .execution_options(**{INCLUDE_REMOVED: True})
+        )
+        problems = []
+        if batch is not None and _batch(self.kind, batch.file_sha256) is not None:
+            problems.append(_("the same file was imported again since"))
+        return problems + self.conflicts(ids)
 
 
 def file_digest(data: bytes) -> str:
@@ -152,21 +190,43 @@ def commit_batch(importer: Importer, *, actor: User | None, batch: ImportBatch) 
     return import_file(importer, actor=actor, data=batch.content, filename=batch.filename)
 
 
-def remove_batch(importer: Importer, *, actor: User | None, batch: ImportBatch) -> int:
-    """Remove an imported file's records (their lines are kept, superseded); returns how many."""
+def batch_records(importer: Importer, batch: ImportBatch) -> list[int]:
+    """The ids of the records an imported file created."""
+    model: Any = importer.model
+    return list(db.session.scalars(sa.select(model.id).where(model.import_batch_id == batch.id)))
+
+
+def preview_removal(importer: Importer, batch: ImportBatch) -> removals.RemovalPreview:
+    """What removing an imported file takes away: its records, their t CO2e and years."""
+    return removals.preview(kind=importer.removal_kind, ids=batch_records(importer, batch))
+
+
+def remove_batch(
+    importer: Importer, *, actor: User | None, batch: ImportBatch
+) -> removals.Removal | None:
+    """Remove an imported file with its records, restorably (see ems.removals); a file checked
+    but never imported is simply discarded (returns None)."""
     importer.require(actor)
-    removed = importer.remove(batch) if batch.status == "imported" else 0
-    summary = f"{batch.filename}: import removed with its {removed} {importer.noun}"
-    db.session.delete(batch)
-    db.session.flush()
-    audit.record(
+    if batch.status != "imported":
+        db.session.delete(batch)
+        db.session.flush()
+        audit.record(
+            actor=actor,
+            action=f"{importer.kind}.import.discarded",
+            obj=batch,
+            summary=f"{batch.filename}: checked file discarded",
+        )
+        return None
+    ids = batch_records(importer, batch)
+    return removals.remove(
         actor=actor,
+        kind=importer.removal_kind,
+        ids=ids,
+        summary=f"{batch.filename}: import of {len(ids)} {importer.noun}",
         action=f"{importer.kind}.import.removed",
-        obj=batch,
-        summary=summary,
-        changes=audit.diff({importer.noun: removed}, {}),
+        changes={importer.noun: {"before": len(ids), "after": 0}},
+        also=[batch],
     )
-    return removed
 
 
 def list_batches(kind: str) -> list[ImportBatch]:

@@ -23,6 +23,7 @@ from ems.extensions import db
 from ems.forms import EmsForm
 from ems.imports import MAX_FILE_BYTES, MAX_REPORTED_ERRORS, ImportFailed
 from ems.imports import services as imports
+from ems.removals import views as removal_views
 
 
 class ImportForm(EmsForm):
@@ -119,12 +120,31 @@ def commit(page: ImportPage, batch_id: int) -> ResponseReturnValue:
 
 
 def remove(page: ImportPage, batch_id: int) -> ResponseReturnValue:
-    """Remove an import with its records (their figures are kept, superseded)."""
+    """Remove an import with its records, once confirmed (restorable: see ems.removals); a file
+    checked but not imported is discarded."""
     batch = imports.get_batch(page.importer.kind, batch_id)
-    removed = imports.remove_batch(page.importer, actor=signed_in_user(), batch=batch)
-    db.session.commit()
-    flash(_("Import removed with its %(n)d records.", n=removed), "success")
-    return redirect(url_for(page.page_endpoint))
+    return removal_views.confirm_removal(
+        title=_("Remove the import of %(file)s?", file=batch.filename),
+        summary=_(
+            "Imported on %(date)s by %(who)s: %(n)d %(noun)s from %(rows)d rows.",
+            date=(batch.imported_at or batch.created_at).strftime("%Y-%m-%d"),
+            who=batch.user_label,
+            n=batch.created_count,
+            noun=page.importer.noun,
+            rows=batch.rows,
+        )
+        if batch.status == "imported"
+        else _("Checked on %(date)s, never imported.", date=batch.created_at.strftime("%Y-%m-%d")),
+        preview=imports.preview_removal(page.importer, batch),
+        remove=lambda: imports.remove_batch(page.importer, actor=signed_in_user(), batch=batch),
+        done_message=_(
+            "Import of %(file)s removed with its %(n)d records.",
+            file=batch.filename,
+            n=batch.created_count if batch.status == "imported" else 0,
+        ),
+        done_endpoint=page.page_endpoint,
+        cancel_url=url_for(page.page_endpoint),
+    )
 
 
 def template_file(page: ImportPage) -> Response:

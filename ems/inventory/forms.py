@@ -80,3 +80,22 @@ class RestateForm(EmsForm):
         _l("Approved by"), [InputRequired(), Length(max=ReportedTotal.APPROVER_MAX_LEN)]
     )
     submit = SubmitField(_l("Restate"))
+
+
+class CloseYearForm(EmsForm):
+    """Close a year: its data is final."""
+
+    year = IntegerField(_l("Year"), [InputRequired()])
+    submit = SubmitField(_l("Close the year"))
+
+
+class ReopenYearForm(EmsForm):
+    """Reopen a closed year, saying why."""
+
+    year = IntegerField(_l("Year"), [InputRequired()])
+    reason = TextAreaField(
+        _l("Why it is reopened"),
+        [InputRequired(), Length(max=1000)],
+        description=_l("e.g. a bill received late; the audit log keeps the reason."),
+    )
+    submit = SubmitField(_l("Reopen the year"))

@@ -29,8 +29,9 @@ from ems.energy.models import EnergyRecord
 from ems.errors import PermissionDenied, ValidationFailed, check_version
 from ems.extensions import db
 from ems.factors.models import EmissionFactor
+from ems.inventory import years
 from ems.inventory.models import DeclaredBaseline, ReportedTotal, Target
-from ems.ledger.models import Basis, EmissionLine, SourceCategory
+from ems.ledger.models import HEADLINE_BASES, Basis, EmissionLine, SourceCategory
 from ems.org.models import Department, Headcount, Site
 from ems.org.services import get_organisation
 from ems.travel.calculation import CabinClass
@@ -38,8 +39,6 @@ from ems.travel.models import FlightLeg, PaidBy, Trip
 from ems.validation import check_decimal, check_text, check_year
 
 SCOPE3_BUSINESS_TRAVEL = 6
-#: the figure of a two-figure source that totals count
-HEADLINE_BASES = frozenset({Basis.without_rf, Basis.market})
 GRAMS_PER_KG = 1000
 
 
@@ -366,9 +365,16 @@ class Trajectory:
     required_reduction_pct_per_year: float | None
 
 
-def build_trajectory(spec: TargetSpec, base: Baseline, actuals: dict[int, int]) -> Trajectory:
+def build_trajectory(
+    spec: TargetSpec,
+    base: Baseline,
+    actuals: dict[int, int],
+    judged: set[int] | None = None,
+) -> Trajectory:
     """The straight line from ``base`` to (1 − reduction) × base at the target year, compared
-    with ``actuals`` (grams, or grams per person, by year)."""
+    with ``actuals`` (grams, or grams per person, by year). Only ``judged`` years (default:
+    all) are said to be on or off track, and the cut now needed runs from the newest of them;
+    the others are in progress."""
     span = spec.target_year - spec.baseline_year
     target_g = round(base.value_g * (100 - spec.reduction_pct) / 100)
     years = []
@@ -386,12 +392,18 @@ def build_trajectory(spec: TargetSpec, base: Baseline, actuals: dict[int, int]) 
                 year=year,
                 trajectory_g=on_line,
                 actual_g=actual,
-                on_track=None if actual is None else actual <= on_line,
+                on_track=None
+                if actual is None or (judged is not None and year not in judged)
+                else actual <= on_line,
                 cumulative_actual_g=cumulative_actual,
                 cumulative_trajectory_g=cumulative_trajectory,
             )
         )
-    measured = [y for y in actuals if spec.baseline_year < y <= spec.target_year]
+    measured = [
+        y
+        for y in actuals
+        if spec.baseline_year < y <= spec.target_year and (judged is None or y in judged)
+    ]
     latest = max(measured) if measured else None
     per_year_g: int | None = None
     per_year_pct: float | None = None
@@ -425,7 +437,7 @@ def trajectory(spec: TargetSpec, series: dict[int, int] | None = None) -> Trajec
         series = {
             year: round(grams / people[year]) for year, grams in series.items() if people.get(year)
         }
-    return build_trajectory(spec, base, series)
+    return build_trajectory(spec, base, series, years.judged_years(series))
 
 
 # --- declaring baselines and targets ----------------------------------------------------------
@@ -778,15 +790,6 @@ class DataQuality:
         )
 
 
-def _months_covered(periods: list[tuple[dt.date, dt.date]], year: int) -> set[int]:
-    months: set[int] = set()
-    for start, end in periods:
-        first = max(start, dt.date(year, 1, 1))
-        last = min(end, dt.date(year, 12, 31))
-        months.update(range(first.month, last.month + 1) if first <= last else ())
-    return months
-
-
 def data_quality(year: int) -> DataQuality:
     """Fallback factors, unknown cabin classes, estimated energy quantities and months without
     energy data of ``year``."""
@@ -817,24 +820,17 @@ def data_quality(year: int) -> DataQuality:
         quality.flights += count
         if cabin == CabinClass.unknown:
             quality.flights_unknown_cabin += count
-    periods: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
-    for site_id, start, end, estimated in db.session.execute(
-        sa.select(
-            EnergyRecord.site_id,
-            EnergyRecord.period_start,
-            EnergyRecord.period_end,
-            EnergyRecord.is_estimate,
-        ).where(
-            EnergyRecord.period_start <= dt.date(year, 12, 31),
-            EnergyRecord.period_end >= dt.date(year, 1, 1),
+    quality.estimated_energy_records = (
+        db.session.scalar(
+            sa.select(sa.func.count(EnergyRecord.id)).where(
+                EnergyRecord.period_start <= dt.date(year, 12, 31),
+                EnergyRecord.period_end >= dt.date(year, 1, 1),
+                EnergyRecord.is_estimate.is_(True),
+            )
         )
-    ):
-        periods[site_id].append((start, end))
-        quality.estimated_energy_records += 1 if estimated else 0
-    for site_id, name in db.session.execute(sa.select(Site.id, Site.name).order_by(Site.name)):
-        missing = sorted(set(range(1, 13)) - _months_covered(periods[site_id], year))
-        if missing:
-            quality.months_without_energy[name] = missing
+        or 0
+    )
+    quality.months_without_energy = years.months_without_energy(year)
     return quality
 
 
@@ -983,7 +979,10 @@ def record_reported(
         object_type=ReportedTotal.__tablename__,
         object_id=year,
         summary=f"{year} reported: "
-        + ", ".join(f"{row.boundary} {row.co2e_g / 1_000_000:,.3f} t" for row in rows),
+        + ", ".join(
+            f"{labels.label('boundary_short', row.boundary)} {row.co2e_g / 1_000_000:,.3f} t"
+            for row in rows
+        ),
         changes=audit.diff({}, {row.boundary: row.co2e_g for row in rows}),
     )
     return rows

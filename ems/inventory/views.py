@@ -12,10 +12,12 @@ from ems.auth.models import Role
 from ems.auth.permissions import role_required, signed_in_user
 from ems.errors import NotFound
 from ems.extensions import db
-from ems.inventory import gwp, services
+from ems.inventory import gwp, services, years
 from ems.inventory.forms import (
     SOURCE_LABELS,
     BaselineForm,
+    CloseYearForm,
+    ReopenYearForm,
     ReportForm,
     RestateForm,
     TargetForm,
@@ -225,3 +227,54 @@ def restate() -> ResponseReturnValue:
         ReportForm(formdata=None),
         report_first=False,
     )
+
+
+def _years_page(
+    close_form: CloseYearForm, reopen_form: ReopenYearForm, status: int = 200
+) -> ResponseReturnValue:
+    statuses = years.year_statuses()
+    return render_template(
+        "inventory/years.html",
+        statuses=sorted(statuses.values(), key=lambda s: -s.year),
+        quality={year: services.data_quality(year) for year in statuses},
+        any_closed=any(s.state is years.YearState.closed for s in statuses.values()),
+        close_form=close_form,
+        reopen_form=reopen_form,
+    ), status
+
+
+@bp.get("/years")
+@role_required(*READERS)
+def list_years() -> ResponseReturnValue:
+    """Every year: closed, complete or in progress, how far its data reaches, and its gaps."""
+    return _years_page(CloseYearForm(), ReopenYearForm())
+
+
+@bp.post("/years/close")
+@role_required(*EDITORS)
+def close_year() -> ResponseReturnValue:
+    """Close a year: targets judge it and its records are frozen until it is reopened."""
+    form = CloseYearForm()
+    done = submit_form(
+        form,
+        lambda: org.close_year(actor=signed_in_user(), year=form.year.data),
+        success=_("%(year)s closed.", year=form.year.data),
+        next_url=url_for("inventory.list_years"),
+    )
+    return done or _years_page(form, ReopenYearForm(formdata=None), 422)
+
+
+@bp.post("/years/reopen")
+@role_required(*EDITORS)
+def reopen_year() -> ResponseReturnValue:
+    """Reopen a closed year, with the reason."""
+    form = ReopenYearForm()
+    done = submit_form(
+        form,
+        lambda: org.reopen_year(
+            actor=signed_in_user(), year=form.year.data, reason=form.reason.data
+        ),
+        success=_("%(year)s reopened.", year=form.year.data),
+        next_url=url_for("inventory.list_years"),
+    )
+    return done or _years_page(CloseYearForm(formdata=None), form, 422)

@@ -37,6 +37,11 @@ class Basis(enum.StrEnum):
     market = "market"
 
 
+#: the figure of a two-figure source that totals count: air travel without RF (as the UN
+#: inventory counts it), Scope 2 market-based (location-based where no instrument exists)
+HEADLINE_BASES = frozenset({Basis.without_rf, Basis.market})
+
+
 class Recalculation(Base):
     """An applied recalculation of a year: the lines it replaced stay, marked as superseded."""
 

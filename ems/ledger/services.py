@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from importlib.metadata import PackageNotFoundError, version
@@ -22,10 +22,11 @@ from flask_babel import gettext as _
 from ems.audit import services as audit
 from ems.auth.models import Role, User
 from ems.errors import NotFound, PermissionDenied, ValidationFailed
-from ems.extensions import Base, bulk_insert, db, serialize, utcnow
+from ems.extensions import bulk_insert, db, serialize, utcnow
 from ems.factors.models import EmissionFactor, FactorSet
 from ems.factors.services import FactorSelector, SelectedFactor
-from ems.ledger.models import Basis, EmissionLine, Recalculation, SourceCategory
+from ems.ledger.models import HEADLINE_BASES, Basis, EmissionLine, Recalculation, SourceCategory
+from ems.org import services as org
 from ems.org.models import FIRST_YEAR, LAST_YEAR
 from ems.validation import check_text
 
@@ -131,47 +132,78 @@ def _current(activity_type: str, activity_id: int) -> sa.ColumnElement[bool]:
     )
 
 
+#: what makes a current line the same figure as a new one: everything but when and by which
+#: code version or recalculation it was written
+SAME_LINE = (
+    "item",
+    "year",
+    "site_id",
+    "department_id",
+    "scope",
+    "scope3_category",
+    "source_category",
+    "basis",
+    "quantity",
+    "quantity_unit",
+    "factor_id",
+    "factor_kgco2e_per_unit",
+    "factor_unit",
+    "co2e_g",
+    "method",
+    "factor_selection",
+    "is_fallback",
+    "note",
+)
+
+
+def _same_line_key(values: Mapping[str, Any] | sa.RowMapping) -> tuple[Any, ...]:
+    """The values that identify a figure (decimals compare by value: 500.0 is 500.00)."""
+    return tuple(values[name] for name in SAME_LINE)
+
+
 def record_lines(*, activity_type: str, activity_id: int, lines: list[LineSpec]) -> None:
-    """Replace an activity's current lines by ``lines`` (the old ones stay, superseded).
+    """Make ``lines`` the activity's current lines, changing only what differs.
+
+    A current line identical to one of ``lines`` (every column of SAME_LINE) stays current, as
+    it is; the other current lines are superseded (kept) and the rest of ``lines`` written. So
+    an edit of one part of an activity (one leg of a trip) leaves the lines of the other parts
+    alone, and ``lines=[]`` supersedes them all.
 
     Called by activity services inside the audited change of the activity itself.
     """
     serialize(LEDGER_LOCK)
-    db.session.execute(
-        sa.update(EmissionLine)
+    unmatched: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+    for row in db.session.execute(
+        sa.select(EmissionLine.id, *(getattr(EmissionLine, name) for name in SAME_LINE))
         .where(_current(activity_type, activity_id))
-        .values(superseded_at=utcnow())
+        .order_by(EmissionLine.id)
+    ):
+        unmatched[_same_line_key(row._mapping)].append(row.id)
+    new = []
+    for spec in lines:
+        values = _line_values(spec)
+        same = unmatched.get(_same_line_key(values))
+        if same:
+            same.pop(0)  # this figure is already current: keep its line
+        else:
+            new.append(values)
+    stale = [line_id for ids in unmatched.values() for line_id in ids]
+    # a closed year's figures never change (its records are refused until it is reopened)
+    check_open_years(
+        {key[SAME_LINE.index("year")] for key, ids in unmatched.items() if ids}
+        | {values["year"] for values in new}
     )
-    if lines:
-        db.session.execute(sa.insert(EmissionLine), [_line_values(spec) for spec in lines])
+    now = utcnow()
+    for start in range(0, len(stale), 500):
+        db.session.execute(
+            sa.update(EmissionLine)
+            .where(EmissionLine.id.in_(stale[start : start + 500]))
+            .values(superseded_at=now)
+        )
+    if new:
+        db.session.execute(sa.insert(EmissionLine), new)
         _lock_sets({spec.selected.factor_set.id for spec in lines})
     db.session.flush()
-
-
-def delete_activity(
-    *,
-    actor: User | None,
-    activity: Base,
-    activity_type: str,
-    action: str,
-    summary: str,
-    before: dict[str, Any],
-) -> None:
-    """Delete an activity record: its lines are superseded (kept), the deletion audited.
-
-    The shared last step of the activity features' delete services; ``before`` is the record's
-    audit snapshot.
-    """
-    record_lines(
-        activity_type=activity_type,
-        activity_id=activity.id,  # type: ignore[attr-defined]
-        lines=[],
-    )
-    db.session.delete(activity)
-    db.session.flush()
-    audit.record(
-        actor=actor, action=action, obj=activity, summary=summary, changes=audit.diff(before, {})
-    )
 
 
 def add_lines(lines: list[LineSpec]) -> None:
@@ -180,6 +212,7 @@ def add_lines(lines: list[LineSpec]) -> None:
     Called by activity services inside the audited change that created the activities.
     """
     serialize(LEDGER_LOCK)
+    check_open_years({spec.year for spec in lines})
     if lines:
         now = utcnow()
         bulk_insert(EmissionLine, [_line_values(spec, now=now) for spec in lines])
@@ -187,12 +220,16 @@ def add_lines(lines: list[LineSpec]) -> None:
     db.session.flush()
 
 
-def supersede_lines(*, activity_type: str, activity_ids: list[int]) -> None:
-    """Mark the current lines of removed activities superseded (bulk, for import removal).
+def supersede_lines(
+    *, activity_type: str, activity_ids: list[int], removal_id: int | None = None
+) -> None:
+    """Mark the current lines of removed activities superseded (bulk, for removals); with
+    ``removal_id``, the lines remember the removal, which `restore_lines` undoes.
 
     Called by activity services inside the audited change that removes the activities.
     """
     serialize(LEDGER_LOCK)
+    check_open_years(activity_figures(activity_type=activity_type, activity_ids=activity_ids)[1])
     for start in range(0, len(activity_ids), 500):
         db.session.execute(
             sa.update(EmissionLine)
@@ -201,9 +238,79 @@ def supersede_lines(*, activity_type: str, activity_ids: list[int]) -> None:
                 EmissionLine.activity_id.in_(activity_ids[start : start + 500]),
                 EmissionLine.superseded_at.is_(None),
             )
-            .values(superseded_at=utcnow())
+            .values(superseded_at=utcnow(), superseded_by_removal_id=removal_id)
         )
     db.session.flush()
+
+
+def restore_lines(*, removal_id: int) -> int:
+    """Write again, as current lines, the lines a removal superseded (same factors, quantities
+    and grams); returns how many. The superseded originals stay as they are."""
+    serialize(LEDGER_LOCK)
+    removed = EmissionLine.superseded_by_removal_id == removal_id
+    check_open_years(db.session.scalars(sa.select(EmissionLine.year).distinct().where(removed)))
+    kept = [
+        column
+        for column in EmissionLine.__table__.columns
+        if column.name
+        not in {
+            "id",
+            "created_at",
+            "created_by_recalculation_id",
+            "superseded_at",
+            "superseded_by_recalculation_id",
+            "superseded_by_removal_id",
+        }
+    ]
+    now = utcnow()
+    result = db.session.execute(
+        sa.insert(EmissionLine).from_select(
+            [*(column.name for column in kept), "created_at"],
+            sa.select(*kept, sa.literal(now, EmissionLine.created_at.type))
+            .where(removed)
+            .order_by(EmissionLine.id),
+        )
+    )
+    db.session.flush()
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def activity_figures(*, activity_type: str, activity_ids: Sequence[int]) -> tuple[int, list[int]]:
+    """Grams CO2e of the activities' current lines on the headline basis (air without RF,
+    Scope 2 market-based), and the years the lines are in."""
+    grams, years = 0, set()
+    for start in range(0, len(activity_ids), 500):
+        for year, total in db.session.execute(
+            sa.select(
+                EmissionLine.year,
+                sa.func.sum(
+                    sa.case(
+                        (
+                            sa.or_(
+                                EmissionLine.basis.is_(None),
+                                EmissionLine.basis.in_(HEADLINE_BASES),
+                            ),
+                            EmissionLine.co2e_g,
+                        ),
+                        else_=0,
+                    )
+                ),
+            )
+            .where(
+                EmissionLine.activity_type == activity_type,
+                EmissionLine.activity_id.in_(activity_ids[start : start + 500]),
+                EmissionLine.superseded_at.is_(None),
+            )
+            .group_by(EmissionLine.year)
+        ):
+            grams += int(total or 0)
+            years.add(year)
+    return grams, sorted(years)
+
+
+def check_open_years(years: Iterable[int]) -> None:
+    """Refuse to change the lines of a closed year (it must be reopened first)."""
+    org.check_years_open(years)
 
 
 def current_lines(*, activity_type: str, activity_id: int) -> list[EmissionLine]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -18,8 +18,8 @@ from PIL import Image, ImageOps
 from ems.audit import services as audit
 from ems.auth.models import Role, User
 from ems.errors import NotFound, PermissionDenied, ValidationFailed, check_version
-from ems.extensions import Base, db
-from ems.org.models import Department, Headcount, Organisation, Site
+from ems.extensions import Base, db, utcnow
+from ems.org.models import Department, Headcount, Organisation, ReportingYear, Site
 from ems.validation import check_text, check_year
 
 M = TypeVar("M", bound=Base)
@@ -516,3 +516,88 @@ def delete_headcount(*, actor: User | None, record: Headcount) -> None:
         summary=f"Headcount {record.year} removed",
         fields=["year", "headcount", "note"],
     )
+
+
+# --- reporting years: open until closed -------------------------------------------------------
+
+
+def closed_years() -> set[int]:
+    """The years the working group has closed."""
+    return set(
+        db.session.scalars(sa.select(ReportingYear.year).where(ReportingYear.closed_at.isnot(None)))
+    )
+
+
+def reporting_year(year: int) -> ReportingYear | None:
+    """The year's close/reopen record; None if it was never closed."""
+    return db.session.get(ReportingYear, year)
+
+
+def check_years_open(years: Iterable[int], *, field: str = "") -> None:
+    """Refuse a change to records of a closed year (ValidationFailed on ``field``)."""
+    closed = sorted(closed_years().intersection(years))
+    if closed:
+        raise ValidationFailed(
+            {
+                field: _(
+                    "%(years)s is closed: its records cannot change until the EMS working group "
+                    "reopens it.",
+                    years=", ".join(str(year) for year in closed),
+                )
+            }
+        )
+
+
+def close_year(*, actor: User | None, year: int | None) -> ReportingYear:
+    """Close a year: its data is final, it is judged against the targets, its records are frozen."""
+    _require_editor(actor)
+    errors: dict[str, str] = {}
+    checked = check_year(errors, "year", year)
+    _raise(errors)
+    row = db.session.get(ReportingYear, checked)
+    if row is not None and row.is_closed:
+        raise ValidationFailed({"year": _("%(year)d is closed already.", year=checked)})
+    if row is None:
+        row = ReportingYear(year=checked)
+        db.session.add(row)
+    row.closed_at = utcnow()
+    row.closed_by_id = actor.id if actor else None
+    row.closed_by_label = actor.email if actor else audit.CLI_ACTOR
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action="org.year.closed",
+        object_type=ReportingYear.__tablename__,
+        object_id=checked,
+        summary=f"{checked} closed",
+        changes={"status": {"before": "open", "after": "closed"}},
+    )
+    return row
+
+
+def reopen_year(*, actor: User | None, year: int | None, reason: str | None) -> ReportingYear:
+    """Reopen a closed year, saying why; its records can change again."""
+    _require_editor(actor)
+    errors: dict[str, str] = {}
+    checked = check_year(errors, "year", year)
+    reason = check_text(errors, "reason", reason, ReportingYear.REASON_MAX_LEN, multiline=True)
+    _raise(errors)
+    row = db.session.get(ReportingYear, checked)
+    if row is None or not row.is_closed:
+        raise ValidationFailed({"year": _("%(year)d is not closed.", year=checked)})
+    row.closed_at = None
+    row.reopened_at = utcnow()
+    row.reopen_reason = reason
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action="org.year.reopened",
+        object_type=ReportingYear.__tablename__,
+        object_id=checked,
+        summary=f"{checked} reopened: {reason}"[:500],
+        changes={
+            "status": {"before": "closed", "after": "open"},
+            "reason": {"before": None, "after": reason},
+        },
+    )
+    return row

@@ -6,10 +6,11 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from ems import labels
 from ems.forms import VersionedForm, choices, upper
 from ems.procurement.models import ExchangeRate, PriceIndex, Purchase, SpendCategory
 
-QUANTITY_UNIT_LABELS = {"": _l("—"), "kg": "kg", "tonne": _l("tonnes")}
+QUANTITY_UNIT_LABELS = {"": _l("—"), "kg": labels.UNITS["kg"], "tonne": labels.UNITS["tonne"]}
 
 
 class PurchaseForm(VersionedForm):

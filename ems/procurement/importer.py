@@ -9,7 +9,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from ems.auth.models import Role
 from ems.errors import NotFound, ValidationFailed
 from ems.extensions import bulk_insert, db, utcnow
 from ems.factors.services import FactorSelector
@@ -215,17 +217,13 @@ def _write(batch: ImportBatch, new: list[tuple[dict[str, Any], ledger.LineSpec]]
     ledger.add_lines([replace(line, activity_id=ids[values["reference"]]) for values, line in new])
 
 
-def remove(batch: ImportBatch) -> int:
-    """Remove the purchases of an import (their lines superseded); returns how many."""
-    ids = list(
-        db.session.scalars(sa.select(Purchase.id).where(Purchase.import_batch_id == batch.id))
-    )
-    ledger.supersede_lines(activity_type=services.ACTIVITY_TYPE, activity_ids=ids)
-    for start in range(0, len(ids), 500):
-        db.session.execute(sa.delete(Purchase).where(Purchase.id.in_(ids[start : start + 500])))
-    return len(ids)
-
-
 IMPORTER = imports.Importer(
-    kind="procurement", require=services.require_editor, plan=plan, remove=remove, noun="purchases"
+    kind="procurement",
+    require=services.require_editor,
+    plan=plan,
+    noun="purchases",
+    model=Purchase,
+    activity_type=services.ACTIVITY_TYPE,
+    roles=(Role.ems,),
+    label=_l("Import of purchases"),
 )

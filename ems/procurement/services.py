@@ -18,7 +18,9 @@ from typing import Any, cast
 import sqlalchemy as sa
 from babel.numbers import list_currencies
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from ems import labels
 from ems.audit import services as audit
 from ems.auth.models import Role, User
 from ems.errors import NotFound, PermissionDenied, ValidationFailed, check_version
@@ -30,6 +32,8 @@ from ems.ledger import services as ledger
 from ems.ledger.models import EmissionLine, SourceCategory
 from ems.org.models import FIRST_YEAR, Department, Site
 from ems.procurement.models import ExchangeRate, PriceIndex, Purchase, SpendCategory
+from ems.removals import services as removals
+from ems.removals.models import Removal
 from ems.validation import check_decimal, check_text, check_year
 
 ACTIVITY_TYPE = "purchase"
@@ -697,13 +701,13 @@ def update_purchase(
     return purchase
 
 
-def delete_purchase(*, actor: User | None, purchase: Purchase) -> None:
-    """Remove a purchase; its line is superseded."""
+def delete_purchase(*, actor: User | None, purchase: Purchase) -> Removal:
+    """Remove a purchase; it can be restored with its line."""
     require_editor(actor)
-    ledger.delete_activity(
+    return removals.remove_record(
         actor=actor,
-        activity=purchase,
-        activity_type=ACTIVITY_TYPE,
+        kind=ACTIVITY_TYPE,
+        record=purchase,
         action="procurement.purchase.deleted",
         before=audit.snapshot(purchase, FIELDS),
         summary=f"Purchase {purchase.id} removed",
@@ -773,11 +777,14 @@ EXPORT_HEADER = [
     "currency",
     "quantity",
     "unit",
+    "unit_label",
     "site",
     "department",
     "method",
+    "method_label",
     "converted_quantity",
     "converted_unit",
+    "converted_unit_label",
     "co2e_kg",
     "factor_set",
     "calculation",
@@ -810,14 +817,28 @@ def export_rows(filters: PurchaseFilters) -> list[list[object]]:
                     purchase.currency or "",
                     float(purchase.quantity) if purchase.quantity is not None else None,
                     purchase.quantity_unit or "",
+                    labels.label("unit", purchase.quantity_unit, ""),
                     sites.get(purchase.site_id or 0, ""),
                     departments.get(purchase.department_id or 0, ""),
                     line.method if line else "",
+                    labels.label("method", line.method) if line else "",
                     float(line.quantity) if line else None,
                     line.quantity_unit if line else "",
+                    labels.unit(line.quantity_unit) if line else "",
                     line.co2e_g / 1000 if line else None,
                     line.factor.factor_set.code if line else "",
                     line.note if line else "",
                 ]
             )
     return rows
+
+
+removals.register_kind(
+    removals.RemovalKind(
+        code=ACTIVITY_TYPE,
+        label=_l("Purchase"),
+        roles=(Role.ems,),
+        model=Purchase,
+        activity_type=ACTIVITY_TYPE,
+    )
+)

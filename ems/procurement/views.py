@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -22,7 +22,9 @@ from ems.org.models import FIRST_YEAR, LAST_YEAR
 from ems.procurement import importer, services
 from ems.procurement.forms import CategoryForm, ExchangeRateForm, PriceIndexForm, PurchaseForm
 from ems.procurement.models import ExchangeRate, PriceIndex
-from ems.web import MAX_ID, int_arg, paginate, submit_form
+from ems.removals import services as removals
+from ems.removals import views as removal_views
+from ems.web import MAX_ID, int_arg, paginate, return_url, safe_next, submit_form
 
 bp = Blueprint("procurement", __name__, url_prefix="/procurement")
 
@@ -91,13 +93,13 @@ def new_purchase() -> ResponseReturnValue:
         form,
         lambda: services.create_purchase(actor=signed_in_user(), **_purchase_data(form)),
         success=_("Purchase saved."),
-        next_url=url_for("procurement.list_purchases"),
+        next_url=return_url("procurement.list_purchases"),
     )
     return done or render_template(
         "form_page.html",
         form=form,
         title=_("New purchase"),
-        cancel_url=url_for("procurement.list_purchases"),
+        cancel_url=return_url("procurement.list_purchases"),
     )
 
 
@@ -116,26 +118,42 @@ def edit_purchase(purchase_id: int) -> ResponseReturnValue:
             **_purchase_data(form),
         ),
         success=_("Purchase saved."),
-        next_url=url_for("procurement.list_purchases"),
+        next_url=return_url("procurement.list_purchases"),
         current=purchase,
     )
     return done or render_template(
         "form_page.html",
         form=form,
         title=_("Purchase %(id)d", id=purchase.id),
-        cancel_url=url_for("procurement.list_purchases"),
-        delete_url=url_for("procurement.delete_purchase", purchase_id=purchase.id),
+        cancel_url=return_url("procurement.list_purchases"),
+        remove_url=url_for(
+            "procurement.delete_purchase",
+            purchase_id=purchase.id,
+            next=safe_next(request.args.get("next")),
+        ),
     )
 
 
-@bp.post("/<id:purchase_id>/delete")
+@bp.route("/<id:purchase_id>/delete", methods=["GET", "POST"])
 @role_required(*EDITORS)
 def delete_purchase(purchase_id: int) -> ResponseReturnValue:
-    """Remove a purchase (its figure is kept, superseded)."""
-    services.delete_purchase(actor=signed_in_user(), purchase=services.get_purchase(purchase_id))
-    db.session.commit()
-    flash(_("Purchase removed."), "success")
-    return redirect(url_for("procurement.list_purchases"))
+    """Remove a purchase once confirmed (restorable, with its figure)."""
+    purchase = services.get_purchase(purchase_id)
+    return removal_views.confirm_removal(
+        title=_("Remove purchase %(id)d?", id=purchase.id),
+        summary=_(
+            "%(date)s, %(supplier)s: %(description)s (%(reference)s).",
+            date=purchase.purchased_on,
+            supplier=purchase.supplier or "—",
+            description=purchase.description or purchase.category.name,
+            reference=purchase.reference or "—",
+        ),
+        preview=removals.preview(kind=services.ACTIVITY_TYPE, ids=[purchase.id]),
+        remove=lambda: services.delete_purchase(actor=signed_in_user(), purchase=purchase),
+        done_message=_("Purchase %(id)d removed.", id=purchase.id),
+        done_endpoint="procurement.list_purchases",
+        cancel_url=url_for("procurement.edit_purchase", purchase_id=purchase.id),
+    )
 
 
 @bp.get("/export.<any(csv, xlsx):fmt>")
@@ -223,7 +241,7 @@ def commit_import(batch_id: int) -> ResponseReturnValue:
     return import_views.commit(_import_page(), batch_id)
 
 
-@bp.post("/import/<id:batch_id>/delete")
+@bp.route("/import/<id:batch_id>/delete", methods=["GET", "POST"])
 @role_required(*EDITORS)
 def remove_import(batch_id: int) -> ResponseReturnValue:
     """Remove an import with its purchases (their figures are kept, superseded)."""

@@ -14,13 +14,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 
+from ems import labels
 from ems.exports import XLSX_MIME, csv_bytes, xlsx_bytes
 from ems.extensions import db
 from ems.inventory.services import (
     BOUNDARY_LABELS,
     GRAMS_PER_KG,
     SCOPE3_BUSINESS_TRAVEL,
-    SOURCE_LABELS,
     Boundary,
     Group,
     in_boundary,
@@ -34,11 +34,9 @@ GRAMS_PER_TONNE = 1_000_000
 THOUSANDTH = Decimal("0.001")
 #: the figures shown beside a headline figure, never counted (as `inventories()` decides)
 NOT_COUNTED_BASES = frozenset({Basis.with_rf, Basis.location})
-BASIS_LABELS: dict[Basis | None, str] = {
-    Basis.without_rf: "without RF",
-    Basis.with_rf: "with RF",
-    Basis.location: "location-based",
-    Basis.market: "market-based",
+#: the bases in the order the inventory lists them, with their labels (ems.labels)
+BASIS_LABELS: dict[Basis | None, object] = {
+    **labels.enum_labels((Basis.without_rf, Basis.with_rf, Basis.location, Basis.market), "basis"),
     None: "",
 }
 HEADLINE_BASIS = "air travel without RF; Scope 2 electricity market-based"
@@ -62,12 +60,18 @@ def _yes_no(flag: bool) -> str:
 
 # --- the inventory table ----------------------------------------------------------------------
 
+#: machine-readable: each code column (boundary, scope3_category, source, basis) has its label
+#: beside it
 INVENTORY_HEADER = [
     "boundary",
+    "boundary_label",
     "scope",
     "scope3_category",
+    "scope3_category_label",
     "source",
+    "source_label",
     "basis",
+    "basis_label",
     "site",
     "department",
     "co2e_kg",
@@ -109,10 +113,14 @@ def inventory_rows(year: int, groups: list[Group] | None = None) -> list[list[ob
             rows.append(
                 [
                     boundary.value,
+                    labels.label("boundary_short", boundary),
                     group.scope,
                     group.scope3_category,
-                    str(SOURCE_LABELS[group.source]),
-                    BASIS_LABELS[group.basis],
+                    labels.label("scope3_category", group.scope3_category, ""),
+                    group.source.value,
+                    labels.label("source", group.source),
+                    group.basis.value if group.basis else "",
+                    labels.label("basis", group.basis, ""),
                     sites.get(group.site_id, "") if group.site_id else "",
                     departments.get(group.department_id, "") if group.department_id else "",
                     _rounded(group.co2e_g, GRAMS_PER_KG),
@@ -125,9 +133,13 @@ def inventory_rows(year: int, groups: list[Group] | None = None) -> list[list[ob
         rows.append(
             [
                 boundary.value,
+                labels.label("boundary_short", boundary),
                 None,
                 None,
+                "",
+                "",
                 "Total",
+                "",
                 f"headline: {HEADLINE_BASIS}",
                 "",
                 "",
@@ -248,7 +260,7 @@ def _pack_rows(
             label,
             scope,
             float(quantity.quantize(THOUSANDTH, ROUND_HALF_UP)),
-            unit,
+            labels.unit(unit),
             _rounded(grams, GRAMS_PER_TONNE),
             _yes_no(counted),
             note,
@@ -302,7 +314,7 @@ def gtb_pack_rows(
         counted = _counted(basis)
         if counted:
             total_g += sum(grams for _quantity, grams in by_unit.values())
-        label = f"Other: {SOURCE_LABELS[source]} {BASIS_LABELS[basis]}".strip()
+        label = f"Other: {labels.label('source', source)} {BASIS_LABELS[basis]}".strip()
         rows += _pack_rows(label, scope, by_unit, counted, "")
     rows += [
         [

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from ems import labels as code_labels
 from ems.actions import services as actions
 from ems.actions.models import ActionStatus, CorrectiveAction, Nonconformity, NonconformityStatus
 from ems.audit import services as audit
@@ -26,6 +27,7 @@ from ems.extensions import db, utcnow
 from ems.factors.models import EmissionFactor, FactorSet
 from ems.inventory import gwp as gwp_editions
 from ems.inventory import services as inventory
+from ems.inventory import years
 from ems.ledger.models import Basis, EmissionLine, SourceCategory
 from ems.org.models import Site
 from ems.org.services import get_organisation, logo_png
@@ -73,7 +75,7 @@ def _pct(now: int, before: int | None) -> float | None:
 
 
 def _t(grams: int) -> str:
-    return f"{pdf.tonnes(grams, 1)} t"  # rounded as the tables round
+    return pdf.with_unit(grams)  # rounded as the tables round: "1,234.6 t", "420 kg"
 
 
 def _sentences(
@@ -97,7 +99,10 @@ def _sentences(
         versus = summary["change_from_baseline_pct"]
         gap = total - summary["trajectory_g"]
         position = (
-            f"on track, {_t(-gap)} below the trajectory"
+            f"the year is in progress, not judged against the trajectory "
+            f"({_t(summary['trajectory_g'])})"
+            if summary["on_track"] is None
+            else f"on track, {_t(-gap)} below the trajectory"
             if gap <= 0
             else f"off track, {_t(gap)} above the trajectory"
         )
@@ -377,7 +382,10 @@ def annual_report_data(
     groups = inventory.year_groups(year)
     both = inventory.inventories(year, groups)
     gtb, full = both[inventory.Boundary.gtb], both[inventory.Boundary.full]
-    gtb_by_year = inventory.totals_by_year(inventory.Boundary.gtb)
+    # the years up to the report's: a later year (a bill running into it) is not in its trend
+    every_year = inventory.totals_by_year(inventory.Boundary.gtb)
+    gtb_by_year = {y: grams for y, grams in every_year.items() if y <= year}
+    status = years.year_statuses([year])[year]
     spec = inventory.main_target()  # the Greening-the-Blue boundary, every source
     path = inventory.trajectory(spec, gtb_by_year)
     on_line = next((y for y in path.years if y.year == year), None) if path else None
@@ -409,7 +417,10 @@ def annual_report_data(
         "reduction_pct": spec.reduction_pct,
         "target_g": path.target_g if path else None,
         "trajectory_g": on_line.trajectory_g if on_line else None,
-        "on_track": (gtb.total_g <= on_line.trajectory_g) if on_line else None,
+        # an open year is never judged (see ems.inventory.years)
+        "on_track": on_line.on_track if on_line else None,
+        "year_state": status.state.value,
+        "data_to": status.data_to.isoformat() if status.data_to else None,
         "required_pct_per_year": round(path.required_reduction_pct_per_year, 2)
         if path and path.required_reduction_pct_per_year is not None
         else None,
@@ -429,6 +440,8 @@ def annual_report_data(
         "issued_on": issued_on.isoformat(),
         "draft": draft,
         "source_labels": labels,
+        # the labels of every code the PDF prints, in the issuer's language (ems.labels)
+        "labels": code_labels.snapshot_labels(),
         "summary": summary,
         "trend": _trend(path, gtb_by_year),
         "inventory": {"gtb": _inventory(gtb), "full": _inventory(full)},
@@ -606,6 +619,12 @@ def get_issued(report_id: int) -> IssuedReport:
 def reportable_years() -> list[int]:
     """Years with recorded emissions, newest first."""
     return sorted(set(inventory.totals_by_year(inventory.Boundary.full)), reverse=True)
+
+
+def default_report_year(candidates: list[int]) -> int | None:
+    """The year a report is drafted for unless someone chooses: the latest closed year (or,
+    where none is closed, the latest complete one), else the newest of ``candidates``."""
+    return years.latest_judged_year(candidates) or max(candidates, default=None)
 
 
 def group_by_year(reports: list[IssuedReport]) -> dict[int, list[IssuedReport]]:

@@ -44,7 +44,7 @@ def _pdf(content: bytes, name: str, *, sha256: str | None = None) -> Response:
 def _index(form: IssueForm, status: int = 200) -> ResponseReturnValue:
     years = services.reportable_years()
     if not form.is_submitted() and years:
-        form.year.data = years[0]
+        form.year.data = services.default_report_year(years)
     reports = services.issued_reports()
     return render_template(
         "reporting/index.html",

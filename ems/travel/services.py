@@ -15,7 +15,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from ems import labels
 from ems.audit import services as audit
 from ems.auth.models import Role, User
 from ems.errors import NotFound, PermissionDenied, ValidationFailed, check_version
@@ -29,6 +31,7 @@ from ems.ledger import services as ledger
 from ems.ledger.models import Basis, EmissionLine, SourceCategory
 from ems.org.models import FIRST_YEAR, Department
 from ems.org.services import countries, get_organisation
+from ems.removals import services as removals
 from ems.travel import airports, importer
 from ems.travel.calculation import (
     PUBLISHED_CLASSES,
@@ -374,30 +377,84 @@ def check_items(
     return items
 
 
-def _set_items(trip: Trip, items: TripItems) -> None:
-    trip.legs.clear()
-    trip.ground_legs.clear()
-    trip.hotel_stays.clear()
-    db.session.flush()  # the old rows go before the new positions are taken
-    for position, (origin, destination, departure_on, cabin, passengers) in enumerate(items.legs):
-        trip.legs.append(
-            FlightLeg(
-                position=position,
-                origin=origin.code,
-                destination=destination.code,
-                departure_on=departure_on,
-                cabin_class=cabin,
-                passengers=passengers,
-                distance_km=airports.great_circle_km(origin, destination),
-            )
+#: the columns of each kind of item, by the trip's relationship that holds them
+ITEM_COLUMNS: dict[str, tuple[str, ...]] = {
+    "legs": ("origin", "destination", "departure_on", "cabin_class", "passengers", "distance_km"),
+    "ground_legs": ("mode", "travelled_on", "origin", "destination", "distance_km", "passengers"),
+    "hotel_stays": ("country_code", "check_in_on", "nights", "rooms"),
+}
+ITEM_MODELS: dict[str, type[FlightLeg | GroundLeg | HotelStay]] = {
+    "legs": FlightLeg,
+    "ground_legs": GroundLeg,
+    "hotel_stays": HotelStay,
+}
+ItemRows = dict[str, list[dict[str, Any]]]
+
+
+def _item_rows(items: TripItems) -> ItemRows:
+    """The rows the checked items are stored as, in order, by relationship."""
+    return {
+        "legs": [
+            {
+                "origin": origin.code,
+                "destination": destination.code,
+                "departure_on": departure_on,
+                "cabin_class": cabin,
+                "passengers": passengers,
+                "distance_km": airports.great_circle_km(origin, destination),
+            }
+            for origin, destination, departure_on, cabin, passengers in items.legs
+        ],
+        "ground_legs": [
+            {name: getattr(ground, name) for name in ITEM_COLUMNS["ground_legs"]}
+            for ground in items.ground
+        ],
+        "hotel_stays": [
+            {name: getattr(stay, name) for name in ITEM_COLUMNS["hotel_stays"]}
+            for stay in items.hotels
+        ],
+    }
+
+
+def _differs(row: object, values: dict[str, Any]) -> bool:
+    """True when a stored row holds other values (decimals compare by value)."""
+    return any(getattr(row, name) != value for name, value in values.items())
+
+
+def _items_differ(trip: Trip, wanted: ItemRows) -> bool:
+    """True when the trip's stored items are not ``wanted``, position by position."""
+    for relation, rows in wanted.items():
+        stored = getattr(trip, relation)
+        if len(stored) != len(rows) or any(map(_differs, stored, rows)):
+            return True
+    return False
+
+
+def _set_items(trip: Trip, wanted: ItemRows) -> None:
+    """Store the items position by position: a row with the same values is left as it is, a
+    changed one is updated in place, rows beyond the new count go and new ones are added."""
+    for relation, rows in wanted.items():
+        stored = getattr(trip, relation)
+        del stored[len(rows) :]  # positions from len(rows) on: never taken again below
+        for position, values in enumerate(rows):
+            if position < len(stored):
+                row = stored[position]
+                for name, value in values.items():
+                    if getattr(row, name) != value:
+                        setattr(row, name, value)
+            else:
+                stored.append(ITEM_MODELS[relation](position=position, **values))
+    dates = [
+        row[name]
+        for relation, name in (
+            ("legs", "departure_on"),
+            ("ground_legs", "travelled_on"),
+            ("hotel_stays", "check_in_on"),
         )
-    for position, ground in enumerate(items.ground):
-        ground.position = position
-        trip.ground_legs.append(ground)
-    for position, stay in enumerate(items.hotels):
-        stay.position = position
-        trip.hotel_stays.append(stay)
-    trip.starts_on = min(items.dates())
+        for row in wanted[relation]
+    ]
+    if trip.starts_on != min(dates):
+        trip.starts_on = min(dates)
 
 
 def trip_results(trip: Trip, flights: FlightCalculator | None = None) -> list[LegResult]:
@@ -509,22 +566,32 @@ def _record(trip: Trip) -> None:
     )
 
 
+TRIP_FIELDS = ("traveller", "department_id", "purpose", "paid_by", "booking_reference", "notes")
+
+
 def _snapshot(trip: Trip) -> dict[str, object]:
-    values = audit.snapshot(
-        trip, ["traveller", "department_id", "purpose", "paid_by", "booking_reference", "notes"]
-    )
-    values["legs"] = [
-        f"{leg.origin}-{leg.destination} {leg.departure_on} {leg.cabin_class} x{leg.passengers}"
-        for leg in trip.legs
-    ]
-    values["ground"] = [
-        f"{g.mode} {g.origin}-{g.destination} {g.travelled_on} {g.distance_km} km x{g.passengers}"
-        for g in trip.ground_legs
-    ]
-    values["hotels"] = [
-        f"{h.country_code} {h.check_in_on} {h.nights} nights x{h.rooms}" for h in trip.hotel_stays
-    ]
+    """The trip's fields and one entry per item, named as the item's ledger lines ("leg 2",
+    "journey 1", "stay 1"): the audit of an edit lists only the items that changed."""
+    values = audit.snapshot(trip, TRIP_FIELDS)
+    for leg in trip.legs:
+        values[f"leg {leg.position + 1}"] = (
+            f"{leg.origin}-{leg.destination} {leg.departure_on} {leg.cabin_class} x{leg.passengers}"
+        )
+    for g in trip.ground_legs:
+        values[f"journey {g.position + 1}"] = (
+            f"{g.mode} {g.origin}-{g.destination} {g.travelled_on} "
+            f"{g.distance_km} km x{g.passengers}"
+        )
+    for h in trip.hotel_stays:
+        values[f"stay {h.position + 1}"] = (
+            f"{h.country_code} {h.check_in_on} {h.nights} nights x{h.rooms}"
+        )
     return values
+
+
+def _comparable(value: object) -> object:
+    """A field value as compared for a change: a browser sends a text's line ends as CRLF."""
+    return value.replace("\r\n", "\n") if isinstance(value, str) else value
 
 
 def create_trip(
@@ -563,7 +630,7 @@ def create_trip(
     if errors:
         raise ValidationFailed(errors)
     trip = Trip(source=source, created_by_id=actor.id if actor else None, **fields)
-    _set_items(trip, items)
+    _set_items(trip, _item_rows(items))
     db.session.add(trip)
     db.session.flush()
     _record(trip)
@@ -592,7 +659,10 @@ def update_trip(
     notes: str | None = "",
     expected_version: int | None = None,
 ) -> Trip:
-    """Change a trip; its emission lines are replaced (the old ones stay, superseded)."""
+    """Change a trip: only what differs. Items are matched by position; an unchanged item keeps
+    its row and its emission lines, a changed one gets new lines (the old ones stay,
+    superseded). Saving the trip as it is changes nothing: no lines, no audit entry, no new
+    version."""
     _require_travel(actor)
     check_version(trip.version_id, expected_version)
     errors: dict[str, str] = {}
@@ -612,11 +682,19 @@ def update_trip(
         errors.update(exc.errors)
     if errors:
         raise ValidationFailed(errors)
+    changed = {
+        name: value
+        for name, value in fields.items()
+        if _comparable(getattr(trip, name)) != _comparable(value)
+    }
+    wanted = _item_rows(items)
+    if not changed and not _items_differ(trip, wanted):
+        return trip
     before = _snapshot(trip)
-    for name, value in fields.items():
+    for name, value in changed.items():
         setattr(trip, name, value)
-    _set_items(trip, items)
-    trip.updated_at = utcnow()  # bumps the version even when only the legs changed
+    _set_items(trip, wanted)
+    trip.updated_at = utcnow()  # bumps the version even when only the items changed
     db.session.flush()
     changes = audit.diff(before, _snapshot(trip))
     _record(trip)
@@ -630,17 +708,17 @@ def update_trip(
     return trip
 
 
-def delete_trip(*, actor: User | None, trip: Trip) -> None:
-    """Remove a trip; its emission lines are superseded, not deleted."""
+def delete_trip(*, actor: User | None, trip: Trip) -> removals.Removal:
+    """Remove a trip; it can be restored with its lines (see ems.removals)."""
     _require_travel(actor)
     before = _snapshot(trip)
-    ledger.delete_activity(
+    return removals.remove_record(
         actor=actor,
-        activity=trip,
-        activity_type=ACTIVITY_TYPE,
+        kind=ACTIVITY_TYPE,
+        record=trip,
         action="travel.trip.deleted",
         before=before,
-        summary=f"Trip {trip.id} of {before['traveller']} removed",
+        summary=f"Trip {trip.id} of {trip.traveller} from {trip.starts_on}",
     )
 
 
@@ -660,9 +738,27 @@ class TripFilters:
     month: int | None = None
     department_id: int | None = None
     traveller: str = ""
+    #: a part of the traveller's name or of the booking reference (any case)
+    search: str = ""
     cabin_class: str = ""
     source: str = ""
     sort: str = "-date"
+
+
+def trip_years() -> list[int]:
+    """The years in which trips start, newest first."""
+    year = sa.extract("year", Trip.starts_on)
+    return [int(y) for y in db.session.scalars(sa.select(year).distinct().order_by(year.desc()))]
+
+
+def latest_trip_year(today: dt.date | None = None) -> int | None:
+    """The year the trip list opens on: the latest year up to this one with trips (the first
+    later one when only trips booked ahead exist); None without trips."""
+    next_year = dt.date((today or utcnow().date()).year + 1, 1, 1)
+    day = db.session.scalar(
+        sa.select(sa.func.max(Trip.starts_on)).where(Trip.starts_on < next_year)
+    ) or db.session.scalar(sa.select(sa.func.min(Trip.starts_on)))
+    return day.year if day else None
 
 
 SORTS = {"date": Trip.starts_on, "traveller": Trip.traveller, "id": Trip.id}
@@ -710,6 +806,14 @@ def trips_query(filters: TripFilters) -> tuple[sa.Select[Trip], sa.Select[int, i
     if filters.traveller:
         conditions.append(
             sa.func.lower(Trip.traveller).contains(filters.traveller.lower(), autoescape=True)
+        )
+    if filters.search:
+        text = filters.search.lower()
+        conditions.append(
+            sa.or_(
+                sa.func.lower(Trip.traveller).contains(text, autoescape=True),
+                sa.func.lower(Trip.booking_reference).contains(text, autoescape=True),
+            )
         )
     if filters.source:
         conditions.append(Trip.source == filters.source)
@@ -929,18 +1033,43 @@ def _write_trips(
     ledger.add_lines(lines)
 
 
-def _remove(batch: ImportBatch) -> int:
-    trip_ids = list(db.session.scalars(sa.select(Trip.id).where(Trip.import_batch_id == batch.id)))
-    ledger.supersede_lines(activity_type=ACTIVITY_TYPE, activity_ids=trip_ids)
-    for start in range(0, len(trip_ids), 500):
-        chunk = trip_ids[start : start + 500]
-        db.session.execute(sa.delete(FlightLeg).where(FlightLeg.trip_id.in_(chunk)))
-        db.session.execute(sa.delete(Trip).where(Trip.id.in_(chunk)))
-    return len(trip_ids)
+def _booking_conflicts(trip_ids: list[int]) -> list[str]:
+    """Booking references of these (removed) trips that live trips hold now."""
+    references = list(
+        db.session.scalars(
+            sa.select(Trip.booking_reference)
+            .where(Trip.id.in_(trip_ids[:1000]), Trip.booking_reference.isnot(None))
+            .execution_options(include_removed=True)
+        )
+    )
+    taken = imports.known_keys(Trip.booking_reference, references)  # type: ignore[arg-type]
+    return [
+        _("booking %(reference)s is recorded again", reference=reference)
+        for reference in sorted(taken)
+    ]
 
 
 IMPORTER = imports.Importer(
-    kind=IMPORT_KIND, require=_require_travel, plan=_plan, remove=_remove, noun="trips"
+    kind=IMPORT_KIND,
+    require=_require_travel,
+    plan=_plan,
+    noun="trips",
+    model=Trip,
+    activity_type=ACTIVITY_TYPE,
+    roles=(Role.travel, Role.ems),
+    label=_l("Import of an agency export"),
+    conflicts=_booking_conflicts,
+)
+removals.register_kind(
+    removals.RemovalKind(
+        code=ACTIVITY_TYPE,
+        label=_l("Trip"),
+        roles=(Role.travel, Role.ems),
+        model=Trip,
+        activity_type=ACTIVITY_TYPE,
+        conflicts=lambda _removal, ids: _booking_conflicts(ids),
+        list_endpoint="travel.list_trips",
+    )
 )
 
 
@@ -973,8 +1102,8 @@ def commit_import(*, actor: User | None, batch: ImportBatch) -> imports.ImportRe
     return imports.commit_batch(IMPORTER, actor=actor, batch=batch)
 
 
-def remove_import_batch(*, actor: User | None, batch: ImportBatch) -> int:
-    """Remove an imported file's trips (their lines are kept, superseded); returns how many."""
+def remove_import_batch(*, actor: User | None, batch: ImportBatch) -> removals.Removal | None:
+    """Remove an imported file with its trips, restorably (see ems.removals)."""
     return imports.remove_batch(IMPORTER, actor=actor, batch=batch)
 
 
@@ -985,12 +1114,16 @@ EXPORT_HEADER = [
     "department",
     "purpose",
     "paid_by",
+    "paid_by_label",
     "source",
+    "source_label",
     "item",
+    "item_label",
     "from",
     "to",
     "date",
     "class_or_mode",
+    "class_or_mode_label",
     "passengers",
     "distance_km",
     "nights",
@@ -1006,7 +1139,8 @@ def _kg(line: EmissionLine | None) -> float | None:
 
 def export_rows(filters: TripFilters) -> list[list[object]]:
     """One row per flight, journey and hotel stay of the filtered trips, with its emissions
-    (header first). A line belongs to its row by the item it names (e.g. "leg 2")."""
+    (header first). A line belongs to its row by the item it names (e.g. "leg 2"). Machine-
+    readable: each code column (paid_by, source, item, class_or_mode) has its label beside it."""
     trips, _summary = trips_query(filters)
     departments = dict(db.session.execute(sa.select(Department.id, Department.name)).all())
     rows: list[list[object]] = [list(EXPORT_HEADER)]
@@ -1029,7 +1163,9 @@ def export_rows(filters: TripFilters) -> list[list[object]]:
                 departments.get(trip.department_id or 0, ""),
                 trip.purpose,
                 trip.paid_by.value,
+                labels.label("paid_by", trip.paid_by),
                 trip.source.value,
+                labels.label("trip_source", trip.source),
             ]
             for leg in trip.legs:
                 item = f"leg {leg.position + 1}"
@@ -1039,10 +1175,12 @@ def export_rows(filters: TripFilters) -> list[list[object]]:
                     [
                         *common,
                         item,
+                        labels.line_item(item),
                         leg.origin,
                         leg.destination,
                         leg.departure_on.isoformat(),
                         leg.cabin_class.value,
+                        labels.label("cabin_class", leg.cabin_class),
                         leg.passengers,
                         float(leg.distance_km),
                         None,
@@ -1058,10 +1196,12 @@ def export_rows(filters: TripFilters) -> list[list[object]]:
                     [
                         *common,
                         item,
+                        labels.line_item(item),
                         ground.origin,
                         ground.destination,
                         ground.travelled_on.isoformat(),
                         ground.mode.value,
+                        labels.label("ground_mode", ground.mode),
                         ground.passengers,
                         float(ground.distance_km),
                         None,
@@ -1077,10 +1217,12 @@ def export_rows(filters: TripFilters) -> list[list[object]]:
                     [
                         *common,
                         item,
+                        labels.line_item(item),
                         stay.country_code,
                         "",
                         stay.check_in_on.isoformat(),
                         "hotel",
+                        _("Hotel"),
                         stay.rooms,
                         None,
                         stay.nights,

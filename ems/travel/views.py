@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
     Blueprint,
-    flash,
     jsonify,
     redirect,
     render_template,
@@ -26,11 +26,13 @@ from ems.imports import views as import_views
 from ems.ledger import services as ledger
 from ems.org import services as org
 from ems.org.models import FIRST_YEAR, LAST_YEAR
+from ems.removals import services as removals
+from ems.removals import views as removal_views
 from ems.travel import airports, importer, services
 from ems.travel.forms import CABIN_LABELS, EstimateForm, TripForm
 from ems.travel.models import PaidBy, Trip, TripSource
 from ems.validation import without_control_characters
-from ems.web import MAX_ID, int_arg, paginate, submit_form
+from ems.web import MAX_ID, int_arg, paginate, return_url, submit_form
 
 bp = Blueprint("travel", __name__, url_prefix="/travel")
 
@@ -42,13 +44,25 @@ def _departments() -> list[tuple[int, str]]:
     return [(d.id, d.name) for d in org.list_departments()]
 
 
+#: the ``year`` of the trip list that shows every year
+ALL_YEARS = "all"
+
+
+def _text_arg(name: str) -> str:
+    return without_control_characters(request.args.get(name, ""))[:100].strip()
+
+
 def _filters() -> services.TripFilters:
-    """The trip filters of the query string; anything invalid is ignored."""
+    """The trip filters of the query string; anything invalid is ignored. Without a year (or
+    with an invalid one), the latest year that has trips; ``year=all``: every year."""
+    year = None
+    if request.args.get("year") != ALL_YEARS:
+        year = int_arg("year", FIRST_YEAR, LAST_YEAR) or services.latest_trip_year()
     return services.TripFilters(
-        year=int_arg("year", FIRST_YEAR, LAST_YEAR),
+        year=year,
         month=int_arg("month", 1, 12),
         department_id=int_arg("department_id", 1, MAX_ID),
-        traveller=without_control_characters(request.args.get("traveller", ""))[:100].strip(),
+        search=_text_arg("search") or _text_arg("traveller"),  # traveller: links of old
         cabin_class=request.args.get("cabin_class", "")
         if request.args.get("cabin_class") in CABIN_LABELS
         else "",
@@ -69,9 +83,15 @@ def list_trips() -> ResponseReturnValue:
     rows, summary = services.trips_query(filters)
     page = paginate(rows)
     count, with_rf_g, without_rf_g = db.session.execute(summary).one()
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    # the year shown, even when it was chosen by default, so that links keep it
+    args: dict[str, Any] = {**request.args, "year": str(filters.year or ALL_YEARS)}
+    args.pop("page", None)
+    here = {**args, "page": page.page} if page.page > 1 else args
     return render_template(
         "travel/trips.html",
+        years=services.trip_years(),
+        all_years=ALL_YEARS,
+        list_url=url_for("travel.list_trips", **here),
         totals=services.trip_totals([trip.id for trip in page.items]),
         page=page,
         filters=filters,
@@ -85,23 +105,68 @@ def list_trips() -> ResponseReturnValue:
     )
 
 
-def _filled(field_list: Any) -> list[dict[str, Any]]:
-    """The data of the rows of a list of subforms that are filled in."""
-    return [entry.form.data for entry in field_list.entries if not entry.form.is_empty()]
+def _filled(field_list: Any) -> list[tuple[int, dict[str, Any]]]:
+    """The rows of a list of subforms that are filled in and not marked for removal: their
+    place in the form and their data."""
+    return [
+        (index, {name: value for name, value in entry.form.data.items() if name != "remove"})
+        for index, entry in enumerate(field_list.entries)
+        if not entry.form.is_empty()
+    ]
 
 
-def _trip_data(form: TripForm) -> dict[str, Any]:
-    return {
+#: the trip form's lists of items, with what the service takes each row as
+ITEM_LISTS: dict[str, Any] = {
+    "legs": services.LegInput,
+    "ground": services.GroundInput,
+    "hotels": services.HotelInput,
+}
+
+
+def _trip_data(form: TripForm) -> tuple[dict[str, Any], dict[str, list[int]]]:
+    """The service's arguments, and for each list of items the form's row of each item sent
+    (rows left empty are not sent)."""
+    data: dict[str, Any] = {
         "traveller": form.traveller.data,
         "department_id": form.department_id.data or None,
         "purpose": form.purpose.data,
         "paid_by": form.paid_by.data,
         "booking_reference": form.booking_reference.data,
         "notes": form.notes.data,
-        "legs": [services.LegInput(**row) for row in _filled(form.legs)],
-        "ground": [services.GroundInput(**row) for row in _filled(form.ground)],
-        "hotels": [services.HotelInput(**row) for row in _filled(form.hotels)],
     }
+    rows: dict[str, list[int]] = {}
+    for name, item in ITEM_LISTS.items():
+        filled = _filled(getattr(form, name))
+        data[name] = [item(**values) for _index, values in filled]
+        rows[name] = [index for index, _values in filled]
+    return data, rows
+
+
+def _form_name(name: str, rows: dict[str, list[int]]) -> str:
+    """The form's name of a field the service names by the n-th item sent (``ground-0-mode``);
+    an item the form did not send (the way back of a return trip) is the whole form's."""
+    head, _sep, rest = name.partition("-")
+    index, _sep, field = rest.partition("-")
+    if head not in rows or not index.isdigit():
+        return name
+    if int(index) >= len(rows[head]):
+        return ""
+    return "-".join(part for part in (head, str(rows[head][int(index)]), field) if part)
+
+
+def _saving(form: TripForm, save: Callable[[dict[str, Any]], Trip]) -> Callable[[], Trip]:
+    """``save`` of the form's data, for submit_form: the service's errors name the form's rows."""
+
+    def run() -> Trip:
+        data, rows = _trip_data(form)
+        try:
+            return save(data)
+        except ValidationFailed as exc:
+            raise ValidationFailed(
+                {_form_name(name, rows): message for name, message in exc.errors.items()}
+            ) from exc
+
+    return run
 
 
 def _add_leg(form: TripForm) -> None:
@@ -135,22 +200,24 @@ def new_trip() -> ResponseReturnValue:
     form.set_departments(_departments())
     if _add_row(form):
         return render_template("travel/trip_form.html", form=form, trip=None)
+    save = _saving(
+        form,
+        lambda data: services.create_trip(
+            actor=signed_in_user(),
+            is_return=form.is_return.data,
+            return_on=form.return_on.data,
+            **data,
+        ),
+    )
     created: list[Trip] = []
     done = submit_form(
         form,
-        lambda: created.append(
-            services.create_trip(
-                actor=signed_in_user(),
-                is_return=form.is_return.data,
-                return_on=form.return_on.data,
-                **_trip_data(form),
-            )
-        ),
+        lambda: created.append(save()),
         success=_("Trip saved."),
         next_url=url_for("travel.list_trips"),
     )
-    if done is not None and created:
-        return redirect(url_for("travel.show_trip", trip_id=created[0].id))
+    if done is not None and created:  # back to the list it came from, else to the new trip
+        return redirect(return_url("travel.show_trip", trip_id=created[0].id))
     return render_template("travel/trip_form.html", form=form, trip=None)
 
 
@@ -191,35 +258,60 @@ def show_trip(trip_id: int) -> ResponseReturnValue:
 def edit_trip(trip_id: int) -> ResponseReturnValue:
     """Change a trip; a second editor of the same trip is told, not overwritten."""
     trip = services.get_trip(trip_id)
-    form = TripForm(obj=trip, data={"department_id": trip.department_id or 0})
+    # the form's lists "ground" and "hotels" are the trip's ground_legs and hotel_stays
+    form = TripForm(
+        obj=trip,
+        data={
+            "department_id": trip.department_id or 0,
+            "ground": trip.ground_legs,
+            "hotels": trip.hotel_stays,
+        },
+    )
     form.set_departments(_departments())
     del form.is_return, form.return_on  # an existing trip lists its way back as flights
     if _add_row(form):
         return render_template("travel/trip_form.html", form=form, trip=trip)
     done = submit_form(
         form,
-        lambda: services.update_trip(
-            actor=signed_in_user(),
-            trip=trip,
-            expected_version=form.expected_version(),
-            **_trip_data(form),
+        _saving(
+            form,
+            lambda data: services.update_trip(
+                actor=signed_in_user(),
+                trip=trip,
+                expected_version=form.expected_version(),
+                **data,
+            ),
         ),
         success=_("Trip saved."),
-        next_url=url_for("travel.show_trip", trip_id=trip_id),
+        next_url=return_url("travel.show_trip", trip_id=trip_id),
         current=trip,
     )
     return done or render_template("travel/trip_form.html", form=form, trip=trip)
 
 
-@bp.post("/trips/<id:trip_id>/delete")
+@bp.route("/trips/<id:trip_id>/delete", methods=["GET", "POST"])
 @role_required(*EDITORS)
 def delete_trip(trip_id: int) -> ResponseReturnValue:
-    """Remove a trip (its figures are kept, superseded)."""
+    """Remove a trip once confirmed (restorable, with its figures)."""
     trip = services.get_trip(trip_id)
-    services.delete_trip(actor=signed_in_user(), trip=trip)
-    db.session.commit()
-    flash(_("Trip removed."), "success")
-    return redirect(url_for("travel.list_trips"))
+    return removal_views.confirm_removal(
+        title=_("Remove trip %(id)d?", id=trip.id),
+        summary=_(
+            "%(traveller)s, from %(date)s: %(flights)d flights, %(journeys)d journeys, "
+            "%(stays)d hotel stays%(reference)s.",
+            traveller=trip.traveller,
+            date=trip.starts_on,
+            flights=len(trip.legs),
+            journeys=len(trip.ground_legs),
+            stays=len(trip.hotel_stays),
+            reference=f" ({trip.booking_reference})" if trip.booking_reference else "",
+        ),
+        preview=removals.preview(kind=services.ACTIVITY_TYPE, ids=[trip.id]),
+        remove=lambda: services.delete_trip(actor=signed_in_user(), trip=trip),
+        done_message=_("Trip %(id)d removed.", id=trip.id),
+        done_endpoint="travel.list_trips",
+        cancel_url=url_for("travel.show_trip", trip_id=trip.id),
+    )
 
 
 @bp.get("/airports")
@@ -334,7 +426,7 @@ def commit_import(batch_id: int) -> ResponseReturnValue:
     return import_views.commit(_import_page(), batch_id)
 
 
-@bp.post("/import/<id:batch_id>/delete")
+@bp.route("/import/<id:batch_id>/delete", methods=["GET", "POST"])
 @role_required(*EDITORS)
 def remove_import(batch_id: int) -> ResponseReturnValue:
     """Remove an import with all its trips (their figures are kept, superseded)."""

@@ -32,6 +32,7 @@ from ems.ledger import services as ledger
 from ems.org import services as org
 from ems.procurement import services as procurement
 from ems.procurement.models import Purchase, SpendCategory
+from ems.removals import services as removals
 from ems.reporting import services as reporting
 from ems.travel import services as travel
 from tests.conftest import TEST_PASSWORD
@@ -154,6 +155,18 @@ READ_ONLY = {
     "actions.projection",
     "actions.require_editor",
     "imports.file_digest",
+    "imports.batch_records",
+    "imports.preview_removal",
+    "ledger.activity_figures",
+    "ledger.check_open_years",
+    "org.closed_years",
+    "org.reporting_year",
+    "org.check_years_open",
+    "removals.register_kind",
+    "removals.may_restore",
+    "removals.preview",
+    "removals.list_removals",
+    "removals.get_removal",
     "imports.get_batch",
     "imports.known_keys",
     "imports.list_batches",
@@ -180,11 +193,12 @@ READ_ONLY = {
 
 #: writes that only ever happen inside another service's audited change (the activity's own)
 INSIDE_AUDITED_CHANGES = {
-    # the shared last step of the delete services above, which audit through it
-    "ledger.delete_activity",
     "ledger.record_lines",
     "ledger.add_lines",
     "ledger.supersede_lines",
+    "ledger.restore_lines",
+    # removes one record: the delete services audit through it (with their own action)
+    "removals.remove_record",
     # store the file for the go-ahead; the import itself is audited
     "travel.check_import",
     "imports.check_file",
@@ -819,6 +833,34 @@ WRITES: dict[str, tuple[str, Callable[[dict[str, Any]], object]]] = {
     "travel.delete_trip": (
         "travel.trip.deleted",
         lambda w: travel.delete_trip(actor=w["admin"], trip=w["trip"]),
+    ),
+    "removals.remove": (
+        "travel.trip.deleted",
+        lambda w: removals.remove(
+            actor=w["admin"],
+            kind="trip",
+            ids=[w["trip"].id],
+            summary="a trip",
+            action="travel.trip.deleted",
+        ),
+    ),
+    "removals.restore": (
+        "removals.removal.restored",
+        lambda w: removals.restore(
+            actor=w["admin"], removal=travel.delete_trip(actor=w["admin"], trip=w["trip"])
+        ),
+    ),
+    "org.close_year": (
+        "org.year.closed",
+        lambda w: org.close_year(actor=w["admin"], year=2024),
+    ),
+    "org.reopen_year": (
+        "org.year.reopened",
+        lambda w: org.reopen_year(
+            actor=w["admin"],
+            year=org.close_year(actor=w["admin"], year=2024).year,
+            reason="a late bill",
+        ),
     ),
     "ledger.apply_recalculation": (
         "ledger.recalculation.applied",

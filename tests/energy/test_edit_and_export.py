@@ -238,7 +238,7 @@ def test_edit_top_up_page_saves_and_a_second_editor_is_told(app, client, create_
     text = second.get_data(as_text=True)
     assert second.status_code == 200
     assert "Someone else changed this record" in text
-    assert "Added (kg): 5" in text
+    assert "Added (kg): 7 → 5" in text  # yours → the record now
     assert db.session.get(RefrigerantTopUp, leak_id).kg == Decimal(5)
     (line,) = ledger.current_lines(activity_type="refrigerant_top_up", activity_id=leak_id)
     assert line.co2e_g == 9_620_000

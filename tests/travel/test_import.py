@@ -160,9 +160,11 @@ def test_removing_a_batch_removes_its_trips_and_keeps_the_figures(loaded):
     result = services.import_trips(actor=None, data=AGENCY.encode(), filename="march.csv")
     db.session.commit()
     assert result.batch is not None
-    assert services.remove_import_batch(actor=None, batch=result.batch) == 2
+    removal = services.remove_import_batch(actor=None, batch=result.batch)
     db.session.commit()
-    assert count(Trip) == count(FlightLeg) == count(ImportBatch) == 0
+    assert removal is not None
+    assert removal.record_count == 2
+    assert count(Trip) == count(ImportBatch) == 0
     assert count(EmissionLine) == 8
     assert (
         db.session.scalar(

@@ -1,0 +1,188 @@
+"""Open and closed years: an open year is shown as in progress and never judged; a closed year's
+records are frozen until it is reopened with a reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+import time_machine
+
+from ems.actions import services as actions
+from ems.audit.models import AuditEntry
+from ems.auth.models import Role
+from ems.energy import services as energy
+from ems.errors import ValidationFailed
+from ems.extensions import db
+from ems.factors import services as factors
+from ems.inventory import services as inventory
+from ems.inventory import years
+from ems.org import services as org
+from ems.reporting import services as reporting
+from ems.travel import services as travel
+
+TODAY = dt.datetime(2026, 1, 20, 9, 0, tzinfo=dt.UTC)
+
+
+def bill(site_id: int, start: dt.date, end: dt.date, kwh: int = 10_000) -> None:
+    energy.create_energy_record(
+        actor=None,
+        site_id=site_id,
+        energy_type="electricity",
+        period_start=start,
+        period_end=end,
+        quantity=Decimal(kwh),
+        unit="kwh",
+        certificates_kwh=None,
+        supplier_factor_id=None,
+        meter_reference="",
+        evidence_note="",
+    )
+
+
+@pytest.fixture
+def organisation(app):
+    """Geneva with a full 2010 and 2025 of monthly bills, and one bill running three days into
+    2026; a baseline of 2010 and a target."""
+    factors.load_shipped_sets(actor=None)
+    site = org.create_site(actor=None, name="Geneva", country_code="CH")
+    for year, kwh in ((2010, 30_000), (2025, 20_000)):
+        for month in range(1, 12):
+            bill(
+                site.id,
+                dt.date(year, month, 1),
+                dt.date(year, month + 1, 1) - dt.timedelta(days=1),
+                kwh,
+            )
+    bill(site.id, dt.date(2010, 12, 1), dt.date(2010, 12, 31), 30_000)
+    bill(site.id, dt.date(2025, 12, 1), dt.date(2026, 1, 3), 20_000)  # runs on into 2026
+    db.session.commit()
+    return site
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_the_dashboard_opens_on_the_closed_year_and_shows_the_next_as_open(
+    client, create_user, login, organisation
+):
+    org.close_year(actor=None, year=2025)
+    db.session.commit()
+    assert set(inventory.totals_by_year(inventory.Boundary.gtb)) == {2010, 2025, 2026}
+    login(client, create_user(roles=(Role.ems,)))
+    page = client.get("/").get_data(as_text=True)
+    assert "2025 at a glance" in page
+    assert "2026 — in progress" in page  # in the year list
+    assert "2025 — closed" in page
+    path = inventory.trajectory(inventory.main_target())
+    assert path is not None
+    assert path.latest_year == 2025
+    on_2026 = next(y for y in path.years if y.year == 2026)
+    assert on_2026.actual_g is not None
+    assert on_2026.on_track is None
+
+    open_year = client.get("/?year=2026").get_data(as_text=True)
+    assert "2026 — in progress, data to January 3, 2026" in open_year
+    assert "running on from 2025" in open_year
+    assert "on track" not in open_year.split("2026 at a glance")[1].split("</dl>")[0]
+    assert "year in progress" in open_year  # no −100 % change from 2025
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_without_a_closed_year_the_latest_complete_one_is_judged(organisation):
+    statuses = years.year_statuses()
+    assert statuses[2025].state is years.YearState.complete
+    assert statuses[2026].state is years.YearState.in_progress
+    assert statuses[2026].is_carried_over_only
+    assert statuses[2026].data_to == dt.date(2026, 1, 3)
+    assert years.judged_years() == {2010, 2025}
+    path = inventory.trajectory(inventory.main_target())
+    assert path is not None
+    assert path.latest_year == 2025
+    projection = actions.projection(path)
+    assert projection is not None
+    assert projection.latest_year == 2025
+    assert reporting.default_report_year(reporting.reportable_years()) == 2025
+    # a report of 2025 ends at 2025: the bill running into 2026 is not in its trend
+    snapshot = reporting.annual_report_data(
+        2025, report_id="draft", issued_on=TODAY.date(), draft=True
+    )
+    assert max(row["year"] for row in snapshot["trend"]["years"] if row["actual_g"]) == 2025
+    assert snapshot["summary"]["year_state"] == "complete"
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_closing_a_year_hands_the_judgement_to_closed_years_only(organisation):
+    org.close_year(actor=None, year=2010)
+    assert years.judged_years() == {2010}  # 2025 is complete, but closing is now the rule
+    path = inventory.trajectory(inventory.main_target())
+    assert path is not None
+    assert path.latest_year is None
+    assert all(y.on_track is None for y in path.years if y.year > 2010)
+    assert not [p for p in actions.proposals() if p.year == 2025]
+
+
+def test_a_closed_year_refuses_changes_until_it_is_reopened(organisation):
+    trip = travel.create_trip(
+        actor=None,
+        traveller="Ana Silva",
+        legs=[travel.LegInput("GVA", "LHR", dt.date(2025, 4, 2))],
+    )
+    org.close_year(actor=None, year=2025)
+    db.session.commit()
+    with pytest.raises(ValidationFailed, match="2025 is closed"):
+        travel.create_trip(
+            actor=None,
+            traveller="Ben Okoro",
+            legs=[travel.LegInput("GVA", "CDG", dt.date(2025, 6, 2))],
+        )
+    db.session.rollback()
+    with pytest.raises(ValidationFailed, match="2025 is closed"):
+        travel.update_trip(
+            actor=None,
+            trip=trip,
+            traveller=trip.traveller,
+            legs=[travel.LegInput("GVA", "LHR", dt.date(2025, 4, 2), "business")],
+        )
+    db.session.rollback()
+    with pytest.raises(ValidationFailed, match="2025 is closed"):
+        bill(organisation.id, dt.date(2025, 12, 20), dt.date(2026, 1, 10))
+    db.session.rollback()
+    with pytest.raises(ValidationFailed, match="reason"):
+        org.reopen_year(actor=None, year=2025, reason="")
+    org.reopen_year(actor=None, year=2025, reason="The December bill was corrected")
+    travel.update_trip(
+        actor=None,
+        trip=trip,
+        traveller=trip.traveller,
+        legs=[travel.LegInput("GVA", "LHR", dt.date(2025, 4, 2), "business")],
+    )
+    db.session.commit()
+    actions_done = list(db.session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.id)))
+    assert "org.year.closed" in actions_done
+    assert "org.year.reopened" in actions_done
+
+
+def test_the_years_page_closes_and_reopens_with_a_reason(client, create_user, login, organisation):
+    login(client, create_user(roles=(Role.ems,)))
+    page = client.get("/inventory/years").get_data(as_text=True)
+    assert "Close 2025" in page
+    assert client.post("/inventory/years/close", data={"year": "2025"}).status_code == 302
+    assert org.closed_years() == {2025}
+    refused = client.post("/inventory/years/reopen", data={"year": "2025", "reason": ""})
+    assert refused.status_code == 422
+    assert org.closed_years() == {2025}
+    done = client.post(
+        "/inventory/years/reopen", data={"year": "2025", "reason": "A late bill from SIG"}
+    )
+    assert done.status_code == 302
+    assert org.closed_years() == set()
+    assert "A late bill from SIG" in org.reporting_year(2025).reopen_reason
+
+
+def test_only_the_working_group_closes_years(client, create_user, login, organisation):
+    login(client, create_user(roles=(Role.management,)))
+    assert client.get("/inventory/years").status_code == 200
+    assert "Close 2025" not in client.get("/inventory/years").get_data(as_text=True)
+    assert client.post("/inventory/years/close", data={"year": "2025"}).status_code == 403
+    assert org.closed_years() == set()
