@@ -6,7 +6,15 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, SelectChoice, StringField, SubmitField
+from wtforms import (
+    Field,
+    FieldList,
+    FormField,
+    HiddenField,
+    SelectChoice,
+    StringField,
+    SubmitField,
+)
 
 from ems.errors import ValidationFailed
 
@@ -50,10 +58,12 @@ class EmsForm(FlaskForm):
         """Show a service's validation errors on the fields they name (or on the whole form).
 
         Names of fields in lists of subforms are given as the form names them: ``legs-0-origin``.
+        A message for a whole list or row of subforms (``legs``, ``legs-0``), which no field
+        shows, goes to the whole form.
         """
         for name, message in exc.errors.items():
             field = self._find_field(name)
-            if field is not None:
+            if field is not None and not isinstance(field, FieldList | FormField):
                 field.errors = [*field.errors, message]
             else:
                 self.form_errors.append(message)

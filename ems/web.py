@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, request
+from flask import current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
@@ -46,6 +47,58 @@ def int_arg(name: str, low: int, high: int) -> int | None:
     """A whole-number query argument within [low, high]; None if absent or out of range."""
     value = request.args.get(name, type=int)
     return value if value is not None and low <= value <= high else None
+
+
+#: the query argument (or form field) that carries where a page returns to
+NEXT = "next"
+MAX_NEXT_LEN = 2000
+
+
+def safe_next(value: str | None) -> str | None:
+    """``value`` if it is a relative URL of this site ("/path?query"), else None.
+
+    Refuses what could lead elsewhere (an open redirect): anything not starting with a single
+    "/", "//host" and "/\\host" (which browsers read as another host), a scheme or a host,
+    control characters, and URLs longer than MAX_NEXT_LEN.
+    """
+    if not value or len(value) > MAX_NEXT_LEN or not value.startswith("/"):
+        return None
+    if value.startswith(("//", "/\\")) or any(ord(c) < 0x20 or c == "\x7f" for c in value):
+        return None
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return None
+    return value
+
+
+def current_url() -> str:
+    """This request's URL without scheme and host, with its query string: what a list passes
+    as ``next`` on its links to new/edit/detail pages, so that they can return to it with the
+    filters it had."""
+    query = request.query_string.decode("utf-8", "replace")
+    return f"{request.path}?{query}" if query else request.path
+
+
+def return_url(default_endpoint: str, **values: Any) -> str:
+    """Where a page returns to: the request's ``next`` (form field first, then query string)
+    when it is a safe relative URL (see safe_next), else ``url_for(default_endpoint,
+    **values)``.
+
+    How a list remembers its filters across a save (or a removal):
+
+    - the list links to its forms with ``url_for("….edit", id=…, next=current_url())``;
+    - a form page posting to its own URL (``action=""``) keeps ``next`` in the query string;
+      one posting elsewhere carries it in its action URL or as a hidden field named ``next``;
+    - on success the view redirects to ``return_url("….list")`` (``submit_form``'s
+      ``next_url``), and its Cancel link uses the same.
+
+    Available in templates as ``return_url`` and ``current_url``.
+    """
+    return (
+        safe_next(request.form.get(NEXT))
+        or safe_next(request.args.get(NEXT))
+        or url_for(default_endpoint, **values)
+    )
 
 
 def paginate(stmt: sa.Select[Any]) -> Pagination:

@@ -52,8 +52,13 @@ def finite(_form: Any, field: Any) -> None:
         raise StopValidation(_l("Enter a number."))
 
 
+def _remove_field() -> BooleanField:
+    return BooleanField(_l("Remove"), description=_l("Leave this item out when saving"))
+
+
 # Subforms: the trip form carries the CSRF token. Their fields are optional here, so that a
-# row left empty is simply ignored; the services check the rows that are filled in.
+# row left empty (or ticked "Remove") is simply ignored; the services check the rows that are
+# filled in.
 class LegForm(Form):
     """One flight."""
 
@@ -64,10 +69,11 @@ class LegForm(Form):
     passengers = IntegerField(
         _l("Passengers"), [Optional(), NumberRange(1, FlightLeg.MAX_PASSENGERS)], default=1
     )
+    remove = _remove_field()
 
     def is_empty(self) -> bool:
-        """True when neither airport is filled in."""
-        return not (self.origin.data or self.destination.data)
+        """True when marked for removal or neither airport is filled in."""
+        return self.remove.data or not (self.origin.data or self.destination.data)
 
 
 GROUND_CHOICES = choices(
@@ -102,10 +108,11 @@ class GroundForm(Form):
     passengers = IntegerField(
         _l("Passengers"), [Optional(), NumberRange(1, FlightLeg.MAX_PASSENGERS)], default=1
     )
+    remove = _remove_field()
 
     def is_empty(self) -> bool:
-        """True when nothing but the defaults is filled in."""
-        return not (
+        """True when marked for removal or nothing but the defaults is filled in."""
+        return self.remove.data or not (
             self.travelled_on.data
             or self.origin.data
             or self.destination.data
@@ -120,14 +127,17 @@ class HotelForm(Form):
     check_in_on = DateField(_l("Check-in"), [Optional()])
     nights = IntegerField(_l("Nights"), [Optional(), NumberRange(1, HotelStay.MAX_NIGHTS)])
     rooms = IntegerField(_l("Rooms"), [Optional(), NumberRange(1, HotelStay.MAX_ROOMS)], default=1)
+    remove = _remove_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.country_code.choices = choices([("", _l("Choose a country")), *countries().items()])
 
     def is_empty(self) -> bool:
-        """True when neither country nor date nor nights are filled in."""
-        return not (self.country_code.data or self.check_in_on.data or self.nights.data)
+        """True when marked for removal or neither country nor date nor nights are filled in."""
+        return self.remove.data or not (
+            self.country_code.data or self.check_in_on.data or self.nights.data
+        )
 
 
 class TripForm(VersionedForm):

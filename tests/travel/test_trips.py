@@ -216,7 +216,9 @@ def test_delete_supersedes_lines(client, create_user, login, loaded):
 
 
 def test_list_filters_and_totals(client, create_user, login, loaded):
-    services.create_trip(actor=None, traveller="Ana", legs=legs(("GVA", "JFK")))
+    services.create_trip(
+        actor=None, traveller="Ana", legs=legs(("GVA", "JFK")), booking_reference="PNR-77"
+    )
     services.create_trip(
         actor=None,
         traveller="Ben",
@@ -224,13 +226,23 @@ def test_list_filters_and_totals(client, create_user, login, loaded):
     )
     db.session.commit()
     login(client, create_user(roles=(Role.management,)))
-    everything = client.get("/travel/").get_data(as_text=True)
+    latest = client.get("/travel/").get_data(as_text=True)  # opens on the latest year
+    assert ">Ana<" in latest
+    assert ">Ben<" not in latest
+    assert '<option value="2024" selected>2024</option>' in latest
+    everything = client.get("/travel/?year=all").get_data(as_text=True)
     assert "Ana" in everything
     assert "Ben" in everything
+    by_reference = client.get("/travel/?year=all&search=pnr-7").get_data(as_text=True)
+    assert ">Ana<" in by_reference
+    assert ">Ben<" not in by_reference
+    by_name = client.get("/travel/?year=all&search=bEn").get_data(as_text=True)
+    assert ">Ben<" in by_name
+    assert ">Ana<" not in by_name
     only_2023 = client.get("/travel/?year=2023").get_data(as_text=True)
     assert "Ben" in only_2023
     assert "Ana" not in only_2023
-    business = client.get("/travel/?cabin_class=business").get_data(as_text=True)
+    business = client.get("/travel/?year=all&cabin_class=business").get_data(as_text=True)
     assert "Ben" in business
     assert ">Ana<" not in business
     assert client.get("/travel/?year=abc&month=13&sort=evil&page=-1").status_code == 200
