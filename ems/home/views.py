@@ -36,6 +36,10 @@ def index() -> ResponseReturnValue:
         "years": sorted(by_year),
         "statuses": statuses,
         "status": statuses.get(year) if year is not None else None,
+        # how far an open year's data reaches ("in progress, data to 3 January")
+        "reach": years.reach(year)
+        if year is not None and year in statuses and not statuses[year].is_judged
+        else None,
         "year": year,
         "sources": SOURCE_LABELS,
         "boundaries": inventory.BOUNDARY_LABELS,

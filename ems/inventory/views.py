@@ -236,6 +236,7 @@ def _years_page(
     return render_template(
         "inventory/years.html",
         statuses=sorted(statuses.values(), key=lambda s: -s.year),
+        reaches={year: years.reach(year) for year in statuses},
         quality={year: services.data_quality(year) for year in statuses},
         any_closed=any(s.state is years.YearState.closed for s in statuses.values()),
         close_form=close_form,

@@ -37,18 +37,24 @@ class YearState(enum.StrEnum):
 
 @dataclass(frozen=True)
 class YearStatus:
-    """A year's state, how far its data reaches, and whether targets may judge it."""
+    """A year's state, and whether targets may judge it."""
 
     year: int
     state: YearState
     #: whether targets, projections and proposals use the year (closed years where any year is
     #: closed; else complete years)
     is_judged: bool
-    #: the last day the year's records reach (None without records)
+    closed: ReportingYear | None = None
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How far a year's records reach."""
+
+    #: the last day of the year that its records reach (None without records)
     data_to: dt.date | None
     #: the year's only records are bills or fleet periods running on from the year before
-    is_carried_over_only: bool = False
-    closed: ReportingYear | None = None
+    is_carried_over_only: bool
 
 
 def months_covered(periods: Iterable[tuple[dt.date, dt.date]], year: int) -> set[int]:
@@ -108,11 +114,11 @@ def _dated_columns() -> list[tuple[InstrumentedAttribute[dt.date], InstrumentedA
     ]
 
 
-def _reach(year: int) -> tuple[dt.date | None, bool]:
+def reach(year: int) -> Reach:
     """The last day of ``year`` that its records reach, and whether every record touching the
     year began in an earlier one (bills running on into it)."""
     first_day, last_day = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    reach: dt.date | None = None
+    last: dt.date | None = None
     starts_in_year = False
     for start, end in _dated_columns():
         stmt = sa.select(sa.func.max(end), sa.func.max(start)).where(
@@ -122,10 +128,10 @@ def _reach(year: int) -> tuple[dt.date | None, bool]:
             stmt = stmt.join(Trip).where(Trip.paid_by == PaidBy.organisation)
         latest_end, latest_start = db.session.execute(stmt).one()
         if latest_end is not None:
-            reach = max(reach or latest_end, min(latest_end, last_day))
+            last = max(last or latest_end, min(latest_end, last_day))
         if latest_start is not None and latest_start >= first_day:
             starts_in_year = True
-    return reach, reach is not None and not starts_in_year
+    return Reach(data_to=last, is_carried_over_only=last is not None and not starts_in_year)
 
 
 def years_with_lines() -> list[int]:
@@ -151,7 +157,6 @@ def year_statuses(years: Iterable[int] | None = None) -> dict[int, YearStatus]:
     complete = _complete([year for year in wanted if year not in closed_rows])
     statuses = {}
     for year in wanted:
-        data_to, carried_over_only = _reach(year)
         state = (
             YearState.closed
             if year in closed_rows
@@ -163,8 +168,6 @@ def year_statuses(years: Iterable[int] | None = None) -> dict[int, YearStatus]:
             year=year,
             state=state,
             is_judged=state is (YearState.closed if closed_rows else YearState.complete),
-            data_to=data_to,
-            is_carried_over_only=carried_over_only,
             closed=closed_rows.get(year),
         )
     return statuses

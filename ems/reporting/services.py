@@ -386,6 +386,7 @@ def annual_report_data(
     every_year = inventory.totals_by_year(inventory.Boundary.gtb)
     gtb_by_year = {y: grams for y, grams in every_year.items() if y <= year}
     status = years.year_statuses([year])[year]
+    data_to = years.reach(year).data_to
     spec = inventory.main_target()  # the Greening-the-Blue boundary, every source
     path = inventory.trajectory(spec, gtb_by_year)
     on_line = next((y for y in path.years if y.year == year), None) if path else None
@@ -420,7 +421,7 @@ def annual_report_data(
         # an open year is never judged (see ems.inventory.years)
         "on_track": on_line.on_track if on_line else None,
         "year_state": status.state.value,
-        "data_to": status.data_to.isoformat() if status.data_to else None,
+        "data_to": data_to.isoformat() if data_to else None,
         "required_pct_per_year": round(path.required_reduction_pct_per_year, 2)
         if path and path.required_reduction_pct_per_year is not None
         else None,
