@@ -108,7 +108,7 @@ def test_the_page_shows_issued_files_with_their_digests_and_live_exports_as_live
         assert f"/reports/issued/{report.id}/{file.name}" in page
         assert file.sha256 in page
     today = utcnow().date().isoformat()
-    assert f"Live, {today}" in page
+    assert f"Live exports, {today}" in page
     live = reader.get(f"/reports/{YEAR}/gtb-pack.xlsx")
     assert f"ems-greening-the-blue-{YEAR}-live-{today}.xlsx" in live.headers["Content-Disposition"]
     rows = [list(row) for row in load_workbook(io.BytesIO(live.get_data())).active.values]
