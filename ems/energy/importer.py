@@ -22,6 +22,7 @@ from ems.imports import services as imports
 from ems.imports.models import ImportBatch
 from ems.ledger import services as ledger
 from ems.ledger.models import Basis
+from ems.org import services as org
 from ems.org.models import Site
 
 REQUIRED = ("site", "energy_type", "period_start", "period_end", "quantity", "unit")
@@ -276,6 +277,7 @@ def plan(data: bytes, filename: str, on_progress: imports.Progress | None) -> im
         skipped=sorted(_describe(key, site_names) for key in known),
         co2e_g={"location": 0, "market": 0, "total": 0},
     )
+    closed_years = org.closed_years()
     selector = FactorSelector()
     new: list[tuple[dict[str, Any], list[ledger.LineSpec]]] = []
     for number, values in rows:
@@ -287,6 +289,20 @@ def plan(data: bytes, filename: str, on_progress: imports.Progress | None) -> im
             lines = services.record_lines(draft, selector)
         except NotFound as exc:
             errors.append(RowError(number, "energy_type", str(exc)))
+            continue
+        closed = imports.closed_year_errors(
+            [
+                (
+                    number,
+                    "period_start" if line.year == values["period_start"].year else "period_end",
+                    line.year,
+                )
+                for line in lines
+            ],
+            closed_years,
+        )
+        if closed:
+            errors += closed
             continue
         new.append((values, lines))
         result.created += 1

@@ -8,7 +8,7 @@ compute the figures, find what is already recorded) and how to remove a batch's 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,7 @@ from ems.audit import services as audit
 from ems.auth.models import Role, User
 from ems.errors import NotFound, ValidationFailed
 from ems.extensions import db, utcnow
+from ems.imports import RowError
 from ems.imports.models import ImportBatch
 from ems.removals import services as removals
 from ems.removals.models import INCLUDE_REMOVED, Removable, Removal
@@ -101,6 +102,21 @@ class Importer:
         if batch is not None and _batch(self.kind, batch.file_sha256) is not None:
             problems.append(_("the same file was imported again since"))
         return problems + self.conflicts(ids)
+
+
+def closed_year_errors(figures: Iterable[tuple[int, str, int]], closed: set[int]) -> list[RowError]:
+    """The rows whose figures fall in a ``closed`` year (see org.closed_years), from (row,
+    column, year of a figure): a closed year's records do not change until it is reopened. One
+    error per row."""
+    errors: dict[int, RowError] = {}
+    for row, column, year in figures:
+        if year in closed and row not in errors:
+            errors[row] = RowError(
+                row,
+                column,
+                _("%(year)d is closed: reopen it before importing its records.", year=year),
+            )
+    return list(errors.values())
 
 
 def file_digest(data: bytes) -> str:

@@ -19,6 +19,7 @@ from ems.imports import ImportFailed, RowError, control_character_errors, read_t
 from ems.imports import services as imports
 from ems.imports.models import ImportBatch
 from ems.ledger import services as ledger
+from ems.org import services as org
 from ems.org.models import Department, Site
 from ems.procurement import services
 from ems.procurement.models import Purchase, SpendCategory
@@ -165,6 +166,7 @@ def plan(data: bytes, filename: str, on_progress: imports.Progress | None) -> im
         [values["reference"] for _number, values in rows],
     )
     result = imports.ImportResult(skipped=sorted(known), co2e_g={"total": 0})
+    closed_years = org.closed_years()
     selector = FactorSelector()
     categories = {category.id: category for category in services.list_categories()}
     new: list[tuple[dict[str, Any], ledger.LineSpec]] = []
@@ -180,6 +182,10 @@ def plan(data: bytes, filename: str, on_progress: imports.Progress | None) -> im
             continue
         except NotFound as exc:
             errors.append(RowError(number, "category", str(exc)))
+            continue
+        closed = imports.closed_year_errors([(number, "date", line.year)], closed_years)
+        if closed:
+            errors += closed
             continue
         new.append((values, line))
         result.created += 1

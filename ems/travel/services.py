@@ -29,6 +29,7 @@ from ems.imports import services as imports
 from ems.imports.models import ImportBatch
 from ems.ledger import services as ledger
 from ems.ledger.models import Basis, EmissionLine, SourceCategory
+from ems.org import services as org
 from ems.org.models import FIRST_YEAR, Department
 from ems.org.services import countries, get_organisation
 from ems.removals import services as removals
@@ -932,6 +933,7 @@ def _plan(data: bytes, filename: str, on_progress: imports.Progress | None) -> i
     )
     result = imports.ImportResult(skipped=sorted(known), co2e_g={"with_rf": 0, "without_rf": 0})
     flights = calculator()
+    closed_years = org.closed_years()
     new_trips, computed, errors = [], [], []
     for trip in trips:
         if trip.booking_reference in known:
@@ -949,6 +951,17 @@ def _plan(data: bytes, filename: str, on_progress: imports.Progress | None) -> i
                 message = str(exc) if isinstance(exc, NotFound) else "; ".join(exc.errors.values())
                 errors.append(RowError(trip.rows[0], "origin", message))
                 continue
+        closed = imports.closed_year_errors(
+            # legs: the computed flights of a trip the organisation paid (none for others)
+            [
+                (row, "departure_date", leg.departure_on.year)
+                for row, leg in zip(trip.rows, legs, strict=False)
+            ],
+            closed_years,
+        )
+        if closed:
+            errors += closed
+            continue
         new_trips.append(trip)
         computed.append(legs)
         result.created += 1

@@ -185,3 +185,30 @@ def test_only_the_working_group_closes_years(client, create_user, login, organis
     assert "Close 2025" not in client.get("/inventory/years").get_data(as_text=True)
     assert client.post("/inventory/years/close", data={"year": "2025"}).status_code == 403
     assert org.closed_years() == set()
+
+
+def test_imports_name_the_rows_of_a_closed_year(organisation):
+    from ems.energy.importer import IMPORTER as ENERGY
+    from ems.imports import ImportFailed
+    from ems.imports import services as imports
+
+    org.close_year(actor=None, year=2024)
+    db.session.commit()
+    agency = (
+        "booking_reference,traveller,origin,destination,departure_date\n"
+        "A1,Ana Silva,GVA,LHR,2025-03-04\n"
+        "A2,Ben Okoro,GVA,CDG,2024-12-30\n"
+        "A2,Ben Okoro,CDG,GVA,2025-01-02\n"
+    )
+    with pytest.raises(ImportFailed) as refused:
+        travel.import_trips(actor=None, data=agency.encode(), filename="agency.csv")
+    assert [(e.row, e.field) for e in refused.value.row_errors] == [(3, "departure_date")]
+    assert "2024 is closed" in refused.value.row_errors[0].message
+    bills = (
+        "site,energy_type,period_start,period_end,quantity,unit\n"
+        "Geneva,electricity,2026-01-04,2026-01-31,900,kwh\n"
+        "Geneva,electricity,2024-12-20,2025-01-10,900,kwh\n"
+    )
+    with pytest.raises(ImportFailed) as refused:
+        imports.import_file(ENERGY, actor=None, data=bills.encode(), filename="bills.csv")
+    assert [(e.row, e.field) for e in refused.value.row_errors] == [(3, "period_start")]
