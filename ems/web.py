@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -12,6 +14,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 from werkzeug.routing import BaseConverter, ValidationError
+from wtforms import Field, FieldList, FormField, SubmitField
+from wtforms.fields.choices import SelectFieldBase
+from wtforms.form import BaseForm
 
 from ems.errors import Conflict, ValidationFailed
 from ems.extensions import db
@@ -112,11 +117,13 @@ def submit_form(
     form: EmsForm,
     save: Callable[[], Any],
     *,
-    success: str,
+    success: str | Callable[[Any], str],
     next_url: str,
     current: object | None = None,
 ) -> ResponseReturnValue | None:
     """Validate ``form``, run the service call ``save``, commit once and redirect.
+
+    ``success`` is the message shown after, or a function of what ``save`` returned that gives it.
 
     Returns None when the form must be shown again: not submitted, invalid, refused by the
     service (its errors are put on the fields), or changed meanwhile by someone else (the form
@@ -125,7 +132,7 @@ def submit_form(
     if not form.validate_on_submit():
         return None
     try:
-        save()
+        saved = save()
     except ValidationFailed as exc:
         db.session.rollback()
         form.add_service_errors(exc)
@@ -135,33 +142,95 @@ def submit_form(
         _explain_conflict(form, current)
         return None
     db.session.commit()
-    flash(success, "success")
+    flash(success(saved) if callable(success) else success, "success")
     return redirect(next_url)
 
 
 #: what an empty field holds: a form's "none" choice (0, "") stands for a stored None
 _EMPTY = (None, 0, "")
+#: fields no conflict message names
+_NOT_COMPARED = ("version_id", "csrf_token")
 
 
 def _same(stored: object, entered: object) -> bool:
     return stored == entered or (stored in _EMPTY and entered in _EMPTY)
 
 
+def _shown(field: Field, value: object) -> str:
+    """A field's value as the form shows it: a choice by its label, a date as a date, a number
+    without trailing zeros, an empty value as "—"."""
+    if value in _EMPTY and not isinstance(value, bool):
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(field, SelectFieldBase):
+        wanted = str(getattr(value, "value", value))
+        for choice in field.iter_choices():
+            if str(choice[0]) == wanted:
+                return str(choice[1])
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        text = format(value, "f")
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    return str(getattr(value, "value", value))
+
+
+def _field_changes(form: BaseForm, current: object, where: str = "") -> list[str]:
+    """ "Label: yours → now" for each of ``form``'s fields whose value ``current`` holds
+    differently; ``where`` ("on leg 2") names the item the fields belong to."""
+    changes = []
+    for name, field in form._fields.items():
+        if name in _NOT_COMPARED or isinstance(field, SubmitField | FieldList | FormField):
+            continue
+        if not hasattr(current, name):
+            continue
+        stored = getattr(current, name)
+        if _same(stored, field.data):
+            continue
+        change = f"{field.label.text}: {_shown(field, field.data)} → {_shown(field, stored)}"
+        changes.append(f"{change} {where}" if where else change)
+    return changes
+
+
+def _item_changes(form: EmsForm, current: object) -> list[str]:
+    """What differs, item by item, between each list of subforms (a trip's flights, journeys,
+    hotel stays) and the items ``current`` holds now: "Class: Economy → Business on leg 2",
+    "leg 3: only in your values", "leg 3: added meanwhile"."""
+    changes = []
+    for name, (attribute, item_name) in getattr(form, "ITEM_LISTS", {}).items():
+        field = form._fields.get(name)
+        if not isinstance(field, FieldList) or not hasattr(current, attribute):
+            continue
+        entered = [
+            entry.form
+            for entry in field.entries
+            if not (hasattr(entry.form, "is_empty") and entry.form.is_empty())
+        ]
+        stored = list(getattr(current, attribute))
+        for index in range(max(len(entered), len(stored))):
+            item = str(item_name) % {"n": index + 1}
+            if index >= len(stored):
+                changes.append(_("%(item)s: only in your values", item=item))
+            elif index >= len(entered):
+                changes.append(_("%(item)s: added meanwhile", item=item))
+            else:
+                where = _("on %(item)s", item=item)
+                changes += _field_changes(entered[index], stored[index], where)
+    return changes
+
+
 def _explain_conflict(form: EmsForm, current: object | None) -> None:
+    """Say that someone else saved first, and what differs from what the user entered, in
+    words ("Class: Economy → Business on leg 2"; yours → now)."""
+    differing: list[str] = []
     if current is not None:
         db.session.refresh(current)
-    differing = [
-        f"{field.label.text}: {getattr(current, name)!s}"
-        for name, field in form._fields.items()
-        if current is not None
-        and hasattr(current, name)
-        and name not in ("version_id", "csrf_token")
-        and not _same(getattr(current, name), field.data)
-    ]
+        differing = _field_changes(form, current) + _item_changes(form, current)
     message = _("Someone else changed this record since you opened it; nothing was saved.")
     if differing:
         message += " " + _(
-            "It now reads: %(values)s. Save again to replace it with your values.",
+            "Your values → the record now: %(values)s. Save again to replace it with your values.",
             values="; ".join(differing),
         )
     form.form_errors.append(message)

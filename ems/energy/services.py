@@ -435,6 +435,36 @@ def delete_energy_record(*, actor: User | None, record: EnergyRecord) -> Removal
     )
 
 
+def runs_into_empty_year(record: EnergyRecord | FleetRecord) -> tuple[int, int] | None:
+    """(year, days) when the record's period runs on into a year that has no other figure yet
+    (a December bill ending on 3 January): its days there are counted in that year, which stays
+    in progress until it is complete or closed. None otherwise."""
+    year = record.period_end.year
+    if record.period_start.year == year:
+        return None
+    other = db.session.scalar(
+        sa.select(EmissionLine.id)
+        .where(
+            EmissionLine.year == year,
+            EmissionLine.superseded_at.is_(None),
+            sa.not_(
+                sa.and_(
+                    EmissionLine.activity_type == _activity_type(record),
+                    EmissionLine.activity_id == record.id,
+                )
+            ),
+        )
+        .limit(1)
+    )
+    if other is not None:
+        return None
+    return year, (record.period_end - dt.date(year, 1, 1)).days + 1
+
+
+def _activity_type(record: EnergyRecord | FleetRecord) -> str:
+    return ACTIVITY_TYPE if isinstance(record, EnergyRecord) else FLEET_ACTIVITY
+
+
 def get_energy_record(record_id: int) -> EnergyRecord:
     """The record with ``record_id``; NotFound if none."""
     record = db.session.get(EnergyRecord, record_id)

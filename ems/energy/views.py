@@ -22,6 +22,7 @@ from ems.energy.forms import (
     FleetForm,
     RefrigerantForm,
 )
+from ems.energy.models import EnergyRecord, FleetRecord
 from ems.forms import choices
 from ems.imports import views as import_views
 from ems.ledger import services as ledger
@@ -116,6 +117,28 @@ def export_records(fmt: str) -> ResponseReturnValue:
     return exports.download(rows, _file_name("energy"), fmt)
 
 
+def _saved(record: EnergyRecord | FleetRecord) -> str:
+    """The message after saving a record; it says when the record runs into a year that has
+    nothing else yet."""
+    saved = (
+        _("Energy record saved.") if isinstance(record, EnergyRecord) else _("Fleet record saved.")
+    )
+    spill = services.runs_into_empty_year(record)
+    if spill is None:
+        return saved
+    year, days = spill
+    return (
+        saved
+        + " "
+        + _(
+            "It runs %(days)d days into %(year)d, which has no other figures yet: those days count "
+            "in %(year)d, shown as in progress until the year is complete or closed.",
+            days=days,
+            year=year,
+        )
+    )
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @role_required(*EDITORS)
 def new_record() -> ResponseReturnValue:
@@ -124,7 +147,7 @@ def new_record() -> ResponseReturnValue:
     done = submit_form(
         form,
         lambda: services.create_energy_record(actor=signed_in_user(), **_data(form)),
-        success=_("Energy record saved."),
+        success=_saved,
         next_url=return_url("energy.list_records"),
     )
     return done or render_template(
@@ -149,7 +172,7 @@ def edit_record(record_id: int) -> ResponseReturnValue:
             expected_version=form.expected_version(),
             **_data(form),
         ),
-        success=_("Energy record saved."),
+        success=_saved,
         next_url=return_url("energy.list_records"),
         current=record,
     )
@@ -348,7 +371,7 @@ def new_fleet_record() -> ResponseReturnValue:
     done = submit_form(
         form,
         lambda: services.record_fleet_use(actor=signed_in_user(), **form.service_data()),
-        success=_("Fleet record saved."),
+        success=_saved,
         next_url=return_url("energy.fleet"),
     )
     return done or _fleet_page(form, 422)
@@ -370,7 +393,7 @@ def edit_fleet_record(fleet_record_id: int) -> ResponseReturnValue:
             expected_version=form.expected_version(),
             **form.service_data(),
         ),
-        success=_("Fleet record saved."),
+        success=_saved,
         next_url=return_url("energy.fleet"),
         current=record,
     )

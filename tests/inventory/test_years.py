@@ -19,6 +19,7 @@ from ems.extensions import db
 from ems.factors import services as factors
 from ems.inventory import services as inventory
 from ems.inventory import years
+from ems.ledger.models import EmissionLine
 from ems.org import services as org
 from ems.reporting import services as reporting
 from ems.travel import services as travel
@@ -212,3 +213,28 @@ def test_imports_name_the_rows_of_a_closed_year(organisation):
     with pytest.raises(ImportFailed) as refused:
         imports.import_file(ENERGY, actor=None, data=bills.encode(), filename="bills.csv")
     assert [(e.row, e.field) for e in refused.value.row_errors] == [(3, "period_start")]
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_a_bill_running_into_an_empty_year_is_accepted_and_flagged(
+    client, create_user, login, organisation
+):
+    login(client, create_user(roles=(Role.ems,)))
+    db.session.execute(sa.delete(EmissionLine).where(EmissionLine.year == 2026))
+    db.session.commit()  # 2026 has nothing now
+    saved = client.post(
+        "/energy/new",
+        data={
+            "site_id": str(organisation.id),
+            "energy_type": "natural_gas",
+            "period_start": "2025-12-01",
+            "period_end": "2026-01-03",
+            "quantity": "3400",
+            "unit": "kwh_gross_cv",
+            "supplier_factor_id": "0",
+        },
+        follow_redirects=True,
+    )
+    text = saved.get_data(as_text=True)
+    assert "Energy record saved. It runs 3 days into 2026, which has no other figures yet" in text
+    assert years.reach(2026).is_carried_over_only
