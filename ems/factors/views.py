@@ -181,7 +181,13 @@ def template() -> ResponseReturnValue:
 def pin_set(set_id: int) -> ResponseReturnValue:
     """Use this set for every year of its family (from the next calculation on)."""
     factor_set = services.get_set(set_id)
-    services.pin_factor_set(actor=signed_in_user(), factor_set=factor_set)
+    try:
+        services.pin_factor_set(actor=signed_in_user(), factor_set=factor_set)
+    except ValidationFailed as exc:  # the GWP tables follow the organisation's setting
+        db.session.rollback()
+        for message in exc.errors.values():
+            flash(message, "error")
+        return redirect(url_for("factors.show_set", set_id=set_id))
     db.session.commit()
     flash(
         _(

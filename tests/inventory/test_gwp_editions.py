@@ -168,3 +168,14 @@ def test_years_are_written_as_people_write_them():
     assert gwp.years_text([2010, 2018, 2019, 2020, 2021, 2023]) == "2010, 2018–2021, 2023"
     assert gwp.years_text([2010, 2011]) == "2010, 2011"
     assert gwp.years_text([]) == ""
+
+
+def test_the_gwp_tables_are_not_pinned_on_the_factor_pages(client, login, create_user, leaks):
+    login(client, create_user(roles=(Role.ems,)))
+    ar6 = db.session.scalars(sa.select(FactorSet).where(FactorSet.code == "ipcc-gwp-ar6")).one()
+    page = client.get(f"/factors/sets/{ar6.id}").get_data(as_text=True)
+    assert f"/factors/sets/{ar6.id}/pin" not in page
+    assert "the organisation&#39;s setting" in page or "the organisation's setting" in page
+    refused = client.post(f"/factors/sets/{ar6.id}/pin", follow_redirects=True)
+    assert refused.status_code == 200
+    assert "chosen in the organisation" in refused.get_data(as_text=True)
