@@ -367,6 +367,28 @@ def _raw_codes() -> frozenset[str]:
 RAW_CODES: frozenset[str] = _raw_codes()
 
 
+#: the kinds of code the annual report prints: their labels are frozen into its snapshot
+REPORT_KINDS = (
+    "source",
+    "haul",
+    "cabin_class",
+    "scope_description",
+    "scope3_category",
+    "boundary_short",
+    "basis",
+    "nonconformity_status",
+    "action_status",
+    "severity",
+    "verdict",
+)
+
+
+def snapshot_labels(kinds: tuple[str, ...] = REPORT_KINDS) -> dict[str, dict[str, str]]:
+    """The labels of ``kinds`` as plain text (JSON types), for a report's snapshot: an issued
+    report keeps the words it was issued with."""
+    return {kind: labels(kind) for kind in kinds}
+
+
 def humanise(code: str) -> str:
     """A code no table knows, made readable: "some_new_code" → "Some new code"."""
     text = code.replace("_", " ").strip()

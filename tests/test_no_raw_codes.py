@@ -48,6 +48,8 @@ RAW = re.compile(
     r"(?<![\w-])(" + "|".join(sorted(map(re.escape, labels.RAW_CODES))) + r")(?![\w-])"
 )
 YEAR = 2025
+#: a figure printed with three decimals, as tonnes were before: "1,234.568"
+THREE_DECIMALS = re.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})*\.\d{3}(?![\d.])")
 
 #: routes that are not for people to read, or not of this test
 NOT_WALKED = {
@@ -294,8 +296,17 @@ def walked(demo: Flask) -> dict[str, Any]:
                         exports[(str(export_kind(endpoint, url)), url)] = response.data
                     elif kind == "text/html":
                         pages[f"{account.role.value} {url}"] = response.get_data(as_text=True)
+        snapshot = db.session.scalar(
+            sa.select(IssuedReport.snapshot).where(IssuedReport.identifier == f"EMS-{YEAR}-v1")
+        )
         db.session.remove()
-    return {"pages": pages, "pdfs": pdfs, "exports": exports, "urls": urls}
+    return {
+        "pages": pages,
+        "pdfs": pdfs,
+        "exports": exports,
+        "urls": urls,
+        "snapshot": snapshot,
+    }
 
 
 # --- the checks -------------------------------------------------------------------------------
@@ -369,3 +380,27 @@ def test_machine_readable_exports_keep_codes_beside_labels(walked):
             assert not raw_codes_in(cells), (url, column, raw_codes_in(cells)[:10])
         checked += 1
     assert checked == 2 * len(MACHINE_EXPORTS) + 2  # and the inventory issued with the report
+
+
+def test_the_demo_reports_are_typeset(walked):
+    """Tonnes to one decimal, no date or word broken in a cell, a draft that says so."""
+    snapshot = walked["snapshot"]
+    dates = {n["detected_on"] for n in snapshot["actions"]["nonconformities"]}
+    dates |= {a["due_on"] for a in snapshot["actions"]["actions"]}
+    assert dates
+    for url, content in walked["pdfs"].items():
+        pages = [page.extract_text() for page in PdfReader(io.BytesIO(content)).pages]
+        text = "\n".join(pages)
+        assert not THREE_DECIMALS.findall(text), (url, THREE_DECIMALS.findall(text)[:5])
+        words = set(text.split())
+        assert dates <= words, (url, dates - words)  # every date whole, on one line
+        for header in ("Lines", "Boundary", "Fallbacks", "Severity", "Passenger-km"):
+            if header in ("Boundary",) and not snapshot["methodology"]["restatements"]:
+                continue
+            assert header in words, (url, header)
+        if "draft.pdf" in url:
+            assert "Draft — not issued" in pages[0]
+            assert "Issued on" not in text
+        else:
+            assert f"Report EMS-{YEAR}-v1" in pages[0]
+            assert "Issued on" in pages[0]

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
+import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -46,6 +48,9 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.tableofcontents import TableOfContents
 
+from ems import formatting
+from ems import labels as code_labels
+
 FONT = "EmsSans"
 FONT_BOLD = "EmsSans-Bold"
 GRAMS_PER_TONNE = 1_000_000
@@ -77,29 +82,67 @@ def load_assets(directory: str) -> Assets:
 
 # --- figures as text --------------------------------------------------------------------------
 
+#: the report's language (its fixed texts are reports/texts/en.toml): numbers are formatted by
+#: Babel in it, never in the reader's locale, so that the same snapshot gives the same bytes
+LOCALE = "en"
+MINUS = "−"  # a typographic minus, not a hyphen
 
-def tonnes(grams: int | None, places: int = 3) -> str:
-    """Grams as tonnes with thousands separators, rounded half up: 1234567890 → "1,234.568"."""
+
+def _one_line(text: str) -> str:
+    """A text of the assets on one line: runs of spaces and line ends as one space (a no-break
+    space stays)."""
+    return " ".join(part for part in re.split(r"[ \t\r\n]+", text) if part)
+
+
+def _typeset(text: str) -> str:
+    return text.replace("-", MINUS)
+
+
+def tonnes(grams: int | None, places: int = 1) -> str:
+    """Grams as tonnes with thousands separators, rounded half up: 1234567890 → "1,234.6"."""
     if grams is None:
         return "–"
-    value = (Decimal(grams) / GRAMS_PER_TONNE).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
-    value = abs(value) if value == 0 else value  # no "−0.000"
-    return f"{value:,.{places}f}".replace("-", "−")
+    return _typeset(formatting.tonnes(grams, places, locale=LOCALE))
 
 
-def signed_tonnes(grams: int, places: int = 3) -> str:
-    """Tonnes with a sign: "+12.500", "−3.000", "0.000"."""
-    text = tonnes(grams, places)
-    return "+" + text if grams > 0 and text.strip("0.,") else text
+def figure(grams: int | None, *, sign: bool = False) -> str:
+    """A figure of a table in tonnes: one decimal ("1,234.6"), or kilograms with their unit
+    where it is below one tonne ("420 kg", "0.4 kg"); zero is "0.0"."""
+    if grams is None:
+        return "–"
+    if abs(grams) < 50 or abs(grams) >= formatting.GRAMS_PER_TONNE:  # 0.0 kg reads "0.0"
+        return _typeset(formatting.tonnes(grams, 1, locale=LOCALE, sign=sign))
+    return _typeset(formatting.co2e(grams, locale=LOCALE, sign=sign))
+
+
+def signed_figure(grams: int) -> str:
+    """A change in tonnes with its sign: "+12.5", "−3.0", "−420 kg", "0.0"."""
+    return figure(grams, sign=True)
+
+
+def with_unit(grams: int | None) -> str:
+    """A figure in a sentence, with its unit: "1,234.6 t", "420 kg"."""
+    if grams is None:
+        return "–"
+    return _typeset(formatting.co2e(grams, locale=LOCALE))
+
+
+def number(value: object, places: int = 0) -> str:
+    """A count or a quantity with thousands separators: 19487924 → "19,487,924"."""
+    return _typeset(formatting.number(value, places, locale=LOCALE))
 
 
 def percent(value: float | None, places: int = 1) -> str:
     """A share or change in percent; "–" when unknown."""
-    return "–" if value is None else f"{value:,.{places}f} %".replace("-", "−")
+    return "–" if value is None else _typeset(formatting.percent(value, places, locale=LOCALE))
 
 
 def _share(part: int, whole: int) -> str:
-    return percent(part * 100 / whole) if whole else "–"
+    """``part`` as a share of ``whole``; a share that rounds to nothing reads "< 0.1 %"."""
+    if not whole:
+        return "–"
+    share = part * 100 / whole
+    return f"< {percent(0.1)}" if 0 < share < 0.05 else percent(share)
 
 
 # --- the document -----------------------------------------------------------------------------
@@ -132,6 +175,37 @@ class _ReportDoc(BaseDocTemplate):
         self.pages_counted = self.page
 
 
+#: a table is set at most this wide (the frame's width); its columns take the width their
+#: content needs, text columns wrapping at spaces only
+CELL_PADDING = 5
+#: a table of up to this many rows is kept on one page with what precedes it
+KEEP_TOGETHER_ROWS = 14
+
+
+class _WholeTable(Table):
+    """A short table: moved whole to the next page rather than split (and, unlike a
+    KeepTogether, still kept with the heading before it); split only if even a whole page
+    cannot hold it."""
+
+    page_height: float = 0
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
+        """Nothing here while a page can hold it whole."""
+        if self._height <= self.page_height:
+            return []
+        return list(super().split(availWidth, availHeight))
+
+
+@dataclass(frozen=True)
+class _Cell:
+    """A table cell's text and how it is set: wrapping text, or a figure on one line."""
+
+    text: str
+    wraps: bool
+    bold: bool = False
+    indent: float = 0
+
+
 class _Renderer:
     """Builds the story of one report from its snapshot."""
 
@@ -139,6 +213,10 @@ class _Renderer:
         self.data, self.assets, self.logo_png = data, assets, logo_png or assets.default_logo_png
         self.t: dict[str, Any] = assets.texts
         self.labels: dict[str, str] = assets.texts["labels"]
+        # the labels of the codes, as issued (older snapshots: today's labels)
+        self.code_labels: dict[str, dict[str, str]] = (
+            data.get("labels") or code_labels.snapshot_labels()
+        )
         style = assets.styles
         self.colour = {
             k: colors.HexColor(v) for k, v in style["colours"].items() if isinstance(v, str)
@@ -150,7 +228,11 @@ class _Renderer:
             "Body", fontName=FONT, fontSize=size, leading=size * 1.35, spaceAfter=5
         )
         self.small = ParagraphStyle("Small", parent=self.body, fontSize=small, leading=small * 1.3)
-        self.cell = ParagraphStyle("Cell", parent=self.small, spaceAfter=0)
+        self.note = ParagraphStyle(
+            "Note", parent=self.small, textColor=self.colour["muted"], spaceBefore=2
+        )
+        # cells wrap at spaces only: a word, a date or a code is never split
+        self.cell = ParagraphStyle("Cell", parent=self.small, spaceAfter=0, splitLongWords=0)
         self.cell_bold = ParagraphStyle(
             "CellBold", parent=self.cell, fontName=FONT_BOLD, textColor=self.colour["header_text"]
         )
@@ -163,7 +245,7 @@ class _Renderer:
             fontSize=h1,
             leading=h1 * 1.25,
             textColor=self.colour["primary"],
-            spaceBefore=6,
+            spaceBefore=16,
             spaceAfter=8,
             keepWithNext=True,
         )
@@ -173,8 +255,8 @@ class _Renderer:
             fontSize=h2,
             leading=h2 * 1.3,
             textColor=self.colour["primary"],
-            spaceBefore=8,
-            spaceAfter=4,
+            spaceBefore=12,
+            spaceAfter=5,
             keepWithNext=True,
         )
         title = style["fonts"]["title_size"]
@@ -190,7 +272,9 @@ class _Renderer:
             "Subtitle", parent=self.body, fontSize=14, leading=18, spaceAfter=6
         )
         self.sections = 0
-        self.source_labels: dict[str, str] = data["source_labels"]
+        page = style["page"]
+        self.width = A4[0] - (page["margin_left_mm"] + page["margin_right_mm"]) * mm
+        self.height = A4[1] - (page["margin_top_mm"] + page["margin_bottom_mm"]) * mm
 
     # --- helpers --------------------------------------------------------------------------
 
@@ -198,7 +282,16 @@ class _Renderer:
         """A fixed text of the report, placeholders filled."""
         section, _, name = key.rpartition(".")
         table = self.t[section] if section else self.t
-        return " ".join(str(table[name]).split()).format(**values)
+        return _one_line(str(table[name])).format(**values)
+
+    def label(self, kind: str, code: object) -> str:
+        """The label of a code, as the snapshot holds it (a code it lacks, made readable)."""
+        text = "" if code is None else str(code)
+        found = self.code_labels.get(kind, {}).get(text)
+        return found if found is not None else code_labels.humanise(text)
+
+    def source(self, key: str) -> str:
+        return self.label("source", key)
 
     def p(self, text: str, style: ParagraphStyle | None = None) -> Paragraph:
         return Paragraph(escape(text), style or self.body)
@@ -208,44 +301,131 @@ class _Renderer:
         text = self.t["headings"].get(key, key)
         return _Heading(text, self.h1 if level == 0 else self.h2, level, f"section-{self.sections}")
 
-    def sub(self, text: str) -> Flowable:
+    def sub(self, key: str) -> Flowable:
+        """A sub-heading, by its key among the report's sub-headings."""
         self.sections += 1
+        text = self.t["subheadings"][key]
         return _Heading(text, self.h2, 1, f"section-{self.sections}")
+
+    def _column_widths(
+        self, cells: list[list[_Cell]], header: Sequence[str], width: float
+    ) -> tuple[list[float], bool]:
+        """Column widths from the content, as a browser sets a table: each column at least as
+        wide as its longest word (a figure: its whole text); where everything fits on one line,
+        the text columns share the rest; else the headers wrap first (at spaces), then the text
+        cells, the room shared in proportion to what each column needs; ``width`` in all. And
+        whether every column is as wide as its longest word (else words must break)."""
+        size = self.cell.fontSize
+        pad = 2 * CELL_PADDING
+
+        def text_width(text: str, bold: bool) -> float:
+            return pdfmetrics.stringWidth(text, FONT_BOLD if bold else FONT, size)
+
+        # words are split at spaces only: a no-break space holds "Electricity (kWh)" together
+        lowest = [max(text_width(w, True) for w in h.split(" ")) + pad for h in header]
+        body = [0.0] * len(header)
+        for row in cells:
+            for index, cell in enumerate(row):
+                whole = text_width(cell.text, cell.bold) + cell.indent + pad
+                words = cell.text.split(" ") if cell.wraps else [cell.text]
+                word = max((text_width(w, cell.bold) for w in words), default=0)
+                lowest[index] = max(lowest[index], word + cell.indent + pad)
+                body[index] = max(body[index], whole)
+        body = [max(b, low) for b, low in zip(body, lowest, strict=True)]
+        widest = [max(b, text_width(h, True) + pad) for b, h in zip(body, header, strict=True)]
+        texts = [i for i, c in enumerate(cells[0] if cells else []) if c.wraps] or [0]
+
+        def share(base: list[float], room: float, weights: list[float]) -> list[float]:
+            total = sum(weights)
+            if total <= 0:
+                return base
+            return [b + room * w / total for b, w in zip(base, weights, strict=True)]
+
+        if sum(widest) <= width:  # every cell and header on one line
+            weights = [widest[i] if i in texts else 0.0 for i in range(len(widest))]
+            return share(widest, width - sum(widest), weights), True
+        if sum(body) <= width:  # the cells on one line; as many headers as can be on one line
+            widths, room = list(body), width - sum(body)
+            for index in sorted(range(len(body)), key=lambda i: widest[i] - body[i]):
+                need = widest[index] - body[index]
+                if 0 < need <= room:
+                    widths[index], room = widest[index], room - need
+            weights = [w - b for w, b in zip(widest, widths, strict=True)]
+            return share(widths, room, weights), True
+        room = width - sum(lowest)
+        if room < 0:  # only by breaking words (the caller lets them break): as they need
+            return [low * width / sum(lowest) for low in lowest], False
+        return share(lowest, room, [b - low for b, low in zip(body, lowest, strict=True)]), True
 
     def table(
         self,
         header: Sequence[str],
         rows: Sequence[Sequence[str]],
-        widths: Sequence[float],
         *,
         numeric_from: int = 1,
         total_last: bool = False,
-    ) -> Table:
-        """A table with a coloured header row; numbers right-aligned from ``numeric_from``."""
+        width: float | None = None,
+        indented: frozenset[int] = frozenset(),
+        rules_above: frozenset[int] = frozenset(),
+    ) -> Flowable:
+        """A table with a coloured header row: text from column 0 to ``numeric_from`` (wrapping
+        at spaces), figures right-aligned after it; columns as wide as their content needs, the
+        whole ``width`` (mm; default: the frame's) at most. ``indented``: rows (0-based) whose
+        first cell is indented, as a part of the row above; ``rules_above``: rows (0-based) that
+        start a group, ruled above. A short table is never split: it moves whole to the next
+        page, with the heading before it."""
+        total_row = len(rows) - 1 if total_last else -1
+        header = [h.replace(" (", "\u00a0(") for h in header]  # "(t)" never alone on a line
+        cells = [
+            [
+                _Cell(
+                    str(value),
+                    wraps=i < numeric_from,
+                    bold=r == total_row,
+                    indent=10 if i == 0 and r in indented else 0,
+                )
+                for i, value in enumerate(row)
+            ]
+            for r, row in enumerate(rows)
+        ]
+        widths, words_fit = self._column_widths(
+            cells, header, (width * mm) if width else self.width
+        )
+        # only where the longest words cannot fit side by side may a word break (last resort)
+        cell = self.cell if words_fit else ParagraphStyle("CellSplit", self.cell, splitLongWords=1)
+        total = ParagraphStyle("CellTotalRow", cell, fontName=FONT_BOLD)
+        indent = ParagraphStyle("CellIndent", parent=cell, leftIndent=10)
         body: list[list[Paragraph | str]] = [
             [
                 Paragraph(escape(h), self.cell_bold if i < numeric_from else self.cell_bold_right)
                 for i, h in enumerate(header)
             ]
         ]
-        for row in rows:
+        for r, row in enumerate(cells):
+            style = total if r == total_row else cell
             body.append(
                 [
-                    Paragraph(escape(str(value)), self.cell) if i < numeric_from else str(value)
-                    for i, value in enumerate(row)
+                    Paragraph(escape(c.text), indent if c.indent else style) if c.wraps else c.text
+                    for c in row
                 ]
             )
-        table = Table(  # rows split across pages: a long action description never overflows one
-            body, colWidths=[w * mm for w in widths], repeatRows=1, hAlign="LEFT", splitInRow=1
+        kind = _WholeTable if len(rows) <= KEEP_TOGETHER_ROWS else Table
+        table = kind(  # rows split across pages: a long action description never overflows one
+            body, colWidths=widths, repeatRows=1, hAlign="LEFT", splitInRow=1
         )
+        if isinstance(table, _WholeTable):
+            table.page_height = self.height
         commands: list[tuple[Any, ...]] = [
             ("BACKGROUND", (0, 0), (-1, 0), self.colour["primary"]),
             ("FONT", (0, 1), (-1, -1), FONT, self.cell.fontSize),
             ("ALIGN", (numeric_from, 1), (-1, -1), "RIGHT"),
-            ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
+            ("VALIGN", (0, 1), (-1, -1), "TOP"),
             ("LINEBELOW", (0, 0), (-1, -1), 0.25, self.colour["grid"]),
-            ("TOPPADDING", (0, 0), (-1, -1), 2),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+            ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+            ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+            ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
         ]
         for index in range(2, len(body), 2):
             commands.append(("BACKGROUND", (0, index), (-1, index), self.colour["zebra"]))
@@ -254,11 +434,12 @@ class _Renderer:
                 ("FONT", (0, -1), (-1, -1), FONT_BOLD, self.cell.fontSize),
                 ("LINEABOVE", (0, -1), (-1, -1), 0.75, self.colour["primary"]),
             ]
+        for index in rules_above:
+            commands.append(
+                ("LINEABOVE", (0, index + 1), (-1, index + 1), 0.6, self.colour["muted"])
+            )
         table.setStyle(TableStyle(commands))
         return table
-
-    def source(self, key: str) -> str:
-        return self.source_labels.get(key, key)
 
     # --- sections -------------------------------------------------------------------------
 
@@ -278,16 +459,22 @@ class _Renderer:
             self.p(d["organisation"], self.subtitle),
             Spacer(1, 12 * mm),
             self.p(self.text("identifier", identifier=d["identifier"])),
-            self.p(self.text("issued_on", date=d["issued_on"])),
         ]
-        if d["draft"]:
-            story.append(
+        if d["draft"]:  # a draft is not issued: its cover says so, in the draft's colour
+            colour = self.assets.styles["colours"]["draft"]
+            story += [
                 Paragraph(
-                    f'<font color="{self.assets.styles["colours"]["draft"]}">'
-                    f"<b>{escape(self.text('draft_notice'))}</b></font>",
+                    f'<font color="{colour}"><b>{escape(self.text("draft_status"))}</b></font>',
                     self.body,
-                )
-            )
+                ),
+                Paragraph(
+                    f'<font color="{colour}">'
+                    f"{escape(self.text('draft_notice', date=d['issued_on']))}</font>",
+                    self.body,
+                ),
+            ]
+        else:
+            story.append(self.p(self.text("issued_on", date=d["issued_on"])))
         story += [
             Spacer(1, 8 * mm),
             self.p(self.text("prepared_with"), self.small),
@@ -317,36 +504,42 @@ class _Renderer:
         ]
         return story
 
+    def _position(self, summary: dict[str, Any]) -> str:
+        if summary["on_track"] is not None:
+            return self.labels["on_track"] if summary["on_track"] else self.labels["off_track"]
+        return self.labels["in_progress"] if summary.get("year_state") == "open" else "–"
+
     def summary(self) -> list[Flowable]:
         s, d = self.data["summary"], self.data
         inv = d["inventory"]
         lab = self.labels
         year = d["year"]
+        gtb, full = self.label("boundary_short", "gtb"), self.label("boundary_short", "full")
         rows = [
-            [f"{lab['total']} {year} — {lab['gtb']}", tonnes(s["total_g"])],
-            [f"{year - 1}", tonnes(s["previous_g"])],
+            [f"{lab['total']} {year} — {gtb}", figure(s["total_g"])],
+            [f"{lab['total']} {year - 1} — {gtb}", figure(s["previous_g"])],
             [f"{lab['change']} {year - 1} → {year}", percent(s["change_pct"])],
-            [f"Baseline {s['baseline_year']}", tonnes(s["baseline_g"])],
-            [f"{lab['change']} vs baseline", percent(s["change_from_baseline_pct"])],
-            [f"{lab['trajectory']} {year}", tonnes(s["trajectory_g"])],
+            [f"{lab['baseline']} {s['baseline_year']}", figure(s["baseline_g"])],
             [
-                "Position",
-                "–" if s["on_track"] is None else ("on track" if s["on_track"] else "off track"),
+                self.text("labels.change_from_baseline", year=s["baseline_year"]),
+                percent(s["change_from_baseline_pct"]),
             ],
+            [f"{lab['trajectory']} {year}", figure(s["trajectory_g"])],
+            [lab["position"], self._position(s)],
             [
                 f"{lab['target']} {s['target_year']} (−{s['reduction_pct']} %)",
-                tonnes(s["target_g"]),
+                figure(s["target_g"]),
             ],
             [
                 f"{lab['per_capita']} (kg)",
-                "–" if s["per_capita_g"] is None else f"{s['per_capita_g'] / 1000:,.1f}",
+                "–" if s["per_capita_g"] is None else number(s["per_capita_g"] / 1000, 1),
             ],
-            [lab["headcount"], "–" if s["headcount"] is None else f"{s['headcount']:,}"],
-            [f"{lab['total']} {year} — {lab['full']}", tonnes(s["full_total_g"])],
-            [f"{lab['with_rf']}", tonnes(inv["gtb"]["air_with_rf_g"])],
+            [lab["headcount"], "–" if s["headcount"] is None else number(s["headcount"])],
+            [f"{lab['total']} {year} — {full}", figure(s["full_total_g"])],
+            [lab["with_rf"], figure(inv["gtb"]["air_with_rf_g"])],
             [
                 f"{lab['scope2_location']} {lab['not_counted']}",
-                tonnes(inv["gtb"]["scope2_location_g"]),
+                figure(inv["gtb"]["scope2_location_g"]),
             ],
         ]
         story: list[Flowable] = [
@@ -358,8 +551,33 @@ class _Renderer:
         story += [
             Paragraph(escape(sentence), self.bullet, bulletText="•") for sentence in s["sentences"]
         ]
-        story += [Spacer(1, 4), self.table([lab["measure"], lab["value"]], rows, (110, 45))]
+        story += [
+            Spacer(1, 4),
+            self.table([lab["measure"], lab["value"]], rows),
+        ]
         return story
+
+    @staticmethod
+    def _runs(points: list[tuple[int, float]]) -> list[list[tuple[int, float]]]:
+        """Points of consecutive years, each run apart: a year without data is a gap."""
+        runs: list[list[tuple[int, float]]] = []
+        for point in points:
+            if runs and point[0] == runs[-1][-1][0] + 1:
+                runs[-1].append(point)
+            else:
+                runs.append([point])
+        return runs
+
+    @staticmethod
+    def _missing(years: list[int]) -> str:
+        """The years missing between the first and last of ``years``: "2011–2017, 2019"."""
+        spans = []
+        for before, after in itertools.pairwise(years):
+            if after - before == 2:
+                spans.append(str(before + 1))
+            elif after - before > 2:
+                spans.append(f"{before + 1}–{after - 1}")
+        return ", ".join(spans)
 
     def trend(self) -> list[Flowable]:
         trend = self.data["trend"]
@@ -387,16 +605,18 @@ class _Renderer:
         )
         if actual or line:
             story.append(self._trend_chart(actual, line, trend))
+            missing = self._missing([year for year, _ in actual])
+            if missing:
+                story.append(self.p(self.text("sentences.trend_gaps", years=missing), self.note))
         rows = [
-            [str(r["year"]), tonnes(r["actual_g"], 1), tonnes(r["trajectory_g"], 1)]
+            [str(r["year"]), tonnes(r["actual_g"]), tonnes(r["trajectory_g"])]
             for r in years
             if r["actual_g"] is not None or r["year"] == trend.get("target_year")
         ]
+        story.append(Spacer(1, 6))
         story.append(
             self.table(
-                [lab["year"], f"{lab['actual']} (t)", f"{lab['trajectory']} (t)"],
-                rows,
-                (30, 40, 40),
+                [lab["year"], f"{lab['actual']} (t)", f"{lab['trajectory']} (t)"], rows, width=100
             )
         )
         editions = self.data["methodology"].get("gwp_editions") or {}
@@ -407,35 +627,40 @@ class _Renderer:
     def _trend_chart(
         self, actual: list[tuple[int, float]], line: list[tuple[int, float]], trend: dict[str, Any]
     ) -> Drawing:
-        width, height = 170 * mm, 70 * mm
+        width, height = self.width, 70 * mm
         drawing = Drawing(width, height)
         plot = LinePlot()
         plot.x, plot.y, plot.width, plot.height = 45, 30, int(width - 60), int(height - 55)
         lab = self.labels
-        named = [
-            (actual, self.colour["primary"], lab["actual"]),
-            (line, self.colour["trajectory"], lab["trajectory"]),
+        # the actual series in runs of consecutive years: no line across years without data
+        named: list[tuple[list[tuple[int, float]], Any, str, str]] = [
+            (run, self.colour["primary"], lab["actual"], "actual") for run in self._runs(actual)
         ]
+        if line:
+            named.append((line, self.colour["trajectory"], lab["trajectory"], "trajectory"))
         if trend.get("target_g") is not None:
             named.append(
                 (
                     [(trend["target_year"], trend["target_g"] / GRAMS_PER_TONNE)],
                     self.colour["accent"],
                     lab["target"],
+                    "target",
                 )
             )
-        named = [item for item in named if item[0]]
-        series = [points for points, _, _ in named]
+        series = [points for points, _, _, _ in named]
         plot.data = series
-        for index, (_, colour, name) in enumerate(named):
+        for index, (_, colour, _name, kind) in enumerate(named):
             plot.lines[index].strokeColor = colour
-            if name == lab["actual"]:
+            if kind == "actual":
                 plot.lines[index].strokeWidth = 2
-                plot.lines[index].symbol = makeMarker("FilledCircle", size=3)
-            elif name == lab["trajectory"]:
+                plot.lines[index].symbol = makeMarker("FilledCircle", size=4)
+                plot.lines[index].symbol.fillColor = colour
+                plot.lines[index].symbol.strokeColor = colour
+            elif kind == "trajectory":
                 plot.lines[index].strokeDashArray = (4, 3)
             else:
                 plot.lines[index].symbol = makeMarker("FilledDiamond", size=7)
+                plot.lines[index].symbol.fillColor = colour
         years = [x for points in series for x, _ in points]
         plot.xValueAxis.valueMin, plot.xValueAxis.valueMax = min(years), max(years)
         span = max(years) - min(years)
@@ -447,18 +672,22 @@ class _Renderer:
         plot.yValueAxis.valueMin = 0  # a value axis from zero, always
         plot.yValueAxis.labels.fontName = FONT
         plot.yValueAxis.labels.fontSize = 7
-        plot.yValueAxis.labelTextFormat = lambda v: f"{v:,.0f}"
+        plot.yValueAxis.labelTextFormat = lambda v: number(v)
         plot.yValueAxis.visibleGrid = True
         plot.yValueAxis.gridStrokeColor = self.colour["grid"]
         drawing.add(plot)
-        drawing.add(String(2, height - 12, "t CO2e", fontName=FONT, fontSize=7))
+        drawing.add(String(2, height - 12, lab["t_co2e"], fontName=FONT, fontSize=7))
         legend = Legend()
         legend.x, legend.y = 60, int(height - 8)
         legend.fontName, legend.fontSize = FONT, 7
         legend.alignment = "right"
         legend.columnMaximum = 1
         legend.deltax = 90
-        legend.colorNamePairs = [(colour, name) for _, colour, name in named]
+        legend.dx = legend.dy = 7
+        shown: dict[str, Any] = {}
+        for _, colour, name, _kind in named:  # one entry per series, however many runs
+            shown.setdefault(name, colour)
+        legend.colorNamePairs = [(colour, name) for name, colour in shown.items()]
         drawing.add(legend)
         return drawing
 
@@ -466,12 +695,16 @@ class _Renderer:
         inv = self.data["inventory"]
         gtb, full = inv["gtb"], inv["full"]
         lab = self.labels
+        gtb_name, full_name = (
+            self.label("boundary_short", "gtb"),
+            self.label("boundary_short", "full"),
+        )
         sources = list(full["by_source"])
         rows = [
             [
                 self.source(s),
-                tonnes(gtb["by_source"].get(s)) if s in gtb["by_source"] else "–",
-                tonnes(full["by_source"][s]),
+                figure(gtb["by_source"].get(s)) if s in gtb["by_source"] else "–",
+                figure(full["by_source"][s]),
                 _share(full["by_source"][s], full["total_g"]),
             ]
             for s in sources
@@ -479,26 +712,25 @@ class _Renderer:
         rows.append(
             [
                 lab["total"],
-                tonnes(gtb["total_g"]),
-                tonnes(full["total_g"]),
+                figure(gtb["total_g"]),
+                figure(full["total_g"]),
                 _share(full["total_g"], full["total_g"]),
             ]
         )
         story: list[Flowable] = [
             self.heading("breakdown"),
             self.p(self.text("paragraphs.breakdown")),
-            self.sub(lab["source"]),
+            self._sub(lab["source"]),
         ]
         story.append(
             self.table(
                 [
                     lab["source"],
-                    f"{lab['gtb']} (t)",
-                    f"{lab['full']} (t)",
-                    f"{lab['share']} ({lab['full']})",
+                    f"{gtb_name} (t)",
+                    f"{full_name} (t)",
+                    f"{lab['share']} ({full_name})",
                 ],
                 rows,
-                (65, 35, 35, 30),
                 total_last=True,
             )
         )
@@ -507,79 +739,92 @@ class _Renderer:
             story.append(
                 self._source_chart([(self.source(s), full["by_source"][s]) for s in sources])
             )
-        story.append(self.sub(lab["scope"]))
+        story.append(self._sub(lab["scope"]))
         scope_rows = []
+        indented = set()
         for scope in ("1", "2", "3"):
             if scope in full["by_scope"]:
                 scope_rows.append(
                     [
-                        self.t["scopes"][scope],
-                        tonnes(gtb["by_scope"].get(scope, 0)),
-                        tonnes(full["by_scope"][scope]),
+                        self.label("scope_description", scope),
+                        figure(gtb["by_scope"].get(scope, 0)),
+                        figure(full["by_scope"][scope]),
                     ]
                 )
         for category, grams in full["by_scope3_category"].items():
-            name = self.t["scope3_categories"].get(category, f"3.{category}")
+            indented.add(len(scope_rows))
             scope_rows.append(
-                [f"    {name}", tonnes(gtb["by_scope3_category"].get(category, 0)), tonnes(grams)]
+                [
+                    f"3.{category} {self.label('scope3_category', category)}",
+                    figure(gtb["by_scope3_category"][category])
+                    if category in gtb["by_scope3_category"]
+                    else "–",  # not in the boundary
+                    figure(grams),
+                ]
             )
-        scope_rows.append([lab["total"], tonnes(gtb["total_g"]), tonnes(full["total_g"])])
+        scope_rows.append([lab["total"], figure(gtb["total_g"]), figure(full["total_g"])])
         story.append(
             self.table(
-                [lab["scope"], f"{lab['gtb']} (t)", f"{lab['full']} (t)"],
+                [lab["scope"], f"{gtb_name} (t)", f"{full_name} (t)"],
                 scope_rows,
-                (95, 35, 35),
                 total_last=True,
+                indented=frozenset(indented),
             )
         )
-        story.append(self.sub("Two figures, never added together"))
+        story.append(self.sub("two_figures"))
         pairs = [
             [
-                f"{lab['without_rf']} (counted)",
-                tonnes(gtb["air_without_rf_g"]),
-                tonnes(full["air_without_rf_g"]),
+                f"{lab['without_rf']} {lab['counted']}",
+                figure(gtb["air_without_rf_g"]),
+                figure(full["air_without_rf_g"]),
             ],
-            [f"{lab['with_rf']}", tonnes(gtb["air_with_rf_g"]), tonnes(full["air_with_rf_g"])],
+            [lab["with_rf"], figure(gtb["air_with_rf_g"]), figure(full["air_with_rf_g"])],
             [
-                f"{lab['scope2_market']} (counted)",
-                tonnes(gtb["scope2_market_g"]),
-                tonnes(full["scope2_market_g"]),
+                f"{lab['scope2_market']} {lab['counted']}",
+                figure(gtb["scope2_market_g"]),
+                figure(full["scope2_market_g"]),
             ],
             [
                 f"{lab['scope2_location']} {lab['not_counted']}",
-                tonnes(gtb["scope2_location_g"]),
-                tonnes(full["scope2_location_g"]),
+                figure(gtb["scope2_location_g"]),
+                figure(full["scope2_location_g"]),
             ],
         ]
-        story.append(
-            self.table(
-                [lab["measure"], f"{lab['gtb']} (t)", f"{lab['full']} (t)"], pairs, (95, 35, 35)
-            )
-        )
+        story.append(self.table([lab["measure"], f"{gtb_name} (t)", f"{full_name} (t)"], pairs))
         return story
+
+    def _sub(self, text: str) -> Flowable:
+        """A sub-heading of a given text (a column's name)."""
+        self.sections += 1
+        return _Heading(text, self.h2, 1, f"section-{self.sections}")
 
     def _source_chart(self, values: list[tuple[str, int]]) -> Drawing:
         bar_height = 14
         height = len(values) * bar_height + 40
-        width = 170 * mm
+        width = self.width
+        label_width = max(pdfmetrics.stringWidth(name, FONT, 7) for name, _ in values) + 12
         drawing = Drawing(width, height)
         chart = HorizontalBarChart()
-        chart.x, chart.y, chart.width, chart.height = 150, 20, int(width - 175), int(height - 30)
+        chart.x, chart.y = int(label_width), 20
+        chart.width, chart.height = int(width - label_width - 30), int(height - 30)
         chart.data = [[grams / GRAMS_PER_TONNE for _, grams in reversed(values)]]
         chart.categoryAxis.categoryNames = [name for name, _ in reversed(values)]
         chart.categoryAxis.labels.fontName = FONT
         chart.categoryAxis.labels.fontSize = 7
         chart.categoryAxis.labels.boxAnchor = "e"
+        chart.categoryAxis.labels.dx = -3
         chart.valueAxis.valueMin = 0  # a value axis from zero, always: no bar hides
         chart.valueAxis.labels.fontName = FONT
         chart.valueAxis.labels.fontSize = 7
-        chart.valueAxis.labelTextFormat = lambda v: f"{v:,.0f}"
+        chart.valueAxis.labelTextFormat = lambda v: number(v)
         chart.valueAxis.visibleGrid = True
         chart.valueAxis.gridStrokeColor = self.colour["grid"]
         chart.bars[0].fillColor = self.colour["primary"]
         chart.bars.strokeColor = None
         drawing.add(chart)
-        drawing.add(String(width - 25, 4, "t CO2e", fontName=FONT, fontSize=7, textAnchor="end"))
+        drawing.add(
+            String(width, 4, self.labels["t_co2e"], fontName=FONT, fontSize=7, textAnchor="end")
+        )
         return drawing
 
     def change(self) -> list[Flowable]:
@@ -587,12 +832,12 @@ class _Renderer:
         rows = [
             [
                 self.source(c["source"]),
-                tonnes(c["before_g"]),
-                tonnes(c["after_g"]),
-                signed_tonnes(c["after_g"] - c["before_g"]),
-                signed_tonnes(c["activity_g"]),
-                signed_tonnes(c["factor_g"]),
-                signed_tonnes(c["mix_g"]),
+                figure(c["before_g"]),
+                figure(c["after_g"]),
+                signed_figure(c["after_g"] - c["before_g"]),
+                signed_figure(c["activity_g"]),
+                signed_figure(c["factor_g"]),
+                signed_figure(c["mix_g"]),
             ]
             for c in self.data["change"]
         ]
@@ -602,15 +847,14 @@ class _Renderer:
                 self.table(
                     [
                         lab["source"],
-                        lab["before"],
-                        lab["after"],
-                        lab["change"],
-                        lab["activity"],
-                        lab["factor"],
-                        lab["mix"],
+                        f"{lab['before']} (t)",
+                        f"{lab['after']} (t)",
+                        f"{lab['change']} (t)",
+                        f"{lab['activity']} (t)",
+                        f"{lab['factor']} (t)",
+                        f"{lab['mix']} (t)",
                     ],
                     rows,
-                    (42, 22, 22, 22, 22, 20, 20),
                 )
             )
         else:
@@ -621,10 +865,10 @@ class _Renderer:
         return [
             [
                 r["route"],
-                f"{r['legs']:,}",
-                f"{r['passenger_km']:,.0f}",
-                tonnes(r["co2e_without_rf_g"]),
-                tonnes(r["co2e_with_rf_g"]),
+                number(r["legs"]),
+                number(r["passenger_km"]),
+                figure(r["co2e_without_rf_g"]),
+                figure(r["co2e_with_rf_g"]),
             ]
             for r in routes
         ]
@@ -633,7 +877,7 @@ class _Renderer:
         f = self.data["flights"]
         total, business, rail = f["total"], f["business"], f["rail_replaceable"]
         lab = self.labels
-        rail_km = f"{self.data['methodology']['rail_replaceable_max_km']:,}"
+        rail_km = number(self.data["methodology"]["rail_replaceable_max_km"])
         story: list[Flowable] = [
             self.heading("flights"),
             self.p(self.text("paragraphs.flights", rail_km=rail_km)),
@@ -642,56 +886,65 @@ class _Renderer:
             return [*story, self.p(lab["none"])]
         without_rf = total["co2e_without_rf_g"]
         figures = [
-            [lab["legs"], f"{total['legs']:,}"],
-            [lab["passenger_km"], f"{total['passenger_km']:,.0f}"],
-            [f"{lab['without_rf']} (t)", tonnes(without_rf)],
-            [f"{lab['with_rf']} (t)", tonnes(total["co2e_with_rf_g"])],
+            [lab["legs"], number(total["legs"])],
+            [lab["passenger_km"], number(total["passenger_km"])],
+            [lab["without_rf"], figure(without_rf)],
+            [lab["with_rf"], figure(total["co2e_with_rf_g"])],
             [
-                "Legs in business or first class",
-                f"{business['legs']:,} ({_share(business['legs'], total['legs'])})",
+                lab["business_legs"],
+                f"{number(business['legs'])} ({_share(business['legs'], total['legs'])})",
             ],
-            [
-                "Share of emissions (without RF) from business or first",
-                _share(business["co2e_without_rf_g"], without_rf),
-            ],
+            [lab["business_share"], _share(business["co2e_without_rf_g"], without_rf)],
         ]
-        story.append(self.table([lab["measure"], lab["value"]], figures, (110, 50)))
-        story.append(self.sub(f"{lab['haul']} and {lab['cabin'].lower()}"))
-        haul_rows = [
-            [
-                self.t["hauls"].get(r["haul"], r["haul"].replace("_", " ")),
-                r["cabin_class"].replace("_", " "),
-                f"{r['legs']:,}",
-                f"{r['passenger_km']:,.0f}",
-                tonnes(r["co2e_without_rf_g"]),
-                tonnes(r["co2e_with_rf_g"]),
-            ]
-            for r in f["by_haul_class"]
-        ]
+        story.append(self.table([lab["measure"], lab["value"]], figures))
+        story.append(self.sub("haul_class"))
+        haul_rows = []
+        previous = None
+        starts = set()
+        for r in f["by_haul_class"]:  # the haul named once, on the first row of its classes
+            haul = self.label("haul", r["haul"])
+            if previous is not None and haul != previous:
+                starts.add(len(haul_rows))
+            haul_rows.append(
+                [
+                    haul if haul != previous else "",
+                    self.label("cabin_class", r["cabin_class"]),
+                    number(r["legs"]),
+                    number(r["passenger_km"]),
+                    figure(r["co2e_without_rf_g"]),
+                    figure(r["co2e_with_rf_g"]),
+                ]
+            )
+            previous = haul
         header = [
             lab["haul"],
             lab["cabin"],
             lab["legs"],
             lab["passenger_km"],
-            "t (no RF)",
-            "t (RF)",
+            lab["t_no_rf"],
+            lab["t_rf"],
         ]
-        story.append(self.table(header, haul_rows, (38, 30, 20, 30, 26, 26), numeric_from=2))
-        story.append(self.sub("Top routes"))
-        header = [lab["route"], lab["legs"], lab["passenger_km"], "t (no RF)", "t (RF)"]
-        story.append(self.table(header, self._route_rows(f["top_routes"]), (50, 25, 35, 30, 30)))
-        story.append(self.sub("Candidates for rail"))
+        story.append(self.table(header, haul_rows, numeric_from=2, rules_above=frozenset(starts)))
+        story.append(self.sub("top_routes"))
+        header = [lab["route"], lab["legs"], lab["passenger_km"], lab["t_no_rf"], lab["t_rf"]]
+        story.append(self.table(header, self._route_rows(f["top_routes"])))
+        story.append(self.sub("rail"))
         story.append(
             self.p(
-                f"{rail['legs']:,} legs ({_share(rail['legs'], total['legs'])} of legs) under "
-                f"{rail_km} km: {rail['passenger_km']:,.0f} passenger-km, "
-                f"{tonnes(rail['co2e_without_rf_g'])} t CO2e without RF "
-                f"({_share(rail['co2e_without_rf_g'], without_rf)} of flight emissions)."
+                self.text(
+                    "sentences.rail",
+                    legs=number(rail["legs"]),
+                    share=_share(rail["legs"], total["legs"]),
+                    km=rail_km,
+                    passenger_km=number(rail["passenger_km"]),
+                    co2e=with_unit(rail["co2e_without_rf_g"]),
+                    share_co2e=_share(rail["co2e_without_rf_g"], without_rf),
+                )
             )
         )
         if f["rail_replaceable_routes"]:
             rows = self._route_rows(f["rail_replaceable_routes"])
-            story.append(self.table(header, rows, (50, 25, 35, 30, 30)))
+            story.append(self.table(header, rows))
         return story
 
     def buildings(self) -> list[Flowable]:
@@ -699,12 +952,12 @@ class _Renderer:
         rows = [
             [
                 b["site"],
-                "–" if b["floor_area_m2"] is None else f"{b['floor_area_m2']:,}",
-                f"{b['electricity_kwh']:,}",
-                tonnes(b["scope1_g"]),
-                tonnes(b["scope2_market_g"]),
-                tonnes(b["scope2_location_g"]),
-                "–" if b["per_m2_kg"] is None else f"{b['per_m2_kg']:,.1f}",
+                "–" if b["floor_area_m2"] is None else number(b["floor_area_m2"]),
+                number(b["electricity_kwh"]),
+                figure(b["scope1_g"]),
+                figure(b["scope2_market_g"]),
+                figure(b["scope2_location_g"]),
+                "–" if b["per_m2_kg"] is None else number(b["per_m2_kg"], 1),
             ]
             for b in self.data["buildings"]
         ]
@@ -720,12 +973,11 @@ class _Renderer:
                         lab["floor_area"],
                         lab["electricity_kwh"],
                         lab["scope1"],
-                        "Scope 2 market (t)",
-                        "Scope 2 location (t)",
+                        lab["scope2_market_t"],
+                        lab["scope2_location_t"],
                         lab["per_m2"],
                     ],
                     rows,
-                    (40, 20, 24, 20, 22, 22, 22),
                 )
             )
         else:
@@ -743,47 +995,47 @@ class _Renderer:
         if not rows:
             return [*story, self.p(lab["none"])]
         body = [
-            [r["category"], f"{r['purchases']:,}", tonnes(r["co2e_g"]), _share(r["co2e_g"], total)]
+            [r["category"], number(r["purchases"]), figure(r["co2e_g"]), _share(r["co2e_g"], total)]
             for r in rows
         ]
         body.append(
             [
                 lab["total"],
-                f"{sum(r['purchases'] for r in rows):,}",
-                tonnes(total),
+                number(sum(r["purchases"] for r in rows)),
+                figure(total),
                 _share(total, total),
             ]
         )
         story.append(
             self.table(
-                [lab["category"], lab["purchases"], "t CO2e", lab["share"]],
+                [lab["category"], lab["purchases"], lab["t_co2e"], lab["share"]],
                 body,
-                (75, 25, 35, 25),
                 total_last=True,
             )
         )
         return story
 
+    def _verdict(self, verdict: str | None) -> str:
+        return "–" if not verdict else self.label("verdict", verdict.replace(" ", "_"))
+
     def actions(self) -> list[Flowable]:
         a = self.data["actions"]
         lab = self.labels
-        statuses = self.t["statuses"]
         story: list[Flowable] = [self.heading("actions"), self.p(self.text("paragraphs.actions"))]
         if a["nonconformities"]:
             story.append(
                 self.table(
-                    ["#", lab["nonconformity"], "Found", "Severity", lab["status"]],
+                    ["#", lab["nonconformity"], lab["found"], lab["severity"], lab["status"]],
                     [
                         [
                             str(n["id"]),
                             n["title"],
                             n["detected_on"],
-                            n["severity"],
-                            statuses.get(n["status"], n["status"]),
+                            self.label("severity", n["severity"]),
+                            self.label("nonconformity_status", n["status"]),
                         ]
                         for n in a["nonconformities"]
                     ],
-                    (10, 85, 22, 18, 35),
                     numeric_from=5,
                 )
             )
@@ -797,8 +1049,8 @@ class _Renderer:
                         lab["owner"],
                         lab["due"],
                         lab["status"],
-                        lab["expected"],
                         lab["verdict"],
+                        lab["expected"],
                     ],
                     [
                         [
@@ -806,14 +1058,15 @@ class _Renderer:
                             r["description"],
                             r["owner"],
                             r["due_on"],
-                            statuses.get(r["status"], r["status"]),
-                            r["expected_reduction_t"] or "–",
-                            r["verdict"] or "–",
+                            self.label("action_status", r["status"]),
+                            self._verdict(r["verdict"]),
+                            "–"
+                            if r["expected_reduction_t"] is None
+                            else number(Decimal(r["expected_reduction_t"]), 1),
                         ]
                         for r in a["actions"]
                     ],
-                    (10, 52, 26, 21, 19, 20, 22),
-                    numeric_from=7,
+                    numeric_from=6,
                 )
             )
             for r in a["actions"]:  # a verdict's justification, printed beside it
@@ -832,53 +1085,53 @@ class _Renderer:
         projection = a["projection"]
         if projection:
             reached = projection["gap_g"] == 0
-            story.append(self.sub("Projection"))
-            story.append(
-                self.p(
-                    f"From {projection['latest_year']} ({tonnes(projection['latest_g'], 1)} t), "
-                    "with the cuts expected of the planned and running actions, "
-                    f"{projection['target_year']} would come to "
-                    f"{tonnes(projection['projected_g'], 1)} t "
-                    f"({percent(projection['change_from_baseline_pct'])} against the baseline); "
-                    f"the target is {tonnes(projection['target_g'], 1)} t. "
-                    + (
-                        "The planned actions would meet it."
-                        if reached
-                        else f"A gap of {tonnes(projection['gap_g'], 1)} t remains: "
-                        "more actions are needed."
-                    )
-                )
+            story.append(self.sub("projection"))
+            sentence = self.text(
+                "sentences.projection",
+                latest_year=projection["latest_year"],
+                latest=with_unit(projection["latest_g"]),
+                target_year=projection["target_year"],
+                projected=with_unit(projection["projected_g"]),
+                change=percent(projection["change_from_baseline_pct"]),
+                target=with_unit(projection["target_g"]),
             )
+            outcome = (
+                self.text("sentences.projection_met")
+                if reached
+                else self.text("sentences.projection_gap", gap=with_unit(projection["gap_g"]))
+            )
+            story.append(self.p(f"{sentence} {outcome}"))
         return story
 
     def quality(self) -> list[Flowable]:
         q = self.data["quality"]
-        items = []
-        for source, figures in q["fallback_by_source"].items():
-            items.append(
-                f"{self.source(source)}: {figures['lines']:,} lines "
-                f"({tonnes(figures['co2e_g'])} t) use the nearest factor edition, "
-                "not one of their own year."
+        items = [
+            self.text(
+                "sentences.fallback",
+                source=self.source(source),
+                lines=number(figures["lines"]),
+                co2e=with_unit(figures["co2e_g"]),
             )
+            for source, figures in q["fallback_by_source"].items()
+        ]
         if q["flights"]:
             items.append(
-                f"{q['flights']:,} organisation-paid flight legs; "
-                f"{q['flights_unknown_cabin']:,} in an unknown cabin class "
-                "(counted as the average passenger)."
+                self.text(
+                    "sentences.flights",
+                    legs=number(q["flights"]),
+                    unknown=number(q["flights_unknown_cabin"]),
+                )
             )
         if q["estimated_energy_records"]:
             items.append(
-                f"{q['estimated_energy_records']:,} energy records hold estimated quantities."
+                self.text("sentences.estimated", records=number(q["estimated_energy_records"]))
             )
         for site, months in q["months_without_energy"].items():
-            items.append(
-                f"{site}: no energy records for month{'s' if len(months) > 1 else ''} "
-                + ", ".join(str(m) for m in months)
-                + "."
-            )
+            key = "sentences.months_missing" if len(months) > 1 else "sentences.month_missing"
+            items.append(self.text(key, site=site, months=", ".join(str(m) for m in months)))
         story: list[Flowable] = [self.heading("quality"), self.p(self.text("paragraphs.quality"))]
         story += [Paragraph(escape(item), self.bullet, bulletText="•") for item in items] or [
-            self.p("No gaps found.")
+            self.p(self.text("sentences.no_gaps"))
         ]
         return story
 
@@ -892,70 +1145,65 @@ class _Renderer:
         ]
         haul = "haul_distance_bands" if m["haul_method"] == "distance_bands" else "haul_desnz"
         for key in ("boundary", "rf_policy", "distance", haul, "factor_year", "electricity"):
-            story.append(self.p(" ".join(texts[key].split())))
-        story.append(self.p(" ".join(texts["gwp"].split()).format(gwp=m["gwp_report"])))
+            story.append(self.p(_one_line(texts[key])))
+        story.append(self.p(_one_line(texts["gwp"]).format(gwp=m["gwp_report"])))
         story.append(
             self.p(
-                " ".join(texts["restatements"].split()).format(
-                    threshold=m["restatement_threshold_pct"]
-                )
+                _one_line(texts["restatements"]).format(threshold=m["restatement_threshold_pct"])
             )
         )
-        story.append(self.sub("Emission factors used"))
+        story.append(self.sub("factor_sets"))
         story.append(
             self.table(
                 [
                     lab["factor_set"],
                     lab["publisher"],
-                    "Edition",
                     lab["licence"],
                     lab["lines"],
-                    "Fallbacks",
+                    lab["fallbacks"],
                 ],
                 [
                     [
-                        f"{f['code']} — {f['title']}",
+                        f"{f['code']} — {f['title']} ({lab['edition'].lower()} "
+                        f"{f['edition_year']}, {f['version']})",
                         f["publisher"],
-                        f"{f['edition_year']} ({f['version']})",
                         f["licence"],
-                        f"{f['lines']:,}",
-                        f"{f['fallback_lines']:,}",
+                        number(f["lines"]),
+                        number(f["fallback_lines"]),
                     ]
                     for f in m["factor_sets"]
                 ],
-                (48, 36, 20, 34, 12, 20),
-                numeric_from=4,
+                numeric_from=3,
             )
         )
         fallbacks = sum(f["fallback_lines"] for f in m["factor_sets"])
         if not fallbacks:
             story.append(self.p(texts["no_fallbacks"], self.small))
-        story.append(self.sub("Restatements"))
+        story.append(self.sub("restatements"))
         if m["restatements"]:
             story.append(
                 self.table(
                     [
                         lab["year"],
-                        "Boundary",
+                        lab["boundary"],
                         f"{lab['reported']} (t)",
                         f"{lab['restated']} (t)",
                         lab["reason"],
                         lab["approved_by"],
-                        "Date",
+                        lab["date"],
                     ],
                     [
                         [
                             str(r["year"]),
-                            r["boundary"],
-                            tonnes(r["reported_g"]),
-                            tonnes(r["restated_g"]),
+                            self.label("boundary_short", r["boundary"]),
+                            figure(r["reported_g"]),
+                            figure(r["restated_g"]),
                             r["reason"],
                             r["approved_by"],
                             r["date"],
                         ]
                         for r in m["restatements"]
                     ],
-                    (12, 16, 22, 22, 50, 28, 20),
                     numeric_from=7,
                 )
             )
@@ -1015,7 +1263,8 @@ class _Renderer:
         canvas.line(left, top - 2 * mm, right, top - 2 * mm)
         pages = doc.pages_counted or 0
         canvas.drawRightString(right, 10 * mm, self.text("page", page=doc.page, pages=pages or "?"))
-        canvas.drawString(left, 10 * mm, self.text("issued_on", date=self.data["issued_on"]))
+        status = "draft_footer" if self.data["draft"] else "issued_on"
+        canvas.drawString(left, 10 * mm, self.text(status, date=self.data["issued_on"]))
         canvas.restoreState()
 
 

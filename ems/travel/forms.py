@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -20,18 +20,13 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
 
+from ems import labels
 from ems.forms import EmsForm, VersionedForm, choices, strip_whitespace, upper
 from ems.org.services import countries
 from ems.travel.calculation import CabinClass
 from ems.travel.models import FlightLeg, GroundLeg, GroundMode, HotelStay, PaidBy, Trip
 
-CABIN_LABELS = {
-    CabinClass.economy: _l("Economy"),
-    CabinClass.premium_economy: _l("Premium economy"),
-    CabinClass.business: _l("Business"),
-    CabinClass.first: _l("First"),
-    CabinClass.unknown: _l("Unknown"),
-}
+CABIN_LABELS = labels.enum_labels(CabinClass, "cabin_class")
 CABIN_CHOICES = choices((cabin.value, label) for cabin, label in CABIN_LABELS.items())
 AIRPORT_ATTRS = {"autocomplete": "off", "data-airport": "", "size": 8, "spellcheck": "false"}
 
@@ -76,16 +71,7 @@ class LegForm(Form):
         return self.remove.data or not (self.origin.data or self.destination.data)
 
 
-GROUND_CHOICES = choices(
-    [
-        (GroundMode.rail.value, _l("Rail")),
-        (GroundMode.international_rail.value, _l("International rail")),
-        (GroundMode.bus.value, _l("Bus")),
-        (GroundMode.coach.value, _l("Coach")),
-        (GroundMode.taxi.value, _l("Taxi")),
-        (GroundMode.car.value, _l("Car (km driven)")),
-    ]
-)
+GROUND_CHOICES = choices(labels.enum_labels(GroundMode, "ground_mode").items())
 
 
 class GroundForm(Form):
@@ -143,6 +129,13 @@ class HotelForm(Form):
 class TripForm(VersionedForm):
     """A trip with its flights; the way back is added for a return trip."""
 
+    #: each list of rows → the trip's items it edits, and how an edit conflict names a row
+    ITEM_LISTS: ClassVar[dict[str, tuple[str, Any]]] = {
+        "legs": ("legs", _l("leg %(n)d")),
+        "ground": ("ground_legs", _l("journey %(n)d")),
+        "hotels": ("hotel_stays", _l("hotel stay %(n)d")),
+    }
+
     traveller = StringField(
         _l("Traveller"),
         [InputRequired(), Length(max=Trip.TRAVELLER_MAX_LEN)],
@@ -152,12 +145,7 @@ class TripForm(VersionedForm):
     purpose = StringField(_l("Purpose"), [Optional(), Length(max=Trip.PURPOSE_MAX_LEN)])
     paid_by = SelectField(
         _l("Paid by"),
-        choices=choices(
-            [
-                (PaidBy.organisation.value, _l("The organisation (in the inventory)")),
-                (PaidBy.other.value, _l("Others (not in the inventory)")),
-            ]
-        ),
+        choices=choices(labels.enum_labels(PaidBy, "paid_by").items()),
     )
     booking_reference = StringField(
         _l("Booking reference"), [Optional(), Length(max=Trip.BOOKING_REFERENCE_MAX_LEN)]

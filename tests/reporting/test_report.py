@@ -30,10 +30,14 @@ def pages_text(content: bytes) -> list[str]:
     return [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(content)).pages]
 
 
-def tonnes_3(grams: int) -> str:
-    """Grams as tonnes to the kilogram, as a reader of the report sees them: 1,234.568."""
-    value = (Decimal(grams) / 1_000_000).quantize(Decimal("0.001"), ROUND_HALF_UP)
-    return f"{value:,}"
+def printed(grams: int) -> str:
+    """A figure as a reader of the report sees it: tonnes to one decimal (1,234.6), or kilograms
+    below one tonne (420 kg)."""
+    if abs(grams) >= 1_000_000 or abs(grams) < 50:
+        value = (Decimal(grams) / 1_000_000).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        return f"{value:,}"
+    places = Decimal(1) if abs(grams) >= 1000 else Decimal("0.1")
+    return f"{(Decimal(grams) / 1000).quantize(places, ROUND_HALF_UP):,} kg"
 
 
 @pytest.fixture
@@ -76,7 +80,7 @@ def test_the_pdf_holds_the_inventory_figures_as_the_service_computes_them(year_2
         figures += list(inv.by_source.values()) + list(inv.by_scope.values())
         figures += list(inv.by_scope3_category.values())
         for grams in figures:
-            assert tonnes_3(grams) in text, (boundary, grams)
+            assert printed(grams) in text, (boundary, grams)
     gtb = both[Boundary.gtb]
     assert f"{gtb.per_capita_g / 1000:,.1f}" in text  # per person, in kg
     # the summary's change from 2024 and the sentences use the same figures
@@ -144,7 +148,7 @@ def test_an_issued_report_downloads_again_byte_for_byte_after_the_data_changed(
     draft = client.get("/reports/2025/draft.pdf")
     assert draft.status_code == 200
     assert draft.data != again.data
-    new_total = tonnes_3(inventory.inventory(2025).total_g)
+    new_total = printed(inventory.inventory(2025).total_g)
     assert new_total in "\n".join(pages_text(draft.data))
     assert new_total not in "\n".join(pages_text(again.data))
 
@@ -269,12 +273,14 @@ def test_the_logo_from_the_settings_is_on_the_cover(year_2025, app):
 
 
 def test_figures_are_printed_in_tonnes_rounded_half_up_without_a_negative_zero():
-    assert pdf.tonnes(1_234_567_500) == "1,234.568"
-    assert pdf.tonnes(-400) == "0.000"  # −0.4 kg rounds to zero, shown without a sign
-    assert pdf.signed_tonnes(-1_500_000) == "−1.500"
-    assert pdf.signed_tonnes(2_000) == "+0.002"
-    assert pdf.tonnes(None) == "–"
-    assert pdf.percent(-6.04) == "−6.0 %"
+    assert pdf.figure(1_234_567_500) == "1,234.6"
+    assert pdf.figure(1_234_550_000) == "1,234.6"  # half up, from the exact grams
+    assert pdf.figure(-40_000_000) == "−40.0"
+    assert pdf.tonnes(-40_000) == "0.0"  # −0.04 t rounds to zero, shown without a sign
+    assert pdf.signed_figure(-1_500_000) == "−1.5"
+    assert pdf.signed_figure(0) == "0.0"
+    assert pdf.figure(None) == "–"
+    assert pdf.percent(-6.04) == "−6.0\u00a0%"
 
 
 def test_long_texts_break_across_pages_and_markup_is_printed_as_written(year_2025, create_user):
