@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
@@ -87,8 +88,14 @@ def list_trips() -> ResponseReturnValue:
     args: dict[str, Any] = {**request.args, "year": str(filters.year or ALL_YEARS)}
     args.pop("page", None)
     here = {**args, "page": page.page} if page.page > 1 else args
+    elsewhere = 0  # none match in the year shown: how many in other years (a booking searched)
+    if not count and filters.year:
+        everywhere = dataclasses.replace(filters, year=None, month=None)
+        elsewhere = db.session.execute(services.trips_query(everywhere)[1]).one()[0]
     return render_template(
         "travel/trips.html",
+        elsewhere=elsewhere,
+        all_years_url=url_for("travel.list_trips", **{**args, "year": ALL_YEARS}),
         years=services.trip_years(),
         all_years=ALL_YEARS,
         list_url=url_for("travel.list_trips", **here),

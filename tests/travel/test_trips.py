@@ -236,6 +236,10 @@ def test_list_filters_and_totals(client, create_user, login, loaded):
     by_reference = client.get("/travel/?year=all&search=pnr-7").get_data(as_text=True)
     assert ">Ana<" in by_reference
     assert ">Ben<" not in by_reference
+    elsewhere = client.get("/travel/?year=2023&search=PNR-77").get_data(as_text=True)
+    assert "No trips match. " in elsewhere
+    assert "1 trip matches in other years." in elsewhere
+    assert 'href="/travel/?year=all&amp;search=PNR-77"' in elsewhere
     by_name = client.get("/travel/?year=all&search=bEn").get_data(as_text=True)
     assert ">Ben<" in by_name
     assert ">Ana<" not in by_name
