@@ -19,7 +19,8 @@ from ems.org import services as org
 
 @pytest.fixture
 def off_track(app):
-    """A declared 2010 baseline of 1 t; 10,000 kWh of UK electricity in 2025 (1.77 t)."""
+    """A declared 2010 baseline of 1 t; 10,000 kWh of UK electricity in 2025 (1.77 t); 2025
+    closed (only closed years are judged)."""
     factors.load_shipped_sets(actor=None)
     site = org.create_site(actor=None, name="London office", country_code="GB")
     inventory.declare_baseline(
@@ -43,6 +44,7 @@ def off_track(app):
         meter_reference="",
         evidence_note="",
     )
+    org.close_year(actor=None, year=2025)
     db.session.commit()
 
 
