@@ -46,6 +46,20 @@ def number(value: object, places: int = 0, *, locale: str | None = None, sign: b
     return "+" + text if sign and rounded > 0 else text
 
 
+def quantity(value: object, *, locale: str | None = None) -> str:
+    """A measured quantity as recorded (kWh, litres, passenger-km), with the locale's
+    separators and up to three decimals, no trailing zeros: 144840 → "144,840"."""
+    if value is None:
+        return MISSING
+    exact = value if isinstance(value, Decimal) else Decimal(str(value))
+    rounded = exact.quantize(Decimal("0.001"), ROUND_HALF_UP)
+    return str(
+        format_decimal(
+            abs(rounded) if rounded == 0 else rounded, "#,##0.###", locale=_locale(locale)
+        )
+    )
+
+
 def tonnes(
     grams: int | None, places: int = 1, *, locale: str | None = None, sign: bool = False
 ) -> str:
@@ -110,6 +124,7 @@ def init_app(app: Flask) -> None:
     ``label`` and ``labels`` globals of the templates."""
     app.jinja_env.filters.update(
         number=number,
+        quantity=quantity,
         tonnes=tonnes,
         kg=kilograms,
         co2e=co2e,

@@ -370,11 +370,11 @@ def test_energy_totals_keep_location_and_market_apart(client, create_user, login
     assert services.energy_totals(year=2023).electricity_location_g == 0
     login(client, create_user(roles=(Role.management,)))
     page = client.get("/energy/?year=2025").get_data(as_text=True)
-    assert "Electricity, location-based, kg CO2e" in page
-    assert "Electricity, market-based, kg CO2e" in page
-    assert "1,770.0" in page
-    assert "1,062.0" in page
-    assert "2,832.0" not in page  # location + market is never shown
+    assert "Electricity, location-based, t CO2e" in page
+    assert "Electricity, market-based, t CO2e" in page
+    assert "<dd>1.8</dd>" in page  # the totals in tonnes, to one decimal
+    assert "<dd>1.1</dd>" in page
+    assert "<dd>2.8</dd>" not in page  # location + market is never shown
     assert "Geneva HQ" not in page.split("<table")[-1]
     assert "367.2" in client.get(f"/energy/?site_id={sites['CH']}").get_data(as_text=True)
 
