@@ -118,13 +118,17 @@ def remove(
     db.session.add(removal)
     db.session.flush()
     model: Any = spec.model
+    marked = 0
     for start in range(0, len(ids), 500):
-        db.session.execute(
+        result = db.session.execute(
             sa.update(model)
             .where(model.id.in_(ids[start : start + 500]), model.removal_id.is_(None))
             .values(removal_id=removal.id)
             .execution_options(synchronize_session=False)
         )
+        marked += int(getattr(result, "rowcount", 0) or 0)
+    if marked != len(ids):  # someone removed some of them meanwhile
+        raise ValidationFailed({"": _("These records were removed meanwhile.")})
     for obj in also:
         obj.removal_id = removal.id
     ledger.supersede_lines(
@@ -171,6 +175,14 @@ def restore(*, actor: User | None, removal: Removal) -> Removal:
     the way (the same booking reference, the same file)."""
     spec = _kind(removal.kind)
     _require(actor, spec)
+    # one restoration at a time: a second one waits here, then finds it done
+    db.session.execute(
+        sa.select(Removal.id)
+        .where(Removal.id == removal.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    db.session.refresh(removal)
     if removal.is_restored:
         raise ValidationFailed({"": _("This removal was restored already.")})
     model: Any = spec.model
