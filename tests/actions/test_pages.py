@@ -80,7 +80,7 @@ def test_from_proposal_to_closed_in_the_browser(client, create_user, login, off_
     db.session.refresh(nc)
     assert nc.status is NonconformityStatus.closed_effective
     history = client.get(f"/actions/nonconformities/{nc.id}").get_data(as_text=True)
-    assert "closed: closed_effective" in history
+    assert "closed: closed, effective" in history  # the status in words
 
 
 def test_management_reads_travel_is_refused(client, create_user, login, app):

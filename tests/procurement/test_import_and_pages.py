@@ -207,7 +207,7 @@ def test_the_purchase_pages(client, create_user, login, ready):
     )
     stale_page = stale.get_data(as_text=True)
     assert "Someone else changed this record" in stale_page
-    assert "Amount paid: 1000" in stale_page  # what differs is named; empty choices are not
+    assert "Amount paid: 2000 → 1000" in stale_page  # yours → now; empty choices are not named
     assert "Site:" not in stale_page
     exported = client.get("/procurement/export.csv?year=2024").get_data().decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(exported)))
