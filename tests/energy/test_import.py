@@ -141,8 +141,10 @@ def test_xlsx_and_removal(sites):
     db.session.commit()
     assert result.created == 3
     assert result.batch is not None
-    assert imports.remove_batch(IMPORTER, actor=None, batch=result.batch) == 3
+    removal = imports.remove_batch(IMPORTER, actor=None, batch=result.batch)
     db.session.commit()
+    assert removal is not None
+    assert removal.record_count == 3
     assert count(EnergyRecord) == 0
     assert current() == []
 

@@ -112,8 +112,10 @@ def test_removing_an_import_supersedes_its_lines(ready):
     result = imports.import_file(IMPORTER, actor=None, data=FINANCE.encode(), filename="q.csv")
     db.session.commit()
     assert result.batch is not None
-    assert imports.remove_batch(IMPORTER, actor=None, batch=result.batch) == 2
+    removal = imports.remove_batch(IMPORTER, actor=None, batch=result.batch)
     db.session.commit()
+    assert removal is not None
+    assert removal.record_count == 2
     assert count(Purchase) == 0
     current = sa.select(sa.func.count()).where(EmissionLine.superseded_at.is_(None))
     assert db.session.scalar(current) == 0
