@@ -355,7 +355,15 @@ class _Renderer:
         room = width - sum(lowest)
         if room < 0:  # only by breaking words (the caller lets them break): as they need
             return [low * width / sum(lowest) for low in lowest], False
-        return share(lowest, room, [b - low for b, low in zip(body, lowest, strict=True)]), True
+        # short cells ("In progress", an owner's name) on one line first, the longest needs
+        # (a description) sharing what is left
+        widths = list(lowest)
+        for index in sorted(range(len(body)), key=lambda i: body[i] - lowest[i]):
+            need = body[index] - lowest[index]
+            if 0 < need <= room and body[index] <= width / 6:
+                widths[index], room = body[index], room - need
+        weights = [b - w for b, w in zip(body, widths, strict=True)]
+        return share(widths, room, weights), True
 
     def table(
         self,
