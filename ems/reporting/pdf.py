@@ -191,7 +191,7 @@ class _WholeTable(Table):
 
     def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
         """Nothing here while a page can hold it whole."""
-        if self._height <= self.page_height:
+        if getattr(self, "_height", 0) <= self.page_height:  # set by wrap(), before split()
             return []
         return list(super().split(availWidth, availHeight))
 
