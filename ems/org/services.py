@@ -115,7 +115,12 @@ def _delete(*, actor: User | None, obj: Base, action: str, summary: str, fields:
             db.session.flush()
     except sa.exc.IntegrityError:
         raise ValidationFailed(
-            {"": _("Records still refer to it (trips, energy…); it cannot be removed.")}
+            {
+                "": _(
+                    "Records still refer to it (trips, energy…, removed records that can still "
+                    "be restored included); it cannot be removed."
+                )
+            }
         ) from None
     audit.record(
         actor=actor,
