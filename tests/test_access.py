@@ -57,6 +57,7 @@ EXPECTED_ACCESS: dict[str, frozenset[object]] = {
     "inventory.record_reported": ORG_EDITORS,
     "inventory.restate": ORG_EDITORS,
     "inventory.list_years": ORG_READERS,
+    "inventory.gwp_editions": ORG_READERS,
     "inventory.close_year": ORG_EDITORS,
     "inventory.reopen_year": ORG_EDITORS,
     "removals.list_removals": frozenset({Role.travel, Role.ems}),
@@ -74,6 +75,7 @@ EXPECTED_ACCESS: dict[str, frozenset[object]] = {
     "reporting.issue": frozenset({Role.management, Role.admin}),
     "reporting.draft": ORG_READERS,
     "reporting.download_issued": ORG_READERS,
+    "reporting.download_issued_file": ORG_READERS,
     "reporting.inventory_export": ORG_READERS,
     "reporting.gtb_pack": ORG_READERS,
     "org.show_settings": ORG_READERS,
@@ -350,6 +352,7 @@ def world(create_user):
         "report_id": report.id,
         "token_id": api_token.id,
         "removal_id": removal.id,
+        "name": "inventory.csv",
         "fmt": "csv",
     }
     return users, values
