@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from ems.auth.models import Role
 from ems.auth.permissions import role_required, signed_in_user
 from ems.errors import NotFound
-from ems.extensions import db
+from ems.extensions import db, utcnow
 from ems.inventory import gwp, services, years
 from ems.inventory.forms import (
     SOURCE_LABELS,
@@ -237,6 +237,8 @@ def _years_page(
         "inventory/years.html",
         statuses=sorted(statuses.values(), key=lambda s: -s.year),
         reaches={year: years.reach(year) for year in statuses},
+        # a year can be closed once it has ended, if it has figures
+        closable={y for y in years.years_with_lines() if y < utcnow().year},
         quality={year: services.data_quality(year) for year in statuses},
         any_closed=any(s.state is years.YearState.closed for s in statuses.values()),
         close_form=close_form,

@@ -3,8 +3,9 @@
 A year is *closed* when the working group says its data is final (ems.org.services.close_year).
 Where no year has been closed at all, a year counts as final once it has ended and its data
 coverage is complete: every site has energy records for all twelve months (the data-quality
-figure "months without energy data" is empty). Every other year is *in progress*: shown as such,
-never judged on or off track, never used to say a target is met.
+figure "months without energy data"; a site whose first record is later is not expected yet).
+Every other year is *in progress*: shown as such, never judged on or off track, never used to
+say a target is met. A year can be closed once it has ended.
 """
 
 from __future__ import annotations
@@ -72,8 +73,14 @@ def months_without_energy(year: int) -> dict[str, list[int]]:
     return _months_without_energy([year])[year]
 
 
-def _months_without_energy(years: list[int]) -> dict[int, dict[str, list[int]]]:
-    """For each of ``years``: site name → months without energy data (one query for all)."""
+def _months_without_energy(
+    years: list[int], *, expected_only: bool = False
+) -> dict[int, dict[str, list[int]]]:
+    """For each of ``years``: site name → months without energy data (one query for all).
+
+    ``expected_only``: leave out, for each year, the sites whose first energy record starts
+    after it (a site added to the organisation, a new office): nothing is expected of them yet.
+    """
     if not years:
         return {}
     periods: dict[int, list[tuple[dt.date, dt.date]]] = defaultdict(list)
@@ -85,10 +92,24 @@ def _months_without_energy(years: list[int]) -> dict[int, dict[str, list[int]]]:
     ):
         periods[site_id].append((start, end))
     sites = db.session.execute(sa.select(Site.id, Site.name).order_by(Site.name)).all()
+    first_records = (
+        dict(
+            db.session.execute(
+                sa.select(EnergyRecord.site_id, sa.func.min(EnergyRecord.period_start)).group_by(
+                    EnergyRecord.site_id
+                )
+            ).all()
+        )
+        if expected_only
+        else {}
+    )
     missing: dict[int, dict[str, list[int]]] = {}
     for year in years:
         missing[year] = {}
         for site_id, name in sites:
+            first = first_records.get(site_id)
+            if expected_only and (first is None or first.year > year):
+                continue
             months = sorted(set(range(1, 13)) - months_covered(periods[site_id], year))
             if months:
                 missing[year][name] = months
@@ -96,9 +117,14 @@ def _months_without_energy(years: list[int]) -> dict[int, dict[str, list[int]]]:
 
 
 def _complete(years: list[int]) -> set[int]:
-    """The years that have ended with every site's energy recorded for all twelve months."""
+    """The years that have ended with the energy of every site recorded for all twelve months
+    (every site that had records by then: a site added later is not expected in earlier years)."""
     ended = [year for year in years if year < utcnow().year]
-    return {year for year, missing in _months_without_energy(ended).items() if not missing}
+    return {
+        year
+        for year, missing in _months_without_energy(ended, expected_only=True).items()
+        if not missing
+    }
 
 
 def _dated_columns() -> list[tuple[InstrumentedAttribute[dt.date], InstrumentedAttribute[dt.date]]]:
@@ -174,14 +200,15 @@ def year_statuses(years: Iterable[int] | None = None) -> dict[int, YearStatus]:
 
 
 def judged_years(years: Iterable[int] | None = None) -> set[int]:
-    """The years targets judge: the closed ones, or where none is closed, those of ``years``
-    (default: every year with figures) that are complete."""
+    """The years of ``years`` (default: every year with figures) that targets judge: the closed
+    ones, or where no year is closed, the complete ones."""
+    candidates = set(years_with_lines() if years is None else years)
     closed = set(
         db.session.scalars(sa.select(ReportingYear.year).where(ReportingYear.closed_at.isnot(None)))
     )
     if closed:
-        return closed
-    return _complete(sorted(years_with_lines() if years is None else years))
+        return closed & candidates
+    return _complete(sorted(candidates))
 
 
 def latest_judged_year(years: Iterable[int] | None = None) -> int | None:

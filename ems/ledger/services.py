@@ -37,7 +37,7 @@ except PackageNotFoundError:  # pragma: no cover (running from a checkout withou
 
 GRAMS_PER_KG = 1000
 #: ledger writes and recalculations run one at a time (see ems.extensions.serialize)
-LEDGER_LOCK = "ledger.lines"
+LEDGER_LOCK = org.FIGURES_LOCK
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from PIL import Image, ImageOps
 from ems.audit import services as audit
 from ems.auth.models import Role, User
 from ems.errors import NotFound, PermissionDenied, ValidationFailed, check_version
-from ems.extensions import Base, db, utcnow
+from ems.extensions import Base, db, serialize, utcnow
 from ems.org.models import Department, Headcount, Organisation, ReportingYear, Site
 from ems.validation import check_text, check_year
 
@@ -526,6 +526,11 @@ def delete_headcount(*, actor: User | None, record: Headcount) -> None:
 # --- reporting years: open until closed -------------------------------------------------------
 
 
+#: changes to figures (ledger writes) and the closing of years run one at a time: a record's
+#: change checked against open years commits before a close, or waits for it and is refused
+FIGURES_LOCK = "ledger.lines"
+
+
 def closed_years() -> set[int]:
     """The years the working group has closed."""
     return set(
@@ -540,6 +545,10 @@ def reporting_year(year: int) -> ReportingYear | None:
 
 def check_years_open(years: Iterable[int], *, field: str = "") -> None:
     """Refuse a change to records of a closed year (ValidationFailed on ``field``)."""
+    years = set(years)
+    if not years:
+        return
+    serialize(FIGURES_LOCK)  # held to the end of the transaction: no close slips in between
     closed = sorted(closed_years().intersection(years))
     if closed:
         raise ValidationFailed(
@@ -554,11 +563,17 @@ def check_years_open(years: Iterable[int], *, field: str = "") -> None:
 
 
 def close_year(*, actor: User | None, year: int | None) -> ReportingYear:
-    """Close a year: its data is final, it is judged against the targets, its records are frozen."""
+    """Close a year that has ended: its data is final, it is judged against the targets, its
+    records are frozen."""
     _require_editor(actor)
     errors: dict[str, str] = {}
     checked = check_year(errors, "year", year)
     _raise(errors)
+    serialize(FIGURES_LOCK)  # no record of the year may change while it is being closed
+    if checked >= utcnow().year:
+        raise ValidationFailed(
+            {"year": _("%(year)d has not ended: only a past year can be closed.", year=checked)}
+        )
     row = db.session.get(ReportingYear, checked)
     if row is not None and row.is_closed:
         raise ValidationFailed({"year": _("%(year)d is closed already.", year=checked)})
@@ -587,6 +602,7 @@ def reopen_year(*, actor: User | None, year: int | None, reason: str | None) -> 
     checked = check_year(errors, "year", year)
     reason = check_text(errors, "reason", reason, ReportingYear.REASON_MAX_LEN, multiline=True)
     _raise(errors)
+    serialize(FIGURES_LOCK)
     row = db.session.get(ReportingYear, checked)
     if row is None or not row.is_closed:
         raise ValidationFailed({"year": _("%(year)d is not closed.", year=checked)})

@@ -238,3 +238,25 @@ def test_a_bill_running_into_an_empty_year_is_accepted_and_flagged(
     text = saved.get_data(as_text=True)
     assert "Energy record saved. It runs 3 days into 2026, which has no other figures yet" in text
     assert years.reach(2026).is_carried_over_only
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_only_an_ended_year_can_be_closed_and_a_new_site_is_not_expected_before_its_records(
+    client, create_user, login, organisation
+):
+    for year in (2026, 2030):
+        with pytest.raises(ValidationFailed, match="has not ended"):
+            org.close_year(actor=None, year=year)
+    login(client, create_user(roles=(Role.ems,)))
+    page = client.get("/inventory/years").get_data(as_text=True)
+    assert "Close 2025" in page
+    assert "Close 2026" not in page
+    assert client.post("/inventory/years/close", data={"year": "2026"}).status_code == 422
+    # a site opened later (no records yet) takes no verdict away from the years before
+    org.create_site(actor=None, name="Nairobi", country_code="KE")
+    db.session.commit()
+    assert years.judged_years() == {2010, 2025}
+    # a closed year without figures is never judged, nor the report's default year
+    org.close_year(actor=None, year=2019)
+    assert years.judged_years() == set()
+    assert reporting.default_report_year(reporting.reportable_years()) == 2026
