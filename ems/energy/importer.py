@@ -290,14 +290,11 @@ def plan(data: bytes, filename: str, on_progress: imports.Progress | None) -> im
         except NotFound as exc:
             errors.append(RowError(number, "energy_type", str(exc)))
             continue
+        start, end = values["period_start"], values["period_end"]
         closed = imports.closed_year_errors(
             [
-                (
-                    number,
-                    "period_start" if line.year == values["period_start"].year else "period_end",
-                    line.year,
-                )
-                for line in lines
+                (number, "period_start" if year == start.year else "period_end", year)
+                for year in range(start.year, end.year + 1)
             ],
             closed_years,
         )
@@ -339,4 +336,5 @@ IMPORTER = imports.Importer(
     activity_type=services.ACTIVITY_TYPE,
     roles=(Role.ems,),
     label=_l("Import of energy bills"),
+    record_years=services.energy_dated_years,
 )

@@ -30,6 +30,7 @@ from ems.factors.models import EmissionFactor, FactorSet
 from ems.factors.services import FactorSelector, SelectedFactor
 from ems.ledger import services as ledger
 from ems.ledger.models import Basis, EmissionLine, SourceCategory
+from ems.org import services as org
 from ems.org.models import FIRST_YEAR, Site
 from ems.org.services import get_organisation
 from ems.removals import services as removals
@@ -344,6 +345,13 @@ def _write_lines(
     ledger.record_lines(activity_type=activity_type, activity_id=activity_id, lines=lines)
 
 
+def _dated_years(record: EnergyRecord | RefrigerantTopUp | FleetRecord) -> set[int]:
+    """The years a record's days fall in."""
+    if isinstance(record, RefrigerantTopUp):
+        return {record.topped_up_on.year}
+    return set(range(record.period_start.year, record.period_end.year + 1))
+
+
 def _record(record: EnergyRecord) -> None:
     _write_lines(ACTIVITY_TYPE, record.id, lambda selector: record_lines(record, selector))
 
@@ -363,7 +371,11 @@ def _update(
     the values checked by ``check`` applied, its lines replaced (the old ones kept, superseded),
     audited."""
     check_version(record.version_id, expected_version)
+    before = _dated_years(record)
     changes = audit.apply_changes(record, check(**data))
+    if changes:  # a closed year's records are final: the days before and after the change
+        with db.session.no_autoflush:  # one flush, one new version, below
+            org.check_years_open(before | _dated_years(record))
     record.updated_at = utcnow()
     db.session.flush()
     write_lines(record)
@@ -390,6 +402,7 @@ def create_energy_record(*, actor: User | None, **data: object) -> EnergyRecord:
     require_editor(actor)
     values = check_energy_record(**data)  # type: ignore[arg-type]
     record = EnergyRecord(**values)
+    org.check_years_open(_dated_years(record))
     db.session.add(record)
     db.session.flush()
     _record(record)
@@ -684,6 +697,7 @@ def record_refrigerant_top_up(
         site_id=site_id, topped_up_on=topped_up_on, gas=gas, kg=kg, equipment=equipment
     )
     top_up = RefrigerantTopUp(**values)
+    org.check_years_open(_dated_years(top_up))
     db.session.add(top_up)
     db.session.flush()
     _record_top_up(top_up)
@@ -883,6 +897,7 @@ def record_fleet_use(
         site_id=site_id,
     )
     record = FleetRecord(**values)
+    org.check_years_open(_dated_years(record))
     db.session.add(record)
     db.session.flush()
     _record_fleet(record)
@@ -1152,13 +1167,35 @@ def fleet_export_rows(*, year: int | None = None, site_id: int | None = None) ->
     return rows
 
 
-for _code, _model, _label in (
-    (ACTIVITY_TYPE, EnergyRecord, _l("Energy record")),
-    (REFRIGERANT_ACTIVITY, RefrigerantTopUp, _l("Refrigerant top-up")),
-    (FLEET_ACTIVITY, FleetRecord, _l("Fleet record")),
+def energy_dated_years(ids: list[int]) -> set[int]:
+    """The years the periods of these energy records span (removed included)."""
+    return removals.years_spanned(EnergyRecord.period_start, EnergyRecord.period_end, ids)
+
+
+for _code, _model, _label, _dated in (
+    (ACTIVITY_TYPE, EnergyRecord, _l("Energy record"), energy_dated_years),
+    (
+        REFRIGERANT_ACTIVITY,
+        RefrigerantTopUp,
+        _l("Refrigerant top-up"),
+        lambda ids: removals.years_spanned(
+            RefrigerantTopUp.topped_up_on, RefrigerantTopUp.topped_up_on, ids
+        ),
+    ),
+    (
+        FLEET_ACTIVITY,
+        FleetRecord,
+        _l("Fleet record"),
+        lambda ids: removals.years_spanned(FleetRecord.period_start, FleetRecord.period_end, ids),
+    ),
 ):
     removals.register_kind(
         removals.RemovalKind(
-            code=_code, label=_label, roles=(Role.ems,), model=_model, activity_type=_code
+            code=_code,
+            label=_label,
+            roles=(Role.ems,),
+            model=_model,
+            activity_type=_code,
+            record_years=_dated,
         )
     )

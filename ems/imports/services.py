@@ -74,6 +74,8 @@ class Importer:
     label: Any
     #: what stands in the way of restoring these records besides the file (see RemovalKind)
     conflicts: Callable[[list[int]], list[str]] = field(default=lambda _ids: [])
+    #: the years the records of these ids are dated in (see RemovalKind)
+    record_years: Callable[[list[int]], set[int]] = field(default=lambda _ids: set())
 
     def __post_init__(self) -> None:
         removals.register_kind(
@@ -84,6 +86,7 @@ class Importer:
                 model=self.model,
                 activity_type=self.activity_type,
                 conflicts=self._restore_conflicts,
+                record_years=self.record_years,
             )
         )
 

@@ -183,7 +183,9 @@ def plan(data: bytes, filename: str, on_progress: imports.Progress | None) -> im
         except NotFound as exc:
             errors.append(RowError(number, "category", str(exc)))
             continue
-        closed = imports.closed_year_errors([(number, "date", line.year)], closed_years)
+        closed = imports.closed_year_errors(
+            [(number, "date", values["purchased_on"].year)], closed_years
+        )
         if closed:
             errors += closed
             continue
@@ -232,4 +234,5 @@ IMPORTER = imports.Importer(
     activity_type=services.ACTIVITY_TYPE,
     roles=(Role.ems,),
     label=_l("Import of purchases"),
+    record_years=services.purchase_dated_years,
 )

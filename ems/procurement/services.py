@@ -30,6 +30,7 @@ from ems.factors.models import EmissionFactor, FactorSet
 from ems.factors.services import FactorSelector
 from ems.ledger import services as ledger
 from ems.ledger.models import EmissionLine, SourceCategory
+from ems.org import services as org
 from ems.org.models import FIRST_YEAR, Department, Site
 from ems.procurement.models import ExchangeRate, PriceIndex, Purchase, SpendCategory
 from ems.removals import services as removals
@@ -666,6 +667,7 @@ def create_purchase(*, actor: User | None, **data: Any) -> Purchase:
     require_editor(actor)
     values = check_purchase(**data)
     purchase = Purchase(**values)
+    org.check_years_open({purchase.purchased_on.year})  # a closed year's purchases are final
     db.session.add(purchase)
     db.session.flush()
     _record(purchase)
@@ -685,8 +687,12 @@ def update_purchase(
     """Change a purchase; its line is replaced (the old one stays, superseded)."""
     require_editor(actor)
     check_version(purchase.version_id, expected_version)
+    before = purchase.purchased_on.year
     values = check_purchase(**data)
     changes = audit.apply_changes(purchase, values)
+    if changes:  # a closed year's purchases are final, before and after the change
+        with db.session.no_autoflush:  # one flush, one new version, below
+            org.check_years_open({before, purchase.purchased_on.year})
     purchase.updated_at = utcnow()
     db.session.flush()
     db.session.refresh(purchase, ["category"])
@@ -833,6 +839,11 @@ def export_rows(filters: PurchaseFilters) -> list[list[object]]:
     return rows
 
 
+def purchase_dated_years(ids: list[int]) -> set[int]:
+    """The years of these purchases' dates (removed included)."""
+    return removals.years_spanned(Purchase.purchased_on, Purchase.purchased_on, ids)
+
+
 removals.register_kind(
     removals.RemovalKind(
         code=ACTIVITY_TYPE,
@@ -840,5 +851,6 @@ removals.register_kind(
         roles=(Role.ems,),
         model=Purchase,
         activity_type=ACTIVITY_TYPE,
+        record_years=purchase_dated_years,
     )
 )

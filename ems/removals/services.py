@@ -42,6 +42,9 @@ class RemovalKind:
     conflicts: Callable[[Removal, list[int]], list[str]] = field(default=lambda _r, _ids: [])
     #: the endpoint of the list the records are shown in (a link after restoring)
     list_endpoint: str = ""
+    #: the years the records of these ids are dated in (a trip's days, a bill's period),
+    #: figures or not: a closed year's records are neither removed nor restored
+    record_years: Callable[[list[int]], set[int]] = field(default=lambda _ids: set())
 
 
 KINDS: dict[str, RemovalKind] = {}
@@ -50,6 +53,26 @@ KINDS: dict[str, RemovalKind] = {}
 def register_kind(kind: RemovalKind) -> None:
     """Declare a kind of removal (features call this at import)."""
     KINDS[kind.code] = kind
+
+
+def years_spanned(
+    first_day: Any, last_day: Any, ids: Sequence[int], *, key: Any = None
+) -> set[int]:
+    """The years spanned by the rows whose ``key`` (default: their model's id) is in ``ids``,
+    from their first-day to last-day columns; removed rows included (for `record_years`)."""
+    model = first_day.class_
+    key = key if key is not None else model.id
+    found: set[int] = set()
+    first, last = sa.extract("year", first_day), sa.extract("year", last_day)
+    for start in range(0, len(ids), 500):
+        for low, high in db.session.execute(
+            sa.select(first, last)
+            .distinct()
+            .where(key.in_(ids[start : start + 500]))
+            .execution_options(**{INCLUDE_REMOVED: True})
+        ):
+            found.update(range(int(low), int(high) + 1))
+    return found
 
 
 def _kind(code: str) -> RemovalKind:
@@ -85,7 +108,8 @@ def preview(*, kind: str, ids: Sequence[int]) -> RemovalPreview:
     """What removing the records ``ids`` of ``kind`` would take away (nothing is changed)."""
     spec = _kind(kind)
     grams, years = ledger.activity_figures(activity_type=spec.activity_type, activity_ids=ids)
-    return RemovalPreview(kind=spec, records=len(ids), co2e_g=grams, years=years)
+    dated = sorted(set(years) | spec.record_years(list(ids)))
+    return RemovalPreview(kind=spec, records=len(ids), co2e_g=grams, years=dated)
 
 
 def remove(
@@ -193,7 +217,7 @@ def restore(*, actor: User | None, removal: Removal) -> Removal:
             .execution_options(**{INCLUDE_REMOVED: True})
         )
     )
-    ledger.check_open_years(removal.years)
+    ledger.check_open_years(set(removal.years) | spec.record_years(ids))
     problems = spec.conflicts(removal, ids)
     if problems:
         raise ValidationFailed(

@@ -630,6 +630,7 @@ def create_trip(
         errors.update(exc.errors)
     if errors:
         raise ValidationFailed(errors)
+    org.check_years_open({day.year for day in items.dates()})  # a closed year's trips are final
     trip = Trip(source=source, created_by_id=actor.id if actor else None, **fields)
     _set_items(trip, _item_rows(items))
     db.session.add(trip)
@@ -691,6 +692,8 @@ def update_trip(
     wanted = _item_rows(items)
     if not changed and not _items_differ(trip, wanted):
         return trip
+    # a trip of a closed year is final, whatever changes: its days before and after the edit
+    org.check_years_open(trip_dated_years([trip.id]) | {day.year for day in items.dates()})
     before = _snapshot(trip)
     for name, value in changed.items():
         setattr(trip, name, value)
@@ -952,10 +955,9 @@ def _plan(data: bytes, filename: str, on_progress: imports.Progress | None) -> i
                 errors.append(RowError(trip.rows[0], "origin", message))
                 continue
         closed = imports.closed_year_errors(
-            # legs: the computed flights of a trip the organisation paid (none for others)
             [
-                (row, "departure_date", leg.departure_on.year)
-                for row, leg in zip(trip.rows, legs, strict=False)
+                (row, "departure_date", leg[2].year)
+                for row, leg in zip(trip.rows, trip.legs, strict=True)
             ],
             closed_years,
         )
@@ -1046,6 +1048,18 @@ def _write_trips(
     ledger.add_lines(lines)
 
 
+def trip_dated_years(trip_ids: list[int]) -> set[int]:
+    """The years of the days of these trips' flights, journeys and stays (removed included)."""
+    years: set[int] = set()
+    for day, key in (
+        (FlightLeg.departure_on, FlightLeg.trip_id),
+        (GroundLeg.travelled_on, GroundLeg.trip_id),
+        (HotelStay.check_in_on, HotelStay.trip_id),
+    ):
+        years |= removals.years_spanned(day, day, trip_ids, key=key)
+    return years
+
+
 def _booking_conflicts(trip_ids: list[int]) -> list[str]:
     """Booking references of these (removed) trips that live trips hold now."""
     references = list(
@@ -1072,6 +1086,7 @@ IMPORTER = imports.Importer(
     roles=(Role.travel, Role.ems),
     label=_l("Import of an agency export"),
     conflicts=_booking_conflicts,
+    record_years=trip_dated_years,
 )
 removals.register_kind(
     removals.RemovalKind(
@@ -1082,6 +1097,7 @@ removals.register_kind(
         activity_type=ACTIVITY_TYPE,
         conflicts=lambda _removal, ids: _booking_conflicts(ids),
         list_endpoint="travel.list_trips",
+        record_years=trip_dated_years,
     )
 )
 

@@ -260,3 +260,55 @@ def test_only_an_ended_year_can_be_closed_and_a_new_site_is_not_expected_before_
     org.close_year(actor=None, year=2019)
     assert years.judged_years() == set()
     assert reporting.default_report_year(reporting.reportable_years()) == 2026
+
+
+def test_a_closed_year_refuses_every_change_to_its_records_not_only_its_figures(organisation):
+    other = travel.create_trip(
+        actor=None,
+        traveller="Cleo Diaz",
+        legs=[travel.LegInput("GVA", "LHR", dt.date(2025, 4, 2))],
+        paid_by="other",  # no figures at all
+    )
+    record = energy.get_energy_record(
+        db.session.scalar(sa.select(sa.func.min(energy.EnergyRecord.id)))
+    )
+    assert record.period_start.year == 2010
+    org.close_year(actor=None, year=2025)
+    org.close_year(actor=None, year=2010)
+    db.session.commit()
+    refused = {
+        "notes": lambda: travel.update_trip(
+            actor=None,
+            trip=other,
+            traveller=other.traveller,
+            legs=[travel.LegInput("GVA", "LHR", dt.date(2025, 4, 2))],
+            paid_by="other",
+            notes="Paid by the host",
+        ),
+        "removal": lambda: travel.delete_trip(actor=None, trip=other),
+        "an unpaid trip": lambda: travel.create_trip(
+            actor=None,
+            traveller="Dan",
+            legs=[travel.LegInput("GVA", "CDG", dt.date(2025, 5, 2))],
+            paid_by="other",
+        ),
+        "evidence": lambda: energy.update_energy_record(
+            actor=None,
+            record=record,
+            **{
+                name: getattr(record, name)
+                for name in energy.FIELDS
+                if name not in ("evidence_note", "is_estimate")
+            },
+            evidence_note="Scanned bill",
+            is_estimate=False,
+        ),
+    }
+    for change in refused.values():
+        with pytest.raises(ValidationFailed, match="is closed"):
+            change()
+        db.session.rollback()
+    # saving a record as it is changes nothing, and is not refused
+    energy.update_energy_record(
+        actor=None, record=record, **{name: getattr(record, name) for name in energy.FIELDS}
+    )
