@@ -13,6 +13,7 @@ from ems.extensions import db
 from ems.imports import MAX_REPORTED_ERRORS, ImportFailed
 from ems.imports import services as imports
 from ems.imports.models import ImportBatch
+from ems.org import services as org
 
 import_cli = AppGroup("import", help="Import activity data from files (CSV or XLSX).")
 
@@ -130,8 +131,14 @@ def remove_command(batch_id: int, yes: bool) -> None:
     importer = _importers().get(batch.kind) if batch is not None else None
     if batch is None or importer is None:
         raise click.ClickException(f"No import #{batch_id}.")
+    preview = imports.preview_removal(importer, batch)
+    closed = sorted(org.closed_years().intersection(preview.years))
+    if closed:  # say so before asking
+        raise click.ClickException(
+            f"{batch.filename}: {', '.join(map(str, closed))} closed; its records cannot be "
+            "removed until the year is reopened."
+        )
     if not yes:
-        preview = imports.preview_removal(importer, batch)
         click.confirm(f"Remove {batch.filename}: {describe(preview)}?", abort=True)
     try:
         removal = imports.remove_batch(importer, actor=None, batch=batch)

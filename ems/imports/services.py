@@ -87,6 +87,7 @@ class Importer:
                 activity_type=self.activity_type,
                 conflicts=self._restore_conflicts,
                 record_years=self.record_years,
+                before_restore=self._discard_checked_copy,
             )
         )
 
@@ -95,16 +96,29 @@ class Importer:
         """The kind of the removal of an import of this kind, e.g. "import:travel"."""
         return f"import:{self.kind}"
 
-    def _restore_conflicts(self, removal: Removal, ids: list[int]) -> list[str]:
-        batch = db.session.scalar(
+    def _removed_batch(self, removal: Removal) -> ImportBatch | None:
+        return db.session.scalar(
             sa.select(ImportBatch)
             .where(ImportBatch.removal_id == removal.id)
             .execution_options(**{INCLUDE_REMOVED: True})
         )
+
+    def _restore_conflicts(self, removal: Removal, ids: list[int]) -> list[str]:
+        batch = self._removed_batch(removal)
+        again = _batch(self.kind, batch.file_sha256) if batch is not None else None
         problems = []
-        if batch is not None and _batch(self.kind, batch.file_sha256) is not None:
+        if again is not None and again.status == "imported":
             problems.append(_("the same file was imported again since"))
         return problems + self.conflicts(ids)
+
+    def _discard_checked_copy(self, removal: Removal) -> None:
+        """The same file, uploaded again and checked but never imported, makes way for the
+        import being restored (it would import nothing new)."""
+        batch = self._removed_batch(removal)
+        again = _batch(self.kind, batch.file_sha256) if batch is not None else None
+        if again is not None and again.status == "checked":
+            db.session.delete(again)
+            db.session.flush()
 
 
 def closed_year_errors(figures: Iterable[tuple[int, str, int]], closed: set[int]) -> list[RowError]:

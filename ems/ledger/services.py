@@ -243,36 +243,67 @@ def supersede_lines(
     db.session.flush()
 
 
-def restore_lines(*, removal_id: int) -> int:
-    """Write again, as current lines, the lines a removal superseded (same factors, quantities
-    and grams); returns how many. The superseded originals stay as they are."""
+def restore_lines(*, removal_id: int, removed_at: dt.datetime) -> int:
+    """Make current again the lines a removal superseded; returns how many lines are written.
+
+    They are written again as they were (same factors, quantities and grams), except in a year
+    recalculated after the removal: there the restored activities are computed as that
+    recalculation computed the year (its factor sets), so the year stays on one edition. The
+    superseded originals stay as they are.
+    """
     serialize(LEDGER_LOCK)
     removed = EmissionLine.superseded_by_removal_id == removal_id
-    check_open_years(db.session.scalars(sa.select(EmissionLine.year).distinct().where(removed)))
+    years = set(db.session.scalars(sa.select(EmissionLine.year).distinct().where(removed)))
+    check_open_years(years)
+    recalculated: dict[int, Recalculation] = {}
+    for recalculation in db.session.scalars(
+        sa.select(Recalculation)
+        .where(Recalculation.year.in_(years), Recalculation.applied_at > removed_at)
+        .order_by(Recalculation.applied_at, Recalculation.id)
+    ):
+        recalculated[recalculation.year] = recalculation  # the latest of each year
     kept = [
         column
         for column in EmissionLine.__table__.columns
         if column.name
-        not in {
-            "id",
-            "created_at",
-            "created_by_recalculation_id",
-            "superseded_at",
-            "superseded_by_recalculation_id",
-            "superseded_by_removal_id",
-        }
+        not in {"id", "created_at", "superseded_at", "superseded_by_recalculation_id"}
+        and column.name != "superseded_by_removal_id"
     ]
     now = utcnow()
     result = db.session.execute(
         sa.insert(EmissionLine).from_select(
             [*(column.name for column in kept), "created_at"],
             sa.select(*kept, sa.literal(now, EmissionLine.created_at.type))
-            .where(removed)
+            .where(removed, EmissionLine.year.not_in(list(recalculated)))
             .order_by(EmissionLine.id),
         )
     )
+    written = int(getattr(result, "rowcount", 0) or 0)
+    for year, recalculation in sorted(recalculated.items()):
+        selector = FactorSelector(overrides=recalculation.overrides)
+        specs: list[LineSpec] = []
+        for activity_type, activity_id in db.session.execute(
+            sa.select(EmissionLine.activity_type, EmissionLine.activity_id)
+            .distinct()
+            .where(removed, EmissionLine.year == year)
+            .order_by(EmissionLine.activity_type, EmissionLine.activity_id)
+        ):
+            try:
+                lines = _calculators[activity_type](activity_id, selector)
+            except (KeyError, NotFound, ValidationFailed) as exc:
+                raise ValidationFailed(
+                    {"": f"{activity_type} #{activity_id}: {exc}"[:500]}
+                ) from None
+            specs += [spec for spec in lines if spec.year == year]
+        if specs:
+            db.session.execute(
+                sa.insert(EmissionLine),
+                [_line_values(spec, recalculation_id=recalculation.id, now=now) for spec in specs],
+            )
+            _lock_sets({spec.selected.factor_set.id for spec in specs})
+        written += len(specs)
     db.session.flush()
-    return int(getattr(result, "rowcount", 0) or 0)
+    return written
 
 
 def activity_figures(*, activity_type: str, activity_ids: Sequence[int]) -> tuple[int, list[int]]:

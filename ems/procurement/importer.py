@@ -225,6 +225,21 @@ def _write(batch: ImportBatch, new: list[tuple[dict[str, Any], ledger.LineSpec]]
     ledger.add_lines([replace(line, activity_id=ids[values["reference"]]) for values, line in new])
 
 
+def _restore_conflicts(purchase_ids: list[int]) -> list[str]:
+    """The references of a removed import's purchases that live purchases hold now."""
+    references: list[str] = []
+    for start in range(0, len(purchase_ids), 500):
+        references += db.session.scalars(
+            sa.select(Purchase.reference)
+            .where(Purchase.id.in_(purchase_ids[start : start + 500]), Purchase.reference != "")
+            .execution_options(include_removed=True)
+        )
+    return [
+        _("purchase %(reference)s is recorded again", reference=reference)
+        for reference in sorted(imports.known_keys(Purchase.reference, references))
+    ]
+
+
 IMPORTER = imports.Importer(
     kind="procurement",
     require=services.require_editor,
@@ -235,4 +250,5 @@ IMPORTER = imports.Importer(
     roles=(Role.ems,),
     label=_l("Import of purchases"),
     record_years=services.purchase_dated_years,
+    conflicts=_restore_conflicts,
 )

@@ -433,9 +433,19 @@ def delete_category(*, actor: User | None, category: SpendCategory) -> None:
     """Remove a category no purchase uses."""
     require_editor(actor)
     if db.session.scalar(
-        sa.select(Purchase.id).where(Purchase.category_id == category.id).limit(1)
+        sa.select(Purchase.id)
+        .where(Purchase.category_id == category.id)
+        .limit(1)
+        .execution_options(include_removed=True)  # a removed purchase can still be restored
     ):
-        raise ValidationFailed({"": _("Purchases use this category; it cannot be removed.")})
+        raise ValidationFailed(
+            {
+                "": _(
+                    "Purchases use this category (removed ones that can still be restored "
+                    "included); it cannot be removed."
+                )
+            }
+        )
     before = audit.snapshot(category, CATEGORY_FIELDS)
     db.session.delete(category)
     db.session.flush()

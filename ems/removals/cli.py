@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 
 from ems.errors import NotFound, ValidationFailed
 from ems.extensions import db
+from ems.formatting import co2e
 from ems.removals import services
 
 removals_cli = AppGroup("removals", help="Removed trips, records and imports; restore them.")
@@ -15,21 +16,21 @@ removals_cli = AppGroup("removals", help="Removed trips, records and imports; re
 def describe(preview: services.RemovalPreview) -> str:
     """'3 records, 12.4 t CO2e (2024, 2025)'."""
     years = ", ".join(str(year) for year in preview.years) or "no year"
-    return f"{preview.records} records, {preview.co2e_g / 1_000_000:,.1f} t CO2e ({years})"
+    return f"{preview.records} records, {co2e(preview.co2e_g)} CO2e ({years})"
 
 
 @removals_cli.command("list")
 @click.option("--all", "show_all", is_flag=True, help="Include removals already restored.")
 def list_command(show_all: bool) -> None:
     """Removals, newest first: id, when, what, records, t CO2e, years."""
-    for removal in services.list_removals():
+    for removal in db.session.scalars(services.removals_query()):
         if removal.is_restored and not show_all:
             continue
         state = f"restored {removal.restored_at:%Y-%m-%d}" if removal.restored_at else "removed"
         click.echo(
             f"#{removal.id}\t{removal.removed_at:%Y-%m-%d %H:%M}\t{removal.kind}\t"
             f"{removal.summary}\t{removal.record_count} records\t"
-            f"{removal.co2e_g / 1_000_000:,.1f} t\t{','.join(map(str, removal.years))}\t{state}"
+            f"{co2e(removal.co2e_g)}\t{','.join(map(str, removal.years))}\t{state}"
         )
 
 

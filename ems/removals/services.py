@@ -45,6 +45,9 @@ class RemovalKind:
     #: the years the records of these ids are dated in (a trip's days, a bill's period),
     #: figures or not: a closed year's records are neither removed nor restored
     record_years: Callable[[list[int]], set[int]] = field(default=lambda _ids: set())
+    #: makes way for a restoration once nothing stands in its way (e.g. discards the same file
+    #: checked again but never imported)
+    before_restore: Callable[[Removal], None] = field(default=lambda _removal: None)
 
 
 KINDS: dict[str, RemovalKind] = {}
@@ -159,11 +162,12 @@ def remove(
         activity_type=spec.activity_type, activity_ids=ids, removal_id=removal.id
     )
     db.session.expire_all()  # loaded records now carry their removal
+    object_type, object_id = _audited_object(spec, ids, also)
     audit.record(
         actor=actor,
         action=action,
-        object_type=spec.model.__tablename__,  # type: ignore[attr-defined]
-        object_id=ids[0] if len(ids) == 1 else None,
+        object_type=object_type,
+        object_id=object_id,
         summary=f"{summary} (removal {removal.id})"[:500],
         changes={
             **(changes or {}),
@@ -223,6 +227,18 @@ def restore(*, actor: User | None, removal: Removal) -> Removal:
         raise ValidationFailed(
             {"": _("It cannot be restored: %(problems)s", problems="; ".join(problems[:5]))}
         )
+    spec.before_restore(removal)
+    also = [
+        obj
+        for table_model in _removable_models()
+        if table_model is not spec.model
+        for obj in db.session.scalars(
+            sa.select(table_model)
+            .where(table_model.removal_id == removal.id)
+            .execution_options(**{INCLUDE_REMOVED: True})
+        )
+    ]
+    object_type, object_id = _audited_object(spec, ids, also)
     for table_model in _removable_models():
         db.session.execute(
             sa.update(table_model)
@@ -230,23 +246,36 @@ def restore(*, actor: User | None, removal: Removal) -> Removal:
             .values(removal_id=None)
             .execution_options(synchronize_session=False)
         )
-    lines = ledger.restore_lines(removal_id=removal.id)
+    lines = ledger.restore_lines(removal_id=removal.id, removed_at=removal.removed_at)
     removal.restored_at = utcnow()
     removal.restored_by_id = actor.id if actor else None
     removal.restored_by_label = actor.email if actor else audit.CLI_ACTOR
     db.session.flush()
     db.session.expire_all()
-    audit.record(
+    audit.record(  # filed under what was restored, as its removal was
         actor=actor,
         action="removals.removal.restored",
-        obj=removal,
-        summary=f"Restored: {removal.summary}"[:500],
+        object_type=object_type,
+        object_id=object_id,
+        summary=f"Restored: {removal.summary} (removal {removal.id})"[:500],
         changes={
+            "removal": {"before": removal.id, "after": None},
             "records": {"before": 0, "after": len(ids)},
             "lines": {"before": 0, "after": lines},
         },
     )
     return removal
+
+
+def _audited_object(
+    kind: RemovalKind, ids: Sequence[int], also: Sequence[Any]
+) -> tuple[str, int | None]:
+    """What the audit trail files a removal under: the object removed with the records (an
+    import's batch), else the records (one by its id)."""
+    if also:
+        return type(also[0]).__tablename__, also[0].id
+    table: str = kind.model.__tablename__  # type: ignore[attr-defined]
+    return table, ids[0] if len(ids) == 1 else None
 
 
 def _removable_models() -> list[Any]:
@@ -255,12 +284,19 @@ def _removable_models() -> list[Any]:
     ]
 
 
-def list_removals(*, kinds: Sequence[str] | None = None, limit: int = 200) -> list[Removal]:
-    """Removals, newest first (restored ones included)."""
-    stmt = sa.select(Removal).order_by(Removal.removed_at.desc(), Removal.id.desc()).limit(limit)
+def kinds_for(actor: User | None) -> list[str]:
+    """The kinds of removal ``actor`` may restore (every kind for the command line)."""
+    return [
+        code for code, kind in KINDS.items() if actor is None or actor.has_any_role(*kind.roles)
+    ]
+
+
+def removals_query(*, kinds: Sequence[str] | None = None) -> sa.Select[Removal]:
+    """Removals (of ``kinds``), newest first, restored ones included."""
+    stmt = sa.select(Removal).order_by(Removal.removed_at.desc(), Removal.id.desc())
     if kinds is not None:
         stmt = stmt.where(Removal.kind.in_(kinds))
-    return list(db.session.scalars(stmt))
+    return stmt
 
 
 def get_removal(removal_id: int) -> Removal:

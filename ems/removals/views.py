@@ -23,7 +23,7 @@ from ems.forms import EmsForm
 from ems.org import services as org
 from ems.removals import services
 from ems.removals.models import Removal
-from ems.web import return_url
+from ems.web import paginate, return_url
 
 bp = Blueprint("removals", __name__, url_prefix="/removals")
 
@@ -84,11 +84,11 @@ def confirm_removal(
 @role_required(*REMOVERS)
 def list_removals() -> ResponseReturnValue:
     """What was removed, newest first, with a button to restore it."""
-    user = signed_in_user()
-    removals = [r for r in services.list_removals() if services.may_restore(user, r)]
+    page = paginate(services.removals_query(kinds=services.kinds_for(signed_in_user())))
     return render_template(
         "removals/list.html",
-        removals=removals,
+        page=page,
+        removals=page.items,
         kinds=services.KINDS,
         closed=org.closed_years(),
         form=RestoreForm(),

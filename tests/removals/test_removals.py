@@ -13,9 +13,11 @@ from ems.audit.models import AuditEntry
 from ems.auth.models import Role
 from ems.cli import cli
 from ems.energy import services as energy
+from ems.errors import ValidationFailed
 from ems.extensions import db
 from ems.factors import services as factors
 from ems.imports.models import ImportBatch
+from ems.ledger import services as ledger
 from ems.ledger.models import HEADLINE_BASES, EmissionLine
 from ems.org import services as org
 from ems.removals import services as removals
@@ -239,3 +241,77 @@ def test_the_command_line_asks_before_removing_and_restores_by_id(app, loaded):
     restored = runner.invoke(cli, ["removals", "restore", str(removal.id), "--yes"])
     assert restored.exit_code == 0, restored.output
     assert live_trips() == 3
+
+
+def _settings(gwp_report: str) -> None:
+    org.update_organisation(
+        actor=None,
+        name="Agency",
+        reporting_currency="CHF",
+        baseline_year=2010,
+        target_year=2030,
+        target_reduction_pct=45,
+        gwp_report=gwp_report,
+    )
+
+
+def test_a_record_restored_after_its_year_was_recalculated_follows_the_recalculation(loaded):
+    site = org.create_site(actor=None, name="Bangkok", country_code="TH")
+    top_ups = [
+        energy.record_refrigerant_top_up(
+            actor=None, site_id=site.id, topped_up_on=dt.date(2024, month, 1), gas="r410a", kg="1"
+        )
+        for month in (3, 9)
+    ]
+    removal = energy.delete_refrigerant_top_up(actor=None, top_up=top_ups[1])
+    _settings("ar6")
+    ledger.apply_recalculation(actor=None, year=2024, reason="GWP AR6")
+    db.session.commit()
+    removals.restore(actor=None, removal=removal)
+    db.session.commit()
+    factors_now = set(
+        db.session.scalars(
+            sa.select(EmissionLine.factor_kgco2e_per_unit).where(
+                EmissionLine.superseded_at.is_(None)
+            )
+        )
+    )
+    assert factors_now == {Decimal(2256)}  # both on AR6: the restored one too
+    assert ledger_totals() == {2024: 2 * 2256 * 1000}
+
+
+def test_an_import_whose_records_were_imported_again_is_not_restored_twice(
+    client, create_user, login, loaded
+):
+    from ems.energy.importer import IMPORTER as ENERGY
+    from ems.imports import services as imports
+
+    org.create_site(actor=None, name="Geneva", country_code="CH")
+    bills = (
+        "site,energy_type,period_start,period_end,quantity,unit\n"
+        "Geneva,electricity,2025-01-01,2025-01-31,900,kwh\n"
+    )
+    first = imports.import_file(ENERGY, actor=None, data=bills.encode(), filename="jan.csv")
+    removal = imports.remove_batch(ENERGY, actor=None, batch=first.batch)
+    again = imports.import_file(ENERGY, actor=None, data=(bills + "\n").encode(), filename="b.csv")
+    db.session.commit()
+    assert again.created == 1  # another file, the same bill
+    with pytest.raises(ValidationFailed, match="Geneva electricity 2025-01-01"):
+        removals.restore(actor=None, removal=removal)
+
+
+def test_the_same_file_checked_again_makes_way_for_its_restored_import(
+    client, create_user, login, loaded
+):
+    login(client, create_user(roles=(Role.travel,)))
+    batch = import_agency(client)
+    client.post(f"/travel/import/{batch.id}/delete")
+    client.post(
+        "/travel/import",
+        data={"file": (BytesIO(AGENCY.encode()), "agency.csv")},
+        content_type="multipart/form-data",
+    )  # checked, waiting for the go-ahead
+    removal = db.session.scalars(sa.select(Removal)).one()
+    assert client.post(f"/removals/{removal.id}/restore").status_code == 302
+    assert live_trips() == 3
+    assert db.session.scalars(sa.select(ImportBatch.status)).all() == ["imported"]
