@@ -593,7 +593,8 @@ def update_trip(trip_id: int) -> ResponseReturnValue:
 @operation(
     summary="Remove a trip",
     tag="travel",
-    description="Its figures are kept in the ledger, superseded.",
+    description="It leaves every list and total; it and its figures can be restored from the "
+    "removed records (web) or with `ems removals restore`. Refused (422) in a closed year.",
     responses={204: Doc("Removed.")},
     examples={"trip_id": 1},
 )
