@@ -24,6 +24,7 @@ from ems.ledger import services as ledger
 from ems.ledger.models import Basis
 from ems.org import services as org
 from ems.org.models import Site
+from ems.removals import services as removals
 
 REQUIRED = ("site", "energy_type", "period_start", "period_end", "quantity", "unit")
 OPTIONAL = (
@@ -330,28 +331,18 @@ def _write(batch: ImportBatch, new: list[tuple[dict[str, Any], list[ledger.LineS
 def _restore_conflicts(record_ids: list[int]) -> list[str]:
     """The records of a removed import that live records duplicate now (the same site, energy,
     period and meter: imported again since)."""
-    removed: list[dict[str, Any]] = []
-    for start in range(0, len(record_ids), 500):
-        removed += [
-            {
-                "site_id": row.site_id,
-                "energy_type": row.energy_type,
-                "period_start": row.period_start,
-                "period_end": row.period_end,
-                "meter_reference": row.meter_reference,
-            }
-            for row in db.session.execute(
-                sa.select(
-                    EnergyRecord.site_id,
-                    EnergyRecord.energy_type,
-                    EnergyRecord.period_start,
-                    EnergyRecord.period_end,
-                    EnergyRecord.meter_reference,
-                )
-                .where(EnergyRecord.id.in_(record_ids[start : start + 500]))
-                .execution_options(include_removed=True)
-            )
-        ]
+    removed = [
+        row._asdict()
+        for row in removals.rows_of(
+            EnergyRecord.id,
+            record_ids,
+            EnergyRecord.site_id,
+            EnergyRecord.energy_type,
+            EnergyRecord.period_start,
+            EnergyRecord.period_end,
+            EnergyRecord.meter_reference,
+        )
+    ]
     site_names = dict(db.session.execute(sa.select(Site.id, Site.name)).all())
     return [
         _("%(record)s is recorded again", record=_describe(key, site_names))

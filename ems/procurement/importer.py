@@ -23,6 +23,7 @@ from ems.org import services as org
 from ems.org.models import Department, Site
 from ems.procurement import services
 from ems.procurement.models import Purchase, SpendCategory
+from ems.removals import services as removals
 
 REQUIRED = ("reference", "date", "category")
 OPTIONAL = (
@@ -227,13 +228,11 @@ def _write(batch: ImportBatch, new: list[tuple[dict[str, Any], ledger.LineSpec]]
 
 def _restore_conflicts(purchase_ids: list[int]) -> list[str]:
     """The references of a removed import's purchases that live purchases hold now."""
-    references: list[str] = []
-    for start in range(0, len(purchase_ids), 500):
-        references += db.session.scalars(
-            sa.select(Purchase.reference)
-            .where(Purchase.id.in_(purchase_ids[start : start + 500]), Purchase.reference != "")
-            .execution_options(include_removed=True)
-        )
+    references = [
+        reference
+        for (reference,) in removals.rows_of(Purchase.id, purchase_ids, Purchase.reference)
+        if reference
+    ]
     return [
         _("purchase %(reference)s is recorded again", reference=reference)
         for reference in sorted(imports.known_keys(Purchase.reference, references))

@@ -58,24 +58,30 @@ def register_kind(kind: RemovalKind) -> None:
     KINDS[kind.code] = kind
 
 
+def rows_of(key: Any, ids: Sequence[int], *columns: Any, distinct: bool = False) -> list[Any]:
+    """The ``columns`` of the rows whose ``key`` column is in ``ids``, removed rows included
+    (asked 500 ids at a time): what a kind reads of records to be restored."""
+    rows: list[Any] = []
+    for start in range(0, len(ids), 500):
+        stmt = sa.select(*columns).where(key.in_(ids[start : start + 500]))
+        rows += db.session.execute(
+            (stmt.distinct() if distinct else stmt).execution_options(**{INCLUDE_REMOVED: True})
+        ).all()
+    return rows
+
+
 def years_spanned(
     first_day: Any, last_day: Any, ids: Sequence[int], *, key: Any = None
 ) -> set[int]:
     """The years spanned by the rows whose ``key`` (default: their model's id) is in ``ids``,
     from their first-day to last-day columns; removed rows included (for `record_years`)."""
-    model = first_day.class_
-    key = key if key is not None else model.id
-    found: set[int] = set()
+    key = key if key is not None else first_day.class_.id
     first, last = sa.extract("year", first_day), sa.extract("year", last_day)
-    for start in range(0, len(ids), 500):
-        for low, high in db.session.execute(
-            sa.select(first, last)
-            .distinct()
-            .where(key.in_(ids[start : start + 500]))
-            .execution_options(**{INCLUDE_REMOVED: True})
-        ):
-            found.update(range(int(low), int(high) + 1))
-    return found
+    return {
+        year
+        for low, high in rows_of(key, ids, first, last, distinct=True)
+        for year in range(int(low), int(high) + 1)
+    }
 
 
 def _kind(code: str) -> RemovalKind:

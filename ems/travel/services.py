@@ -1062,13 +1062,11 @@ def trip_dated_years(trip_ids: list[int]) -> set[int]:
 
 def _booking_conflicts(trip_ids: list[int]) -> list[str]:
     """Booking references of these (removed) trips that live trips hold now."""
-    references: list[str] = []
-    for start in range(0, len(trip_ids), 500):
-        references += db.session.scalars(
-            sa.select(Trip.booking_reference)
-            .where(Trip.id.in_(trip_ids[start : start + 500]), Trip.booking_reference.isnot(None))
-            .execution_options(include_removed=True)
-        )
+    references = [
+        reference
+        for (reference,) in removals.rows_of(Trip.id, trip_ids, Trip.booking_reference)
+        if reference
+    ]
     taken = imports.known_keys(Trip.booking_reference, references)  # type: ignore[arg-type]
     return [
         _("booking %(reference)s is recorded again", reference=reference)

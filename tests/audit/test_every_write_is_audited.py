@@ -162,6 +162,7 @@ READ_ONLY = {
     "procurement.purchase_dated_years",
     "travel.trip_dated_years",
     "removals.years_spanned",
+    "removals.rows_of",
     "reporting.default_report_year",
     "travel.trip_years",
     "travel.latest_trip_year",
