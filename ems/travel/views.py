@@ -17,6 +17,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ems import exports
 from ems.auth.models import Role
@@ -304,13 +305,26 @@ def delete_trip(trip_id: int) -> ResponseReturnValue:
     return removal_views.confirm_removal(
         title=_("Remove trip %(id)d?", id=trip.id),
         summary=_(
-            "%(traveller)s, from %(date)s: %(flights)d flights, %(journeys)d journeys, "
-            "%(stays)d hotel stays%(reference)s.",
+            "%(traveller)s, from %(date)s: %(items)s%(reference)s.",
             traveller=trip.traveller,
             date=trip.starts_on,
-            flights=len(trip.legs),
-            journeys=len(trip.ground_legs),
-            stays=len(trip.hotel_stays),
+            items=", ".join(
+                text
+                for count, text in (
+                    (len(trip.legs), ngettext("%(num)d flight", "%(num)d flights", len(trip.legs))),
+                    (
+                        len(trip.ground_legs),
+                        ngettext("%(num)d journey", "%(num)d journeys", len(trip.ground_legs)),
+                    ),
+                    (
+                        len(trip.hotel_stays),
+                        ngettext(
+                            "%(num)d hotel stay", "%(num)d hotel stays", len(trip.hotel_stays)
+                        ),
+                    ),
+                )
+                if count
+            ),
             reference=f" ({trip.booking_reference})" if trip.booking_reference else "",
         ),
         preview=removals.preview(kind=services.ACTIVITY_TYPE, ids=[trip.id]),
