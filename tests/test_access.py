@@ -95,7 +95,7 @@ EXPECTED_ACCESS: dict[str, frozenset[object]] = {
     "org.new_headcount": ORG_EDITORS,
     "org.edit_headcount": ORG_EDITORS,
     "org.delete_headcount": ORG_EDITORS,
-    "audit.list_entries": ORG_EDITORS,
+    "audit.list_entries": ORG_READERS,
     "factors.list_sets": SIGNED_IN,
     "factors.show_set": SIGNED_IN,
     "factors.search": SIGNED_IN,

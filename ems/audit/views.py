@@ -15,9 +15,10 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 
 
 @bp.get("/")
-@role_required(Role.ems)
+@role_required(Role.ems, Role.management)
 def list_entries() -> ResponseReturnValue:
-    """Every recorded change and security event, newest first, with filters."""
+    """Every recorded change and security event, newest first, with filters (the working group
+    and management, who read everything, as auditors do)."""
     filters = {
         name: without_control_characters(request.args.get(name) or "").strip()[:80]
         for name in ("action", "object_type", "actor")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ems.auth.models import Role
 from ems.extensions import db
 from ems.org import services as org
@@ -44,3 +46,16 @@ def test_audit_log_pages(app, client, create_user, login):
     assert "Page 1 of 2" in first
     assert 'rel="next"' in first
     assert "Unit 000" in client.get("/audit/?page=2").get_data(as_text=True)
+
+
+def test_management_reads_the_audit_log_as_the_readme_says(client, create_user, login):
+    director = create_user("director@example.org", roles=(Role.management,))
+    org.create_site(actor=None, name="Geneva", country_code="CH")
+    db.session.commit()
+    login(client, director)
+    page = client.get("/audit/")
+    assert page.status_code == 200
+    assert "org.site.created" in page.get_data(as_text=True)
+    assert "/audit/" in client.get("/").get_data(as_text=True)  # the menu shows it
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert "read everything (the audit log too)" in readme
