@@ -7,12 +7,14 @@ import datetime as dt
 import functools
 import secrets
 from collections.abc import Iterable
+from typing import cast
 
 import argon2
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.orm.attributes import set_committed_value
 from zxcvbn import zxcvbn
 
 from ems.audit import services as audit
@@ -326,8 +328,22 @@ def _verify(user: User, password: str) -> bool:
     except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
         return False
     if hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hasher.hash(password)
+        _bookkeep(user, password_hash=hasher.hash(password))
     return True
+
+
+def _bookkeep(user: User, **values: object) -> None:
+    """Store login bookkeeping (last login, a rehashed password) without bumping the account's
+    version: simultaneous logins to one account must not conflict with each other, nor with an
+    administrator editing the account. A plain UPDATE, mirrored onto the loaded user."""
+    users = cast(sa.Table, User.__table__)
+    db.session.execute(
+        sa.update(users)
+        .where(users.c.id == user.id)
+        .values(updated_at=users.c.updated_at, **values)  # not an edit of the account
+    )
+    for name, value in values.items():
+        set_committed_value(user, name, value)
 
 
 @functools.cache
@@ -396,8 +412,7 @@ def authenticate(*, email: str, password: str) -> User:
         raise LoginFailed(email)
     assert user is not None  # noqa: S101 (ok implies a user)
     db.session.execute(sa.delete(FailedLogin).where(FailedLogin.email == email))
-    user.last_login_at = now
-    db.session.flush()
+    _bookkeep(user, last_login_at=now)
     audit.record(actor=user, action="auth.login.succeeded", obj=user, summary=f"{email} logged in")
     return user
 

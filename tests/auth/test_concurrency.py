@@ -11,10 +11,10 @@ from flask.testing import FlaskClient
 
 from ems import create_app
 from ems.auth import services
-from ems.auth.models import FailedLogin, Role, User
+from ems.auth.models import FailedLogin, Role, User, UserSession
 from ems.errors import PermissionDenied, ValidationFailed
 from ems.extensions import db
-from tests.conftest import app_config
+from tests.conftest import TEST_PASSWORD, app_config
 
 
 def run_together(app: Flask, calls: list[Callable[[FlaskClient], object]]) -> list[object]:
@@ -98,3 +98,28 @@ def test_two_admins_removing_each_other_leave_one(app, migrated_database, create
         db.session.commit()
     with threaded.app_context():
         db.engine.dispose()
+
+
+def test_simultaneous_correct_logins_to_one_account_all_succeed(
+    app, migrated_database, create_user
+):
+    user = create_user()
+    email, version = user.email, user.version_id
+    threaded = plain_app(migrated_database)
+
+    def correct_login(client: FlaskClient) -> int:
+        response = client.post("/auth/login", data={"email": email, "password": TEST_PASSWORD})
+        return response.status_code
+
+    statuses = run_together(threaded, [correct_login] * 8)
+    with threaded.app_context():
+        db.engine.dispose()
+    assert statuses == [302] * 8  # none answered 409 "Conflicting change"
+    db.session.rollback()
+    stored = db.session.get_one(User, user.id)
+    assert stored.last_login_at is not None
+    assert stored.version_id == version  # bookkeeping is not an edit of the account
+    sessions = db.session.scalar(
+        sa.select(sa.func.count()).select_from(UserSession).where(UserSession.user_id == user.id)
+    )
+    assert sessions == 8
