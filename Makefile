@@ -10,7 +10,7 @@ PG_DEFAULT_URL := postgresql+psycopg://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test bench browser screenshots lint typecheck check-migrations translations clean
+.PHONY: run test bench load browser screenshots lint typecheck check-migrations translations clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,7 +55,15 @@ bench: $(INSTALLED)
 	$(BIN)/python -m tests.bench.bench_ledger $${url:+--postgresql "$$url"}
 	$(BIN)/python -m tests.bench.bench_inventory $${url:+--postgresql "$$url"}
 	$(BIN)/python -m tests.bench.bench_report $${url:+--postgresql "$$url"}
+	$(BIN)/python -m tests.bench.bench_pages $${url:+--postgresql "$$url"}
 	$(BIN)/python -m tests.bench.bench_travel_import
+
+## load: 20 concurrent writers for 60 s against gunicorn, answers reconciled with the database
+load: $(INSTALLED)
+	@url="$${EMS_TEST_DATABASE_URL:-}"; \
+	if [ -z "$$url" ] && $(BIN)/python tests/postgresql_available.py "$(PG_DEFAULT_URL)"; then \
+		url="$(PG_DEFAULT_URL)"; fi; \
+	$(BIN)/python -m tests.bench.load_writers $${url:+--postgresql "$$url"}
 
 ## browser: Debian's Chromium for the browser tests (Playwright drives it; no browser download)
 browser:

@@ -7,7 +7,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+import sqlalchemy as sa
+from flask import Config, Flask
 
 DEFAULTS: dict[str, Any] = {
     # EMS_DATABASE_URL; when unset, a SQLite file in the instance folder
@@ -36,6 +37,15 @@ DEFAULTS: dict[str, Any] = {
     "PAGE_SIZE": 50,
     # EMS_API_RATE_LIMIT_PER_MINUTE: requests one API token may make per clock minute
     "API_RATE_LIMIT_PER_MINUTE": 120,
+    # EMS_PUBLIC_URL: the address people reach ems at (https://ems.example.org), shown in the API
+    # documentation; when unset, addresses are shown relative to the server
+    "PUBLIC_URL": None,
+    # EMS_DATABASE_CONNECT_TIMEOUT_SECONDS: PostgreSQL only; a database host that does not answer
+    # is reported as unavailable (503) after this long instead of holding the request
+    "DATABASE_CONNECT_TIMEOUT_SECONDS": 5,
+    # EMS_DATABASE_STATEMENT_TIMEOUT_SECONDS: PostgreSQL only; a statement running longer (a hung
+    # lock, a runaway query) is cancelled and the request answered 503
+    "DATABASE_STATEMENT_TIMEOUT_SECONDS": 60,
     # EMS_REPORT_ASSETS_DIR: page styles, default logo, fonts and fixed texts of the annual report
     "REPORT_ASSETS_DIR": str(Path(__file__).resolve().parent.parent / "reports"),
 }
@@ -53,7 +63,7 @@ def finalise(app: Flask) -> None:
             os.makedirs(app.instance_path, exist_ok=True)
             url = "sqlite:///" + str(Path(app.instance_path) / SQLITE_FILE)
         config["SQLALCHEMY_DATABASE_URI"] = url
-    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(config))
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
     # the __Host- prefix pins the cookie to this host and path; browsers require Secure for it
@@ -61,6 +71,26 @@ def finalise(app: Flask) -> None:
     config["SESSION_COOKIE_NAME"] = "__Host-ems_session" if secure else "ems_session"
     config["SESSION_COOKIE_PATH"] = "/"
     config["SESSION_COOKIE_DOMAIN"] = None
+
+
+def _engine_options(config: Config) -> dict[str, Any]:
+    """Pool and driver options: on PostgreSQL, connect, statement and lock timeouts."""
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if sa.make_url(config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "postgresql":
+        statement_ms = int(float(config["DATABASE_STATEMENT_TIMEOUT_SECONDS"]) * 1000)
+        connect_seconds = int(config["DATABASE_CONNECT_TIMEOUT_SECONDS"])
+        options["connect_args"] = {
+            "connect_timeout": connect_seconds,
+            "options": f"-c statement_timeout={statement_ms} -c lock_timeout={statement_ms}",
+            # a host gone silent on an open connection (what is sent is never acknowledged)
+            "tcp_user_timeout": 2 * connect_seconds * 1000,
+            "keepalives": 1,
+            "keepalives_idle": 30,
+            "keepalives_interval": 10,
+            "keepalives_count": 3,
+        }
+        options["pool_timeout"] = int(config["DATABASE_CONNECT_TIMEOUT_SECONDS"])
+    return options
 
 
 def _instance_secret_key(instance_path: Path) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from http import HTTPStatus
 
 import sqlalchemy.exc
 from flask import Flask, Response, g, has_request_context, jsonify, render_template, request
@@ -11,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
-from ems.extensions import db
+from ems.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +49,15 @@ def check_version(current: int, expected: int | None) -> None:
 
 ERROR_TITLES = {
     400: _l("Bad request"),
+    401: _l("Not signed in"),
     403: _l("Not allowed"),
     404: _l("Page not found"),
     405: _l("Method not allowed"),
     409: _l("Conflicting change"),
     413: _l("Upload too large"),
+    415: _l("Unsupported content type"),
+    422: _l("Invalid data"),
+    428: _l("Version required"),
     429: _l("Too many requests"),
     500: _l("Something went wrong"),
     503: _l("Service busy"),
@@ -62,16 +67,23 @@ ERROR_MESSAGES = {
     400: _l(
         "The request could not be understood. If you submitted a form, reload it and try again."
     ),
+    401: _l("Sign in, or send a valid API token."),
     403: _l("Your account does not have access to this page."),
     404: _l("There is nothing at this address."),
     405: _l("This address does not accept that kind of request."),
     409: _l("Someone else changed this record at the same time. Reload it and try again."),
     413: _l("The file or form you sent is larger than allowed."),
+    415: _l("This address does not accept data of that type."),
+    422: _l("Some of the data sent is not acceptable; see the errors listed."),
+    428: _l("Send the version of the record you read, so that no other change is overwritten."),
     429: _l("Too many requests. Wait a little and try again."),
     500: _l("An unexpected error occurred. It has been logged; quote the reference below."),
     503: _l("The database is busy. Wait a moment and try again."),
 }
 
+
+#: how long a client told "busy" should wait before trying again
+RETRY_AFTER_SECONDS = 5
 
 #: requests under this path are the JSON API's: no session, errors as problem details
 API_PATH_PREFIX = "/api/"
@@ -111,8 +123,14 @@ def problem(
 
 def error_page(status: int, *, headers: Mapping[str, str] | None = None) -> ResponseReturnValue:
     """Render the generic error page for ``status`` (problem details for the JSON API)."""
+    if status == HTTPStatus.SERVICE_UNAVAILABLE:
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS), **(headers or {})}
     if is_api_request():
         return problem(status, headers=headers)
+    if status >= 500:
+        # the database may be what failed: the page is drawn for an anonymous visitor, so that
+        # neither loading the signed-in user nor reading their expired attributes can fail again
+        g._login_user = login_manager.anonymous_user()
     return (
         render_template(
             "errors/error.html",
@@ -122,6 +140,7 @@ def error_page(status: int, *, headers: Mapping[str, str] | None = None) -> Resp
             request_id=g.get("request_id", ""),
         ),
         status,
+        dict(headers or {}),
     )
 
 

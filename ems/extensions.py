@@ -8,13 +8,13 @@ from collections.abc import Callable
 from typing import Any, cast
 
 import sqlalchemy as sa
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.orm import DeclarativeBase, Session, registry
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -137,6 +137,26 @@ def bulk_insert(model: type[Base], rows: list[dict[str, Any]]) -> None:
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+#: set on ``g`` once a request has committed its unit of work
+_COMMITTED = "ems_unit_of_work_committed"
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _note_commit(_session: Session) -> None:
+    if has_request_context():
+        setattr(g, _COMMITTED, True)
+
+
+def _request_may_write() -> bool:
+    """Whether the current transaction may write: outside requests, and in a request that
+    changes something until its view has committed. After the commit a view only reads (the
+    message and the redirect); such a read waiting for another writer's lock would answer
+    "busy" for a change that was saved."""
+    if not has_request_context():
+        return True
+    return request.method not in READ_ONLY_METHODS and not g.get(_COMMITTED, False)
+
+
 def configure_sqlite(engine: sa.Engine, *, busy_timeout_ms: int) -> None:
     """Per-connection pragmas and the pysqlite transaction fix. No-op for other databases.
 
@@ -162,7 +182,5 @@ def configure_sqlite(engine: sa.Engine, *, busy_timeout_ms: int) -> None:
         # take the write lock up front (IMMEDIATE): a deferred transaction that read first and
         # writes later fails at once with "database is locked" if another connection committed
         # in between. Reading requests (GET) start deferred, so they never wait for writers.
-        immediate = conn.get_execution_options().get(
-            "sqlite_immediate", not (has_request_context() and request.method in READ_ONLY_METHODS)
-        )
+        immediate = conn.get_execution_options().get("sqlite_immediate", _request_may_write())
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

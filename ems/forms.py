@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import (
     Field,
@@ -85,9 +86,19 @@ class VersionedForm(EmsForm):
 
     version_id = HiddenField()
 
-    def expected_version(self) -> int | None:
-        """The version the user saw, or None when the form did not carry one."""
-        try:
-            return int(self.version_id.data)
-        except (TypeError, ValueError):
-            return None
+    def expected_version(self) -> int:
+        """The version the user saw. A form sent without it (a hand-made request, a page saved
+        from an old release) is refused rather than applied over whatever changed meanwhile."""
+        # what was sent, not the field's data, which a form built on the record fills in
+        sent = self.version_id.raw_data
+        text = str(sent[0]) if sent else ""
+        if not text.isascii() or not text.isdigit():
+            raise ValidationFailed(
+                {
+                    "": _(
+                        "This form was sent without the version of the record it changes. "
+                        "Reload the page and enter your change again."
+                    )
+                }
+            )
+        return int(text)

@@ -141,8 +141,10 @@ def submit_form(
         db.session.rollback()
         _explain_conflict(form, current)
         return None
+    # the message is written before the commit: nothing read after it can fail a saved change
+    message = success(saved) if callable(success) else success
     db.session.commit()
-    flash(success(saved) if callable(success) else success, "success")
+    flash(message, "success")
     return redirect(next_url)
 
 

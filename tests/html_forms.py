@@ -63,3 +63,11 @@ def page_forms(page: str) -> list[dict[str, str]]:
     reader = _FormReader()
     reader.feed(page)
     return reader.forms
+
+
+def form_version(page: str) -> dict[str, str]:
+    """The version a page's edit form carries (``{"version_id": …}``), to post it back."""
+    for form in page_forms(page):
+        if "version_id" in form:
+            return {"version_id": form["version_id"]}
+    raise AssertionError("no form with a version on the page")

@@ -1,15 +1,23 @@
 """Who is calling the API: the bearer token, its user's roles, and the token's rate limit.
 
-Each request with a valid token counts against the token's fixed one-minute window in the
-database, in one UPDATE on a short transaction of its own: the count holds across worker
-processes and hosts, on SQLite and PostgreSQL, and is kept whether the request then succeeds
-or fails. The same statement records the token's last use.
+Each request with a valid token counts against the token's fixed one-minute window, and is
+counted whether the request then succeeds or fails:
+
+- on PostgreSQL, in the database, in one UPDATE on a short transaction of its own, so that the
+  count holds across worker processes and hosts; the same statement records the token's last use.
+  It locks the token's row only, so it waits for nothing but the same token's other requests.
+- on SQLite, which has one write lock for the whole database and is served by one process, in that
+  process's memory: a read must never wait for the write lock, nor fail for want of it. The last
+  use is written at most once a minute, and only when the write lock is free at once.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
+import logging
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
@@ -26,6 +34,7 @@ from ems.errors import PermissionDenied
 from ems.extensions import db, utcnow
 
 F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger(__name__)
 
 _tokens = cast(sa.Table, ApiToken.__table__)
 _users = cast(sa.Table, User.__table__)
@@ -106,28 +115,37 @@ def authenticate() -> Caller:
     # looked up first without a lock, so that unknown tokens never take SQLite's write lock
     with _own_transaction(writes=False) as conn:
         row = conn.execute(
-            sa.select(_tokens.c.id, _tokens.c.user_id)
+            sa.select(_tokens.c.id, _tokens.c.user_id, _tokens.c.last_used_at)
             .join(_users, _users.c.id == _tokens.c.user_id)
             .where(_tokens.c.token_sha256 == token_sha256(secret), _users.c.is_active, *usable)
         ).one_or_none()
     if row is None:
         raise refused
-    with _own_transaction(writes=True) as conn:
-        count = conn.execute(
-            sa.update(_tokens)
-            .where(_tokens.c.id == row.id, *usable)  # still usable: not revoked meanwhile
-            .values(
-                rate_window_requests=sa.case(
-                    (_tokens.c.rate_window_minute == minute, _tokens.c.rate_window_requests + 1),
-                    else_=1,
-                ),
-                rate_window_minute=minute,
-                last_used_at=now,
-            )
-            .returning(_tokens.c.rate_window_requests)
-        ).scalar_one_or_none()
-    if count is None:
-        raise refused
+    if db.engine.dialect.name == "sqlite":
+        count = _count_in_memory(token_sha256(secret), minute)
+        if row.last_used_at is None or now - row.last_used_at >= LAST_USE_PRECISION:
+            _note_use_without_waiting(row.id, now)
+    else:
+        with _own_transaction(writes=True) as conn:
+            counted = conn.execute(
+                sa.update(_tokens)
+                .where(_tokens.c.id == row.id, *usable)  # still usable: not revoked meanwhile
+                .values(
+                    rate_window_requests=sa.case(
+                        (
+                            _tokens.c.rate_window_minute == minute,
+                            _tokens.c.rate_window_requests + 1,
+                        ),
+                        else_=1,
+                    ),
+                    rate_window_minute=minute,
+                    last_used_at=now,
+                )
+                .returning(_tokens.c.rate_window_requests)
+            ).scalar_one_or_none()
+        if counted is None:
+            raise refused
+        count = counted
     reset = SECONDS_PER_MINUTE - second
     if count > limit:
         raise RateLimited(limit, reset)
@@ -137,6 +155,49 @@ def authenticate() -> Caller:
     return Caller(
         token_id=row.id, user=user, limit=limit, remaining=limit - count, reset_seconds=reset
     )
+
+
+#: SQLite: requests counted this process, by the token's SHA-256: (the clock minute, its requests)
+_windows: dict[str, tuple[int, int]] = {}
+_windows_lock = threading.Lock()
+#: SQLite: a token's last use is written when the stored one is older than this
+LAST_USE_PRECISION = dt.timedelta(minutes=1)
+
+
+def _count_in_memory(token_key: str, minute: int) -> int:
+    """This request's number in the token's minute, counted in this process."""
+    with _windows_lock:
+        counted_minute, requests = _windows.get(token_key, (minute, 0))
+        requests = requests + 1 if counted_minute == minute else 1
+        _windows[token_key] = (minute, requests)
+        if len(_windows) > MAX_WINDOWS:  # tokens of past minutes are forgotten
+            for stale in [key for key, (m, _n) in _windows.items() if m != minute]:
+                del _windows[stale]
+        return requests
+
+
+#: more tokens than this counted in memory and the past minutes' counts are dropped
+MAX_WINDOWS = 10_000
+
+
+def _note_use_without_waiting(token_id: int, now: dt.datetime) -> None:
+    """Record the token's last use if SQLite's write lock is free this instant; else skip it
+    (the next request a minute on will try again)."""
+    with db.engine.connect() as conn:
+        driver = conn.connection.dbapi_connection
+        assert driver is not None  # noqa: S101 (a connection just checked out of the pool)
+        driver.execute("PRAGMA busy_timeout=0")  # on the driver: no transaction begun for it
+        try:
+            conn.execution_options(sqlite_immediate=True)
+            with conn.begin():
+                conn.execute(
+                    sa.update(_tokens).where(_tokens.c.id == token_id).values(last_used_at=now)
+                )
+        except sa.exc.OperationalError:
+            log.debug("token %s: last use not recorded, the database is busy", token_id)
+        finally:
+            busy_ms = int(current_app.config["SQLITE_BUSY_TIMEOUT_MS"])
+            driver.execute(f"PRAGMA busy_timeout={busy_ms}")
 
 
 def token_required(*roles: Role) -> Callable[[F], F]:

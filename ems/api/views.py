@@ -256,7 +256,8 @@ def docs() -> ResponseReturnValue:
         schema_names=set(spec["components"]["schemas"]),
         problem_types=openapi.PROBLEM_TYPES,
         rate_limit=current_app.config["API_RATE_LIMIT_PER_MINUTE"],
-        base_url=request.host_url.rstrip("/") + openapi.API_PREFIX,
+        # never the request's Host header, which a client chooses
+        base_url=(current_app.config["PUBLIC_URL"] or "").rstrip("/") + openapi.API_PREFIX,
     )
 
 
@@ -469,8 +470,9 @@ def create_trip() -> ResponseReturnValue:
     data = s.load(s.TripCreateSchema(), s.json_body())
     with _calculating():
         trip = travel.create_trip(actor=caller().user, source=TripSource.api, **_trip_args(data))
-    db.session.commit()
-    return _trip_response(trip, 201, Location=url_for("api.get_trip", trip_id=trip.id))
+    response = _trip_response(trip, 201, Location=url_for("api.get_trip", trip_id=trip.id))
+    db.session.commit()  # the answer was built from what is committed: nothing read after
+    return response
 
 
 class _BulkEnvelope(s.BodySchema):
@@ -508,12 +510,11 @@ def bulk_create_trips() -> ResponseReturnValue:
             reference = item.get("booking_reference") if isinstance(item, dict) else None
             trips.append({"booking_reference": reference if isinstance(reference, str) else None})
     results = services.create_trips(actor=caller().user, trips=trips, refused=refused)
-    db.session.commit()
     counts = {
         status: sum(r.status == status for r in results)
         for status in ("created", "duplicate", "error")
     }
-    return _json(
+    response = _json(
         s.BulkResponseSchema,
         {
             "results": [
@@ -531,6 +532,8 @@ def bulk_create_trips() -> ResponseReturnValue:
             "errors": counts["error"],
         },
     )
+    db.session.commit()
+    return response
 
 
 @bp.get("/trips/<api_id:trip_id>")
@@ -584,8 +587,9 @@ def update_trip(trip_id: int) -> ResponseReturnValue:
         travel.update_trip(
             actor=caller().user, trip=trip, expected_version=expected, **_trip_args(data)
         )
+    response = _trip_response(trip)
     db.session.commit()
-    return _trip_response(trip)
+    return response
 
 
 @bp.delete("/trips/<api_id:trip_id>")
@@ -669,13 +673,10 @@ def create_energy_record() -> ResponseReturnValue:
     """Record a site's consumption."""
     data = s.load(s.EnergyRecordCreateSchema(), s.json_body())
     record = energy.create_energy_record(actor=caller().user, **data)
-    db.session.commit()
     lines = ledger.current_lines(activity_type=energy.ACTIVITY_TYPE, activity_id=record.id)
-    return _json(
-        s.EnergyRecordSchema,
-        _energy_record(record, list(lines)),
-        201,
-    )
+    response = _json(s.EnergyRecordSchema, _energy_record(record, list(lines)), 201)
+    db.session.commit()
+    return response
 
 
 def _purchase(purchase: Purchase, lines: list[EmissionLine]) -> dict[str, Any]:
@@ -746,13 +747,10 @@ def create_purchase() -> ResponseReturnValue:
     """Record a purchase."""
     data = s.load(s.PurchaseCreateSchema(), s.json_body())
     purchase = procurement.create_purchase(actor=caller().user, **data)
-    db.session.commit()
     lines = ledger.current_lines(activity_type=procurement.ACTIVITY_TYPE, activity_id=purchase.id)
-    return _json(
-        s.PurchaseSchema,
-        _purchase(purchase, list(lines)),
-        201,
-    )
+    response = _json(s.PurchaseSchema, _purchase(purchase, list(lines)), 201)
+    db.session.commit()
+    return response
 
 
 # --- inventory, targets, actions, reports -----------------------------------------------------

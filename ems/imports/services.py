@@ -7,6 +7,7 @@ compute the figures, find what is already recorded) and how to remove a batch's 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -159,6 +160,7 @@ def check_file(
 ) -> ImportResult:
     """Check a file and keep it, waiting for the go-ahead (``commit_batch``); nothing imported."""
     importer.require(actor)
+    discard_expired_checks()
     digest = file_digest(data)
     batch = _batch(importer.kind, digest)
     if batch is not None and batch.status == "imported":
@@ -167,11 +169,48 @@ def check_file(
     if batch is None:
         batch = ImportBatch(kind=importer.kind, file_sha256=digest, status="checked")
         db.session.add(batch)
-    batch.content = data
+    batch.content, batch.created_at = data, utcnow()  # checked again: kept a day from now
     _stamp(batch, actor=actor, filename=filename, rows=result.rows)
     db.session.flush()
+    audit.record(
+        actor=actor,
+        action=f"{importer.kind}.import.checked",
+        obj=batch,
+        summary=f"{batch.filename}: {result.rows} rows checked, kept for the go-ahead",
+        changes=audit.diff({}, {"file_sha256": digest, "rows": result.rows}),
+    )
     result.batch = batch
     return result
+
+
+#: a file checked but not imported is kept this long for the go-ahead, then discarded
+CHECKED_FILE_LIFETIME = dt.timedelta(days=1)
+
+
+def check_expired(batch: ImportBatch) -> bool:
+    """Whether a checked file waited too long for its go-ahead."""
+    return batch.status == "checked" and utcnow() - batch.created_at > CHECKED_FILE_LIFETIME
+
+
+def discard_expired_checks() -> int:
+    """Discard the files checked more than a day ago and never imported; how many."""
+    expired = db.session.scalars(
+        sa.select(ImportBatch).where(
+            ImportBatch.status == "checked",
+            ImportBatch.created_at < utcnow() - CHECKED_FILE_LIFETIME,
+        )
+    ).all()
+    for batch in expired:
+        audit.record(
+            actor=None,
+            action=f"{batch.kind}.import.expired",
+            obj=batch,
+            summary=f"{batch.filename}: checked but not imported within a day; file discarded",
+            changes=audit.diff({"file_sha256": batch.file_sha256, "rows": batch.rows}, {}),
+        )
+        db.session.delete(batch)
+    db.session.flush()
+    return len(expired)
 
 
 def import_file(
@@ -220,6 +259,10 @@ def commit_batch(importer: Importer, *, actor: User | None, batch: ImportBatch) 
     """Import a file kept by ``check_file``."""
     if batch.status != "checked" or batch.content is None:
         raise ValidationFailed({"": _("This file was imported already.")})
+    if check_expired(batch):
+        raise ValidationFailed(
+            {"": _("This file was checked more than a day ago. Upload it again to import it.")}
+        )
     return import_file(importer, actor=actor, data=batch.content, filename=batch.filename)
 
 
@@ -267,7 +310,14 @@ def list_batches(kind: str) -> list[ImportBatch]:
     return list(
         db.session.scalars(
             sa.select(ImportBatch)
-            .where(ImportBatch.kind == kind)
+            .where(
+                ImportBatch.kind == kind,
+                # files that waited more than a day for the go-ahead are gone for the user
+                sa.or_(
+                    ImportBatch.status != "checked",
+                    ImportBatch.created_at >= utcnow() - CHECKED_FILE_LIFETIME,
+                ),
+            )
             .order_by(ImportBatch.created_at.desc())
         )
     )

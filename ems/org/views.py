@@ -107,6 +107,8 @@ def edit_settings() -> ResponseReturnValue:
     """Change the organisation's name, currency, baseline and target."""
     organisation = services.get_organisation()
     form = OrganisationForm(obj=organisation)
+    if organisation.version_id is None and not form.is_submitted():
+        form.version_id.data = "0"  # not saved yet: the version that says so
     before = organisation.gwp_report
     done = submit_form(
         form,

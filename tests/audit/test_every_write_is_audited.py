@@ -23,7 +23,7 @@ from ems.audit.models import AuditEntry
 from ems.auth import services as auth
 from ems.auth.models import Role
 from ems.energy import services as energy
-from ems.extensions import db
+from ems.extensions import db, utcnow
 from ems.factors import services as factors
 from ems.imports import services as imports
 from ems.inventory import services as inventory
@@ -39,6 +39,7 @@ from tests.conftest import TEST_PASSWORD
 
 #: public service functions that only read or compute, and so write no audit entry
 READ_ONLY = {
+    "imports.check_expired",
     "api.get_token",
     "api.list_tokens",
     "api.token_sha256",
@@ -210,9 +211,6 @@ INSIDE_AUDITED_CHANGES = {
     "ledger.restore_lines",
     # removes one record: the delete services audit through it (with their own action)
     "removals.remove_record",
-    # store the file for the go-ahead; the import itself is audited
-    "travel.check_import",
-    "imports.check_file",
     # the demo organisation: only calls the audited services above (and notes it was loaded)
     "demo.load_demo",
 }
@@ -704,6 +702,29 @@ WRITES: dict[str, tuple[str, Callable[[dict[str, Any]], object]]] = {
         "travel.import.committed",
         lambda w: imports.import_file(
             travel.IMPORTER, actor=w["admin"], data=AGENCY_CSV, filename="a.csv"
+        ),
+    ),
+    "imports.check_file": (
+        "travel.import.checked",
+        lambda w: imports.check_file(
+            travel.IMPORTER, actor=w["admin"], data=AGENCY_CSV, filename="a.csv"
+        ),
+    ),
+    "travel.check_import": (
+        "travel.import.checked",
+        lambda w: travel.check_import(actor=w["admin"], data=AGENCY_CSV, filename="a.csv"),
+    ),
+    "imports.discard_expired_checks": (
+        "travel.import.expired",
+        lambda w: (
+            setattr(
+                imports.check_file(
+                    travel.IMPORTER, actor=w["admin"], data=AGENCY_CSV, filename="a.csv"
+                ).batch,
+                "created_at",
+                utcnow() - imports.CHECKED_FILE_LIFETIME * 2,
+            ),
+            imports.discard_expired_checks(),
         ),
     ),
     "imports.commit_batch": (

@@ -22,6 +22,7 @@ from ems.ledger import services as ledger
 from ems.ledger.models import EmissionLine, SourceCategory
 from ems.org import services as org
 from ems.reporting import services as reporting
+from tests.html_forms import form_version
 
 #: IPCC GWP-100 of R-410A (half HFC-32, half HFC-125): AR5 1923.5 → 1924, AR6 2255.5 → 2256
 R410A = {"ar5": Decimal(1924), "ar6": Decimal(2256)}
@@ -70,7 +71,8 @@ def test_years_on_one_edition_are_not_marked(leaks):
 
 def test_ar5_to_ar6_flags_the_years_until_they_are_recalculated(client, login, create_user, leaks):
     login(client, create_user(roles=(Role.ems, Role.management)))
-    changed = client.post("/org/settings", data={**SETTINGS, "gwp_report": "ar6"})
+    version = form_version(client.get("/org/settings").get_data(as_text=True))
+    changed = client.post("/org/settings", data={**SETTINGS, **version, "gwp_report": "ar6"})
     assert changed.status_code == 302
     assert changed.headers["Location"].endswith("/inventory/gwp")  # the recalculations proposed
     proposal = client.get("/inventory/gwp").get_data(as_text=True)

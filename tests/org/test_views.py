@@ -5,6 +5,7 @@ from __future__ import annotations
 from ems.auth.models import Role
 from ems.extensions import db
 from ems.org import services
+from tests.html_forms import form_version
 
 
 def test_working_group_adds_and_edits_a_site(client, create_user, login):
@@ -93,7 +94,7 @@ def test_headcount_and_settings_pages(client, create_user, login):
             "target_year": "2030",
             "target_reduction_pct": "45",
             "restatement_threshold_pct": "5",
-            "version_id": str(services.get_organisation().version_id),
+            **form_version(client.get("/org/settings").get_data(as_text=True)),
         },
     )
     assert response.status_code == 302

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import zipfile
 from io import BytesIO
@@ -339,3 +340,25 @@ def test_a_booking_holds_at_most_twelve_flights(loaded):
             actor=None, data=(header + "\n".join(rows) + "\n").encode(), filename="long.csv"
         )
     assert {error.row for error in excinfo.value.row_errors} == {14, 15}
+
+
+def test_a_checked_file_is_audited_and_expires_after_a_day(client, create_user, login, loaded):
+    login(client, create_user(roles=(Role.travel,)))
+    upload = {"file": (BytesIO(AGENCY.encode()), "m.csv")}
+    checked = client.post("/travel/import", data=upload, content_type="multipart/form-data")
+    assert checked.status_code == 200
+    batch = db.session.scalars(sa.select(ImportBatch)).one()
+    actions = db.session.scalars(sa.select(AuditEntry.action)).all()
+    assert "travel.import.checked" in actions
+    batch.created_at -= services.imports.CHECKED_FILE_LIFETIME + dt.timedelta(minutes=1)
+    db.session.commit()
+    assert "m.csv" not in client.get("/travel/import").get_data(as_text=True)
+    refused = client.post(f"/travel/import/{batch.id}/commit", follow_redirects=True)
+    assert "checked more than a day ago" in refused.get_data(as_text=True)
+    assert count(Trip) == 0
+    other = AGENCY.replace("GVA,FRA", "GVA,CDG")
+    again = {"file": (BytesIO(other.encode()), "n.csv")}
+    checked = client.post("/travel/import", data=again, content_type="multipart/form-data")
+    assert checked.status_code == 200
+    assert db.session.scalars(sa.select(ImportBatch.filename)).all() == ["n.csv"]
+    assert "travel.import.expired" in db.session.scalars(sa.select(AuditEntry.action)).all()
