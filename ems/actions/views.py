@@ -29,9 +29,10 @@ from ems.auth.permissions import role_required, signed_in_user
 from ems.errors import ValidationFailed
 from ems.extensions import db, utcnow
 from ems.forms import choices
+from ems.inventory import services as inventory
 from ems.inventory.services import SOURCE_LABELS
 from ems.org import services as org
-from ems.web import submit_form
+from ems.web import paginate, submit_form
 
 bp = Blueprint("actions", __name__, url_prefix="/actions")
 
@@ -42,17 +43,22 @@ EDITORS = (Role.ems,)
 @bp.get("/")
 @role_required(*READERS)
 def index() -> ResponseReturnValue:
-    """Proposals to decide, nonconformities, actions (overdue flagged) and the projection."""
+    """Proposals to decide, nonconformities, actions (overdue flagged) and the projection: one
+    query per list, and every target judged from the organisation's totals read once."""
     today = utcnow().date()
+    totals = inventory.OrganisationTotals()
+    actions = services.list_actions()
     return render_template(
         "actions/index.html",
-        proposals=services.proposals(),
-        nonconformities=list(
-            db.session.scalars(sa.select(Nonconformity).order_by(Nonconformity.detected_on.desc()))
-        ),
-        actions=services.list_actions(),
-        overdue={action.id for action in services.overdue_actions(today)},
-        projection=services.projection(),
+        proposals=services.proposals(totals),
+        nonconformities=services.list_nonconformities(),
+        actions=actions,
+        overdue={
+            action.id
+            for action in actions
+            if action.status in services.OPEN_STATUSES and action.due_on < today
+        },
+        projection=services.projection(totals=totals),
         dismiss_form=DismissForm(),
         origins=ORIGIN_LABELS,
         statuses=ACTION_STATUS_LABELS,
@@ -156,8 +162,9 @@ def _show_page(
             .order_by(AuditEntry.id)
         )
     )
+    totals = inventory.OrganisationTotals()  # read once for every done action
     effectiveness = {
-        a.id: services.effectiveness(a) for a in nc.actions if a.status.value == "done"
+        a.id: services.effectiveness(a, totals) for a in nc.actions if a.status.value == "done"
     }
     forms = {
         action_id: (verdict_forms or {}).get(action_id) or VerdictForm(formdata=None)
@@ -184,7 +191,7 @@ def _show_page(
 @role_required(*READERS)
 def show(nonconformity_id: int) -> ResponseReturnValue:
     """A nonconformity: what, why, its actions with their effectiveness, and its history."""
-    return _show_page(services.get_nonconformity(nonconformity_id))
+    return _show_page(services.get_nonconformity(nonconformity_id, with_actions=True))
 
 
 @bp.post("/nonconformities/<id:nonconformity_id>/analysis")
@@ -347,15 +354,16 @@ def _meetings_page(form: MeetingForm, status: int = 200) -> ResponseReturnValue:
     return render_template(
         "actions/meetings.html",
         form=form,
-        meetings=services.meetings(),
-        agenda=services.agenda(utcnow().date()),
+        page=paginate(services.meetings_query()),
+        agenda=services.agenda(utcnow().date(), inventory.OrganisationTotals()),
     ), status
 
 
 @bp.get("/meetings")
 @role_required(*READERS)
 def meetings() -> ResponseReturnValue:
-    """Review meetings, and the agenda the next one should take up."""
+    """Review meetings, newest first, a page at a time, and the agenda the next one should take
+    up."""
     return _meetings_page(_meeting_form())
 
 

@@ -786,8 +786,7 @@ def get_inventory(year: int) -> ResponseReturnValue:
 def list_targets() -> ResponseReturnValue:
     """Every target with its trajectory."""
     items = []
-    for spec in inventory.targets():
-        path = inventory.trajectory(spec)
+    for spec, path in inventory.trajectories():
         items.append(
             {
                 "name": spec.name,
@@ -856,7 +855,11 @@ def list_actions() -> ResponseReturnValue:
     """Corrective actions, read only."""
     args = s.load_query(s.ActionQuerySchema())
     today = utcnow().date()
-    chosen = actions.overdue_actions(today) if args.get("overdue") else actions.list_actions()
+    chosen = (  # with their owners, nonconformities and verdicts: no query per action
+        actions.overdue_actions(today, with_verdicts=True)
+        if args.get("overdue")
+        else actions.list_actions(with_verdicts=True)
+    )
     if "status" in args:
         chosen = [a for a in chosen if a.status is args["status"]]
     chosen.sort(key=lambda a: (a.due_on, a.id))

@@ -6,7 +6,7 @@ from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
 from ems.actions import services as actions
-from ems.auth.permissions import ANY_ROLE, role_required
+from ems.auth.permissions import ANY_ROLE, role_required, signed_in_user
 from ems.extensions import utcnow
 from ems.inventory import gwp as gwp_editions
 from ems.inventory import services as inventory
@@ -23,9 +23,13 @@ bp = Blueprint("home", __name__)
 @role_required(*ANY_ROLE)
 def index() -> ResponseReturnValue:
     """The dashboard: the year's total against last year and the trajectory, the trend from the
-    baseline to the target year, the breakdowns, the biggest movers and the data gaps."""
+    baseline to the target year, the breakdowns, the biggest movers and the data gaps. Its cost
+    does not grow with the targets or actions: the organisation's totals are read once, every
+    target and proposal derives from them, and the open actions come as the first few and a
+    count."""
     organisation = org.get_organisation()
-    by_year = inventory.totals_by_year(inventory.Boundary.gtb)
+    totals = inventory.OrganisationTotals()
+    by_year = totals.by_year(inventory.Boundary.gtb)
     statuses = years.year_statuses(by_year)
     judged = [y for y, status in statuses.items() if status.is_judged and y in by_year]
     # the latest closed (or complete) year, not whatever year the latest bill runs into
@@ -43,15 +47,14 @@ def index() -> ResponseReturnValue:
         "year": year,
         "sources": SOURCE_LABELS,
         "boundaries": inventory.BOUNDARY_LABELS,
-        "restatements_needed": inventory.restatements_needed(),
+        "restatements_needed": inventory.restatements_needed(totals),
         "gwp": gwp_editions.editions(),
-        "open_actions": actions.open_actions(),
-        "overdue_ids": {a.id for a in actions.overdue_actions(utcnow().date())},
-        "proposal_count": len(actions.proposals()),
+        "open_actions": actions.open_actions_panel(utcnow().date(), signed_in_user().id),
+        "proposal_count": len(actions.proposals(totals)),
     }
     if year is not None:
         both = inventory.inventories(year)
-        path = inventory.trajectory(inventory.main_target())
+        path = inventory.trajectory(inventory.main_target(), totals=totals)
         context.update(
             gtb=both[inventory.Boundary.gtb],
             full=both[inventory.Boundary.full],

@@ -35,7 +35,7 @@ EDITORS = (Role.ems,)
 def _targets_page(
     baseline_form: BaselineForm, target_form: TargetForm, status: int = 200
 ) -> ResponseReturnValue:
-    paths = [(spec, services.trajectory(spec)) for spec in services.targets()]
+    paths = services.trajectories()  # every target from the totals read once
     rows = {t.name: t for t in db.session.scalars(db.select(Target))}
     return render_template(
         "inventory/targets.html",
