@@ -71,6 +71,7 @@ EXPECTED_ACCESS: dict[str, frozenset[object]] = {
     "users.deactivate_user": ADMIN,
     "users.activate_user": ADMIN,
     "users.reset_password": ADMIN,
+    "users.log_out_everywhere": ADMIN,
     "reporting.index": ORG_READERS,
     "reporting.issue": frozenset({Role.management, Role.admin}),
     "reporting.draft": ORG_READERS,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, StringField, SubmitField
+from wtforms import PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length
 
 from ems.api.models import ApiToken
@@ -15,6 +15,16 @@ EXPIRY_CHOICES = choices(
 )
 
 
+def _password_field() -> PasswordField:
+    """The signed-in user's password, asked again: a stolen session alone creates no token."""
+    return PasswordField(
+        _l("Your password"),
+        [InputRequired()],
+        description=_l("Enter your password again to create a token."),
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
 class TokenForm(EmsForm):
     """A user creates a token for themselves."""
 
@@ -24,6 +34,7 @@ class TokenForm(EmsForm):
         description=_l("What will use it, e.g. “Booking tool” or “Finance dashboard”."),
     )
     expires_in_days = SelectField(_l("Valid for"), coerce=int, choices=EXPIRY_CHOICES, default=365)
+    password = _password_field()
     submit = SubmitField(_l("Create token"))
 
 
@@ -37,4 +48,5 @@ class AccountTokenForm(EmsForm):
         description=_l("What will use it, e.g. “Booking tool” or “Finance dashboard”."),
     )
     expires_in_days = SelectField(_l("Valid for"), coerce=int, choices=EXPIRY_CHOICES, default=365)
+    password = _password_field()
     submit = SubmitField(_l("Create token"))

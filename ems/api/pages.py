@@ -56,6 +56,16 @@ def _create(
     if not form.validate_on_submit():
         return _page(form, admin=admin, status=422 if form.is_submitted() else 200)
     try:
+        auth.confirm_password(user=signed_in_user(), password=form.password.data)
+    except auth.LoginThrottled as exc:
+        db.session.commit()  # keep the audit entry
+        form.form_errors.append(exc.message())
+        return _page(form, admin=admin, status=429)
+    except auth.WrongPassword as exc:
+        db.session.commit()  # keep the failure count and the audit entry
+        form.add_service_errors(exc)
+        return _page(form, admin=admin, status=422)
+    try:
         token, secret = services.create_token(
             actor=signed_in_user(),
             user=auth.get_user(user_id) if user_id else signed_in_user(),

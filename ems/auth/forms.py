@@ -62,6 +62,12 @@ class ChangePasswordForm(EmsForm):
     submit = SubmitField(_l("Change password"))
 
 
+class LogOutEverywhereForm(EmsForm):
+    """An administrator confirms ending an account's sessions and revoking its API tokens."""
+
+    submit = SubmitField(_l("Log out everywhere"))
+
+
 class NewUserForm(EmsForm):
     """An administrator creates an account; a temporary password is generated and shown once."""
 

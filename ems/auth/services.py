@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm.attributes import set_committed_value
 from zxcvbn import zxcvbn
 
+from ems.api.models import ApiToken
 from ems.audit import services as audit
 from ems.auth.models import FailedLogin, Role, User, UserRole, UserSession
 from ems.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed, check_version
@@ -42,6 +43,15 @@ class LoginThrottled(ServiceError):
     def __init__(self, retry_after: dt.timedelta) -> None:
         super().__init__("login throttled")
         self.retry_after_minutes = max(1, -(-int(retry_after.total_seconds()) // 60))
+
+    def message(self) -> str:
+        """What the user is told."""
+        return str(
+            _(
+                "Too many failed attempts for this account. Try again in %(n)d minutes.",
+                n=self.retry_after_minutes,
+            )
+        )
 
 
 @functools.cache
@@ -253,8 +263,8 @@ def set_user_active(*, actor: User | None, user: User, is_active: bool) -> User:
             {"": _("This is the last active administrator; it cannot be deactivated.")}
         )
     user.is_active = is_active
-    if not is_active:
-        _end_sessions(user)
+    if not is_active:  # reactivation brings back neither sessions nor tokens
+        _end_access(user, actor=actor, reason="account deactivated")
     db.session.flush()
     audit.record(
         actor=actor,
@@ -272,7 +282,7 @@ def reset_password(*, actor: User | None, user: User) -> str:
     if actor is not None and actor.id == user.id:
         raise ValidationFailed({"": _("Change your own password on the password page.")})
     password = generate_password()
-    _set_password(user, password, is_temporary=True)
+    _set_password(user, password, is_temporary=True, actor=actor, reason="password reset")
     audit.record(
         actor=actor,
         action="auth.user.password_reset",
@@ -298,7 +308,7 @@ def change_password(*, user: User, current_password: str, new_password: str) -> 
             {"new_password": _("Choose a password different from the current one.")}
         )
     check_password_policy(new_password, email=user.email, name=user.name, field="new_password")
-    _set_password(user, new_password, is_temporary=False)
+    _set_password(user, new_password, is_temporary=False, actor=user, reason="password changed")
     audit.record(
         actor=user,
         action="auth.user.password_changed",
@@ -307,18 +317,90 @@ def change_password(*, user: User, current_password: str, new_password: str) -> 
     )
 
 
-def _set_password(user: User, password: str, *, is_temporary: bool) -> None:
-    """Store a new password hash and end all of the user's sessions."""
+def _set_password(
+    user: User, password: str, *, is_temporary: bool, actor: User | None, reason: str
+) -> None:
+    """Store a new password hash; end all of the user's sessions and revoke their tokens."""
     user.password_hash = hash_password(password)
     user.must_change_password = is_temporary
     user.password_changed_at = utcnow()
-    _end_sessions(user)
+    _end_access(user, actor=actor, reason=reason)
     db.session.flush()
 
 
-def _end_sessions(user: User) -> None:
-    """End every server-side session of ``user`` (its cookies stop working)."""
-    db.session.execute(sa.delete(UserSession).where(UserSession.user_id == user.id))
+def _usable_tokens(user: User) -> sa.Select[ApiToken]:
+    return sa.select(ApiToken).where(
+        ApiToken.user_id == user.id,
+        ApiToken.revoked_at.is_(None),
+        sa.or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > utcnow()),
+    )
+
+
+def _end_access(user: User, *, actor: User | None, reason: str) -> tuple[int, int]:
+    """End every server-side session of ``user`` (its cookies stop working) and revoke each of
+    its usable API tokens (audited one by one, ``reason`` saying why). Returns both counts."""
+    ended = db.session.execute(sa.delete(UserSession).where(UserSession.user_id == user.id))
+    now = utcnow()
+    tokens = list(db.session.scalars(_usable_tokens(user).order_by(ApiToken.id)))
+    for token in tokens:
+        token.revoked_at = now
+    db.session.flush()
+    for token in tokens:
+        audit.record(
+            actor=actor,
+            action="api.token.revoked",
+            obj=token,
+            summary=f"API token {token.prefix}… “{token.name}” of {user.email} revoked: {reason}",
+            changes={"revoked_at": {"before": None, "after": audit.json_value(now)}},
+        )
+    return cast(sa.CursorResult[object], ended).rowcount, len(tokens)
+
+
+def count_access(user: User) -> tuple[int, int]:
+    """How many live sessions and usable API tokens ``user`` has (a session past its timeouts
+    may be counted until it is purged)."""
+    sessions = db.session.scalar(
+        sa.select(sa.func.count()).select_from(UserSession).where(UserSession.user_id == user.id)
+    )
+    tokens = db.session.scalar(
+        sa.select(sa.func.count()).select_from(_usable_tokens(user).subquery())
+    )
+    return sessions or 0, tokens or 0
+
+
+def log_out_everywhere(*, actor: User | None, user: User) -> tuple[int, int]:
+    """End all of an account's sessions and revoke all of its API tokens (a lost laptop, a leaked
+    token); the password stays. Returns how many sessions ended and tokens were revoked."""
+    _require_admin(actor)
+    if actor is not None and actor.id == user.id:
+        raise ValidationFailed(
+            {"": _("Change your own password on the password page: it ends your other sessions.")}
+        )
+    sessions, tokens = _end_access(user, actor=actor, reason="logged out everywhere")
+    audit.record(
+        actor=actor,
+        action="auth.user.logged_out_everywhere",
+        obj=user,
+        summary=(
+            f"{user.email} logged out everywhere: {sessions} sessions ended, "
+            f"{tokens} API tokens revoked"
+        ),
+    )
+    return sessions, tokens
+
+
+def confirm_password(*, user: User, password: str, field: str = "password") -> None:
+    """Ask a signed-in user for their password again before a sensitive step (creating an API
+    token), so that a stolen session does not become lasting access.
+
+    A wrong password counts as a failed login of the account and is throttled alike: raises
+    WrongPassword (the error under ``field``) or LoginThrottled; the caller commits on both.
+    """
+    now = utcnow()
+    _check_throttle(user.email, now, user=user)
+    if len(password) > User.PASSWORD_MAX_LEN or not _verify(user, password):
+        _record_failure(user.email, now, user=user, what="Wrong password to confirm")
+        raise WrongPassword({field: _("The password is not correct.")})
 
 
 def _verify(user: User, password: str) -> bool:

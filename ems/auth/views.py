@@ -7,10 +7,17 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
 from ems.auth import services
-from ems.auth.forms import ChangePasswordForm, EditUserForm, LoginForm, NewUserForm
+from ems.auth.forms import (
+    ChangePasswordForm,
+    EditUserForm,
+    LoginForm,
+    LogOutEverywhereForm,
+    NewUserForm,
+)
 from ems.auth.models import Role
 from ems.auth.permissions import ANY_ROLE, role_required, signed_in_user
 from ems.auth.sessions import ServerSession
@@ -28,15 +35,6 @@ PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.logout", "static"}
 def _server_session() -> ServerSession:
     assert isinstance(session, ServerSession)  # noqa: S101 (the app's session interface)
     return session
-
-
-def _throttled_message(exc: services.LoginThrottled) -> str:
-    return str(
-        _(
-            "Too many failed attempts for this account. Try again in %(n)d minutes.",
-            n=exc.retry_after_minutes,
-        )
-    )
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -78,7 +76,7 @@ def login() -> ResponseReturnValue:
             user = services.authenticate(email=form.email.data, password=form.password.data)
         except services.LoginThrottled as exc:
             db.session.commit()  # keep the audit entry
-            form.form_errors.append(_throttled_message(exc))
+            form.form_errors.append(exc.message())
             status = 429
         except services.LoginFailed:
             db.session.commit()  # keep the failure count and the audit entry
@@ -122,7 +120,7 @@ def change_password() -> ResponseReturnValue:
             )
         except services.LoginThrottled as exc:
             db.session.commit()  # keep the audit entry
-            form.form_errors.append(_throttled_message(exc))
+            form.form_errors.append(exc.message())
             status = 429
         except services.WrongPassword as exc:
             db.session.commit()  # keep the failure count and the audit entry
@@ -133,7 +131,10 @@ def change_password() -> ResponseReturnValue:
             db.session.commit()
             _server_session().regenerate()
             flash(
-                _("Your password has been changed. Your other sessions have been ended."),
+                _(
+                    "Your password has been changed. Your other sessions have been ended and "
+                    "your API tokens revoked."
+                ),
                 "success",
             )
             return redirect(url_for("home.index"))
@@ -243,10 +244,47 @@ def _set_active(user_id: int, *, is_active: bool) -> ResponseReturnValue:
         flash(
             _("Account %(email)s reactivated.", email=user.email)
             if is_active
-            else _("Account %(email)s deactivated.", email=user.email),
+            else _(
+                "Account %(email)s deactivated: its sessions have been ended and its API "
+                "tokens revoked.",
+                email=user.email,
+            ),
             "success",
         )
     return redirect(url_for("users.edit_user", user_id=user_id))
+
+
+@admin_bp.route("/<id:user_id>/log-out-everywhere", methods=["GET", "POST"])
+@role_required(Role.admin)
+def log_out_everywhere(user_id: int) -> ResponseReturnValue:
+    """Confirm, then end all of an account's sessions and revoke all of its API tokens."""
+    user = services.get_user(user_id)
+    form = LogOutEverywhereForm()
+    if form.validate_on_submit():
+        try:
+            sessions, tokens = services.log_out_everywhere(actor=signed_in_user(), user=user)
+        except ValidationFailed as exc:
+            _flash_errors(exc)
+        else:
+            db.session.commit()
+            counts = (
+                ngettext("%(num)d session ended", "%(num)d sessions ended", sessions),
+                ngettext("%(num)d API token revoked", "%(num)d API tokens revoked", tokens),
+            )
+            flash(
+                _(
+                    "%(email)s is logged out everywhere: %(sessions)s, %(tokens)s.",
+                    email=user.email,
+                    sessions=counts[0],
+                    tokens=counts[1],
+                ),
+                "success",
+            )
+        return redirect(url_for("users.edit_user", user_id=user_id))
+    sessions, tokens = services.count_access(user)
+    return render_template(
+        "auth/log_out_everywhere.html", form=form, user=user, sessions=sessions, tokens=tokens
+    )
 
 
 @admin_bp.post("/<id:user_id>/reset-password")
@@ -263,7 +301,7 @@ def reset_password(user_id: int) -> ResponseReturnValue:
     flash(
         _(
             "New temporary password for %(email)s: %(password)s — they choose their own at "
-            "next login.",
+            "next login. Their sessions have been ended and their API tokens revoked.",
             email=user.email,
             password=password,
         ),

@@ -52,6 +52,7 @@ READ_ONLY = {
     "reporting.files_by_report",
     "reporting.reportable_years",
     "reporting.group_by_year",
+    "auth.count_access",
     "auth.count_users",
     "auth.find_user",
     "auth.generate_password",
@@ -379,6 +380,11 @@ def _done(w: dict[str, Any]) -> CorrectiveAction:
     )
 
 
+def _confirm_a_wrong_password(w: dict[str, Any]) -> None:
+    with pytest.raises(auth.WrongPassword):
+        auth.confirm_password(user=w["admin"], password="not the password")
+
+
 def _world() -> dict[str, Any]:
     admin = auth.create_user(
         actor=None,
@@ -472,6 +478,15 @@ WRITES: dict[str, tuple[str, Callable[[dict[str, Any]], object]]] = {
         lambda w: auth.authenticate(email="admin@example.org", password=TEST_PASSWORD),
     ),
     "auth.record_logout": ("auth.logout", lambda w: auth.record_logout(user=w["admin"])),
+    "auth.log_out_everywhere": (
+        "auth.user.logged_out_everywhere",
+        lambda w: auth.log_out_everywhere(actor=w["admin"], user=w["other"]),
+    ),
+    # writes only when the password is wrong: the failure, counted like a failed login
+    "auth.confirm_password": (
+        "auth.login.failed",
+        lambda w: _confirm_a_wrong_password(w),
+    ),
     "org.update_organisation": (
         "org.settings.created",
         lambda w: org.update_organisation(
