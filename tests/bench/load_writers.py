@@ -93,6 +93,7 @@ def prepare(url: str) -> tuple[list[str], list[str], int]:
                 name=f"Writer {number}",
                 roles=(Role.travel, Role.ems),
                 password=PASSWORD,
+                must_change_password=False,
             )
             tokens.append(api_services.create_token(actor=None, user=user, name="load")[1])
             emails.append(user.email)
@@ -127,7 +128,7 @@ def gunicorn(url: str, port: int, *, sqlite: bool) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
-            with contextlib.suppress(requests.ConnectionError):
+            with contextlib.suppress(requests.RequestException):
                 if requests.get(f"{base}/auth/login", timeout=5).ok:
                     break
             time.sleep(0.2)
@@ -183,7 +184,7 @@ def writer(
                         "energy_type": "electricity",
                         "period_start": "2025-01-01",
                         "period_end": "2025-01-31",
-                        "quantity": "1000",
+                        "quantity": 1000,
                         "unit": "kwh",
                         "meter_reference": key,
                     },
