@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import gettext as _
 
+from ems.numbers import QUANTITY, YEAR, DecimalKind, NumberError, WholeKind
 from ems.org.models import FIRST_YEAR, LAST_YEAR
 
 #: Unicode category Cc (C0 and C1 controls, DEL); multi-line text may hold line breaks and tabs
@@ -33,7 +34,8 @@ def check_text(
     required: bool = True,
     multiline: bool = False,
 ) -> str:
-    """Strip ``value``; record in ``errors`` why it is unacceptable, if it is."""
+    """Strip ``value``; record in ``errors`` why it is unacceptable, if it is (then the text
+    returned holds no control characters)."""
     value = (value or "").strip()
     if required and not value:
         errors[field] = _("This field is required.")
@@ -41,37 +43,32 @@ def check_text(
         errors[field] = _("Use at most %(n)d characters.", n=max_len)
     elif has_control_characters(value, multiline=multiline):
         errors[field] = _("Remove the control characters from this text.")
+        # refused, but callers may still look the value up (a name already taken?): a NUL
+        # would make PostgreSQL refuse the query itself
+        return without_control_characters(value)
     return value
-
-
-#: the largest quantity or amount any record accepts
-MAX_NUMBER = Decimal("1e12")
 
 
 def check_decimal(
     errors: dict[str, str],
     field: str,
-    value: Decimal | str | None,
+    value: Decimal | int | str | None,
     *,
+    kind: DecimalKind = QUANTITY,
     required: bool = True,
     above_zero: bool = False,
 ) -> Decimal | None:
-    """``value`` as a Decimal of zero (or, ``above_zero``, more) up to MAX_NUMBER; None if empty.
-    Records in ``errors`` why it is unacceptable, if it is."""
+    """``value`` as a Decimal of its ``kind`` (by default a quantity: zero or more, up to
+    MAX_NUMBER; ``above_zero``, more than zero); None if empty. Records in ``errors`` why it is
+    unacceptable, if it is."""
     if value is None or value == "":
         if required:
             errors[field] = _("Enter a number.")
         return None
     try:
-        text = str(value).strip()
-        if "_" in text:  # Decimal() accepts 1_000; a person or a spreadsheet never means it
-            raise InvalidOperation
-        number = Decimal(text)
-    except InvalidOperation:
-        errors[field] = _("Enter a number, with a point as the decimal separator.")
-        return None
-    if not number.is_finite() or not Decimal(0) <= number <= MAX_NUMBER:
-        errors[field] = _("Enter a number of zero or more.")
+        number = kind.parse(value)
+    except NumberError as exc:
+        errors[field] = str(exc)
         return None
     if above_zero and number == 0:
         errors[field] = _("Enter a number above zero.")
@@ -79,10 +76,35 @@ def check_decimal(
     return number
 
 
+def check_whole(
+    errors: dict[str, str],
+    field: str,
+    value: int | str | None,
+    kind: WholeKind,
+    *,
+    required: bool = True,
+) -> int | None:
+    """``value`` as a whole number of its ``kind``; None if empty. Records in ``errors`` why it
+    is unacceptable, if it is."""
+    if value is None or value == "":
+        if required:
+            errors[field] = _("Enter a whole number.")
+        return None
+    try:
+        return kind.parse(value)
+    except NumberError as exc:
+        errors[field] = str(exc)
+        return None
+
+
 def check_year(errors: dict[str, str], field: str, value: int | None) -> int:
     """``value`` if it is a year ems handles (FIRST_YEAR to LAST_YEAR), else 0 with the reason
     recorded in ``errors``."""
-    if value is None or not FIRST_YEAR <= value <= LAST_YEAR:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or not YEAR.minimum <= value <= YEAR.maximum
+    ):
         errors[field] = _(
             "Enter a year between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR
         )

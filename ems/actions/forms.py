@@ -6,9 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     HiddenField,
-    IntegerField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -16,12 +14,13 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
 from ems import labels
 from ems.actions.models import ActionStatus, CorrectiveAction, Nonconformity, Origin, Severity
 from ems.forms import EmsForm, VersionedForm, choices
 from ems.inventory.forms import SOURCE_CHOICES
+from ems.numbers import MONEY, SCOPE, TONNES, YEAR, NumberField, WholeNumberField
 
 ORIGIN_LABELS = labels.enum_labels(Origin, "origin")
 ACTION_STATUS_LABELS = labels.enum_labels(ActionStatus, "action_status")
@@ -86,12 +85,12 @@ class ActionForm(VersionedForm):
     source_category = SelectField(
         _l("Source affected"), choices=[SelectChoice("", _l("Every source")), *SOURCE_CHOICES]
     )
-    scope = IntegerField(_l("Scope affected"), [Optional(), NumberRange(min=1, max=3)])
-    expected_reduction_t = DecimalField(
-        _l("Expected cut (t CO2e a year)"), [Optional(), NumberRange(min=0)], places=None
+    scope = WholeNumberField(_l("Scope affected"), [Optional()], kind=SCOPE)
+    expected_reduction_t = NumberField(
+        _l("Expected cut (t CO2e a year)"), [Optional()], kind=TONNES
     )
-    expected_from_year = IntegerField(_l("From year"), [Optional()])
-    cost_estimate = DecimalField(_l("Cost estimate"), [Optional(), NumberRange(min=0)], places=None)
+    expected_from_year = WholeNumberField(_l("From year"), [Optional()], kind=YEAR)
+    cost_estimate = NumberField(_l("Cost estimate"), [Optional()], kind=MONEY)
     evidence = TextAreaField(_l("Evidence"), [Optional()])
     submit = SubmitField(_l("Save"))
 

@@ -19,6 +19,7 @@ from flask import request
 from flask_babel import gettext as _
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from ems import numbers
 from ems.actions.models import ActionStatus
 from ems.auth.models import Role, User
 from ems.energy.models import EnergyRecord, EnergyType
@@ -26,12 +27,12 @@ from ems.energy.services import UNITS
 from ems.errors import ValidationFailed
 from ems.inventory.services import Boundary
 from ems.ledger.models import Basis, SourceCategory
+from ems.numbers import DecimalKind, NumberError
 from ems.org.models import FIRST_YEAR, LAST_YEAR
 from ems.procurement.models import Purchase
 from ems.procurement.services import QUANTITY_UNITS
 from ems.travel.calculation import CabinClass
 from ems.travel.models import FlightLeg, GroundLeg, GroundMode, HotelStay, PaidBy, Trip, TripSource
-from ems.validation import MAX_NUMBER
 from ems.web import MAX_ID, MAX_PAGE
 
 MAX_PER_PAGE = 100
@@ -63,17 +64,34 @@ class StrictInteger(fields.Integer):
 
 
 class Number(fields.Number):
-    """A JSON number read exactly (as a Decimal): not a string or a boolean."""
+    """A JSON number of a declared kind (ems.numbers) read exactly (as a Decimal): not a string
+    or a boolean; its range and decimal places checked."""
 
     num_type = Decimal
+
+    def __init__(self, *, kind: DecimalKind, **kwargs: Any) -> None:
+        self.kind = kind
+        metadata = dict(kwargs.pop("metadata", {}))
+        if kind.above_minimum:
+            metadata["exclusiveMinimum"] = True
+        places = f"At most {kind.places} decimal places."
+        described = metadata.get("description")
+        metadata["description"] = f"{described} {places}" if described else places
+        super().__init__(
+            validate=validate.Range(
+                kind.minimum, kind.maximum, min_inclusive=not kind.above_minimum
+            ),
+            metadata=metadata,
+            **kwargs,
+        )
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
         if isinstance(value, bool) or not isinstance(value, int | Decimal):
             raise ValidationError(_("Enter a number."))
-        number = Decimal(value)
-        if not number.is_finite():
-            raise ValidationError(_("Enter a number."))
-        return number
+        try:
+            return self.kind.parse(value)
+        except NumberError as exc:
+            raise ValidationError(str(exc)) from None
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
         # documentation only (limits in the description): a JSON number, not a string
@@ -350,11 +368,10 @@ class GroundSchema(BodySchema):
     mode = _enum(GroundMode, required=True)
     travelled_on = StrictDate(required=True)
     distance_km = Number(
+        kind=numbers.DISTANCE_KM,
         allow_none=True,
         load_default=None,
-        validate=validate.Range(0, GroundLeg.MAX_DISTANCE_KM, min_inclusive=False),
         metadata={
-            "exclusiveMinimum": True,
             "description": "Leave out to compute it from origin and destination airport codes.",
         },
     )
@@ -441,15 +458,13 @@ class EnergyRecordCreateSchema(BodySchema):
     energy_type = _enum(EnergyType, required=True)
     period_start = StrictDate(required=True)
     period_end = StrictDate(required=True)
-    quantity = Number(required=True, validate=validate.Range(0, MAX_NUMBER))
+    quantity = Number(kind=numbers.QUANTITY, required=True)
     unit = fields.String(
         required=True,
         validate=validate.OneOf(sorted({u for units in UNITS.values() for u in units})),
         metadata={"description": "A unit of the energy type (electricity: `kwh` or `mwh`…)."},
     )
-    certificates_kwh = Number(
-        allow_none=True, load_default=None, validate=validate.Range(0, MAX_NUMBER)
-    )
+    certificates_kwh = Number(kind=numbers.QUANTITY, allow_none=True, load_default=None)
     supplier_factor_id = _id(allow_none=True, load_default=None)
     meter_reference = _text(EnergyRecord.REFERENCE_MAX_LEN, load_default="")
     evidence_note = _text(EnergyRecord.NOTE_MAX_LEN, load_default="")
@@ -461,14 +476,9 @@ class PurchaseCreateSchema(BodySchema):
 
     purchased_on = StrictDate(required=True)
     category_id = _id(required=True)
-    amount = Number(allow_none=True, load_default=None, validate=validate.Range(0, MAX_NUMBER))
+    amount = Number(kind=numbers.MONEY, allow_none=True, load_default=None)
     currency = fields.String(allow_none=True, load_default=None, validate=validate.Length(equal=3))
-    quantity = Number(
-        allow_none=True,
-        load_default=None,
-        validate=validate.Range(0, MAX_NUMBER, min_inclusive=False),
-        metadata={"exclusiveMinimum": True},
-    )
+    quantity = Number(kind=numbers.POSITIVE_QUANTITY, allow_none=True, load_default=None)
     quantity_unit = fields.String(
         allow_none=True, load_default=None, validate=validate.OneOf(QUANTITY_UNITS)
     )

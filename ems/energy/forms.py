@@ -6,17 +6,17 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
 from ems import labels
 from ems.energy.models import EnergyRecord, EnergyType, FleetRecord, RefrigerantTopUp
 from ems.forms import VersionedForm, choices
+from ems.numbers import QUANTITY, NumberField
 
 ENERGY_LABELS = labels.enum_labels(EnergyType, "energy_type")
 #: the units an energy record's quantity may be in
@@ -24,10 +24,6 @@ UNIT_LABELS = {
     code: labels.UNITS[code]
     for code in ("kwh", "mwh", "kwh_gross_cv", "kwh_net_cv", "m3", "litre", "tonne")
 }
-
-
-# Quantities are shown as stored (places=None): WTForms' default of two decimal places would
-# round e.g. 0.125 kg on an edit form, and saving it unchanged would change the figure.
 
 
 class EnergyRecordForm(VersionedForm):
@@ -41,12 +37,12 @@ class EnergyRecordForm(VersionedForm):
     period_end = DateField(
         _l("To"), [InputRequired()], description=_l("A period across New Year is split by days.")
     )
-    quantity = DecimalField(_l("Quantity"), [InputRequired(), NumberRange(min=0)], places=None)
+    quantity = NumberField(_l("Quantity"), [InputRequired()], kind=QUANTITY)
     unit = SelectField(_l("Unit"), choices=choices(UNIT_LABELS.items()))
-    certificates_kwh = DecimalField(
+    certificates_kwh = NumberField(
         _l("kWh covered by certificates"),
-        [Optional(), NumberRange(min=0)],
-        places=None,
+        [Optional()],
+        kind=QUANTITY,
         description=_l("Renewable energy certificates retired for this electricity."),
     )
     supplier_factor_id = SelectField(
@@ -76,7 +72,7 @@ class RefrigerantForm(VersionedForm):
     site_id = SelectField(_l("Site"), coerce=int, validate_choice=True)
     topped_up_on = DateField(_l("Date"), [InputRequired()])
     gas = SelectField(_l("Gas or blend"))
-    kg = DecimalField(_l("Added (kg)"), [InputRequired(), NumberRange(min=0)], places=None)
+    kg = NumberField(_l("Added (kg)"), [InputRequired()], kind=QUANTITY)
     equipment = StringField(
         _l("Equipment"), [Optional(), Length(max=RefrigerantTopUp.EQUIPMENT_MAX_LEN)]
     )
@@ -90,7 +86,7 @@ class FleetForm(VersionedForm):
     """Fuel put into, or km driven by, own vehicles."""
 
     measure = SelectField(_l("Measured"), choices=choices(FLEET_LABELS.items()))
-    quantity = DecimalField(_l("Quantity"), [InputRequired(), NumberRange(min=0)], places=None)
+    quantity = NumberField(_l("Quantity"), [InputRequired()], kind=QUANTITY)
     period_start = DateField(_l("From"), [InputRequired()])
     period_end = DateField(_l("To"), [InputRequired()])
     vehicle = StringField(_l("Vehicle"), [Optional(), Length(max=FleetRecord.VEHICLE_MAX_LEN)])

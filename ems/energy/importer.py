@@ -288,8 +288,15 @@ def plan(data: bytes, filename: str, on_progress: imports.Progress | None) -> im
         draft.site = db.session.get_one(Site, values["site_id"])
         try:
             lines = services.record_lines(draft, selector)
+            grams = [line.co2e_g for line in lines]
         except NotFound as exc:
             errors.append(RowError(number, "energy_type", str(exc)))
+            continue
+        except ValidationFailed as exc:  # a figure no ledger line may hold
+            errors += [
+                RowError(number, "quantity", str(message).rstrip("."))
+                for message in exc.errors.values()
+            ]
             continue
         start, end = values["period_start"], values["period_end"]
         closed = imports.closed_year_errors(
@@ -305,9 +312,9 @@ def plan(data: bytes, filename: str, on_progress: imports.Progress | None) -> im
         new.append((values, lines))
         result.created += 1
         result.rows += 1
-        for line in lines:
+        for line, line_g in zip(lines, grams, strict=True):
             figure = line.basis.value if line.basis in (Basis.location, Basis.market) else "total"
-            result.co2e_g[figure] += line.co2e_g
+            result.co2e_g[figure] += line_g
         if on_progress is not None:
             on_progress(1)
     if errors:

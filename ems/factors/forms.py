@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired, FileSize
-from wtforms import IntegerField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms import StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
 
 from ems.factors.models import FactorSet
 from ems.forms import EmsForm
 from ems.imports import MAX_CSV_BYTES
-from ems.org.models import FIRST_YEAR, LAST_YEAR
+from ems.numbers import YEAR, WholeNumberField
 
 
 class FactorSetImportForm(EmsForm):
@@ -29,9 +29,10 @@ class FactorSetImportForm(EmsForm):
             "every edition, e.g. “supplier acme electricity”."
         ),
     )
-    edition_year = IntegerField(
+    edition_year = WholeNumberField(
         _l("Edition year"),
-        [InputRequired(), NumberRange(FIRST_YEAR, LAST_YEAR)],
+        [InputRequired()],
+        kind=YEAR,
         description=_l("The year the factors are for."),
     )
     version = StringField(

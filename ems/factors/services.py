@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from ems import numbers
 from ems.audit import services as audit
 from ems.auth.models import Role, User
 from ems.errors import NotFound, PermissionDenied, ValidationFailed
@@ -17,7 +18,7 @@ from ems.extensions import db
 from ems.factors.keys import slug
 from ems.factors.models import EmissionFactor, FactorPin, FactorSet, HaulDefinition
 from ems.factors.shipped import FactorSpec, SetSpec, shipped_sets
-from ems.imports import ImportFailed, RowError, read_csv
+from ems.imports import ImportFailed, RowError, control_character_errors, read_csv
 from ems.org.models import FIRST_YEAR, LAST_YEAR
 from ems.org.services import countries, get_organisation
 from ems.validation import check_text, has_control_characters
@@ -41,9 +42,6 @@ CSV_OPTIONAL = (
     "kgn2o_co2e_per_unit",
     "label",
 )
-#: largest factor value accepted, kg CO2e per unit (SF6 is about 25,000 per kg)
-MAX_FACTOR_VALUE = Decimal("1e9")
-MAX_DIGITS = 30
 
 
 def _require_editor(actor: User | None) -> None:
@@ -158,11 +156,7 @@ def _decimal(
         if required:
             errors.append(RowError(row, column, _("a number is required")))
         return None
-    try:
-        if "_" in text:  # Decimal() accepts 1_000; a spreadsheet never means it
-            raise InvalidOperation
-        value = Decimal(text)
-    except InvalidOperation:
+    if not numbers.DECIMAL_TEXT.fullmatch(text):  # no 1_000, NaN or other digits
         errors.append(
             RowError(
                 row,
@@ -174,17 +168,11 @@ def _decimal(
             )
         )
         return None
-    if not value.is_finite() or len(value.as_tuple().digits) > MAX_DIGITS:
-        errors.append(RowError(row, column, _("not a usable number")))
-    elif not Decimal(0) <= value <= MAX_FACTOR_VALUE:
-        errors.append(
-            RowError(
-                row, column, _("must be between 0 and %(max)s", max=f"{MAX_FACTOR_VALUE:,.0f}")
-            )
-        )
-    else:
-        return value
-    return None
+    try:
+        return numbers.FACTOR.parse(text)
+    except numbers.NumberError as exc:
+        errors.append(RowError(row, column, str(exc).rstrip(".")))
+        return None
 
 
 def _parse_factor_rows(data: bytes) -> list[FactorSpec]:
@@ -194,6 +182,10 @@ def _parse_factor_rows(data: bytes) -> list[FactorSpec]:
     first_row_of_key: dict[str, int] = {}
     known_countries = countries()
     for number, row in rows:
+        unsafe = control_character_errors(number, row)
+        if unsafe:
+            errors += unsafe
+            continue
         problems_before = len(errors)
         names = {}
         for column, max_len in (("category", 60), ("activity", 120), ("unit", 40)):

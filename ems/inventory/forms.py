@@ -5,19 +5,18 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DecimalField,
-    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
 from ems.forms import EmsForm, VersionedForm, choices
 from ems.inventory.models import DeclaredBaseline, ReportedTotal, Target
 from ems.inventory.services import BOUNDARY_LABELS, SOURCE_LABELS
+from ems.numbers import KG_CO2E, PERCENT, YEAR, NumberField, WholeNumberField
 
 BOUNDARY_CHOICES = choices((b.value, label) for b, label in BOUNDARY_LABELS.items())
 SOURCE_CHOICES = choices((source.value, label) for source, label in SOURCE_LABELS.items())
@@ -26,10 +25,10 @@ SOURCE_CHOICES = choices((source.value, label) for source, label in SOURCE_LABEL
 class BaselineForm(EmsForm):
     """A declared baseline figure of one source."""
 
-    year = IntegerField(_l("Year"), [InputRequired()])
+    year = WholeNumberField(_l("Year"), [InputRequired()], kind=YEAR)
     boundary = SelectField(_l("Boundary"), choices=BOUNDARY_CHOICES)
     source_category = SelectField(_l("Source"), choices=SOURCE_CHOICES)
-    co2e_kg = DecimalField(_l("kg CO2e"), [InputRequired(), NumberRange(min=0)], places=None)
+    co2e_kg = NumberField(_l("kg CO2e"), [InputRequired()], kind=KG_CO2E)
     source = StringField(
         _l("Where the figure comes from"),
         [InputRequired(), Length(max=DeclaredBaseline.SOURCE_MAX_LEN)],
@@ -48,18 +47,16 @@ class TargetForm(VersionedForm):
         _l("Source"), choices=[SelectChoice("", _l("Every source")), *SOURCE_CHOICES]
     )
     per_capita = BooleanField(_l("Per capita"))
-    baseline_year = IntegerField(_l("Baseline year"), [InputRequired()])
-    target_year = IntegerField(_l("Target year"), [InputRequired()])
-    reduction_pct = IntegerField(
-        _l("Reduction (%)"), [InputRequired(), NumberRange(min=1, max=100)]
-    )
+    baseline_year = WholeNumberField(_l("Baseline year"), [InputRequired()], kind=YEAR)
+    target_year = WholeNumberField(_l("Target year"), [InputRequired()], kind=YEAR)
+    reduction_pct = WholeNumberField(_l("Reduction (%)"), [InputRequired()], kind=PERCENT)
     submit = SubmitField(_l("Save"))
 
 
 class ReportForm(EmsForm):
     """Record a year's totals as reported."""
 
-    year = IntegerField(_l("Year"), [InputRequired()])
+    year = WholeNumberField(_l("Year"), [InputRequired()], kind=YEAR)
     approved_by = StringField(
         _l("Approved by"), [Optional(), Length(max=ReportedTotal.APPROVER_MAX_LEN)]
     )
@@ -70,7 +67,7 @@ class ReportForm(EmsForm):
 class RestateForm(EmsForm):
     """Restate a reported year with its current totals."""
 
-    year = IntegerField(_l("Year"), [InputRequired()])
+    year = WholeNumberField(_l("Year"), [InputRequired()], kind=YEAR)
     reason = TextAreaField(
         _l("Reason"),
         [InputRequired(), Length(max=ReportedTotal.REASON_MAX_LEN)],
@@ -85,14 +82,14 @@ class RestateForm(EmsForm):
 class CloseYearForm(EmsForm):
     """Close a year: its data is final."""
 
-    year = IntegerField(_l("Year"), [InputRequired()])
+    year = WholeNumberField(_l("Year"), [InputRequired()], kind=YEAR)
     submit = SubmitField(_l("Close the year"))
 
 
 class ReopenYearForm(EmsForm):
     """Reopen a closed year, saying why."""
 
-    year = IntegerField(_l("Year"), [InputRequired()])
+    year = WholeNumberField(_l("Year"), [InputRequired()], kind=YEAR)
     reason = TextAreaField(
         _l("Why it is reopened"),
         [InputRequired(), Length(max=1000)],

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, SelectField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms import SelectField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
 
 from ems.forms import EmsForm
 from ems.ledger.models import Recalculation
-from ems.org.models import FIRST_YEAR, LAST_YEAR
+from ems.numbers import YEAR, WholeNumberField
 
 
 class RecalculationForm(EmsForm):
     """Preview, then apply, the recalculation of a year."""
 
-    year = IntegerField(_l("Year"), [InputRequired(), NumberRange(FIRST_YEAR, LAST_YEAR)])
+    year = WholeNumberField(_l("Year"), [InputRequired()], kind=YEAR)
     factor_set_id = SelectField(
         _l("Factor set"),
         [Optional()],

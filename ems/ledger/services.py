@@ -26,6 +26,7 @@ from ems.extensions import bulk_insert, db, serialize, utcnow
 from ems.factors.models import EmissionFactor, FactorSet
 from ems.factors.services import FactorSelector, SelectedFactor
 from ems.ledger.models import HEADLINE_BASES, Basis, EmissionLine, Recalculation, SourceCategory
+from ems.numbers import MAX_LINE_G, MAX_LINE_QUANTITY, STORED_MAX_LEN
 from ems.org import services as org
 from ems.org.models import FIRST_YEAR, LAST_YEAR
 from ems.validation import check_text
@@ -36,6 +37,8 @@ except PackageNotFoundError:  # pragma: no cover (running from a checkout withou
     CALCULATION_VERSION = "ems (not installed)"
 
 GRAMS_PER_KG = 1000
+#: a ledger quantity below 10**-TINY_EXPONENT is zero (only arithmetic on tiny inputs gets there)
+TINY_EXPONENT = 30
 #: ledger writes and recalculations run one at a time (see ems.extensions.serialize)
 LEDGER_LOCK = org.FIGURES_LOCK
 
@@ -76,10 +79,41 @@ def register_calculator(activity_type: str, calculator: Calculator) -> None:
     _calculators[activity_type] = calculator
 
 
+def too_large() -> ValidationFailed:
+    """The refusal of a figure no ledger line may hold."""
+    return ValidationFailed(
+        {
+            "": _(
+                "This comes to more than %(t)s t CO2e on one line; check the quantity and its "
+                "unit.",
+                t=f"{MAX_LINE_G // 1_000_000:,}",
+            )
+        }
+    )
+
+
 def co2e_grams(quantity: Decimal, kgco2e_per_unit: Decimal) -> int:
-    """CO2e in whole grams of ``quantity`` units at ``kgco2e_per_unit``."""
+    """CO2e in whole grams of ``quantity`` units at ``kgco2e_per_unit``; ValidationFailed
+    beyond MAX_LINE_G (so that no line, nor any sum of lines, leaves 64-bit integers)."""
+    if not quantity.is_finite() or not kgco2e_per_unit.is_finite():
+        raise too_large()
     grams = quantity * kgco2e_per_unit * GRAMS_PER_KG
+    if abs(grams) > MAX_LINE_G:
+        raise too_large()
     return int(grams.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def line_quantity(quantity: Decimal) -> Decimal:
+    """``quantity`` as a ledger line stores it: finite, at most MAX_LINE_QUANTITY, within the
+    column's 48 characters, and a zero (or an underflow such as ``0E-1000026``, which no later
+    sum or format can use) as plain 0; ValidationFailed if it cannot be."""
+    if not quantity.is_finite() or abs(quantity) > MAX_LINE_QUANTITY:
+        raise too_large()
+    if quantity == 0 or quantity.adjusted() < -TINY_EXPONENT:
+        return Decimal(0)
+    if len(str(quantity)) > STORED_MAX_LEN:
+        return +quantity  # rounded to the context's 28 digits: at most 40 characters
+    return quantity
 
 
 def _line_values(
@@ -98,7 +132,7 @@ def _line_values(
         "scope3_category": spec.scope3_category,
         "source_category": spec.source_category,
         "basis": spec.basis,
-        "quantity": spec.quantity,
+        "quantity": line_quantity(spec.quantity),
         "quantity_unit": spec.quantity_unit,
         "factor_id": factor.id,
         "factor_kgco2e_per_unit": factor.kgco2e_per_unit,

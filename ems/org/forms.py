@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
-from wtforms import IntegerField, SelectField, StringField, SubmitField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms import SelectField, StringField, SubmitField
+from wtforms.validators import InputRequired, Length, Optional
 
 from ems.forms import EmsForm, VersionedForm, choices, upper
+from ems.numbers import (
+    FLOOR_AREA_M2,
+    HEADCOUNT,
+    PERCENT,
+    THRESHOLD_PERCENT,
+    YEAR,
+    WholeNumberField,
+)
 from ems.org import services
-from ems.org.models import FIRST_YEAR, LAST_YEAR, Department, Headcount, Organisation, Site
-
-_YEAR = NumberRange(min=FIRST_YEAR, max=LAST_YEAR)
+from ems.org.models import Department, Headcount, Organisation, Site
 
 
 class OrganisationForm(VersionedForm):
@@ -21,15 +27,17 @@ class OrganisationForm(VersionedForm):
         _l("Organisation name"), [InputRequired(), Length(max=Organisation.NAME_MAX_LEN)]
     )
     reporting_currency = SelectField(_l("Reporting currency"))
-    baseline_year = IntegerField(
+    baseline_year = WholeNumberField(
         _l("Baseline year"),
-        [InputRequired(), _YEAR],
+        [InputRequired()],
+        kind=YEAR,
         description=_l("The year reductions are measured against."),
     )
-    target_year = IntegerField(_l("Target year"), [InputRequired(), _YEAR])
-    target_reduction_pct = IntegerField(
+    target_year = WholeNumberField(_l("Target year"), [InputRequired()], kind=YEAR)
+    target_reduction_pct = WholeNumberField(
         _l("Target reduction (%)"),
-        [InputRequired(), NumberRange(min=1, max=100)],
+        [InputRequired()],
+        kind=PERCENT,
         description=_l("Reduction of annual emissions by the target year against the baseline."),
     )
     flight_haul_method = SelectField(
@@ -58,9 +66,10 @@ class OrganisationForm(VersionedForm):
         ),
         description=_l("Converts refrigerant leaks to CO2e."),
     )
-    restatement_threshold_pct = IntegerField(
+    restatement_threshold_pct = WholeNumberField(
         _l("Restatement threshold (%)"),
-        [InputRequired(), NumberRange(min=1, max=50)],
+        [InputRequired()],
+        kind=THRESHOLD_PERCENT,
         description=_l(
             "When a recalculation, a correction or a boundary change moves a reported year or "
             "the baseline by more than this, ems asks for a restatement."
@@ -98,9 +107,7 @@ class SiteForm(VersionedForm):
     name = StringField(_l("Name"), [InputRequired(), Length(max=Site.NAME_MAX_LEN)])
     country_code = SelectField(_l("Country"), [InputRequired()])
     city = StringField(_l("City"), [Optional(), Length(max=Site.CITY_MAX_LEN)])
-    floor_area_m2 = IntegerField(
-        _l("Floor area (m²)"), [Optional(), NumberRange(min=1, max=Site.FLOOR_AREA_MAX_M2)]
-    )
+    floor_area_m2 = WholeNumberField(_l("Floor area (m²)"), [Optional()], kind=FLOOR_AREA_M2)
     submit = SubmitField(_l("Save site"))
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -124,10 +131,11 @@ class DepartmentForm(VersionedForm):
 class HeadcountForm(VersionedForm):
     """The headcount of one year."""
 
-    year = IntegerField(_l("Year"), [InputRequired(), _YEAR])
-    headcount = IntegerField(
+    year = WholeNumberField(_l("Year"), [InputRequired()], kind=YEAR)
+    headcount = WholeNumberField(
         _l("Headcount"),
-        [InputRequired(), NumberRange(min=1, max=Headcount.HEADCOUNT_MAX)],
+        [InputRequired()],
+        kind=HEADCOUNT,
         description=_l("Staff at the year's end, or the yearly average."),
     )
     note = StringField(

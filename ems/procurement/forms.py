@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, SubmitField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms import DateField, SelectField, StringField, SubmitField
+from wtforms.validators import InputRequired, Length, Optional
 
 from ems import labels
 from ems.forms import VersionedForm, choices, upper
+from ems.numbers import MONEY, QUANTITY, RATE, YEAR, NumberField, WholeNumberField
 from ems.procurement.models import ExchangeRate, PriceIndex, Purchase, SpendCategory
 
 QUANTITY_UNIT_LABELS = {"": _l("—"), "kg": labels.UNITS["kg"], "tonne": labels.UNITS["tonne"]}
@@ -18,19 +19,19 @@ class PurchaseForm(VersionedForm):
 
     purchased_on = DateField(_l("Date"), [InputRequired()])
     category_id = SelectField(_l("Category"), coerce=int, validate_choice=True)
-    amount = DecimalField(
+    amount = NumberField(
         _l("Amount paid"),
-        [Optional(), NumberRange(min=0)],
-        places=None,
+        [Optional()],
+        kind=MONEY,
         description=_l("Net of VAT where it is recovered."),
     )
     currency = StringField(
         _l("Currency"), [Optional(), Length(min=3, max=3)], filters=[upper], description="ISO 4217"
     )
-    quantity = DecimalField(
+    quantity = NumberField(
         _l("Quantity"),
-        [Optional(), NumberRange(min=0)],
-        places=None,
+        [Optional()],
+        kind=QUANTITY,
         description=_l("For a material the factor library has (paper): weight instead of spend."),
     )
     quantity_unit = SelectField(
@@ -71,11 +72,11 @@ class ExchangeRateForm(VersionedForm):
     """A currency's yearly average rate against the US dollar."""
 
     currency = StringField(_l("Currency"), [InputRequired(), Length(min=3, max=3)], filters=[upper])
-    year = IntegerField(_l("Year"), [InputRequired()])
-    units_per_usd = DecimalField(
+    year = WholeNumberField(_l("Year"), [InputRequired()], kind=YEAR)
+    units_per_usd = NumberField(
         _l("Units per US dollar"),
-        [InputRequired(), NumberRange(min=0)],
-        places=None,
+        [InputRequired()],
+        kind=RATE,
         description=_l("Yearly average, e.g. 0.8804 CHF per USD."),
     )
     source = StringField(_l("Source"), [Optional(), Length(max=ExchangeRate.SOURCE_MAX_LEN)])
@@ -85,11 +86,11 @@ class ExchangeRateForm(VersionedForm):
 class PriceIndexForm(VersionedForm):
     """A year's US price index, to move spend to the factors' price year."""
 
-    year = IntegerField(_l("Year"), [InputRequired()])
-    index_value = DecimalField(
+    year = WholeNumberField(_l("Year"), [InputRequired()], kind=YEAR)
+    index_value = NumberField(
         _l("US price index"),
-        [InputRequired(), NumberRange(min=0)],
-        places=None,
+        [InputRequired()],
+        kind=RATE,
         description=_l("Any base year, the same for every year (e.g. a GDP deflator, 2017 = 100)."),
     )
     source = StringField(_l("Source"), [Optional(), Length(max=PriceIndex.SOURCE_MAX_LEN)])

@@ -178,11 +178,19 @@ def plan(data: bytes, filename: str, on_progress: imports.Progress | None) -> im
         draft.category = categories[values["category_id"]]
         try:
             (line,) = services.purchase_lines(draft, selector)
+            line_g = line.co2e_g
         except services.RateMissing as exc:
             errors.append(RowError(number, COLUMNS.get(exc.field, exc.field), str(exc)))
             continue
         except NotFound as exc:
             errors.append(RowError(number, "category", str(exc)))
+            continue
+        except ValidationFailed as exc:  # a figure no ledger line may hold
+            column = "quantity" if values.get("quantity") is not None else "amount"
+            errors += [
+                RowError(number, column, str(message).rstrip("."))
+                for message in exc.errors.values()
+            ]
             continue
         closed = imports.closed_year_errors(
             [(number, "date", values["purchased_on"].year)], closed_years
@@ -193,7 +201,7 @@ def plan(data: bytes, filename: str, on_progress: imports.Progress | None) -> im
         new.append((values, line))
         result.created += 1
         result.rows += 1
-        result.co2e_g["total"] += line.co2e_g
+        result.co2e_g["total"] += line_g
         if on_progress is not None:
             on_progress(1)
     if errors:  # the file's problems and the missing rates, in the order of the rows

@@ -20,7 +20,7 @@ from babel.numbers import list_currencies
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ems import labels
+from ems import labels, numbers
 from ems.audit import services as audit
 from ems.auth.models import Role, User
 from ems.errors import NotFound, PermissionDenied, ValidationFailed, check_version
@@ -187,7 +187,7 @@ def _set_yearly_figure(
     errors: dict[str, str] = {}
     code = _check_currency(errors, "currency", currency)
     checked_year = check_year(errors, "year", year)
-    number = check_decimal(errors, value_field, value, above_zero=True)
+    number = check_decimal(errors, value_field, value, kind=numbers.RATE)
     text = check_text(errors, "source", source, model.SOURCE_MAX_LEN, required=False)
     if value_field == "units_per_usd" and code == FACTOR_CURRENCY:
         errors["currency"] = _("US dollars need no exchange rate.")
@@ -605,7 +605,7 @@ def check_purchase(
     category = db.session.get(SpendCategory, category_id) if category_id else None
     if category is None:
         errors["category_id"] = _("Choose a category.")
-    money = check_decimal(errors, "amount", amount, required=False)
+    money = check_decimal(errors, "amount", amount, kind=numbers.MONEY, required=False)
     code = None
     if money is not None or (currency or "").strip():
         code = _check_currency(errors, "currency", currency)

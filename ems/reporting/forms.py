@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, StringField, SubmitField
+from wtforms import StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Optional
 
 from ems.forms import EmsForm
+from ems.numbers import YEAR, WholeNumberField
 from ems.reporting.models import IssuedReport
 
 
 class IssueForm(EmsForm):
     """Issue the report of a year as its next version."""
 
-    year = IntegerField(_l("Year"), [InputRequired()])
+    year = WholeNumberField(_l("Year"), [InputRequired()], kind=YEAR)
     note = StringField(
         _l("Why this version (for a re-issue)"),
         [Optional(), Length(max=IssuedReport.NOTE_MAX_LEN)],

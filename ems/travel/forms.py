@@ -8,23 +8,22 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     FieldList,
     Form,
     FormField,
-    IntegerField,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, StopValidation
+from wtforms.validators import InputRequired, Length, Optional
 
 from ems import labels
 from ems.forms import EmsForm, VersionedForm, choices, strip_whitespace, upper
+from ems.numbers import DISTANCE_KM, NIGHTS, PASSENGERS, ROOMS, NumberField, WholeNumberField
 from ems.org.services import countries
 from ems.travel.calculation import CabinClass
-from ems.travel.models import FlightLeg, GroundLeg, GroundMode, HotelStay, PaidBy, Trip
+from ems.travel.models import GroundLeg, GroundMode, PaidBy, Trip
 
 CABIN_LABELS = labels.enum_labels(CabinClass, "cabin_class")
 CABIN_CHOICES = choices((cabin.value, label) for cabin, label in CABIN_LABELS.items())
@@ -41,12 +40,6 @@ def _airport_field(label: Any, *, required: bool = True) -> StringField:
     )
 
 
-def finite(_form: Any, field: Any) -> None:
-    """Refuse NaN and infinity, which Decimal accepts but no distance is."""
-    if field.data is not None and not field.data.is_finite():
-        raise StopValidation(_l("Enter a number."))
-
-
 def _remove_field() -> BooleanField:
     return BooleanField(_l("Remove"), description=_l("Leave this item out when saving"))
 
@@ -61,9 +54,7 @@ class LegForm(Form):
     destination = _airport_field(_l("To"), required=False)
     departure_on = DateField(_l("Date"), [Optional()])
     cabin_class = SelectField(_l("Class"), choices=CABIN_CHOICES, default="economy")
-    passengers = IntegerField(
-        _l("Passengers"), [Optional(), NumberRange(1, FlightLeg.MAX_PASSENGERS)], default=1
-    )
+    passengers = WholeNumberField(_l("Passengers"), [Optional()], kind=PASSENGERS, default=1)
     remove = _remove_field()
 
     def is_empty(self) -> bool:
@@ -85,15 +76,14 @@ class GroundForm(Form):
     destination = StringField(
         _l("To"), [Optional(), Length(max=GroundLeg.PLACE_MAX_LEN)], filters=[strip_whitespace]
     )
-    distance_km = DecimalField(
+    distance_km = NumberField(
         _l("Distance (km)"),
-        [Optional(), finite, NumberRange(0, 20000)],
+        [Optional()],
+        kind=DISTANCE_KM,
         places=1,
         description=_l("Or airport codes as from and to"),
     )
-    passengers = IntegerField(
-        _l("Passengers"), [Optional(), NumberRange(1, FlightLeg.MAX_PASSENGERS)], default=1
-    )
+    passengers = WholeNumberField(_l("Passengers"), [Optional()], kind=PASSENGERS, default=1)
     remove = _remove_field()
 
     def is_empty(self) -> bool:
@@ -111,8 +101,8 @@ class HotelForm(Form):
 
     country_code = SelectField(_l("Country"))
     check_in_on = DateField(_l("Check-in"), [Optional()])
-    nights = IntegerField(_l("Nights"), [Optional(), NumberRange(1, HotelStay.MAX_NIGHTS)])
-    rooms = IntegerField(_l("Rooms"), [Optional(), NumberRange(1, HotelStay.MAX_ROOMS)], default=1)
+    nights = WholeNumberField(_l("Nights"), [Optional()], kind=NIGHTS)
+    rooms = WholeNumberField(_l("Rooms"), [Optional()], kind=ROOMS, default=1)
     remove = _remove_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -182,8 +172,6 @@ class EstimateForm(EmsForm):
     )
     cabin_class = SelectField(_l("Class"), choices=CABIN_CHOICES, default="economy")
     departure_on = DateField(_l("Date"), [Optional()])
-    passengers = IntegerField(
-        _l("Passengers"), [Optional(), NumberRange(1, FlightLeg.MAX_PASSENGERS)], default=1
-    )
+    passengers = WholeNumberField(_l("Passengers"), [Optional()], kind=PASSENGERS, default=1)
     is_return = BooleanField(_l("Return"))
     submit = SubmitField(_l("Estimate"))
