@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload, selectinload
 
 from ems import labels, numbers
 from ems.actions.models import (
@@ -30,12 +31,14 @@ from ems.auth.models import Role, User
 from ems.errors import NotFound, PermissionDenied, ValidationFailed, check_version
 from ems.extensions import db, utcnow
 from ems.inventory import services as inventory
-from ems.inventory import years
 from ems.ledger.models import SourceCategory
 from ems.org.models import FIRST_YEAR, Department, Site
 from ems.validation import check_decimal, check_text, check_whole
 
 GRAMS_PER_TONNE = 1_000_000
+#: the most corrective actions one nonconformity plans (its page shows them all, each with
+#: its effectiveness); a cause that needs more is several nonconformities
+MAX_ACTIONS_PER_NONCONFORMITY = 100
 #: how many years before and after an action its effectiveness compares
 YEARS_COMPARED = 3
 #: a root cause that only blames a person is not a cause yet: ask why again
@@ -306,9 +309,19 @@ def close_nonconformity(
     return nonconformity
 
 
-def get_nonconformity(nonconformity_id: int) -> Nonconformity:
-    """The nonconformity with ``nonconformity_id``; NotFound if none."""
-    found = db.session.get(Nonconformity, nonconformity_id)
+def get_nonconformity(nonconformity_id: int, *, with_actions: bool = False) -> Nonconformity:
+    """The nonconformity with ``nonconformity_id``; NotFound if none. ``with_actions``: its
+    actions, their owners and verdicts read with it (three queries, however many actions)."""
+    found = db.session.get(
+        Nonconformity,
+        nonconformity_id,
+        options=[
+            selectinload(Nonconformity.actions).joinedload(CorrectiveAction.owner),
+            selectinload(Nonconformity.actions).selectinload(CorrectiveAction.verdicts),
+        ]
+        if with_actions
+        else [],
+    )
     if found is None:
         raise NotFound(f"nonconformity {nonconformity_id}")
     return found
@@ -390,7 +403,18 @@ def create_action(
         NonconformityStatus.closed_not_effective,
     ):
         raise ValidationFailed({"": _("The nonconformity is closed.")})
-    action = CorrectiveAction(nonconformity_id=nonconformity.id, **_action_values(data))
+    values = _action_values(data)
+    if len(nonconformity.actions) >= MAX_ACTIONS_PER_NONCONFORMITY:
+        raise ValidationFailed(
+            {
+                "": _(
+                    "A nonconformity has at most %(n)d corrective actions; record another "
+                    "nonconformity for the rest.",
+                    n=MAX_ACTIONS_PER_NONCONFORMITY,
+                )
+            }
+        )
+    action = CorrectiveAction(nonconformity_id=nonconformity.id, **values)
     db.session.add(action)
     db.session.flush()
     db.session.refresh(nonconformity, ["actions"])
@@ -434,11 +458,22 @@ def get_action(action_id: int) -> CorrectiveAction:
     return found
 
 
-def overdue_actions(today: dt.date) -> list[CorrectiveAction]:
+def _listed(with_verdicts: bool) -> list[Any]:
+    """What a list of actions reads with them: owners and nonconformities in the same query,
+    and ``with_verdicts``, the verdicts in one more (never one query per action)."""
+    loads: list[Any] = [
+        joinedload(CorrectiveAction.owner),
+        joinedload(CorrectiveAction.nonconformity),
+    ]
+    return [*loads, selectinload(CorrectiveAction.verdicts)] if with_verdicts else loads
+
+
+def overdue_actions(today: dt.date, *, with_verdicts: bool = False) -> list[CorrectiveAction]:
     """Planned or running actions past their due date on ``today``, the most overdue first."""
     return list(
         db.session.scalars(
             sa.select(CorrectiveAction)
+            .options(*_listed(with_verdicts))
             .where(
                 CorrectiveAction.status.in_([ActionStatus.planned, ActionStatus.in_progress]),
                 CorrectiveAction.due_on < today,
@@ -448,22 +483,73 @@ def overdue_actions(today: dt.date) -> list[CorrectiveAction]:
     )
 
 
-def open_actions() -> list[CorrectiveAction]:
-    """Planned and running actions, by due date."""
+#: the statuses of an action still to be done
+OPEN_STATUSES = (ActionStatus.planned, ActionStatus.in_progress)
+_OPEN = CorrectiveAction.status.in_(OPEN_STATUSES)
+
+
+def open_actions(limit: int | None = None) -> list[CorrectiveAction]:
+    """Planned and running actions, by due date (the first ``limit`` of them)."""
     return list(
         db.session.scalars(
             sa.select(CorrectiveAction)
-            .where(CorrectiveAction.status.in_([ActionStatus.planned, ActionStatus.in_progress]))
+            .options(*_listed(False))
+            .where(_OPEN)
+            .order_by(CorrectiveAction.due_on, CorrectiveAction.id)
+            .limit(limit)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class OpenActions:
+    """The dashboard's panel: the first open actions, how many are open, and how many of
+    them are overdue and owned by the person looking."""
+
+    shown: list[CorrectiveAction]
+    count: int
+    overdue_ids: set[int]
+    overdue_mine: int
+
+
+def open_actions_panel(today: dt.date, owner_id: int | None, shown: int = 8) -> OpenActions:
+    """The first ``shown`` open actions with the counts beside them (three queries, however
+    many actions are open)."""
+    first = open_actions(limit=shown)
+    count, mine = db.session.execute(
+        sa.select(
+            sa.func.count(CorrectiveAction.id),
+            sa.func.count(CorrectiveAction.id).filter(
+                CorrectiveAction.owner_id == (owner_id or 0), CorrectiveAction.due_on < today
+            ),
+        ).where(_OPEN)
+    ).one()
+    return OpenActions(
+        shown=first,
+        count=int(count),
+        overdue_ids={action.id for action in first if action.due_on < today},
+        overdue_mine=int(mine),
+    )
+
+
+def list_actions(*, with_verdicts: bool = False) -> list[CorrectiveAction]:
+    """Every action, by due date."""
+    return list(
+        db.session.scalars(
+            sa.select(CorrectiveAction)
+            .options(*_listed(with_verdicts))
             .order_by(CorrectiveAction.due_on, CorrectiveAction.id)
         )
     )
 
 
-def list_actions() -> list[CorrectiveAction]:
-    """Every action, by due date."""
+def list_nonconformities() -> list[Nonconformity]:
+    """Every nonconformity, the latest found first, with its actions (one more query)."""
     return list(
         db.session.scalars(
-            sa.select(CorrectiveAction).order_by(CorrectiveAction.due_on, CorrectiveAction.id)
+            sa.select(Nonconformity)
+            .options(selectinload(Nonconformity.actions))
+            .order_by(Nonconformity.detected_on.desc(), Nonconformity.id.desc())
         )
     )
 
@@ -566,11 +652,17 @@ def compare_years(
     )
 
 
-def effectiveness(action: CorrectiveAction) -> Effectiveness:
-    """The measured emissions of the action's source (full boundary) before and after it."""
+def effectiveness(
+    action: CorrectiveAction, totals: inventory.OrganisationTotals | None = None
+) -> Effectiveness:
+    """The measured emissions of the action's source (full boundary) before and after it
+    (``totals``: the organisation's, when the caller has them already)."""
     source = SourceCategory(action.source_category) if action.source_category else None
-    series = inventory.totals_by_year(inventory.Boundary.full, source)
-    headcounts = inventory.headcounts()
+    if totals is not None:
+        series, headcounts = totals.by_year(inventory.Boundary.full, source), totals.headcounts
+    else:
+        series = inventory.totals_by_year(inventory.Boundary.full, source)
+        headcounts = inventory.headcounts()
     start = action.expected_from_year or (
         action.done_on.year + 1 if action.done_on else utcnow().year
     )
@@ -724,11 +816,15 @@ def project(
     return projection
 
 
-def projection(path: inventory.Trajectory | None = None) -> Projection | None:
+def projection(
+    path: inventory.Trajectory | None = None,
+    totals: inventory.OrganisationTotals | None = None,
+) -> Projection | None:
     """The main target's projection with the planned and running actions (``path``: its
-    trajectory, when the caller has it already); None without a baseline or a measured year."""
+    trajectory, or ``totals``: the organisation's, when the caller has them already); None
+    without a baseline or a measured year."""
     if path is None:
-        path = inventory.trajectory(inventory.main_target())
+        path = inventory.trajectory(inventory.main_target(), totals=totals)
     if path is None or path.latest_year is None:
         return None
     latest = next(y for y in path.years if y.year == path.latest_year)
@@ -795,12 +891,13 @@ def _decided_keys() -> set[str]:
     return taken | set(db.session.scalars(sa.select(ProposalDismissal.proposal_key)))
 
 
-def proposals() -> list[Proposal]:
+def proposals(totals: inventory.OrganisationTotals | None = None) -> list[Proposal]:
     """Every year above a target's trajectory or a source's ceiling that has neither become a
-    nonconformity nor been dismissed, newest first."""
+    nonconformity nor been dismissed, newest first. Every target and ceiling is judged from
+    the organisation's totals read once (``totals``, when the caller has them already)."""
+    totals = totals if totals is not None else inventory.OrganisationTotals()
     found: list[Proposal] = []
-    for spec in inventory.targets():
-        path = inventory.trajectory(spec)
+    for spec, path in inventory.trajectories(totals):
         if path is None or spec.per_capita:
             continue  # per-capita targets show on the targets page; proposals are absolute
         for year in path.years:
@@ -823,11 +920,11 @@ def proposals() -> list[Proposal]:
                         limit_g=year.trajectory_g,
                     )
                 )
-    judged = years.judged_years()  # an open year is never proposed: its figures may grow
+    judged = totals.judged  # an open year is never proposed: its figures may grow
     for threshold in db.session.scalars(sa.select(SourceThreshold)):
         source = SourceCategory(threshold.source_category)
         limit = int(threshold.max_t_per_year * GRAMS_PER_TONNE)
-        for measured, grams in inventory.totals_by_year(inventory.Boundary.full, source).items():
+        for measured, grams in totals.by_year(inventory.Boundary.full, source).items():
             if grams > limit and measured in judged:
                 found.append(
                     Proposal(
@@ -941,16 +1038,17 @@ def set_source_threshold(
 # --- review meetings --------------------------------------------------------------------------
 
 
-def agenda(today: dt.date) -> list[str]:
+def agenda(today: dt.date, totals: inventory.OrganisationTotals | None = None) -> list[str]:
     """The items a review meeting should take up today: years off track awaiting a decision,
-    open nonconformities, overdue actions, and done actions awaiting their effectiveness verdict."""
+    open nonconformities, overdue actions, and done actions awaiting their effectiveness verdict
+    (``totals``: as for `proposals`)."""
     items = [
         _(
             "Decide on: %(title)s (%(excess)s t above).",
             title=p.title,
             excess=f"{p.excess_g / GRAMS_PER_TONNE:,.1f}",
         )
-        for p in proposals()
+        for p in proposals(totals)
     ]
     open_ncs = db.session.scalars(
         sa.select(Nonconformity)
@@ -1056,6 +1154,11 @@ def record_meeting(
     return meeting
 
 
+def meetings_query() -> sa.Select[Any]:
+    """Review meetings, newest first (to page through)."""
+    return sa.select(ReviewMeeting).order_by(ReviewMeeting.held_on.desc(), ReviewMeeting.id.desc())
+
+
 def meetings() -> list[ReviewMeeting]:
     """Review meetings, newest first."""
-    return list(db.session.scalars(sa.select(ReviewMeeting).order_by(ReviewMeeting.held_on.desc())))
+    return list(db.session.scalars(meetings_query()))

@@ -17,6 +17,7 @@ import enum
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
@@ -245,6 +246,67 @@ def totals_by_year(boundary: Boundary, source: SourceCategory | None = None) -> 
     return dict(sorted(totals.items()))
 
 
+class OrganisationTotals:
+    """The organisation's headline totals by year, read once (one query) and shared by every
+    target, proposal and effectiveness figure of a request, so that a page costs the same with
+    one target or hundreds: each boundary's (or source's) series derives from them. The
+    headcounts are read with them (one more query); the declared baselines and the judged years
+    on first use, once."""
+
+    def __init__(self) -> None:
+        stmt = (
+            sa.select(
+                EmissionLine.year,
+                EmissionLine.scope,
+                EmissionLine.scope3_category,
+                EmissionLine.source_category,
+                sa.func.sum(EmissionLine.co2e_g),
+            )
+            .where(
+                EmissionLine.superseded_at.is_(None),
+                sa.or_(EmissionLine.basis.is_(None), EmissionLine.basis.in_(HEADLINE_BASES)),
+            )
+            .group_by(
+                EmissionLine.year,
+                EmissionLine.scope,
+                EmissionLine.scope3_category,
+                EmissionLine.source_category,
+            )
+        )
+        #: (year, scope, scope 3 category, source) → grams
+        self.cells: dict[tuple[int, int, int | None, SourceCategory], int] = {
+            (year, scope, category, SourceCategory(source)): int(grams)
+            for year, scope, category, source, grams in db.session.execute(stmt)
+        }
+        #: headcount by year (per-capita figures)
+        self.headcounts = headcounts()
+        self._series: dict[tuple[Boundary, SourceCategory | None], dict[int, int]] = {}
+
+    def by_year(self, boundary: Boundary, source: SourceCategory | None = None) -> dict[int, int]:
+        """Grams per year in ``boundary``, of every source or of ``source`` (as
+        `totals_by_year` reads them)."""
+        key = (boundary, source)
+        if key not in self._series:
+            totals: dict[int, int] = defaultdict(int)
+            for (year, scope, category, line_source), grams in self.cells.items():
+                if (source is None or line_source is source) and in_boundary(
+                    boundary, scope, category, line_source
+                ):
+                    totals[year] += grams
+            self._series[key] = dict(sorted(totals.items()))
+        return dict(self._series[key])
+
+    @cached_property
+    def declared(self) -> list[DeclaredBaseline]:
+        """Every declared baseline figure."""
+        return list(db.session.scalars(sa.select(DeclaredBaseline)))
+
+    @cached_property
+    def judged(self) -> set[int]:
+        """The years with figures that targets judge (see ems.inventory.years)."""
+        return years.judged_years({year for year, _s, _c, _src in self.cells})
+
+
 # --- baseline, targets and trajectory ---------------------------------------------------------
 
 
@@ -307,29 +369,49 @@ def headcounts() -> dict[int, int]:
     return dict(db.session.execute(sa.select(Headcount.year, Headcount.headcount)).all())
 
 
-def baseline(spec: TargetSpec, series: dict[int, int] | None = None) -> Baseline | None:
+def baseline(
+    spec: TargetSpec,
+    series: dict[int, int] | None = None,
+    totals: OrganisationTotals | None = None,
+) -> Baseline | None:
     """The target's baseline: declared figures where there are any for its year and boundary
     (and source), else the ledger's total of that year; None if neither exists (or, per capita,
-    without the baseline year's headcount)."""
-    stmt = sa.select(DeclaredBaseline).where(
-        DeclaredBaseline.year == spec.baseline_year,
-        DeclaredBaseline.boundary == spec.boundary.value,
-    )
-    if spec.source is not None:
-        stmt = stmt.where(DeclaredBaseline.source_category == spec.source)
-    declared = list(db.session.scalars(stmt))
+    without the baseline year's headcount). ``totals``: the organisation's totals, when the
+    caller has them already (nothing more is read then)."""
+    if totals is not None:
+        declared = [
+            row
+            for row in totals.declared
+            if row.year == spec.baseline_year
+            and row.boundary == spec.boundary.value
+            and (spec.source is None or row.source_category is spec.source)
+        ]
+    else:
+        stmt = sa.select(DeclaredBaseline).where(
+            DeclaredBaseline.year == spec.baseline_year,
+            DeclaredBaseline.boundary == spec.boundary.value,
+        )
+        if spec.source is not None:
+            stmt = stmt.where(DeclaredBaseline.source_category == spec.source)
+        declared = list(db.session.scalars(stmt))
     if declared:
         grams = int(sum(row.co2e_kg for row in declared) * GRAMS_PER_KG)
         origin, sources = "declared", "; ".join(sorted({row.source for row in declared}))
     else:
-        grams_now = (
-            series if series is not None else totals_by_year(spec.boundary, spec.source)
-        ).get(spec.baseline_year)
+        if series is None:
+            series = (
+                totals.by_year(spec.boundary, spec.source)
+                if totals is not None
+                else totals_by_year(spec.boundary, spec.source)
+            )
+        grams_now = series.get(spec.baseline_year)
         if grams_now is None:
             return None
         grams, origin, sources = grams_now, "computed", ""
     if spec.per_capita:
-        headcount = headcounts().get(spec.baseline_year)
+        headcount = (totals.headcounts if totals is not None else headcounts()).get(
+            spec.baseline_year
+        )
         if not headcount:
             return None
         grams = round(grams / headcount)
@@ -424,24 +506,47 @@ def build_trajectory(
     )
 
 
-def trajectory(spec: TargetSpec, series: dict[int, int] | None = None) -> Trajectory | None:
+def trajectory(
+    spec: TargetSpec,
+    series: dict[int, int] | None = None,
+    *,
+    totals: OrganisationTotals | None = None,
+) -> Trajectory | None:
     """The target's trajectory with the ledger's actuals (``series``: the boundary's totals by
-    year, when the caller has them already); None without a baseline."""
+    year, or ``totals``: the organisation's, when the caller has them already); None without a
+    baseline."""
     if series is None:
-        series = totals_by_year(spec.boundary, spec.source)
-    base = baseline(spec, series)
+        series = (
+            totals.by_year(spec.boundary, spec.source)
+            if totals is not None
+            else totals_by_year(spec.boundary, spec.source)
+        )
+    base = baseline(spec, series, totals)
     if base is None:
         return None
     if spec.per_capita:
-        people = headcounts()
+        people = totals.headcounts if totals is not None else headcounts()
         series = {
             year: round(grams / people[year]) for year, grams in series.items() if people.get(year)
         }
-    return build_trajectory(spec, base, series, years.judged_years(series))
+    judged = totals.judged & set(series) if totals is not None else years.judged_years(series)
+    return build_trajectory(spec, base, series, judged)
+
+
+def trajectories(
+    totals: OrganisationTotals | None = None,
+) -> list[tuple[TargetSpec, Trajectory | None]]:
+    """Every target (see `targets`) with its trajectory, all from the organisation's totals read
+    once: the same few queries for one target or MAX_TARGETS."""
+    totals = totals if totals is not None else OrganisationTotals()
+    return [(spec, trajectory(spec, totals=totals)) for spec in targets()]
 
 
 # --- declaring baselines and targets ----------------------------------------------------------
 
+#: the most targets an organisation keeps beside its own: every page reads them all at once,
+#: and no working group follows more
+MAX_TARGETS = 300
 BASELINE_FIELDS = ["year", "boundary", "source_category", "co2e_kg", "source", "note"]
 TARGET_FIELDS = [
     "name",
@@ -602,9 +707,20 @@ def _target_values(
 
 
 def create_target(*, actor: User | None, **data: Any) -> Target:
-    """Add a per-capita or per-source target."""
+    """Add a per-capita or per-source target; at most MAX_TARGETS of them."""
     require_editor(actor)
-    target = Target(**_target_values(None, **data))
+    values = _target_values(None, **data)
+    if (db.session.scalar(sa.select(sa.func.count(Target.id))) or 0) >= MAX_TARGETS:
+        raise ValidationFailed(
+            {
+                "": _(
+                    "An organisation keeps at most %(n)d targets besides its own; remove one "
+                    "it no longer needs first.",
+                    n=MAX_TARGETS,
+                )
+            }
+        )
+    target = Target(**values)
     db.session.add(target)
     db.session.flush()
     audit.record(
@@ -864,8 +980,9 @@ class ReportedSeries:
         return (self.current_g - standing) * 100 / standing
 
 
-def reported_series() -> list[ReportedSeries]:
-    """Every reported year (the baseline year too, once reported) in both boundaries."""
+def reported_series(totals: OrganisationTotals | None = None) -> list[ReportedSeries]:
+    """Every reported year (the baseline year too, once reported) in both boundaries
+    (``totals``: the organisation's, when the caller has them already)."""
     rows = list(
         db.session.scalars(
             sa.select(ReportedTotal).order_by(ReportedTotal.year, ReportedTotal.recorded_at)
@@ -880,26 +997,26 @@ def reported_series() -> list[ReportedSeries]:
             first.setdefault((row.year, row.boundary), row)
         else:
             last[(row.year, row.boundary)] = row
-    totals = {b: totals_by_year(b) for b in Boundary}
+    current = {b: totals.by_year(b) if totals else totals_by_year(b) for b in Boundary}
     return [
         ReportedSeries(
             year=year,
             boundary=Boundary(boundary),
             reported=first.get((year, boundary)),
             restated=last.get((year, boundary)),
-            current_g=totals[Boundary(boundary)].get(year, 0),
+            current_g=current[Boundary(boundary)].get(year, 0),
         )
         for year, boundary in sorted(set(first) | set(last))
     ]
 
 
-def restatements_needed() -> list[ReportedSeries]:
+def restatements_needed(totals: OrganisationTotals | None = None) -> list[ReportedSeries]:
     """Reported years whose current total moved from the standing figure by more than the
-    organisation's significance threshold."""
+    organisation's significance threshold (``totals``: as for `reported_series`)."""
     threshold = get_organisation().restatement_threshold_pct
     return [
         series
-        for series in reported_series()
+        for series in reported_series(totals)
         if series.change_pct is not None and abs(series.change_pct) > threshold
     ]
 
