@@ -1,17 +1,24 @@
-"""The role × route matrix: every registered route, every role and anonymous, GET and POST."""
+"""The role × route matrix: every registered route, every role and anonymous, GET and POST.
+
+The cases that cannot change anything (GETs, refused requests) share one world built once; the
+POSTs an actor is allowed to make each get a world of their own (tests/test_access_changes.py).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+from flask import Flask, url_for
 
 from ems import create_app
 from ems.actions import services as actions
 from ems.api import services as api_tokens
-from ems.auth.models import Role
+from ems.auth import services as auth_services
+from ems.auth.models import Role, User
 from ems.energy.models import EnergyRecord, FleetRecord, RefrigerantTopUp
 from ems.extensions import db
 from ems.factors import services as factors
@@ -22,7 +29,7 @@ from ems.procurement import services as procurement
 from ems.procurement.models import Purchase, SpendCategory
 from ems.reporting.models import IssuedReport
 from ems.travel import services as travel
-from tests.conftest import app_config
+from tests.conftest import TEST_PASSWORD, EmsClient, app_config, empty_all_tables, login_with
 
 PUBLIC = frozenset({"anonymous", *Role})
 SIGNED_IN = frozenset(Role)
@@ -218,9 +225,19 @@ def test_every_route_has_an_expected_access_rule():
     assert {endpoint for endpoint, _method, _rule in ROUTES} == set(EXPECTED_ACCESS)
 
 
-@pytest.fixture
-def world(create_user):
-    """One user per role, and one object of each kind a URL can name."""
+def build_world() -> tuple[dict[Role, User], dict[str, object]]:
+    """One user per role, and one object of each kind a URL can name (committed)."""
+
+    def create_user(email: str, roles: tuple[Role, ...]) -> User:
+        return auth_services.create_user(
+            actor=None,
+            email=email,
+            name=email,
+            roles=roles,
+            password=TEST_PASSWORD,
+            must_change_password=False,
+        )
+
     users = {role: create_user(f"{role.value}@example.org", roles=(role,)) for role in Role}
     target = create_user("target@example.org", roles=(Role.travel,))
     site = org.create_site(actor=None, name="Geneva HQ", country_code="CH", city="Geneva")
@@ -359,21 +376,41 @@ def world(create_user):
     return users, values
 
 
-@pytest.mark.parametrize("actor", ACTORS)
-@pytest.mark.parametrize(("endpoint", "method", "rule"), ROUTES)
-def test_access(app, client, login, world, endpoint, method, rule, actor):
-    users, values = world
-    if actor != "anonymous":
-        login(client, users[actor])
-    with app.test_request_context():
-        from flask import url_for
+def changes(endpoint: str, method: str, actor: object) -> bool:
+    """Whether a case may change the world: a POST the actor is allowed to make. Refused
+    requests, GETs and token-only endpoints called without a token change nothing."""
+    return (
+        method == "POST"
+        and endpoint not in TOKEN_ONLY
+        and (actor in EXPECTED_ACCESS[endpoint] or actor == Role.admin)
+    )
 
+
+CASES = [(endpoint, method, rule, actor) for endpoint, method, rule in ROUTES for actor in ACTORS]
+
+
+def case_id(case: tuple[str, str, str, object]) -> str:
+    endpoint, method, rule, actor = case
+    return f"{endpoint}-{method}-{rule}-{getattr(actor, 'value', actor)}"
+
+
+def check_access(
+    app: Flask,
+    client: EmsClient,
+    values: dict[str, object],
+    case: tuple[str, str, str, object],
+    csrf_token: str,
+) -> None:
+    """Request the case's URL as its actor (``client`` is signed in as them) and check the
+    answer: allowed, refused (403) or sent to log in."""
+    endpoint, method, _rule, actor = case
+    with app.test_request_context():
         arguments = {
             name: values[name] for name in app.url_map._rules_by_endpoint[endpoint][0].arguments
         }
         url = url_for(endpoint, **arguments)
     response = client.open(
-        url, method=method, data={"csrf_token": client.csrf_token()} if method == "POST" else None
+        url, method=method, data={"csrf_token": csrf_token} if method == "POST" else None
     )
     allowed = actor in EXPECTED_ACCESS[endpoint] or actor == Role.admin
     assert response.status_code < 500
@@ -391,3 +428,38 @@ def test_access(app, client, login, world, endpoint, method, rule, actor):
         assert response.headers["Location"].startswith("/auth/login")
     else:
         assert response.status_code == 403
+
+
+#: the application, a signed-in client per actor, the URLs' values and each client's CSRF token
+SharedWorld = tuple[Flask, dict[object, EmsClient], dict[str, object], dict[object, str]]
+
+
+@pytest.fixture(scope="module")
+def shared_world(
+    migrated_database: str,
+) -> Iterator[tuple[Flask, dict[object, EmsClient], dict[str, object], dict[object, str]]]:
+    """One world for every case that changes nothing, with a client signed in per actor."""
+    app = create_app(app_config(migrated_database))
+    app.test_client_class = EmsClient
+    with app.app_context():
+        users, values = build_world()
+        db.session.commit()
+        clients: dict[object, EmsClient] = {}
+        tokens: dict[object, str] = {}
+        for actor in ACTORS:
+            client = app.test_client()
+            if actor != "anonymous":
+                login_with(client, users[actor])
+            clients[actor] = client  # type: ignore[assignment]
+            tokens[actor] = client.csrf_token()  # type: ignore[attr-defined]
+        yield app, clients, values, tokens
+        db.session.remove()
+        empty_all_tables()
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if not changes(c[0], c[1], c[3])], ids=case_id)
+def test_access(shared_world, case):
+    app, clients, values, tokens = shared_world
+    actor = case[3]
+    check_access(app, clients[actor], values, case, tokens[actor])
