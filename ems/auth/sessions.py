@@ -1,9 +1,17 @@
-"""Server-side sessions stored in the database.
+"""Server-side sessions stored in the database, for signed-in users.
 
 The cookie carries a random 256-bit token; the database keeps only its SHA-256, the session data,
 the signed-in user and two timestamps. A session ends at logout, after the idle timeout, after the
-absolute timeout, or when the user's sessions are ended (password change, deactivation): a cookie
-copied before any of these no longer works.
+absolute timeout, or when the user's sessions are ended (password change, deactivation, "log out
+everywhere"): a cookie copied before any of these no longer works.
+
+An anonymous visitor's session (the CSRF token of the login form, messages, nothing else) is kept
+in the same cookie, signed with the application's secret key: anonymous visits write nothing to the
+database, and the login page works while the database is busy. The row is created at login. A
+signed cookie never carries a signed-in user (it could not be ended): that is dropped when read.
+
+A signed-in session is touched (its ``last_seen_at``) at most every ``SESSION_TOUCH_SECONDS``;
+the touch never waits for a lock and may be skipped, so it can neither block nor fail a request.
 """
 
 from __future__ import annotations
@@ -20,7 +28,8 @@ import flask
 import sqlalchemy as sa
 from flask import Flask, Request, Response
 from flask.json.tag import TaggedJSONSerializer
-from flask.sessions import SessionInterface, SessionMixin
+from flask.sessions import SecureCookieSessionInterface, SessionInterface, SessionMixin
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.datastructures import CallbackDict
 
 from ems.auth.models import UserSession
@@ -30,6 +39,28 @@ from ems.extensions import db, utcnow
 log = logging.getLogger(__name__)
 _serializer = TaggedJSONSerializer()
 _sessions = cast(sa.Table, UserSession.__table__)
+#: what Flask-Login keeps in a session to say who is signed in: never taken from a signed cookie
+IDENTITY_KEYS = frozenset({"_user_id", "_fresh", "_id", "_remember", "_remember_seconds"})
+#: a signed cookie holds dots (payload.timestamp.signature); a database token never does
+_SIGNED_MARK = "."
+
+
+class _AnonymousCookie(SecureCookieSessionInterface):
+    """Flask's signed-cookie serializer, with a salt and digest of ems's own."""
+
+    salt = "ems-anonymous-session"
+    digest_method = staticmethod(hashlib.sha256)
+
+
+_anonymous_cookie = _AnonymousCookie()
+
+
+def anonymous_signer(app: Flask) -> URLSafeTimedSerializer:
+    """Signs and reads anonymous session cookies with the application's secret key."""
+    signer = _anonymous_cookie.get_signing_serializer(app)
+    if signer is None:
+        raise RuntimeError("SECRET_KEY is not set")
+    return signer
 
 
 @contextlib.contextmanager
@@ -59,6 +90,7 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         row_id: int | None = None,
         last_seen_at: dt.datetime | None = None,
         is_unavailable: bool = False,
+        from_cookie: bool = False,
     ) -> None:
         def on_update(_self: CallbackDict[str, Any]) -> None:
             self.modified = True
@@ -71,6 +103,8 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         self.regenerate_requested = False
         #: the session store could not be read: the request is answered with 503, nothing saved
         self.is_unavailable = is_unavailable
+        #: read from a signed cookie (an anonymous session)
+        self.from_cookie = from_cookie
 
     def regenerate(self) -> None:
         """Give this session a new token when the response is sent (call at login)."""
@@ -97,7 +131,8 @@ class DatabaseSessionInterface(SessionInterface):
         }
 
     def open_session(self, app: Flask, request: Request) -> ServerSession | None:
-        """Load the session named by the cookie, if it exists and has not expired.
+        """Load the session of the cookie: an anonymous one it holds, signed, or the row it names
+        if that exists and has not expired.
 
         Expired rows are left for the purge that runs whenever a session is created. When the
         database cannot be read, the session is marked unavailable and the request answers 503.
@@ -110,6 +145,8 @@ class DatabaseSessionInterface(SessionInterface):
         if not token:
             return ServerSession()
         idle, absolute = self._timeouts(app)
+        if _SIGNED_MARK in token:
+            return self._open_signed(app, token, absolute)
         now = utcnow()
         try:
             with _transaction(writes=False) as conn:
@@ -130,8 +167,20 @@ class DatabaseSessionInterface(SessionInterface):
             _serializer.loads(row.data), row_id=row.id, last_seen_at=row.last_seen_at
         )
 
+    def _open_signed(self, app: Flask, value: str, absolute: dt.timedelta) -> ServerSession:
+        """The anonymous session of a signed cookie; a fresh one if it is forged or too old."""
+        try:
+            data = anonymous_signer(app).loads(value, max_age=int(absolute.total_seconds()))
+        except BadSignature:
+            return ServerSession()
+        if not isinstance(data, dict):
+            return ServerSession()
+        anonymous = {key: value for key, value in data.items() if key not in IDENTITY_KEYS}
+        return ServerSession(anonymous, from_cookie=True)
+
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
-        """Write the session back, create or replace its row, and set or clear the cookie.
+        """Write the session back: a signed-in one to its row (created or replaced at login), an
+        anonymous one to a signed cookie; set or clear the cookie.
 
         A failure here comes after the view committed its work: it is logged, and the response
         goes out without the session change (the user may have to log in again).
@@ -147,14 +196,15 @@ class DatabaseSessionInterface(SessionInterface):
 
     def _save(self, app: Flask, session: ServerSession, response: Response) -> None:
         name = self.get_cookie_name(app)
-        if not session:
-            if session.row_id is not None:
-                with _transaction(writes=True) as conn:
-                    conn.execute(sa.delete(_sessions).where(_sessions.c.id == session.row_id))
-            if name in flask.request.cookies:
-                response.delete_cookie(name, **self._cookie_options(app))
+        if _user_id(session) is None:
+            self._save_anonymous(app, session, response)
             return
         now = utcnow()
+        if session.row_id is not None and not session.modified and not session.regenerate_requested:
+            touch = dt.timedelta(seconds=app.config["SESSION_TOUCH_SECONDS"])
+            if session.last_seen_at is None or now - session.last_seen_at >= touch:
+                _touch(session.row_id, now)
+            return  # nothing else changed: no write, no lock
         values = {
             "data": _serializer.dumps(dict(session)),
             "user_id": _user_id(session),
@@ -174,12 +224,25 @@ class DatabaseSessionInterface(SessionInterface):
                 )
                 response.set_cookie(name, token, **self._cookie_options(app))
                 return
-            touch = dt.timedelta(seconds=app.config["SESSION_TOUCH_SECONDS"])
-            stale = session.last_seen_at is None or now - session.last_seen_at >= touch
-            if session.modified or stale:
-                conn.execute(
-                    sa.update(_sessions).where(_sessions.c.id == session.row_id).values(**values)
-                )
+            conn.execute(
+                sa.update(_sessions).where(_sessions.c.id == session.row_id).values(**values)
+            )
+
+    def _save_anonymous(self, app: Flask, session: ServerSession, response: Response) -> None:
+        """Keep an anonymous session in a signed cookie; end the row it had (at logout)."""
+        name = self.get_cookie_name(app)
+        had_row = session.row_id is not None
+        if had_row:
+            with _transaction(writes=True) as conn:
+                conn.execute(sa.delete(_sessions).where(_sessions.c.id == session.row_id))
+            session.row_id = None
+        if not session:
+            if name in flask.request.cookies:
+                response.delete_cookie(name, **self._cookie_options(app))
+            return
+        if session.modified or had_row or not session.from_cookie:
+            value = anonymous_signer(app).dumps(dict(session))
+            response.set_cookie(name, value, **self._cookie_options(app))
 
 
 def _user_id(session: ServerSession) -> int | None:
@@ -189,6 +252,43 @@ def _user_id(session: ServerSession) -> int | None:
         return int(value) if value is not None else None
     except (TypeError, ValueError):
         return None
+
+
+def _touch(row_id: int, now: dt.datetime) -> None:
+    """Record that a session was used, if that needs no wait: the row or the database locked by
+    a writer, the touch is skipped (the next request tries again). Never raises."""
+    try:
+        with _no_wait_connection() as conn, conn.begin():
+            row = _sessions.c.id == row_id
+            if conn.dialect.name == "postgresql":  # a locked row is skipped, not waited for
+                free = sa.select(_sessions.c.id).where(row).with_for_update(skip_locked=True)
+                row = _sessions.c.id.in_(free.scalar_subquery())
+            done = conn.execute(sa.update(_sessions).where(row).values(last_seen_at=now))
+        if not done.rowcount:
+            log.debug("session %s not touched: its row is locked (or gone)", row_id)
+    except sa.exc.OperationalError as exc:
+        log.debug("session %s not touched: %s", row_id, exc)
+
+
+@contextlib.contextmanager
+def _no_wait_connection() -> Iterator[sa.Connection]:
+    """A connection whose transactions take SQLite's write lock at once or fail at once (busy
+    timeout 0 for its use, restored after); on PostgreSQL, a plain connection."""
+    with db.engine.connect() as conn:
+        conn.execution_options(sqlite_immediate=True)
+        if conn.dialect.name != "sqlite":
+            yield conn
+            return
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            timeout = cursor.execute("PRAGMA busy_timeout").fetchone()[0]
+            cursor.execute("PRAGMA busy_timeout=0")
+            try:
+                yield conn
+            finally:
+                cursor.execute(f"PRAGMA busy_timeout={int(timeout)}")
+        finally:
+            cursor.close()
 
 
 def _purge_expired(

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import logging
+import time
+from collections.abc import Iterator
 
 import sqlalchemy as sa
 import time_machine
 
 from ems.auth.models import Role, UserSession
 from ems.extensions import db
+from tests.conftest import CSRF_TOKEN, TEST_PASSWORD
 
 
 def session_cookie(client) -> str:
@@ -169,3 +174,178 @@ def test_an_unreadable_session_store_answers_503(app, client, create_user, login
     response = client.get("/org/")
     assert response.status_code == 503
     assert "Reference:" in response.get_data(as_text=True)
+
+
+# --- anonymous sessions: a signed cookie, no row ----------------------------------------------
+
+
+def csrf_of(page) -> str:
+    match = CSRF_TOKEN.search(page.get_data(as_text=True))
+    assert match
+    return match.group(1) or match.group(2)
+
+
+def session_rows() -> int:
+    db.session.rollback()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(UserSession)) or 0
+
+
+def test_an_anonymous_visit_to_the_login_page_writes_no_session_row(
+    app, client, create_user, login
+):
+    user = create_user()
+    for _ in range(3):
+        page = client.get("/auth/login")
+        assert page.status_code == 200
+        assert 'name="csrf_token"' in page.get_data(as_text=True)
+    assert session_rows() == 0
+    assert "." in session_cookie(client)  # the anonymous session is a signed cookie
+    login(client, user)  # the form's CSRF token, read back from the cookie, is accepted
+    assert session_rows() == 1
+    assert "." not in session_cookie(client)  # a random token naming the row
+
+
+def test_logging_out_leaves_no_row_and_the_message_in_a_signed_cookie(
+    app, client, create_user, login
+):
+    login(client, create_user())
+    page = client.post("/auth/logout", follow_redirects=True)
+    assert "You have logged out." in page.get_data(as_text=True)
+    assert session_rows() == 0
+
+
+def test_a_tampered_anonymous_cookie_is_a_fresh_session(app, client):
+    client.get("/auth/login")
+    value = session_cookie(client)
+    forged = replay(app, value[:-2] + ("AA" if not value.endswith("AA") else "BB"))
+    page = forged.post(
+        "/auth/login", data={"email": "a@example.org", "password": "x", "csrf_token": "x"}
+    )
+    assert page.status_code == 400  # its CSRF token is not believed
+
+
+def test_a_signed_cookie_never_signs_anyone_in(app, create_user):
+    from ems.auth.sessions import anonymous_signer
+
+    user = create_user(roles=(Role.admin,))
+    # even with the secret key, a cookie naming a user is not a session: that needs a row
+    forged = anonymous_signer(app).dumps({"_user_id": str(user.id), "_fresh": True})
+    response = replay(app, forged).get("/admin/users/")
+    assert response.status_code == 302
+    assert "/auth/login" in response.headers["Location"]
+
+
+def test_a_login_works_when_the_login_page_could_not_write_to_the_database(
+    app, client, create_user, monkeypatch
+):
+    from ems.auth import sessions
+
+    user = create_user()
+    real = sessions._transaction
+
+    def locked(**_kwargs):
+        raise sa.exc.OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(sessions, "_transaction", locked)
+    page = client.get("/auth/login")
+    assert page.status_code == 200
+    monkeypatch.setattr(sessions, "_transaction", real)
+    response = client.post(
+        "/auth/login",
+        data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": csrf_of(page)},
+        csrf=False,
+    )
+    assert response.status_code == 302  # not 400: the CSRF token was in the cookie
+
+
+def unreachable_database(url: str) -> str:
+    """A database URL of the same kind as ``url`` that refuses connections."""
+    if url.startswith("postgresql"):
+        return sa.make_url(url).set(host="127.0.0.1", port=1).render_as_string(hide_password=False)
+    return "sqlite:////nonexistent-directory/ems.sqlite3"
+
+
+def test_logging_in_while_the_database_refuses_connections_answers_503(migrated_database):
+    from ems import create_app
+    from tests.conftest import app_config
+
+    app = create_app(app_config(unreachable_database(migrated_database)))
+    client = app.test_client()
+    page = client.get("/auth/login")  # needs no database: an anonymous, signed session
+    assert page.status_code == 200
+    response = client.post(
+        "/auth/login",
+        data={"email": "ana@example.org", "password": TEST_PASSWORD, "csrf_token": csrf_of(page)},
+    )
+    assert response.status_code == 503  # the database is down: not 400, the CSRF token held
+    assert "Reference:" in response.get_data(as_text=True)
+
+
+# --- the touch of last_seen_at never blocks nor fails a read ----------------------------------
+
+
+@contextlib.contextmanager
+def database_write_locked(app) -> Iterator[None]:
+    """Another connection holds the lock a session write would need (SQLite's write lock; the
+    rows of user_sessions on PostgreSQL) until the block ends."""
+    db.session.rollback()
+    with db.engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.execution_options(sqlite_immediate=True)
+        with conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.select(UserSession.id).with_for_update())
+            else:
+                conn.execute(sa.delete(UserSession).where(UserSession.id == -1))
+            yield
+
+
+def last_seen() -> dt.datetime:
+    db.session.rollback()
+    return db.session.scalars(sa.select(UserSession.last_seen_at)).one()
+
+
+def test_a_due_touch_never_waits_for_a_lock(app, client, create_user, login, caplog):
+    with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
+        login(client, create_user())
+        seen = last_seen()
+        clock.shift(dt.timedelta(minutes=5))  # past the touch interval: a read would touch
+        with (
+            caplog.at_level(logging.DEBUG, logger="ems.auth.sessions"),
+            database_write_locked(app),
+        ):
+            started = time.monotonic()
+            response = client.get("/")
+            elapsed = time.monotonic() - started
+        assert response.status_code == 200
+        assert elapsed < 2  # not the 5 s busy timeout (nor forever on PostgreSQL)
+        assert "not touched" in caplog.text
+        assert last_seen() == seen  # skipped…
+        assert client.get("/").status_code == 200
+        assert last_seen() > seen  # …and done by the next request
+        if db.engine.dialect.name == "sqlite":  # the connection got its busy timeout back
+            db.session.rollback()
+            with db.engine.connect() as conn:
+                cursor = conn.connection.dbapi_connection.cursor()
+                assert cursor.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
+
+
+def test_a_read_without_a_due_touch_takes_no_lock(app, client, create_user, login):
+    login(client, create_user())
+    with database_write_locked(app):
+        started = time.monotonic()
+        assert client.get("/").status_code == 200
+        assert time.monotonic() - started < 2
+
+
+def test_a_failed_touch_never_fails_the_request(app, client, create_user, login, monkeypatch):
+    from ems.auth import sessions
+
+    def broken():
+        raise sa.exc.OperationalError("UPDATE", {}, Exception("disk I/O error"))
+
+    with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
+        login(client, create_user())
+        clock.shift(dt.timedelta(minutes=5))
+        monkeypatch.setattr(sessions, "_no_wait_connection", broken)
+        assert client.get("/").status_code == 200
