@@ -10,7 +10,7 @@ registered by ``init_app``.
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from babel.numbers import format_decimal
@@ -19,9 +19,15 @@ from flask_babel import get_locale
 from markupsafe import Markup, escape
 
 from ems import labels
+from ems.units import (
+    GRAMS_PER_KG,
+    GRAMS_PER_TONNE,
+    grams_to_kg,
+    grams_to_tonnes,
+    round_half_up,
+    rounded,
+)
 
-GRAMS_PER_KG = 1000
-GRAMS_PER_TONNE = 1_000_000
 #: what an unknown figure reads
 MISSING = "—"
 
@@ -37,13 +43,12 @@ def number(value: object, places: int = 0, *, locale: str | None = None, sign: b
     """
     if value is None:
         return MISSING
-    exact = value if isinstance(value, Decimal) else Decimal(str(value))
-    rounded = exact.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
-    if rounded == 0:
-        rounded = abs(rounded)
+    figure = round_half_up(value, places)
+    if figure == 0:
+        figure = abs(figure)
     pattern = "#,##0" + ("." + "0" * places if places > 0 else "")
-    text = str(format_decimal(rounded, pattern, locale=_locale(locale)))
-    return "+" + text if sign and rounded > 0 else text
+    text = str(format_decimal(figure, pattern, locale=_locale(locale)))
+    return "+" + text if sign and figure > 0 else text
 
 
 def quantity(value: object, *, locale: str | None = None) -> str:
@@ -51,12 +56,9 @@ def quantity(value: object, *, locale: str | None = None) -> str:
     separators and up to three decimals, no trailing zeros: 144840 → "144,840"."""
     if value is None:
         return MISSING
-    exact = value if isinstance(value, Decimal) else Decimal(str(value))
-    rounded = exact.quantize(Decimal("0.001"), ROUND_HALF_UP)
+    figure = round_half_up(value, 3)
     return str(
-        format_decimal(
-            abs(rounded) if rounded == 0 else rounded, "#,##0.###", locale=_locale(locale)
-        )
+        format_decimal(abs(figure) if figure == 0 else figure, "#,##0.###", locale=_locale(locale))
     )
 
 
@@ -66,7 +68,7 @@ def tonnes(
     """Grams as tonnes: 1234567890 → "1,234.6"."""
     if grams is None:
         return MISSING
-    return number(Decimal(grams) / GRAMS_PER_TONNE, places, locale=locale, sign=sign)
+    return number(grams_to_tonnes(grams), places, locale=locale, sign=sign)
 
 
 def kilograms(
@@ -75,7 +77,7 @@ def kilograms(
     """Grams as kilograms: 12345 → "12.3"."""
     if grams is None:
         return MISSING
-    return number(Decimal(grams) / GRAMS_PER_KG, places, locale=locale, sign=sign)
+    return number(grams_to_kg(grams), places, locale=locale, sign=sign)
 
 
 def co2e(grams: int | None, *, locale: str | None = None, sign: bool = False) -> str:
@@ -96,6 +98,19 @@ def percent(
     if value is None:
         return MISSING
     return f"{number(value, places, locale=locale, sign=sign)}\u00a0%"
+
+
+def money(amount: object, currency: str, places: int = 2, *, locale: str | None = None) -> str:
+    """An amount after its currency code: (1234.5, "EUR") → "EUR 1,234.50"; "—" when unknown."""
+    if amount is None:
+        return MISSING
+    return f"{currency} {number(amount, places, locale=locale)}"
+
+
+def data_tonnes(grams: int | None) -> str:
+    """Grams as tonnes for a machine to read (a chart's ``data-value``), never localised:
+    550000000 → "550.000"; "" when unknown."""
+    return "" if grams is None else str(rounded(grams, GRAMS_PER_TONNE))
 
 
 _CODE_SPAN = re.compile(r"`([^`]+)`")
@@ -129,6 +144,8 @@ def init_app(app: Flask) -> None:
         kg=kilograms,
         co2e=co2e,
         percent=percent,
+        money=money,
+        data_tonnes=data_tonnes,
         label=_label_filter,
         record_link=labels.record_link,
         code_spans=code_spans,

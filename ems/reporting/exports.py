@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import sqlalchemy as sa
 
@@ -19,7 +19,6 @@ from ems.exports import XLSX_MIME, csv_bytes, xlsx_bytes
 from ems.extensions import db
 from ems.inventory.services import (
     BOUNDARY_LABELS,
-    GRAMS_PER_KG,
     SCOPE3_BUSINESS_TRAVEL,
     Boundary,
     Group,
@@ -29,9 +28,8 @@ from ems.inventory.services import (
 from ems.ledger.models import Basis, EmissionLine, SourceCategory
 from ems.org.models import Department, Site
 from ems.org.services import get_organisation
+from ems.units import GRAMS_PER_KG, GRAMS_PER_TONNE, round_half_up, rounded
 
-GRAMS_PER_TONNE = 1_000_000
-THOUSANDTH = Decimal("0.001")
 #: the figures shown beside a headline figure, never counted (as `inventories()` decides)
 NOT_COUNTED_BASES = frozenset({Basis.with_rf, Basis.location})
 #: the bases in the order the inventory lists them, with their labels (ems.labels)
@@ -45,8 +43,9 @@ _SOURCE_ORDER = {source: index for index, source in enumerate(SourceCategory)}
 
 
 def _rounded(grams: int, grams_per_unit: int) -> float:
-    """``grams`` in kg or t, to 3 decimals, half up (as the inventory's ``_kg``)."""
-    return float((Decimal(grams) / grams_per_unit).quantize(THOUSANDTH, ROUND_HALF_UP))
+    """``grams`` in kg or t, to 3 decimals, half up (as the inventory's ``_kg``); a float, so
+    that a spreadsheet reads a number."""
+    return float(rounded(grams, grams_per_unit))
 
 
 def _counted(basis: Basis | None) -> bool:
@@ -259,7 +258,7 @@ def _pack_rows(
         [
             label,
             scope,
-            float(quantity.quantize(THOUSANDTH, ROUND_HALF_UP)),
+            float(round_half_up(quantity, 3)),
             labels.unit(unit),
             _rounded(grams, GRAMS_PER_TONNE),
             _yes_no(counted),

@@ -50,10 +50,10 @@ from reportlab.platypus.tableofcontents import TableOfContents
 
 from ems import formatting
 from ems import labels as code_labels
+from ems.units import GRAMS_PER_TONNE
 
 FONT = "EmsSans"
 FONT_BOLD = "EmsSans-Bold"
-GRAMS_PER_TONNE = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def figure(grams: int | None, *, sign: bool = False) -> str:
     where it is below one tonne ("420 kg", "0.4 kg"); zero is "0.0"."""
     if grams is None:
         return "–"
-    if abs(grams) < 50 or abs(grams) >= formatting.GRAMS_PER_TONNE:  # 0.0 kg reads "0.0"
+    if abs(grams) < 50 or abs(grams) >= GRAMS_PER_TONNE:  # 0.0 kg reads "0.0"
         return _typeset(formatting.tonnes(grams, 1, locale=LOCALE, sign=sign))
     return _typeset(formatting.co2e(grams, locale=LOCALE, sign=sign))
 
