@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app, flash, redirect, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
@@ -146,6 +146,60 @@ def submit_form(
     db.session.commit()
     flash(message, "success")
     return redirect(next_url)
+
+
+def form_page(
+    form: EmsForm,
+    save: Callable[[], Any],
+    *,
+    success: str | Callable[[Any], str],
+    next_url: str,
+    title: str | Callable[[], str],
+    cancel_url: str,
+    current: object | None = None,
+    **page: Any,
+) -> ResponseReturnValue:
+    """The create and edit views' glue: ``submit_form``, else the form page again
+    (``form_page.html``) with ``title``, ``cancel_url`` and ``page``'s values (``remove_url``,
+    ``delete_url``, ``intro``…).
+
+    A ``title`` that names the record by a field it may change (a site's name) is given as a
+    function: it is read after the attempt, so that after a conflict it names the record as it
+    now is, as the page's fields do.
+    """
+    done = submit_form(form, save, success=success, next_url=next_url, current=current)
+    if done is not None:
+        return done
+    return render_template(
+        "form_page.html",
+        form=form,
+        title=title() if callable(title) else title,
+        cancel_url=cancel_url,
+        **page,
+    )
+
+
+def remove_url(endpoint: str, **values: Any) -> str:
+    """The URL of an edit page's Remove link: ``endpoint``'s, passing on the ``next`` the edit
+    page was opened with, so that the removal returns to the list as it was filtered."""
+    return url_for(endpoint, **values, next=safe_next(request.args.get(NEXT)))
+
+
+def remove_or_explain(
+    remove: Callable[[], object], *, success: str, done_url: str, back_url: str
+) -> ResponseReturnValue:
+    """Run a removal the service may refuse (records still refer to the object): commit and go
+    to ``done_url``, or show the service's reasons and go back to ``back_url``."""
+    try:
+        remove()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        for message in exc.errors.values():
+            flash(message, "error")
+        return redirect(back_url)
+    db.session.commit()
+    flash(success, "success")
+    return redirect(done_url)
 
 
 #: what an empty field holds: a form's "none" choice (0, "") stands for a stored None

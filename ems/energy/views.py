@@ -30,7 +30,16 @@ from ems.org import services as org
 from ems.org.models import FIRST_YEAR, LAST_YEAR
 from ems.removals import services as removals
 from ems.removals import views as removal_views
-from ems.web import MAX_ID, current_url, int_arg, paginate, return_url, safe_next, submit_form
+from ems.web import (
+    MAX_ID,
+    current_url,
+    form_page,
+    int_arg,
+    paginate,
+    remove_url,
+    return_url,
+    submit_form,
+)
 
 bp = Blueprint("energy", __name__, url_prefix="/energy")
 
@@ -144,15 +153,11 @@ def _saved(record: EnergyRecord | FleetRecord) -> str:
 def new_record() -> ResponseReturnValue:
     """Record a bill or meter reading."""
     form = _form()
-    done = submit_form(
+    return form_page(
         form,
         lambda: services.create_energy_record(actor=signed_in_user(), **_data(form)),
         success=_saved,
         next_url=return_url("energy.list_records"),
-    )
-    return done or render_template(
-        "form_page.html",
-        form=form,
         title=_("New energy record"),
         cancel_url=return_url("energy.list_records"),
     )
@@ -164,7 +169,7 @@ def edit_record(record_id: int) -> ResponseReturnValue:
     """Correct a record; its figures are replaced, the old ones kept."""
     record = services.get_energy_record(record_id)
     form = _form(obj=record)
-    done = submit_form(
+    return form_page(
         form,
         lambda: services.update_energy_record(
             actor=signed_in_user(),
@@ -175,15 +180,9 @@ def edit_record(record_id: int) -> ResponseReturnValue:
         success=_saved,
         next_url=return_url("energy.list_records"),
         current=record,
-    )
-    return done or render_template(
-        "form_page.html",
-        form=form,
         title=_("Energy record %(id)d", id=record.id),
         cancel_url=return_url("energy.list_records"),
-        remove_url=url_for(
-            "energy.delete_record", record_id=record.id, next=safe_next(request.args.get("next"))
-        ),
+        remove_url=remove_url("energy.delete_record", record_id=record.id),
     )
 
 
@@ -270,7 +269,7 @@ def edit_refrigerant(top_up_id: int) -> ResponseReturnValue:
     """Correct a top-up; its figure is replaced, the old one kept."""
     top_up = services.get_refrigerant_top_up(top_up_id)
     form = _refrigerant_form(obj=top_up)
-    done = submit_form(
+    return form_page(
         form,
         lambda: services.update_refrigerant_top_up(
             actor=signed_in_user(),
@@ -281,17 +280,9 @@ def edit_refrigerant(top_up_id: int) -> ResponseReturnValue:
         success=_("Refrigerant top-up saved."),
         next_url=return_url("energy.refrigerants"),
         current=top_up,
-    )
-    return done or render_template(
-        "form_page.html",
-        form=form,
         title=_("Refrigerant top-up %(id)d", id=top_up.id),
         cancel_url=return_url("energy.refrigerants"),
-        remove_url=url_for(
-            "energy.delete_refrigerant",
-            top_up_id=top_up.id,
-            next=safe_next(request.args.get("next")),
-        ),
+        remove_url=remove_url("energy.delete_refrigerant", top_up_id=top_up.id),
     )
 
 
@@ -385,7 +376,7 @@ def edit_fleet_record(fleet_record_id: int) -> ResponseReturnValue:
     form = _fleet_form(obj=record)
     if not form.is_submitted():
         form.site_id.data = record.site_id or 0  # "none" is option 0
-    done = submit_form(
+    return form_page(
         form,
         lambda: services.update_fleet_record(
             actor=signed_in_user(),
@@ -396,17 +387,9 @@ def edit_fleet_record(fleet_record_id: int) -> ResponseReturnValue:
         success=_saved,
         next_url=return_url("energy.fleet"),
         current=record,
-    )
-    return done or render_template(
-        "form_page.html",
-        form=form,
         title=_("Fleet record %(id)d", id=record.id),
         cancel_url=return_url("energy.fleet"),
-        remove_url=url_for(
-            "energy.delete_fleet_record",
-            fleet_record_id=record.id,
-            next=safe_next(request.args.get("next")),
-        ),
+        remove_url=remove_url("energy.delete_fleet_record", fleet_record_id=record.id),
     )
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from ems import exports
 from ems.auth.models import Role
 from ems.auth.permissions import ANY_ROLE, role_required, signed_in_user
-from ems.errors import ValidationFailed
 from ems.extensions import db
 from ems.forms import choices
 from ems.imports import views as import_views
@@ -24,7 +23,16 @@ from ems.procurement.forms import CategoryForm, ExchangeRateForm, PriceIndexForm
 from ems.procurement.models import ExchangeRate, PriceIndex
 from ems.removals import services as removals
 from ems.removals import views as removal_views
-from ems.web import MAX_ID, int_arg, paginate, return_url, safe_next, submit_form
+from ems.web import (
+    MAX_ID,
+    form_page,
+    int_arg,
+    paginate,
+    remove_or_explain,
+    remove_url,
+    return_url,
+    submit_form,
+)
 
 bp = Blueprint("procurement", __name__, url_prefix="/procurement")
 
@@ -89,15 +97,11 @@ def _purchase_data(form: PurchaseForm) -> dict[str, Any]:
 def new_purchase() -> ResponseReturnValue:
     """Record a purchase."""
     form = _purchase_form(data={"currency": org.get_organisation().reporting_currency})
-    done = submit_form(
+    return form_page(
         form,
         lambda: services.create_purchase(actor=signed_in_user(), **_purchase_data(form)),
         success=_("Purchase saved."),
         next_url=return_url("procurement.list_purchases"),
-    )
-    return done or render_template(
-        "form_page.html",
-        form=form,
         title=_("New purchase"),
         cancel_url=return_url("procurement.list_purchases"),
     )
@@ -109,7 +113,7 @@ def edit_purchase(purchase_id: int) -> ResponseReturnValue:
     """Correct a purchase; its figure is replaced, the old one kept."""
     purchase = services.get_purchase(purchase_id)
     form = _purchase_form(obj=purchase)
-    done = submit_form(
+    return form_page(
         form,
         lambda: services.update_purchase(
             actor=signed_in_user(),
@@ -120,17 +124,9 @@ def edit_purchase(purchase_id: int) -> ResponseReturnValue:
         success=_("Purchase saved."),
         next_url=return_url("procurement.list_purchases"),
         current=purchase,
-    )
-    return done or render_template(
-        "form_page.html",
-        form=form,
         title=_("Purchase %(id)d", id=purchase.id),
         cancel_url=return_url("procurement.list_purchases"),
-        remove_url=url_for(
-            "procurement.delete_purchase",
-            purchase_id=purchase.id,
-            next=safe_next(request.args.get("next")),
-        ),
+        remove_url=remove_url("procurement.delete_purchase", purchase_id=purchase.id),
     )
 
 
@@ -313,7 +309,7 @@ def edit_category(category_id: int) -> ResponseReturnValue:
     """Change a category's name or mapping."""
     category = services.get_category(category_id)
     form = _category_form(obj=category)
-    done = submit_form(
+    return form_page(
         form,
         lambda: services.update_category(
             actor=signed_in_user(),
@@ -324,11 +320,7 @@ def edit_category(category_id: int) -> ResponseReturnValue:
         success=_("Category saved."),
         next_url=url_for("procurement.list_categories"),
         current=category,
-    )
-    return done or render_template(
-        "form_page.html",
-        form=form,
-        title=category.name,
+        title=lambda: category.name,  # as it is now, after a conflict too
         intro=_(
             "A changed mapping applies to purchases recorded from now on; recalculate a year "
             "(Factors → Recalculations) to apply it to purchases already recorded."
@@ -342,18 +334,13 @@ def edit_category(category_id: int) -> ResponseReturnValue:
 @role_required(*EDITORS)
 def delete_category(category_id: int) -> ResponseReturnValue:
     """Remove a category no purchase uses."""
-    try:
-        services.delete_category(
-            actor=signed_in_user(), category=services.get_category(category_id)
-        )
-    except ValidationFailed as exc:
-        db.session.rollback()
-        for message in exc.errors.values():
-            flash(message, "error")
-    else:
-        db.session.commit()
-        flash(_("Category removed."), "success")
-    return redirect(url_for("procurement.list_categories"))
+    category = services.get_category(category_id)
+    return remove_or_explain(
+        lambda: services.delete_category(actor=signed_in_user(), category=category),
+        success=_("Category removed."),
+        done_url=url_for("procurement.list_categories"),
+        back_url=url_for("procurement.list_categories"),
+    )
 
 
 # --- exchange rates and price indices -----------------------------------------------------------
@@ -448,16 +435,12 @@ def _edit_yearly(
     title: str,
     delete_url: str,
 ) -> ResponseReturnValue:
-    done = submit_form(
+    return form_page(
         form,
         save,
         success=_("Saved."),
         next_url=url_for("procurement.rates"),
         current=row,
-    )
-    return done or render_template(
-        "form_page.html",
-        form=form,
         title=title,
         intro=_(
             "A changed rate applies to purchases recorded from now on; recalculate the year "
