@@ -29,6 +29,7 @@ from ems.ledger.models import HEADLINE_BASES, Basis, EmissionLine, Recalculation
 from ems.numbers import MAX_LINE_G, MAX_LINE_QUANTITY, STORED_MAX_LEN
 from ems.org import services as org
 from ems.org.models import FIRST_YEAR, LAST_YEAR
+from ems.units import GRAMS_PER_KG
 from ems.validation import check_text
 
 try:
@@ -36,7 +37,6 @@ try:
 except PackageNotFoundError:  # pragma: no cover (running from a checkout without installing)
     CALCULATION_VERSION = "ems (not installed)"
 
-GRAMS_PER_KG = 1000
 #: a ledger quantity below 10**-TINY_EXPONENT is zero (only arithmetic on tiny inputs gets there)
 TINY_EXPONENT = 30
 #: ledger writes and recalculations run one at a time (see ems.extensions.serialize)
