@@ -206,6 +206,8 @@ READ_ONLY = {
     "ledger.register_calculator",
     "ledger.stale_groups",
     "ledger.year_totals",
+    "ledger.too_large",
+    "ledger.line_quantity",
 }
 
 #: writes that only ever happen inside another service's audited change (the activity's own)
