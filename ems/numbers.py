@@ -20,7 +20,7 @@ from typing import Any
 from flask_babel import gettext as _
 from wtforms import DecimalField, IntegerField
 
-from ems.org.models import FIRST_YEAR, LAST_YEAR, Headcount, Site
+from ems.periods import FIRST_YEAR, LAST_YEAR
 
 #: a decimal as typed or as a file holds it
 DECIMAL_TEXT = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]{1,4})?")
@@ -180,8 +180,8 @@ SCOPE = WholeKind(1, 3)
 PASSENGERS = WholeKind(1, 500)
 NIGHTS = WholeKind(1, 366)
 ROOMS = WholeKind(1, 200)
-HEADCOUNT = WholeKind(1, Headcount.HEADCOUNT_MAX)
-FLOOR_AREA_M2 = WholeKind(1, Site.FLOOR_AREA_MAX_M2)
+HEADCOUNT = WholeKind(1, 10_000_000)
+FLOOR_AREA_M2 = WholeKind(1, 10_000_000)
 
 # --- what the ledger writes --------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 
 from ems.numbers import QUANTITY, YEAR, DecimalKind, NumberError, WholeKind
-from ems.org.models import FIRST_YEAR, LAST_YEAR
+from ems.periods import FIRST_YEAR, LAST_YEAR
 
 #: Unicode category Cc (C0 and C1 controls, DEL); multi-line text may hold line breaks and tabs
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")

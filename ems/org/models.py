@@ -8,9 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ems.extensions import Base, utcnow
-
-FIRST_YEAR = 1990
-LAST_YEAR = 2100
+from ems.numbers import FLOOR_AREA_M2, HEADCOUNT
+from ems.periods import FIRST_YEAR, LAST_YEAR
 
 
 class Organisation(Base):
@@ -83,7 +82,7 @@ class Site(Base):
 
     NAME_MAX_LEN = 120
     CITY_MAX_LEN = 120
-    FLOOR_AREA_MAX_M2 = 10_000_000
+    FLOOR_AREA_MAX_M2 = FLOOR_AREA_M2.maximum
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(NAME_MAX_LEN), unique=True)
@@ -127,7 +126,7 @@ class Headcount(Base):
     )
 
     NOTE_MAX_LEN = 500
-    HEADCOUNT_MAX = 10_000_000
+    HEADCOUNT_MAX = HEADCOUNT.maximum
 
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(unique=True)
