@@ -75,9 +75,7 @@ DRY_RUN = click.option(
 @DRY_RUN
 def import_travel_command(file: Path, dry_run: bool) -> None:
     """Import a travel agency export: all rows or none."""
-    from ems.travel.services import IMPORTER
-
-    run_import(IMPORTER, file, dry_run=dry_run)
+    run_import(imports.importers()["travel"], file, dry_run=dry_run)
 
 
 @import_cli.command("purchases")
@@ -85,9 +83,7 @@ def import_travel_command(file: Path, dry_run: bool) -> None:
 @DRY_RUN
 def import_purchases_command(file: Path, dry_run: bool) -> None:
     """Import the finance system's export of purchases: all rows or none."""
-    from ems.procurement.importer import IMPORTER
-
-    run_import(IMPORTER, file, dry_run=dry_run)
+    run_import(imports.importers()["procurement"], file, dry_run=dry_run)
 
 
 @import_cli.command("energy")
@@ -95,23 +91,13 @@ def import_purchases_command(file: Path, dry_run: bool) -> None:
 @DRY_RUN
 def import_energy_command(file: Path, dry_run: bool) -> None:
     """Import utility bills and meter readings: all rows or none."""
-    from ems.energy.importer import IMPORTER
-
-    run_import(IMPORTER, file, dry_run=dry_run)
-
-
-def _importers() -> dict[str, imports.Importer]:
-    from ems.energy.importer import IMPORTER as ENERGY
-    from ems.procurement.importer import IMPORTER as PURCHASES
-    from ems.travel.services import IMPORTER as TRAVEL
-
-    return {importer.kind: importer for importer in (TRAVEL, ENERGY, PURCHASES)}
+    run_import(imports.importers()["energy"], file, dry_run=dry_run)
 
 
 @import_cli.command("list")
 def list_command() -> None:
     """Imported files, newest first: batch id, kind, status, file, records, by whom."""
-    for kind, _importer in sorted(_importers().items()):
+    for kind, _importer in sorted(imports.importers().items()):
         for batch in imports.list_batches(kind):
             when = (batch.imported_at or batch.created_at).strftime("%Y-%m-%d %H:%M")
             click.echo(
@@ -128,7 +114,7 @@ def remove_command(batch_id: int, yes: bool) -> None:
     from ems.removals.cli import describe
 
     batch = db.session.get(ImportBatch, batch_id)
-    importer = _importers().get(batch.kind) if batch is not None else None
+    importer = imports.importers().get(batch.kind) if batch is not None else None
     if batch is None or importer is None:
         raise click.ClickException(f"No import #{batch_id}.")
     preview = imports.preview_removal(importer, batch)

@@ -54,6 +54,15 @@ class Plan:
     write: Callable[[ImportBatch, User | None], None]
 
 
+#: every kind of import, as its activity described it on being loaded (see Importer)
+_importers: dict[str, Importer] = {}
+
+
+def importers() -> dict[str, Importer]:
+    """The kinds of import the activities declared, by kind ("travel", "energy", "procurement")."""
+    return dict(_importers)
+
+
 @dataclass(frozen=True)
 class Importer:
     """One kind of import."""
@@ -79,6 +88,7 @@ class Importer:
     record_years: Callable[[list[int]], set[int]] = field(default=lambda _ids: set())
 
     def __post_init__(self) -> None:
+        _importers[self.kind] = self  # the activities register with the framework, not the reverse
         removals.register_kind(
             removals.RemovalKind(
                 code=self.removal_kind,

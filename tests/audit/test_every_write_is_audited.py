@@ -40,6 +40,7 @@ from tests.conftest import TEST_PASSWORD
 #: public service functions that only read or compute, and so write no audit entry
 READ_ONLY = {
     "imports.check_expired",
+    "imports.importers",
     "api.get_token",
     "api.list_tokens",
     "api.token_sha256",
