@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from ems.errors import NotFound, ValidationFailed
 from ems.extensions import db
 from ems.factors import services
-from ems.imports import ImportFailed
+from ems.tables import ImportFailed
 
 factors_cli = AppGroup("factors", help="Emission-factor sets: load, list, import, history.")
 

@@ -9,8 +9,8 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from ems.factors.models import FactorSet
 from ems.forms import EmsForm
-from ems.imports import MAX_CSV_BYTES
 from ems.numbers import YEAR, WholeNumberField
+from ems.tables import MAX_CSV_BYTES
 
 
 class FactorSetImportForm(EmsForm):

@@ -18,9 +18,9 @@ from ems.extensions import db
 from ems.factors.keys import slug
 from ems.factors.models import EmissionFactor, FactorPin, FactorSet, HaulDefinition
 from ems.factors.shipped import FactorSpec, SetSpec, shipped_sets
-from ems.imports import ImportFailed, RowError, control_character_errors, read_csv
 from ems.org.models import FIRST_YEAR, LAST_YEAR
 from ems.org.services import countries, get_organisation
+from ems.tables import ImportFailed, RowError, control_character_errors, read_csv
 from ems.validation import check_text, has_control_characters
 
 #: the family of the IPCC GWP tables (one set per report: ipcc-gwp-ar4, -ar5, -ar6)

@@ -15,7 +15,7 @@ from ems.errors import ValidationFailed
 from ems.extensions import db
 from ems.factors import services
 from ems.factors.forms import FactorSetImportForm
-from ems.imports import ImportFailed
+from ems.tables import ImportFailed
 from ems.validation import without_control_characters
 from ems.web import MAX_ID, paginate
 
