@@ -128,10 +128,12 @@ def _register_blueprints(app: Flask) -> None:
     from ems.procurement.views import bp as procurement_bp
     from ems.removals.views import bp as removals_bp
     from ems.reporting.views import bp as reporting_bp
+    from ems.targets.views import bp as targets_bp
     from ems.travel.views import bp as travel_bp
 
     blueprints = (
         home_bp,
+        targets_bp,
         inventory_bp,
         actions_bp,
         reporting_bp,

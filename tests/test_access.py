@@ -22,12 +22,12 @@ from ems.auth.models import Role, User
 from ems.energy.models import EnergyRecord, FleetRecord, RefrigerantTopUp
 from ems.extensions import db
 from ems.factors import services as factors
-from ems.inventory import services as inventory
 from ems.ledger.models import Recalculation
 from ems.org import services as org
 from ems.procurement import services as procurement
 from ems.procurement.models import Purchase, SpendCategory
 from ems.reporting.models import IssuedReport
+from ems.targets import services as targets
 from ems.travel import services as travel
 from tests.conftest import TEST_PASSWORD, EmsClient, app_config, empty_all_tables, login_with
 
@@ -54,17 +54,17 @@ EXPECTED_ACCESS: dict[str, frozenset[object]] = {
     "actions.new_action": ORG_EDITORS,
     "actions.edit_action": ORG_EDITORS,
     "actions.record_verdict": ORG_EDITORS,
-    "inventory.targets": ORG_READERS,
-    "inventory.declare_baseline": ORG_EDITORS,
-    "inventory.delete_baseline": ORG_EDITORS,
-    "inventory.new_target": ORG_EDITORS,
-    "inventory.edit_target": ORG_EDITORS,
-    "inventory.delete_target": ORG_EDITORS,
-    "inventory.restatements": ORG_READERS,
-    "inventory.record_reported": ORG_EDITORS,
-    "inventory.restate": ORG_EDITORS,
+    "targets.targets": ORG_READERS,
+    "targets.declare_baseline": ORG_EDITORS,
+    "targets.delete_baseline": ORG_EDITORS,
+    "targets.new_target": ORG_EDITORS,
+    "targets.edit_target": ORG_EDITORS,
+    "targets.delete_target": ORG_EDITORS,
+    "targets.restatements": ORG_READERS,
+    "targets.record_reported": ORG_EDITORS,
+    "targets.restate": ORG_EDITORS,
     "inventory.list_years": ORG_READERS,
-    "inventory.gwp_editions": ORG_READERS,
+    "targets.gwp_editions": ORG_READERS,
     "inventory.close_year": ORG_EDITORS,
     "inventory.reopen_year": ORG_EDITORS,
     "removals.list_removals": frozenset({Role.travel, Role.ems}),
@@ -295,7 +295,7 @@ def build_world() -> tuple[dict[Role, User], dict[str, object]]:
     rate = procurement.set_exchange_rate(actor=None, currency="CHF", year=2024, units_per_usd="0.9")
     index = procurement.set_price_index(actor=None, year=2024, index_value="120")
     db.session.add(purchase)
-    declared = inventory.declare_baseline(
+    declared = targets.declare_baseline(
         actor=None,
         year=2010,
         boundary="gtb",
@@ -303,7 +303,7 @@ def build_world() -> tuple[dict[Role, User], dict[str, object]]:
         co2e_kg="1000",
         source="report",
     )
-    air_target = inventory.create_target(
+    air_target = targets.create_target(
         actor=None,
         name="Air",
         boundary="gtb",

@@ -33,12 +33,12 @@ from ems.energy.models import EnergyRecord, FleetRecord, RefrigerantTopUp
 from ems.extensions import db
 from ems.factors.models import EmissionFactor, FactorSet
 from ems.imports.models import ImportBatch
-from ems.inventory.models import DeclaredBaseline, Target
 from ems.ledger.models import Recalculation
 from ems.org.models import Department, Headcount, Site
 from ems.procurement.models import ExchangeRate, PriceIndex, Purchase, SpendCategory
 from ems.reporting.exports import ISSUED_FILES
 from ems.reporting.models import IssuedReport
+from ems.targets.models import DeclaredBaseline, Target
 from ems.travel.models import FlightLeg, GroundLeg, HotelStay, Trip
 from tests.conftest import EmsClient, app_config, empty_all_tables
 

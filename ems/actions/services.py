@@ -33,6 +33,7 @@ from ems.extensions import db, utcnow
 from ems.inventory import services as inventory
 from ems.ledger.models import SourceCategory
 from ems.org.models import FIRST_YEAR, Department, Site
+from ems.targets import services as targets
 from ems.validation import check_decimal, check_text, check_whole
 
 GRAMS_PER_TONNE = 1_000_000
@@ -653,7 +654,7 @@ def compare_years(
 
 
 def effectiveness(
-    action: CorrectiveAction, totals: inventory.OrganisationTotals | None = None
+    action: CorrectiveAction, totals: targets.OrganisationTotals | None = None
 ) -> Effectiveness:
     """The measured emissions of the action's source (full boundary) before and after it
     (``totals``: the organisation's, when the caller has them already)."""
@@ -817,14 +818,14 @@ def project(
 
 
 def projection(
-    path: inventory.Trajectory | None = None,
-    totals: inventory.OrganisationTotals | None = None,
+    path: targets.Trajectory | None = None,
+    totals: targets.OrganisationTotals | None = None,
 ) -> Projection | None:
     """The main target's projection with the planned and running actions (``path``: its
     trajectory, or ``totals``: the organisation's, when the caller has them already); None
     without a baseline or a measured year."""
     if path is None:
-        path = inventory.trajectory(inventory.main_target(), totals=totals)
+        path = targets.trajectory(targets.main_target(), totals=totals)
     if path is None or path.latest_year is None:
         return None
     latest = next(y for y in path.years if y.year == path.latest_year)
@@ -891,13 +892,13 @@ def _decided_keys() -> set[str]:
     return taken | set(db.session.scalars(sa.select(ProposalDismissal.proposal_key)))
 
 
-def proposals(totals: inventory.OrganisationTotals | None = None) -> list[Proposal]:
+def proposals(totals: targets.OrganisationTotals | None = None) -> list[Proposal]:
     """Every year above a target's trajectory or a source's ceiling that has neither become a
     nonconformity nor been dismissed, newest first. Every target and ceiling is judged from
     the organisation's totals read once (``totals``, when the caller has them already)."""
-    totals = totals if totals is not None else inventory.OrganisationTotals()
+    totals = totals if totals is not None else targets.OrganisationTotals()
     found: list[Proposal] = []
-    for spec, path in inventory.trajectories(totals):
+    for spec, path in targets.trajectories(totals):
         if path is None or spec.per_capita:
             continue  # per-capita targets show on the targets page; proposals are absolute
         for year in path.years:
@@ -1038,7 +1039,7 @@ def set_source_threshold(
 # --- review meetings --------------------------------------------------------------------------
 
 
-def agenda(today: dt.date, totals: inventory.OrganisationTotals | None = None) -> list[str]:
+def agenda(today: dt.date, totals: targets.OrganisationTotals | None = None) -> list[str]:
     """The items a review meeting should take up today: years off track awaiting a decision,
     open nonconformities, overdue actions, and done actions awaiting their effectiveness verdict
     (``totals``: as for `proposals`)."""

@@ -29,9 +29,9 @@ from ems.auth.permissions import role_required, signed_in_user
 from ems.errors import ValidationFailed
 from ems.extensions import db, utcnow
 from ems.forms import choices
-from ems.inventory import services as inventory
 from ems.inventory.services import SOURCE_LABELS
 from ems.org import services as org
+from ems.targets import services as targets
 from ems.web import paginate, submit_form
 
 bp = Blueprint("actions", __name__, url_prefix="/actions")
@@ -46,7 +46,7 @@ def index() -> ResponseReturnValue:
     """Proposals to decide, nonconformities, actions (overdue flagged) and the projection: one
     query per list, and every target judged from the organisation's totals read once."""
     today = utcnow().date()
-    totals = inventory.OrganisationTotals()
+    totals = targets.OrganisationTotals()
     actions = services.list_actions()
     return render_template(
         "actions/index.html",
@@ -162,7 +162,7 @@ def _show_page(
             .order_by(AuditEntry.id)
         )
     )
-    totals = inventory.OrganisationTotals()  # read once for every done action
+    totals = targets.OrganisationTotals()  # read once for every done action
     effectiveness = {
         a.id: services.effectiveness(a, totals) for a in nc.actions if a.status.value == "done"
     }
@@ -355,7 +355,7 @@ def _meetings_page(form: MeetingForm, status: int = 200) -> ResponseReturnValue:
         "actions/meetings.html",
         form=form,
         page=paginate(services.meetings_query()),
-        agenda=services.agenda(utcnow().date(), inventory.OrganisationTotals()),
+        agenda=services.agenda(utcnow().date(), targets.OrganisationTotals()),
     ), status
 
 

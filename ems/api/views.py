@@ -49,6 +49,7 @@ from ems.procurement import services as procurement
 from ems.procurement.models import Purchase
 from ems.reporting import services as reporting
 from ems.reporting.models import IssuedReport
+from ems.targets import services as targets
 from ems.travel import airports
 from ems.travel import services as travel
 from ems.travel.models import Trip, TripSource
@@ -786,7 +787,7 @@ def get_inventory(year: int) -> ResponseReturnValue:
 def list_targets() -> ResponseReturnValue:
     """Every target with its trajectory."""
     items = []
-    for spec, path in inventory.trajectories():
+    for spec, path in targets.trajectories():
         items.append(
             {
                 "name": spec.name,

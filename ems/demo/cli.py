@@ -11,7 +11,7 @@ from ems.auth import services as auth
 from ems.demo import generator, services
 from ems.errors import ValidationFailed
 from ems.extensions import db
-from ems.inventory import services as inventory
+from ems.targets import services as targets
 
 demo_cli = AppGroup("demo", help="The demo organisation: load it, show its accounts.")
 
@@ -54,7 +54,7 @@ def load_command(if_empty: bool, seed: int) -> None:
     seconds = time.monotonic() - started
     click.echo(f"\n  Demo organisation “{generator.ORGANISATION_NAME}” loaded in {seconds:.0f} s.")
     _echo_accounts()
-    path = inventory.trajectory(inventory.main_target())
+    path = targets.trajectory(targets.main_target())
     on_track = {year.year: year.on_track for year in path.years} if path else {}
     baseline = path.baseline.year if path else None
     click.echo("  Greening-the-Blue totals (t CO2e):")

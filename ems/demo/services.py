@@ -37,6 +37,7 @@ from ems.procurement import importer as procurement_importer
 from ems.procurement import services as procurement
 from ems.procurement.models import Purchase
 from ems.reporting import services as reporting
+from ems.targets import services as targets
 from ems.travel import airports
 from ems.travel import services as travel
 from ems.travel.calculation import FlightCalculator
@@ -545,7 +546,7 @@ PRE_EMS_REASON = (
 def _management_system(ids: _Ids) -> None:
     ems, management = ids.users[Role.ems], ids.users[Role.management]
     actions.set_source_threshold(actor=ems, source_category="refrigerants", max_t_per_year="12")
-    inventory.create_target(
+    targets.create_target(
         actor=ems,
         name="Per person",
         boundary="gtb",
@@ -556,7 +557,7 @@ def _management_system(ids: _Ids) -> None:
         reduction_pct=50,
     )
     for year in REPORTED_YEARS:
-        inventory.record_reported(
+        targets.record_reported(
             actor=ems,
             year=year,
             approved_by="Executive Director (demo)",

@@ -14,6 +14,7 @@ from ems.inventory import years
 from ems.inventory.services import SOURCE_LABELS
 from ems.org import services as org
 from ems.org.models import FIRST_YEAR, LAST_YEAR
+from ems.targets import services as targets
 from ems.web import int_arg
 
 bp = Blueprint("home", __name__)
@@ -28,7 +29,7 @@ def index() -> ResponseReturnValue:
     target and proposal derives from them, and the open actions come as the first few and a
     count."""
     organisation = org.get_organisation()
-    totals = inventory.OrganisationTotals()
+    totals = targets.OrganisationTotals()
     by_year = totals.by_year(inventory.Boundary.gtb)
     statuses = years.year_statuses(by_year)
     judged = [y for y, status in statuses.items() if status.is_judged and y in by_year]
@@ -47,14 +48,14 @@ def index() -> ResponseReturnValue:
         "year": year,
         "sources": SOURCE_LABELS,
         "boundaries": inventory.BOUNDARY_LABELS,
-        "restatements_needed": inventory.restatements_needed(totals),
+        "restatements_needed": targets.restatements_needed(totals),
         "gwp": gwp_editions.editions(),
         "open_actions": actions.open_actions_panel(utcnow().date(), signed_in_user().id),
         "proposal_count": len(actions.proposals(totals)),
     }
     if year is not None:
         both = inventory.inventories(year)
-        path = inventory.trajectory(inventory.main_target(), totals=totals)
+        path = targets.trajectory(targets.main_target(), totals=totals)
         context.update(
             gtb=both[inventory.Boundary.gtb],
             full=both[inventory.Boundary.full],

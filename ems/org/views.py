@@ -131,7 +131,7 @@ def edit_settings() -> ResponseReturnValue:
             ),
             "info",
         )
-        return redirect(url_for("inventory.gwp_editions"))
+        return redirect(url_for("targets.gwp_editions"))
     return done or render_template(
         "form_page.html",
         form=form,

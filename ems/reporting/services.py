@@ -35,6 +35,7 @@ from ems.procurement import services as procurement
 from ems.procurement.models import Purchase, SpendCategory
 from ems.reporting import exports, pdf
 from ems.reporting.models import IssuedReport, IssuedReportFile
+from ems.targets import services as targets
 from ems.travel import services as travel
 from ems.validation import check_text, check_year
 
@@ -138,7 +139,7 @@ def _sentences(
     return sentences
 
 
-def _trend(path: inventory.Trajectory | None, gtb_by_year: dict[int, int]) -> dict[str, Any]:
+def _trend(path: targets.Trajectory | None, gtb_by_year: dict[int, int]) -> dict[str, Any]:
     if path is None:
         return {
             "years": [
@@ -234,7 +235,7 @@ def _procurement(year: int) -> list[dict[str, Any]]:
     )
 
 
-def _actions(year: int, path: inventory.Trajectory | None) -> dict[str, Any]:
+def _actions(year: int, path: targets.Trajectory | None) -> dict[str, Any]:
     """Nonconformities open or concerning the year, their actions, verdicts and the projection."""
     found = list(
         db.session.scalars(
@@ -369,7 +370,7 @@ def _restatements() -> list[dict[str, Any]]:
             "approved_by": series.restated.approved_by,
             "date": series.restated.recorded_at.date().isoformat(),
         }
-        for series in inventory.reported_series()
+        for series in targets.reported_series()
         if series.restated is not None
     ]
 
@@ -387,8 +388,8 @@ def annual_report_data(
     gtb_by_year = {y: grams for y, grams in every_year.items() if y <= year}
     status = years.year_statuses([year])[year]
     data_to = years.reach(year).data_to
-    spec = inventory.main_target()  # the Greening-the-Blue boundary, every source
-    path = inventory.trajectory(spec, gtb_by_year)
+    spec = targets.main_target()  # the Greening-the-Blue boundary, every source
+    path = targets.trajectory(spec, gtb_by_year)
     on_line = next((y for y in path.years if y.year == year), None) if path else None
     labels = {source.value: str(label) for source, label in inventory.SOURCE_LABELS.items()}
     change = [
@@ -548,7 +549,7 @@ def issue_report(*, actor: User | None, year: int | None, note: str | None = "")
     ]
     db.session.add_all(files)
     db.session.flush()
-    inventory.record_reported(
+    targets.record_reported(
         actor=actor,
         year=year,
         note=f"report {report_id}",

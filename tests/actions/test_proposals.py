@@ -13,8 +13,8 @@ from ems.energy import services as energy
 from ems.errors import ValidationFailed
 from ems.extensions import db
 from ems.factors import services as factors
-from ems.inventory import services as inventory
 from ems.org import services as org
+from ems.targets import services as targets
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def off_track(app):
     closed (only closed years are judged)."""
     factors.load_shipped_sets(actor=None)
     site = org.create_site(actor=None, name="London office", country_code="GB")
-    inventory.declare_baseline(
+    targets.declare_baseline(
         actor=None,
         year=2010,
         boundary="gtb",

@@ -26,14 +26,14 @@ from ems.energy import services as energy
 from ems.extensions import db, utcnow
 from ems.factors import services as factors
 from ems.imports import services as imports
-from ems.inventory import services as inventory
-from ems.inventory.models import DeclaredBaseline, Target
 from ems.ledger import services as ledger
 from ems.org import services as org
 from ems.procurement import services as procurement
 from ems.procurement.models import Purchase, SpendCategory
 from ems.removals import services as removals
 from ems.reporting import services as reporting
+from ems.targets import services as targets
+from ems.targets.models import DeclaredBaseline, Target
 from ems.travel import services as travel
 from tests.conftest import TEST_PASSWORD
 
@@ -126,23 +126,23 @@ READ_ONLY = {
     "procurement.purchase_totals",
     "procurement.purchases_query",
     "procurement.require_editor",
-    "inventory.baseline",
+    "targets.baseline",
     "inventory.change_explained",
     "inventory.data_quality",
     "inventory.headcounts",
-    "inventory.reported_series",
-    "inventory.restatements_needed",
-    "inventory.build_trajectory",
-    "inventory.declared_baselines",
+    "targets.reported_series",
+    "targets.restatements_needed",
+    "targets.build_trajectory",
+    "targets.declared_baselines",
     "inventory.in_boundary",
     "inventory.inventories",
     "inventory.inventory",
-    "inventory.main_target",
-    "inventory.require_editor",
-    "inventory.targets",
+    "targets.main_target",
+    "targets.require_editor",
+    "targets.targets",
     "inventory.totals_by_year",
-    "inventory.trajectory",
-    "inventory.trajectories",
+    "targets.trajectory",
+    "targets.trajectories",
     "inventory.year_groups",
     "actions.compare_years",
     "actions.verdict_against_figures",
@@ -305,7 +305,7 @@ TARGET = {
 
 
 def _baseline(w: dict[str, Any]) -> DeclaredBaseline:
-    return inventory.declare_baseline(
+    return targets.declare_baseline(
         actor=w["admin"],
         year=2010,
         boundary="gtb",
@@ -317,7 +317,7 @@ def _baseline(w: dict[str, Any]) -> DeclaredBaseline:
 
 def _target(w: dict[str, Any]) -> Target:
     if "target" not in w:
-        w["target"] = inventory.create_target(actor=w["admin"], **TARGET)
+        w["target"] = targets.create_target(actor=w["admin"], **TARGET)
     return w["target"]
 
 
@@ -639,27 +639,27 @@ WRITES: dict[str, tuple[str, Callable[[dict[str, Any]], object]]] = {
             row=procurement.set_price_index(actor=w["admin"], year=2024, index_value="120"),
         ),
     ),
-    "inventory.declare_baseline": (
+    "targets.declare_baseline": (
         "inventory.baseline.declared",
         lambda w: _baseline(w),
     ),
-    "inventory.delete_declared_baseline": (
+    "targets.delete_declared_baseline": (
         "inventory.baseline.deleted",
-        lambda w: inventory.delete_declared_baseline(actor=w["admin"], row=_baseline(w)),
+        lambda w: targets.delete_declared_baseline(actor=w["admin"], row=_baseline(w)),
     ),
-    "inventory.create_target": (
+    "targets.create_target": (
         "inventory.target.created",
         lambda w: _target(w),
     ),
-    "inventory.update_target": (
+    "targets.update_target": (
         "inventory.target.updated",
-        lambda w: inventory.update_target(
+        lambda w: targets.update_target(
             actor=w["admin"], target=_target(w), **{**TARGET, "reduction_pct": 20}
         ),
     ),
-    "inventory.delete_target": (
+    "targets.delete_target": (
         "inventory.target.deleted",
-        lambda w: inventory.delete_target(actor=w["admin"], target=_target(w)),
+        lambda w: targets.delete_target(actor=w["admin"], target=_target(w)),
     ),
     "reporting.issue_report": (
         "reporting.report.issued",
@@ -669,15 +669,15 @@ WRITES: dict[str, tuple[str, Callable[[dict[str, Any]], object]]] = {
             reporting.issue_report(actor=w["admin"], year=2024),
         ),
     ),
-    "inventory.record_reported": (
+    "targets.record_reported": (
         "inventory.year.reported",
-        lambda w: inventory.record_reported(actor=w["admin"], year=2024),
+        lambda w: targets.record_reported(actor=w["admin"], year=2024),
     ),
-    "inventory.restate": (
+    "targets.restate": (
         "inventory.year.restated",
         lambda w: (
-            inventory.record_reported(actor=w["admin"], year=2024),
-            inventory.restate(actor=w["admin"], year=2024, reason="error", approved_by="Director"),
+            targets.record_reported(actor=w["admin"], year=2024),
+            targets.restate(actor=w["admin"], year=2024, reason="error", approved_by="Director"),
         ),
     ),
     "actions.create_nonconformity": ("actions.nonconformity.created", lambda w: _nc(w)),

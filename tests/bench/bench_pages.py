@@ -23,8 +23,8 @@ from ems import create_app
 from ems.auth import services as auth
 from ems.auth.models import Role
 from ems.extensions import db
-from ems.inventory import services as inventory
 from ems.org import services as org
+from ems.targets import services as targets
 from tests.bench.bench_inventory import ledger_dimensions
 from tests.bench.bench_ledger import _rows, analyze, database, insert_lines
 from tests.conftest import TEST_PASSWORD, EmsClient, app_config, login_with
@@ -51,7 +51,7 @@ def build(lines: int) -> None:
     factor_id, dims = ledger_dimensions()
     insert_lines(_rows(lines, factor_id, years=YEARS, **dims))
     for source in ("electricity", "heat_fuels", "air_travel", "refrigerants"):
-        inventory.declare_baseline(
+        targets.declare_baseline(
             actor=None,
             year=2010,
             boundary="gtb",
@@ -89,7 +89,7 @@ def bench(kind: str, lines: int, repeat: int) -> None:
             login_with(client, member)
             built = time.perf_counter() - started
             timings: dict[int, dict[str, tuple[float, float]]] = {}
-            for count, (first, last) in ((1, (1, 2)), (300, (2, inventory.MAX_TARGETS + 1))):
+            for count, (first, last) in ((1, (1, 2)), (300, (2, targets.MAX_TARGETS + 1))):
                 add_targets(first, last)
                 timings[count] = {
                     name: medians(lambda path=path: _ok(client.get(path)), repeat)

@@ -32,6 +32,7 @@ from ems.inventory.services import Boundary
 from ems.ledger.models import SourceCategory
 from ems.org import services as org
 from ems.reporting import services as reporting
+from ems.targets import services as targets
 from ems.travel import airports
 from ems.travel.models import Trip
 from tests.conftest import TEST_PASSWORD, EmsClient, app_config, empty_all_tables
@@ -164,7 +165,7 @@ def test_greening_the_blue_total_is_the_published_one(app, year):
 
 
 def test_2022_on_track_and_2023_off_track(app):
-    path = inventory.trajectory(inventory.main_target())
+    path = targets.trajectory(targets.main_target())
     assert path is not None
     assert (path.baseline.year, path.baseline.origin) == (2010, "computed")
     assert path.baseline.value_g / 1_000_000 == pytest.approx(2900, rel=0.01)
@@ -228,7 +229,7 @@ def test_the_management_system_is_running(app):
     projection = actions.projection()
     assert projection is not None
     assert projection.gap_g > 0
-    reported = {series.year for series in inventory.reported_series()}
+    reported = {series.year for series in targets.reported_series()}
     assert reported >= {2022, 2023, 2024, 2025}
 
 

@@ -19,6 +19,7 @@ from ems.factors import services as factors
 from ems.inventory import services as inventory
 from ems.ledger.models import Basis
 from ems.reporting import services as reporting
+from ems.targets import services as targets
 from ems.travel import services as travel
 from ems.travel.models import Trip
 from tests.conftest import TEST_PASSWORD
@@ -102,7 +103,7 @@ def test_the_travel_clerk_adds_a_return_flight_and_imports_the_agency_file(
 
 def test_the_working_group_opens_a_nonconformity_from_the_off_track_proposal(page, create_user):
     factors.load_shipped_sets(actor=None)
-    inventory.declare_baseline(
+    targets.declare_baseline(
         actor=None,
         year=2010,
         boundary="gtb",

@@ -15,10 +15,10 @@ from ems.api import services as api_services
 from ems.energy.models import EnergyRecord
 from ems.errors import ValidationFailed
 from ems.extensions import db
-from ems.inventory.models import Target
 from ems.ledger import services as ledger
 from ems.org.models import Headcount, Site
 from ems.procurement.models import Purchase
+from ems.targets.models import Target
 from ems.travel.models import FlightLeg, GroundLeg, HotelStay
 from ems.validation import check_decimal
 from tests.conftest import EmsClient

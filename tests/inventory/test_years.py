@@ -22,6 +22,7 @@ from ems.inventory import years
 from ems.ledger.models import EmissionLine
 from ems.org import services as org
 from ems.reporting import services as reporting
+from ems.targets import services as targets
 from ems.travel import services as travel
 
 TODAY = dt.datetime(2026, 1, 20, 9, 0, tzinfo=dt.UTC)
@@ -75,7 +76,7 @@ def test_the_dashboard_opens_on_the_closed_year_and_shows_the_next_as_open(
     assert "2025 at a glance" in page
     assert "2026 — in progress" in page  # in the year list
     assert "2025 — closed" in page
-    path = inventory.trajectory(inventory.main_target())
+    path = targets.trajectory(targets.main_target())
     assert path is not None
     assert path.latest_year == 2025
     on_2026 = next(y for y in path.years if y.year == 2026)
@@ -96,7 +97,7 @@ def test_without_a_closed_year_the_latest_complete_one_is_judged(organisation):
     assert statuses[2026].state is years.YearState.in_progress
     assert years.reach(2026) == years.Reach(data_to=dt.date(2026, 1, 3), is_carried_over_only=True)
     assert years.judged_years() == {2010, 2025}
-    path = inventory.trajectory(inventory.main_target())
+    path = targets.trajectory(targets.main_target())
     assert path is not None
     assert path.latest_year == 2025
     projection = actions.projection(path)
@@ -115,7 +116,7 @@ def test_without_a_closed_year_the_latest_complete_one_is_judged(organisation):
 def test_closing_a_year_hands_the_judgement_to_closed_years_only(organisation):
     org.close_year(actor=None, year=2010)
     assert years.judged_years() == {2010}  # 2025 is complete, but closing is now the rule
-    path = inventory.trajectory(inventory.main_target())
+    path = targets.trajectory(targets.main_target())
     assert path is not None
     assert path.latest_year is None
     assert all(y.on_track is None for y in path.years if y.year > 2010)

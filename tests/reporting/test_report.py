@@ -17,11 +17,12 @@ from ems.energy import services as energy
 from ems.errors import PermissionDenied, ValidationFailed
 from ems.extensions import db
 from ems.inventory import services as inventory
-from ems.inventory.models import ReportedTotal
 from ems.inventory.services import Boundary
 from ems.org import services as org
 from ems.reporting import pdf, services
 from ems.reporting.models import IssuedReport
+from ems.targets import services as targets
+from ems.targets.models import ReportedTotal
 from tests.inventory.test_inventory import organisation  # noqa: F401 (the fixture)
 
 
@@ -43,7 +44,7 @@ def printed(grams: int) -> str:
 @pytest.fixture
 def year_2025(organisation):  # noqa: F811 (the imported fixture)
     """The inventory tests' organisation, with a declared 2010 baseline and a 2024 bill."""
-    inventory.declare_baseline(
+    targets.declare_baseline(
         actor=None,
         year=2010,
         boundary="gtb",

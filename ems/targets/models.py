@@ -1,4 +1,4 @@
-"""Declared baselines and targets."""
+"""Declared baselines, targets, and reported and restated totals."""
 
 from __future__ import annotations
 

@@ -12,9 +12,9 @@ from ems.auth.models import Role
 from ems.energy import services as energy
 from ems.extensions import db
 from ems.factors import services as factors
-from ems.inventory import services
-from ems.inventory.models import DeclaredBaseline, ReportedTotal, Target
 from ems.org import services as org
+from ems.targets import services
+from ems.targets.models import DeclaredBaseline, ReportedTotal, Target
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from ems.energy import services as energy
 from ems.errors import ValidationFailed
 from ems.extensions import db
 from ems.factors import services as factors
-from ems.inventory import services
 from ems.inventory.services import Boundary
 from ems.org import services as org
+from ems.targets import services
 
 
 def electricity(site_id: int, kwh: int, month: int = 1) -> None:

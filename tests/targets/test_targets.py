@@ -12,10 +12,12 @@ from ems.energy import services as energy
 from ems.errors import ValidationFailed
 from ems.extensions import db
 from ems.factors import services as factors
-from ems.inventory import services
-from ems.inventory.services import Baseline, Boundary, TargetSpec
+from ems.inventory import services as inventory
+from ems.inventory.services import Boundary
 from ems.ledger.models import SourceCategory
 from ems.org import services as org
+from ems.targets import services
+from ems.targets.services import Baseline, TargetSpec
 
 T = 1_000_000  # grams per tonne
 MAIN = TargetSpec(
@@ -130,7 +132,7 @@ def test_per_capita_and_per_source_targets(london):
     air = paths["Air travel"]
     assert air is not None
     assert (air.baseline.value_g, air.target_g) == (600 * T, 510 * T)
-    assert services.totals_by_year(Boundary.gtb, SourceCategory.electricity) == {2025: 1_770_000}
+    assert inventory.totals_by_year(Boundary.gtb, SourceCategory.electricity) == {2025: 1_770_000}
 
 
 def test_without_a_baseline_there_is_no_trajectory(app):

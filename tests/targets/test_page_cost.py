@@ -15,8 +15,9 @@ from ems.api import services as api_services
 from ems.auth.models import Role
 from ems.errors import ValidationFailed
 from ems.extensions import db
-from ems.inventory import services
 from ems.org import services as org
+from ems.targets import services
+from ems.targets.models import Target
 from tests.actions.test_proposals import off_track  # noqa: F401 (fixture)
 
 SOURCES = ("electricity", "heat_fuels", "air_travel", "refrigerants")
@@ -93,7 +94,7 @@ def test_the_300_target_page_cost(client, create_user, login, judged_world):
     add_targets(1, 2)
     with_one = {name: statements_of(get) for name, get in pages.items()}
     add_targets(2, services.MAX_TARGETS + 1)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(services.Target)) == 300
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Target)) == 300
     page = client.get("/inventory/targets").get_data(as_text=True)
     assert "Target 300" in page
     assert "Target 001" in page
@@ -121,5 +122,5 @@ def test_a_target_beyond_the_cap_is_refused(client, create_user, login, app):
     )
     assert answer.status_code == 422
     assert "remove one it no longer needs first" in answer.get_data(as_text=True)
-    count = db.session.scalar(sa.select(sa.func.count()).select_from(services.Target))
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(Target))
     assert count == services.MAX_TARGETS

@@ -1,0 +1,1 @@
+"""Baselines, targets and their trajectories; reported and restated years."""
