@@ -14,9 +14,9 @@ from ems.errors import ValidationFailed
 from ems.extensions import db
 from ems.imports import ImportFailed, RowError, control_character_errors, read_table, row_date
 from ems.org.models import Department
-from ems.travel import airports
 from ems.travel.calculation import CabinClass
 from ems.travel.models import PaidBy, Trip
+from ems.travel.services.legs import CheckedLeg, LegInput, check_legs
 
 REQUIRED = ("booking_reference", "traveller", "origin", "destination", "departure_date")
 OPTIONAL = ("cabin_class", "passengers", "department", "purpose", "paid_by", "notes")
@@ -101,9 +101,7 @@ class ImportedTrip:
     paid_by: PaidBy
     notes: str
     rows: list[int] = field(default_factory=list)
-    legs: list[tuple[airports.Airport, airports.Airport, dt.date, CabinClass, int]] = field(
-        default_factory=list
-    )
+    legs: list[CheckedLeg] = field(default_factory=list)
 
 
 def _departments() -> dict[str, int]:
@@ -119,8 +117,6 @@ def _departments() -> dict[str, int]:
 
 def parse(data: bytes, filename: str, *, today: dt.date | None = None) -> list[ImportedTrip]:
     """Check every row; return the trips by booking, or raise ImportFailed listing every problem."""
-    from ems.travel.services import LegInput, check_legs  # the services use this module
-
     rows = read_table(data, filename, required=REQUIRED, optional=OPTIONAL, aliases=ALIASES)
     departments = _departments()
     errors: list[RowError] = []

@@ -925,15 +925,25 @@ WRITES: dict[str, tuple[str, Callable[[dict[str, Any]], object]]] = {
 
 
 def _public_service_functions() -> set[str]:
+    """``feature.name`` of every public function of a feature's services: those of a
+    ``services`` module, or of a ``services`` package, defined in the package or any of its
+    public modules (``ems.travel.services.trips``), or defined in its private modules
+    (``_shared``) and exported by the package."""
     names = set()
     for module_info in pkgutil.walk_packages(ems.__path__, "ems."):
-        if not module_info.name.endswith(".services") or module_info.name == "ems.audit.services":
+        parts = module_info.name.split(".")
+        if parts[2:3] != ["services"] or parts[1] == "audit":
             continue
+        if any(part.startswith("_") for part in parts[3:]):
+            continue  # a private module's functions count only where the package exports them
         module = importlib.import_module(module_info.name)
-        feature = module_info.name.split(".")[1]
         for name, function in inspect.getmembers(module, inspect.isfunction):
-            if function.__module__ == module.__name__ and not name.startswith("_"):
-                names.add(f"{feature}.{name}")
+            defined_in = function.__module__
+            inside = defined_in == module.__name__ or (
+                module_info.ispkg and defined_in.startswith(f"{module.__name__}.")
+            )
+            if inside and not name.startswith("_"):
+                names.add(f"{parts[1]}.{name}")
     return names
 
 
