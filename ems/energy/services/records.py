@@ -1,0 +1,485 @@
+"""Energy records and their emission lines. Services flush; callers commit.
+
+Electricity gives a location-based line (the grid of the site's country and year), a market-based
+line (a supplier factor, or renewable-energy certificates covering some or all of the kWh, else
+the grid factor), and, where a factor exists (the UK), transmission and distribution losses in
+scope 3. A record spanning years is apportioned to each year by days."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ems import labels
+from ems.auth.models import User
+from ems.energy.models import EnergyRecord, EnergyType
+from ems.energy.services._shared import (
+    ACTIVITY_TYPE,
+    check_period,
+    create_record,
+    delete_record,
+    get_record,
+    in_year,
+    kg_of,
+    line_sums,
+    record_computed_lines,
+    register_removal_kind,
+    require_editor,
+    set_codes,
+    split_by_year,
+    update_record,
+    with_lines,
+    year_site_filter,
+    years_text,
+)
+from ems.errors import ValidationFailed
+from ems.extensions import db
+from ems.factors.keys import factor_key
+from ems.factors.models import EmissionFactor, FactorSet
+from ems.factors.services import FactorSelector, SelectedFactor
+from ems.ledger import services as ledger
+from ems.ledger.models import Basis, SourceCategory
+from ems.org.models import Site
+from ems.removals import services as removals
+from ems.removals.models import Removal
+from ems.validation import check_decimal, check_text
+
+KWH_PER_MWH = Decimal(1000)
+
+
+SCOPE3_FUEL_AND_ENERGY = 3
+
+#: the units each kind of energy may be recorded in
+UNITS: dict[EnergyType, tuple[str, ...]] = {
+    EnergyType.electricity: ("kwh", "mwh"),
+    EnergyType.natural_gas: ("kwh_gross_cv", "kwh_net_cv", "m3"),
+    EnergyType.heating_oil: ("litre", "kwh_gross_cv", "kwh_net_cv", "tonne"),
+    EnergyType.diesel: ("litre", "kwh_gross_cv", "kwh_net_cv", "tonne"),
+    EnergyType.lpg: ("litre", "kwh_gross_cv", "kwh_net_cv", "tonne"),
+    EnergyType.district_heating: ("kwh", "mwh"),
+    EnergyType.district_cooling: ("kwh", "mwh"),
+    EnergyType.onsite_renewable: ("kwh", "mwh"),
+}
+#: the DESNZ fuel (activity) of each fuel burned on site
+FUELS = {
+    EnergyType.natural_gas: "natural_gas",
+    EnergyType.heating_oil: "burning_oil",
+    EnergyType.diesel: "diesel_average_biofuel_blend",
+    EnergyType.lpg: "lpg",
+}
+UK = "GB"
+
+
+def _supplier(factor: EmissionFactor) -> SelectedFactor:
+    return SelectedFactor(
+        factor=factor,
+        factor_set=factor.factor_set,
+        selection="supplier",
+        note=_("supplier-specific factor"),
+    )
+
+
+def _grid(selector: FactorSelector, country: str, year: int) -> SelectedFactor:
+    if country == UK:
+        return selector.select(
+            family="desnz_other",
+            year=year,
+            key=factor_key("electricity", "uk_electricity_generated", "kwh"),
+        )
+    return selector.select(
+        family="ember_grid",
+        year=year,
+        key=factor_key("electricity", "grid_average", "kwh", country=country),
+    )
+
+
+def record_lines(record: EnergyRecord, selector: FactorSelector) -> list[ledger.LineSpec]:
+    """The ledger lines of one energy record, year by year."""
+    lines: list[ledger.LineSpec] = []
+    supplier = (
+        db.session.get(EmissionFactor, record.supplier_factor_id)
+        if record.supplier_factor_id
+        else None
+    )
+
+    def line(**values: Any) -> None:
+        lines.append(
+            ledger.LineSpec(
+                activity_type=ACTIVITY_TYPE, activity_id=record.id, site_id=record.site_id, **values
+            )
+        )
+
+    label = f"{record.energy_type.value} {record.period_start}–{record.period_end}"
+    parts = split_by_year(
+        record.period_start, record.period_end, record.quantity, record.certificates_kwh
+    )
+    for part in parts:
+        note = label if len(parts) == 1 else f"{label}; {part.days} days in {part.year}"
+        if record.energy_type in FUELS:
+            selected = selector.select(
+                family="desnz_other",
+                year=part.year,
+                key=factor_key("fuels", FUELS[record.energy_type], record.unit),
+            )
+            line(
+                year=part.year,
+                scope=1,
+                source_category=SourceCategory.heat_fuels,
+                quantity=part.quantity,
+                quantity_unit=record.unit,
+                selected=selected,
+                method="desnz_fuel",
+                item="fuel",
+                note=note,
+            )
+            continue
+        kwh = part.quantity * (KWH_PER_MWH if record.unit == "mwh" else 1)
+        if record.energy_type in (EnergyType.district_heating, EnergyType.district_cooling):
+            assert supplier is not None  # noqa: S101 (checked when recorded)
+            line(
+                year=part.year,
+                scope=2,
+                source_category=SourceCategory.heat_fuels,
+                quantity=kwh,
+                quantity_unit="kwh",
+                selected=_supplier(supplier),
+                method="supplier_factor",
+                item="heat",
+                note=note,
+            )
+            continue
+        if record.energy_type is not EnergyType.electricity:
+            continue  # on-site renewable generation emits nothing to account for
+        country = record.site.country_code
+        grid = _grid(selector, country, part.year)
+        line(
+            year=part.year,
+            scope=2,
+            source_category=SourceCategory.electricity,
+            basis=Basis.location,
+            quantity=kwh,
+            quantity_unit="kwh",
+            selected=grid,
+            method="scope2_location",
+            item="electricity",
+            note=note,
+        )
+        covered = min(part.certificates_kwh or Decimal(0), kwh)
+        line(
+            year=part.year,
+            scope=2,
+            source_category=SourceCategory.electricity,
+            basis=Basis.market,
+            quantity=kwh - covered,
+            quantity_unit="kwh",
+            selected=_supplier(supplier) if supplier else grid,
+            method="scope2_market",
+            item="electricity",
+            note=note if not covered else f"{note}; {covered} kWh covered by certificates",
+        )
+        if country == UK:
+            losses = selector.select(
+                family="desnz_other",
+                year=part.year,
+                key=factor_key("transmission_distribution", "uk_electricity_td_losses", "kwh"),
+            )
+            line(
+                year=part.year,
+                scope=3,
+                scope3_category=SCOPE3_FUEL_AND_ENERGY,
+                source_category=SourceCategory.electricity,
+                quantity=kwh,
+                quantity_unit="kwh",
+                selected=losses,
+                method="desnz_td_losses",
+                item="td_losses",
+                note=note,
+            )
+    return lines
+
+
+def _calculator(record_id: int, selector: FactorSelector) -> list[ledger.LineSpec]:
+    record = db.session.get(EnergyRecord, record_id)
+    return [] if record is None else record_lines(record, selector)
+
+
+ledger.register_calculator(ACTIVITY_TYPE, _calculator)
+
+
+def check_energy_record(
+    *,
+    site_id: int | None,
+    energy_type: str | None,
+    period_start: dt.date | None,
+    period_end: dt.date | None,
+    quantity: Decimal | str | None,
+    unit: str | None,
+    certificates_kwh: Decimal | str | None,
+    supplier_factor_id: int | None,
+    meter_reference: str | None,
+    evidence_note: str | None,
+    is_estimate: bool = False,
+) -> dict[str, Any]:
+    """An energy record's values, checked; ValidationFailed names each wrong field."""
+    errors: dict[str, str] = {}
+    site = db.session.get(Site, site_id) if site_id else None
+    if site is None:
+        errors["site_id"] = _("Choose a site.")
+    try:
+        kind = EnergyType(energy_type or "")
+    except ValueError:
+        errors["energy_type"] = _("Choose a kind of energy from the list.")
+        kind = EnergyType.electricity
+    check_period(errors, period_start, period_end)
+    amount = check_decimal(errors, "quantity", quantity, required=True)
+    if amount is not None and amount == 0 and kind is not EnergyType.onsite_renewable:
+        errors["quantity"] = _("Enter a quantity above zero.")
+    if "energy_type" not in errors and unit not in UNITS[kind]:
+        errors["unit"] = _("Use one of: %(units)s.", units=", ".join(UNITS[kind]))
+    certificates = check_decimal(errors, "certificates_kwh", certificates_kwh, required=False)
+    if certificates and kind is not EnergyType.electricity:
+        errors["certificates_kwh"] = _("Certificates apply to electricity only.")
+    elif (
+        certificates
+        and amount is not None
+        and unit in ("kwh", "mwh")
+        and certificates > (amount * (KWH_PER_MWH if unit == "mwh" else 1))
+    ):
+        errors["certificates_kwh"] = _("Certificates cannot cover more than the kWh consumed.")
+    supplier = db.session.get(EmissionFactor, supplier_factor_id) if supplier_factor_id else None
+    if supplier_factor_id and (supplier is None or supplier.unit != "kwh"):
+        errors["supplier_factor_id"] = _("Choose a factor in kg CO2e per kWh.")
+    if kind in (EnergyType.district_heating, EnergyType.district_cooling) and supplier is None:
+        errors["supplier_factor_id"] = _(
+            "District heating and cooling need the supplier's factor (import it as a factor set)."
+        )
+    reference = check_text(
+        errors, "meter_reference", meter_reference, EnergyRecord.REFERENCE_MAX_LEN, required=False
+    )
+    note = check_text(
+        errors,
+        "evidence_note",
+        evidence_note,
+        EnergyRecord.NOTE_MAX_LEN,
+        required=False,
+        multiline=True,
+    )
+    if errors:
+        raise ValidationFailed(errors)
+    return {
+        "site_id": site_id,
+        "energy_type": kind,
+        "period_start": period_start,
+        "period_end": period_end,
+        "quantity": amount,
+        "unit": unit,
+        "certificates_kwh": certificates or None,
+        "supplier_factor_id": supplier_factor_id,
+        "meter_reference": reference,
+        "evidence_note": note,
+        "is_estimate": bool(is_estimate),
+    }
+
+
+def _record(record: EnergyRecord) -> None:
+    record_computed_lines(ACTIVITY_TYPE, record.id, lambda selector: record_lines(record, selector))
+
+
+FIELDS = [
+    "site_id",
+    "energy_type",
+    "period_start",
+    "period_end",
+    "quantity",
+    "unit",
+    "certificates_kwh",
+    "supplier_factor_id",
+    "meter_reference",
+    "evidence_note",
+    "is_estimate",
+]
+
+
+def create_energy_record(*, actor: User | None, **data: object) -> EnergyRecord:
+    """Record a site's consumption and write its emission lines."""
+    require_editor(actor)
+    values = check_energy_record(**data)  # type: ignore[arg-type]
+    record = EnergyRecord(**values)
+    create_record(
+        actor=actor,
+        record=record,
+        write_lines=_record,
+        action="energy.record.created",
+        summary=f"{record.energy_type.value} {record.quantity} {record.unit} at site "
+        f"{record.site_id}, {record.period_start}–{record.period_end}",
+        fields=FIELDS,
+    )
+    return record
+
+
+def update_energy_record(
+    *, actor: User | None, record: EnergyRecord, expected_version: int | None = None, **data: object
+) -> EnergyRecord:
+    """Change a record; its lines are replaced (the old ones stay, superseded)."""
+    require_editor(actor)
+    update_record(
+        actor=actor,
+        record=record,
+        expected_version=expected_version,
+        check=check_energy_record,
+        data=data,
+        write_lines=_record,
+        action="energy.record.updated",
+        summary=f"Energy record {record.id} changed",
+    )
+    return record
+
+
+def delete_energy_record(*, actor: User | None, record: EnergyRecord) -> Removal:
+    """Remove a record; it can be restored with its lines."""
+    return delete_record(
+        actor=actor,
+        kind=ACTIVITY_TYPE,
+        record=record,
+        action="energy.record.deleted",
+        fields=FIELDS,
+        summary=f"Energy record {record.id} removed",
+    )
+
+
+def get_energy_record(record_id: int) -> EnergyRecord:
+    """The record with ``record_id``; NotFound if none."""
+    return get_record(EnergyRecord, record_id, "energy record")
+
+
+def _energy_filter(year: int | None, site_id: int | None) -> list[sa.ColumnElement[bool]]:
+    return year_site_filter(
+        EnergyRecord.period_start, EnergyRecord.period_end, EnergyRecord.site_id, year, site_id
+    )
+
+
+def energy_query(*, year: int | None = None, site_id: int | None = None) -> sa.Select[EnergyRecord]:
+    """Records, newest period first, of a year (any overlap) and site."""
+    return (
+        sa.select(EnergyRecord)
+        .where(*_energy_filter(year, site_id))
+        .order_by(EnergyRecord.period_start.desc(), EnergyRecord.id)
+    )
+
+
+@dataclass(frozen=True)
+class EnergyTotals:
+    """Grams CO2e of the current lines of the filtered energy records.
+
+    Location- and market-based electricity are two figures for the same kWh: never add them.
+    """
+
+    fuels_and_heat_g: int
+    electricity_location_g: int
+    electricity_market_g: int
+    td_losses_g: int
+
+
+def energy_totals(*, year: int | None = None, site_id: int | None = None) -> EnergyTotals:
+    """The CO2e of the records ``energy_query`` selects (of ``year`` only, when given)."""
+    sums = line_sums(
+        ACTIVITY_TYPE, sa.select(EnergyRecord.id).where(*_energy_filter(year, site_id)), year
+    )
+    return EnergyTotals(
+        fuels_and_heat_g=sums.get(("fuel", None), 0) + sums.get(("heat", None), 0),
+        electricity_location_g=sums.get(("electricity", Basis.location), 0),
+        electricity_market_g=sums.get(("electricity", Basis.market), 0),
+        td_losses_g=sums.get(("td_losses", None), 0),
+    )
+
+
+def supplier_factors() -> list[EmissionFactor]:
+    """Factors in kg CO2e per kWh from imported (not shipped) sets: supplier-specific ones."""
+    return list(
+        db.session.scalars(
+            sa.select(EmissionFactor)
+            .join(FactorSet)
+            .where(FactorSet.is_shipped.is_(False), EmissionFactor.unit == "kwh")
+            .order_by(FactorSet.code, EmissionFactor.key)
+        )
+    )
+
+
+ENERGY_EXPORT_HEADER = [
+    "record",
+    "site",
+    "energy_type",
+    "energy_type_label",
+    "period_start",
+    "period_end",
+    "quantity",
+    "unit",
+    "unit_label",
+    "certificates_kwh",
+    "meter_reference",
+    "estimated",
+    "co2e_years",
+    "co2e_kg",
+    "co2e_kg_location_based",
+    "co2e_kg_market_based",
+    "co2e_kg_td_losses",
+    "factor_sets",
+]
+
+
+def energy_export_rows(
+    *, year: int | None = None, site_id: int | None = None
+) -> list[list[object]]:
+    """One row per filtered energy record with its current CO2e in kg (header first).
+
+    Fuels and heat give ``co2e_kg``; electricity gives its location- and market-based figures
+    in two columns (never summed) and the T&D losses where a factor exists. With ``year``, the
+    figures are those of that year only (``co2e_years`` names the years counted).
+    """
+    rows: list[list[object]] = [list(ENERGY_EXPORT_HEADER)]
+    records = list(db.session.scalars(energy_query(year=year, site_id=site_id)))
+    for record, all_lines in with_lines(records, ACTIVITY_TYPE):
+        lines = in_year(all_lines, year)
+        grams: dict[tuple[str, Basis | None], int] = {}
+        for line in lines:
+            grams[(line.item, line.basis)] = grams.get((line.item, line.basis), 0) + line.co2e_g
+        is_electricity = record.energy_type is EnergyType.electricity
+        rows.append(
+            [
+                record.id,
+                record.site.name,
+                record.energy_type.value,
+                labels.label("energy_type", record.energy_type),
+                record.period_start.isoformat(),
+                record.period_end.isoformat(),
+                record.quantity,
+                record.unit,
+                labels.unit(record.unit),
+                record.certificates_kwh,
+                record.meter_reference,
+                "yes" if record.is_estimate else "no",
+                years_text(lines),
+                None
+                if is_electricity
+                else kg_of(grams.get(("fuel", None), 0) + grams.get(("heat", None), 0)),
+                kg_of(grams.get(("electricity", Basis.location))),
+                kg_of(grams.get(("electricity", Basis.market))),
+                kg_of(grams.get(("td_losses", None))),
+                set_codes(lines),
+            ]
+        )
+    return rows
+
+
+def energy_dated_years(ids: list[int]) -> set[int]:
+    """The years the periods of these energy records span (removed included)."""
+    return removals.years_spanned(EnergyRecord.period_start, EnergyRecord.period_end, ids)
+
+
+register_removal_kind(ACTIVITY_TYPE, EnergyRecord, _l("Energy record"), energy_dated_years)
