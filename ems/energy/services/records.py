@@ -212,6 +212,72 @@ def _calculator(record_id: int, selector: FactorSelector) -> list[ledger.LineSpe
 ledger.register_calculator(ACTIVITY_TYPE, _calculator)
 
 
+def _check_site(errors: dict[str, str], site_id: int | None) -> None:
+    """The record is of a site that exists."""
+    if (db.session.get(Site, site_id) if site_id else None) is None:
+        errors["site_id"] = _("Choose a site.")
+
+
+def _check_energy_type(errors: dict[str, str], energy_type: str | None) -> EnergyType:
+    """A kind of energy from the list (electricity stands in for a wrong one, so that the
+    other checks can go on)."""
+    try:
+        return EnergyType(energy_type or "")
+    except ValueError:
+        errors["energy_type"] = _("Choose a kind of energy from the list.")
+        return EnergyType.electricity
+
+
+def _check_quantity(
+    errors: dict[str, str], quantity: Decimal | str | None, kind: EnergyType
+) -> Decimal | None:
+    """A number; zero only for on-site generation (a month without any)."""
+    amount = check_decimal(errors, "quantity", quantity, required=True)
+    if amount is not None and amount == 0 and kind is not EnergyType.onsite_renewable:
+        errors["quantity"] = _("Enter a quantity above zero.")
+    return amount
+
+
+def _check_unit(errors: dict[str, str], unit: str | None, kind: EnergyType) -> None:
+    """A unit this kind of energy is recorded in (unchecked while the kind is wrong)."""
+    if "energy_type" not in errors and unit not in UNITS[kind]:
+        errors["unit"] = _("Use one of: %(units)s.", units=", ".join(UNITS[kind]))
+
+
+def _check_certificates(
+    errors: dict[str, str],
+    certificates_kwh: Decimal | str | None,
+    kind: EnergyType,
+    amount: Decimal | None,
+    unit: str | None,
+) -> Decimal | None:
+    """Certificates for electricity only, covering at most the kWh consumed."""
+    certificates = check_decimal(errors, "certificates_kwh", certificates_kwh, required=False)
+    if certificates and kind is not EnergyType.electricity:
+        errors["certificates_kwh"] = _("Certificates apply to electricity only.")
+    elif (
+        certificates
+        and amount is not None
+        and unit in ("kwh", "mwh")
+        and certificates > (amount * (KWH_PER_MWH if unit == "mwh" else 1))
+    ):
+        errors["certificates_kwh"] = _("Certificates cannot cover more than the kWh consumed.")
+    return certificates
+
+
+def _check_supplier_factor(
+    errors: dict[str, str], supplier_factor_id: int | None, kind: EnergyType
+) -> None:
+    """A supplier factor per kWh, which district heating and cooling cannot do without."""
+    supplier = db.session.get(EmissionFactor, supplier_factor_id) if supplier_factor_id else None
+    if supplier_factor_id and (supplier is None or supplier.unit != "kwh"):
+        errors["supplier_factor_id"] = _("Choose a factor in kg CO2e per kWh.")
+    if kind in (EnergyType.district_heating, EnergyType.district_cooling) and supplier is None:
+        errors["supplier_factor_id"] = _(
+            "District heating and cooling need the supplier's factor (import it as a factor set)."
+        )
+
+
 def check_energy_record(
     *,
     site_id: int | None,
@@ -228,37 +294,13 @@ def check_energy_record(
 ) -> dict[str, Any]:
     """An energy record's values, checked; ValidationFailed names each wrong field."""
     errors: dict[str, str] = {}
-    site = db.session.get(Site, site_id) if site_id else None
-    if site is None:
-        errors["site_id"] = _("Choose a site.")
-    try:
-        kind = EnergyType(energy_type or "")
-    except ValueError:
-        errors["energy_type"] = _("Choose a kind of energy from the list.")
-        kind = EnergyType.electricity
+    _check_site(errors, site_id)
+    kind = _check_energy_type(errors, energy_type)
     check_period(errors, period_start, period_end)
-    amount = check_decimal(errors, "quantity", quantity, required=True)
-    if amount is not None and amount == 0 and kind is not EnergyType.onsite_renewable:
-        errors["quantity"] = _("Enter a quantity above zero.")
-    if "energy_type" not in errors and unit not in UNITS[kind]:
-        errors["unit"] = _("Use one of: %(units)s.", units=", ".join(UNITS[kind]))
-    certificates = check_decimal(errors, "certificates_kwh", certificates_kwh, required=False)
-    if certificates and kind is not EnergyType.electricity:
-        errors["certificates_kwh"] = _("Certificates apply to electricity only.")
-    elif (
-        certificates
-        and amount is not None
-        and unit in ("kwh", "mwh")
-        and certificates > (amount * (KWH_PER_MWH if unit == "mwh" else 1))
-    ):
-        errors["certificates_kwh"] = _("Certificates cannot cover more than the kWh consumed.")
-    supplier = db.session.get(EmissionFactor, supplier_factor_id) if supplier_factor_id else None
-    if supplier_factor_id and (supplier is None or supplier.unit != "kwh"):
-        errors["supplier_factor_id"] = _("Choose a factor in kg CO2e per kWh.")
-    if kind in (EnergyType.district_heating, EnergyType.district_cooling) and supplier is None:
-        errors["supplier_factor_id"] = _(
-            "District heating and cooling need the supplier's factor (import it as a factor set)."
-        )
+    amount = _check_quantity(errors, quantity, kind)
+    _check_unit(errors, unit, kind)
+    certificates = _check_certificates(errors, certificates_kwh, kind, amount, unit)
+    _check_supplier_factor(errors, supplier_factor_id, kind)
     reference = check_text(
         errors, "meter_reference", meter_reference, EnergyRecord.REFERENCE_MAX_LEN, required=False
     )
