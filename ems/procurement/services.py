@@ -580,6 +580,93 @@ def _calculator(purchase_id: int, selector: FactorSelector) -> list[ledger.LineS
 ledger.register_calculator(ACTIVITY_TYPE, _calculator)
 
 
+def _check_purchase_date(
+    errors: dict[str, str], purchased_on: dt.date | None, today: dt.date
+) -> None:
+    """A date from FIRST_YEAR up to today (a purchase is recorded once made)."""
+    if purchased_on is None:
+        errors["purchased_on"] = _("Enter the date.")
+    elif purchased_on.year < FIRST_YEAR or purchased_on > today:
+        errors["purchased_on"] = _("Enter a date from %(year)d up to today.", year=FIRST_YEAR)
+
+
+def _check_category(errors: dict[str, str], category_id: int | None) -> SpendCategory | None:
+    """A spend category that exists."""
+    category = db.session.get(SpendCategory, category_id) if category_id else None
+    if category is None:
+        errors["category_id"] = _("Choose a category.")
+    return category
+
+
+def _check_money(
+    errors: dict[str, str], amount: Decimal | str | None, currency: str | None
+) -> tuple[Decimal | None, str | None]:
+    """The amount paid and its currency: a currency with an amount, an amount with a currency."""
+    money = check_decimal(errors, "amount", amount, kind=numbers.MONEY, required=False)
+    code = None
+    if money is not None or (currency or "").strip():
+        code = _check_currency(errors, "currency", currency)
+    if money is None and code and "amount" not in errors:
+        errors["amount"] = _("Enter the amount paid in %(currency)s.", currency=code)
+    return money, code
+
+
+def _check_mass(
+    errors: dict[str, str], quantity: Decimal | str | None, quantity_unit: str | None
+) -> tuple[Decimal | None, str | None]:
+    """The quantity bought and its unit (kg or tonne): a unit with a quantity and the other way."""
+    mass = check_decimal(errors, "quantity", quantity, required=False, above_zero=True)
+    unit = (quantity_unit or "").strip().lower() or None
+    if mass is not None and unit not in QUANTITY_UNITS:
+        errors["quantity_unit"] = _("Use kg or tonne.")
+    elif mass is None and unit and "quantity" not in errors:
+        errors["quantity"] = _("Enter the quantity in %(unit)s.", unit=unit)
+    return mass, unit
+
+
+def _check_amount_or_quantity(
+    errors: dict[str, str],
+    money: Decimal | None,
+    mass: Decimal | None,
+    category: SpendCategory | None,
+) -> None:
+    """The amount paid or a quantity, and the amount where the category has no material factor
+    (a quantity alone cannot be computed); unchecked while either is wrong itself."""
+    if "amount" in errors or "quantity" in errors:
+        return
+    if money is None and mass is None:
+        errors["amount"] = _("Enter the amount paid, or a quantity in kg or tonnes.")
+    elif money is None and category is not None and not category.material:
+        errors["amount"] = _(
+            "The category %(name)s has no material factor: enter the amount paid.",
+            name=category.name,
+        )
+
+
+def _check_purchase_texts(
+    errors: dict[str, str], supplier: str | None, description: str | None, reference: str | None
+) -> dict[str, str]:
+    """The supplier, description and reference, each optional and within its length."""
+    return {
+        name: check_text(errors, name, value, limit, required=False)
+        for name, value, limit in (
+            ("supplier", supplier, Purchase.SUPPLIER_MAX_LEN),
+            ("description", description, Purchase.DESCRIPTION_MAX_LEN),
+            ("reference", reference, Purchase.REFERENCE_MAX_LEN),
+        )
+    }
+
+
+def _check_site_and_department(
+    errors: dict[str, str], site_id: int | None, department_id: int | None
+) -> None:
+    """The site and department, where given, exist."""
+    if site_id and db.session.get(Site, site_id) is None:
+        errors["site_id"] = _("Choose a site.")
+    if department_id and db.session.get(Department, department_id) is None:
+        errors["department_id"] = _("Choose a department.")
+
+
 def check_purchase(
     *,
     purchased_on: dt.date | None,
@@ -597,46 +684,13 @@ def check_purchase(
 ) -> dict[str, Any]:
     """A purchase's values, checked; ValidationFailed names each wrong field."""
     errors: dict[str, str] = {}
-    today = today or utcnow().date()
-    if purchased_on is None:
-        errors["purchased_on"] = _("Enter the date.")
-    elif purchased_on.year < FIRST_YEAR or purchased_on > today:
-        errors["purchased_on"] = _("Enter a date from %(year)d up to today.", year=FIRST_YEAR)
-    category = db.session.get(SpendCategory, category_id) if category_id else None
-    if category is None:
-        errors["category_id"] = _("Choose a category.")
-    money = check_decimal(errors, "amount", amount, kind=numbers.MONEY, required=False)
-    code = None
-    if money is not None or (currency or "").strip():
-        code = _check_currency(errors, "currency", currency)
-    if money is None and code and "amount" not in errors:
-        errors["amount"] = _("Enter the amount paid in %(currency)s.", currency=code)
-    mass = check_decimal(errors, "quantity", quantity, required=False, above_zero=True)
-    unit = (quantity_unit or "").strip().lower() or None
-    if mass is not None and unit not in QUANTITY_UNITS:
-        errors["quantity_unit"] = _("Use kg or tonne.")
-    elif mass is None and unit and "quantity" not in errors:
-        errors["quantity"] = _("Enter the quantity in %(unit)s.", unit=unit)
-    if "amount" not in errors and "quantity" not in errors:
-        if money is None and mass is None:
-            errors["amount"] = _("Enter the amount paid, or a quantity in kg or tonnes.")
-        elif money is None and category is not None and not category.material:
-            errors["amount"] = _(
-                "The category %(name)s has no material factor: enter the amount paid.",
-                name=category.name,
-            )
-    texts = {
-        name: check_text(errors, name, value, limit, required=False)
-        for name, value, limit in (
-            ("supplier", supplier, Purchase.SUPPLIER_MAX_LEN),
-            ("description", description, Purchase.DESCRIPTION_MAX_LEN),
-            ("reference", reference, Purchase.REFERENCE_MAX_LEN),
-        )
-    }
-    if site_id and db.session.get(Site, site_id) is None:
-        errors["site_id"] = _("Choose a site.")
-    if department_id and db.session.get(Department, department_id) is None:
-        errors["department_id"] = _("Choose a department.")
+    _check_purchase_date(errors, purchased_on, today or utcnow().date())
+    category = _check_category(errors, category_id)
+    money, code = _check_money(errors, amount, currency)
+    mass, unit = _check_mass(errors, quantity, quantity_unit)
+    _check_amount_or_quantity(errors, money, mass, category)
+    texts = _check_purchase_texts(errors, supplier, description, reference)
+    _check_site_and_department(errors, site_id, department_id)
     if errors:
         raise ValidationFailed(errors)
     return {
