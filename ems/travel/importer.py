@@ -115,6 +115,217 @@ def _departments() -> dict[str, int]:
     return names
 
 
+@dataclass(frozen=True)
+class _BookingRow:
+    """One row's values, checked: a flight of a booking."""
+
+    reference: str
+    traveller: str
+    department_id: int | None
+    purpose: str
+    paid_by: PaidBy
+    notes: str
+    leg: CheckedLeg
+
+
+def _check_reference(errors: list[RowError], number: int, row: dict[str, str]) -> str:
+    """A booking reference of 1 to BOOKING_REFERENCE_MAX_LEN characters."""
+    reference = row["booking_reference"]
+    if not reference or len(reference) > Trip.BOOKING_REFERENCE_MAX_LEN:
+        errors.append(
+            RowError(
+                number,
+                "booking_reference",
+                _(
+                    "a booking reference of 1 to %(n)d characters is required",
+                    n=Trip.BOOKING_REFERENCE_MAX_LEN,
+                ),
+            )
+        )
+    return reference
+
+
+def _check_traveller(errors: list[RowError], number: int, row: dict[str, str]) -> str:
+    """A traveller's name within its length."""
+    traveller = row["traveller"]
+    if not traveller or len(traveller) > Trip.TRAVELLER_MAX_LEN:
+        errors.append(RowError(number, "traveller", _("a traveller's name is required")))
+    return traveller
+
+
+def _check_cabin(errors: list[RowError], number: int, row: dict[str, str]) -> CabinClass | None:
+    """A cabin class as agencies write it (none: unknown)."""
+    cabin = CABIN_ALIASES.get(row.get("cabin_class", "").lower().replace("_", " "))
+    if cabin is None:
+        errors.append(
+            RowError(
+                number,
+                "cabin_class",
+                _(
+                    "“%(value)s” is not economy, premium economy, business, first or unknown",
+                    value=row["cabin_class"][:20],
+                ),
+            )
+        )
+    return cabin
+
+
+def _check_passengers(errors: list[RowError], number: int, row: dict[str, str]) -> int | None:
+    """A whole number of passengers (none: one); its range is the leg check's."""
+    passengers_text = row.get("passengers") or "1"
+    passengers = int(passengers_text) if WHOLE_NUMBER.fullmatch(passengers_text) else None
+    if passengers is None:
+        errors.append(RowError(number, "passengers", _("a whole number is required")))
+    return passengers
+
+
+def _check_paid_by(errors: list[RowError], number: int, row: dict[str, str]) -> PaidBy | None:
+    """Who paid: the organisation (also when blank) or another."""
+    paid_by = PAID_BY_ALIASES.get(row.get("paid_by", "").lower())
+    if paid_by is None:
+        errors.append(RowError(number, "paid_by", _("“organisation” or “other”")))
+    return paid_by
+
+
+def _check_department(
+    errors: list[RowError], number: int, row: dict[str, str], departments: dict[str, int]
+) -> int | None:
+    """A department by name or code, where one is given."""
+    if not row.get("department"):
+        return None
+    department_id = departments.get(row["department"].lower())
+    if department_id is None:
+        errors.append(
+            RowError(
+                number,
+                "department",
+                _("no department is named or coded “%(value)s”", value=row["department"][:40]),
+            )
+        )
+    return department_id
+
+
+def _check_lengths(errors: list[RowError], number: int, row: dict[str, str]) -> None:
+    """The purpose and notes within their lengths."""
+    for column, limit in (("purpose", Trip.PURPOSE_MAX_LEN), ("notes", Trip.NOTES_MAX_LEN)):
+        if len(row.get(column, "")) > limit:
+            errors.append(RowError(number, column, _("at most %(n)d characters", n=limit)))
+
+
+def _check_flight(
+    errors: list[RowError],
+    number: int,
+    row: dict[str, str],
+    leg: tuple[dt.date | None, CabinClass | None, int | None],
+    today: dt.date | None,
+) -> CheckedLeg | None:
+    """The flight as the trip form checks it (airports, date, class, passengers), once its date,
+    class and passengers were read; the form's field names become the file's columns."""
+    day, cabin, passengers = leg
+    if day is None or passengers is None or cabin is None:
+        return None
+    try:
+        (checked,) = check_legs(
+            [
+                LegInput(
+                    origin=row["origin"],
+                    destination=row["destination"],
+                    departure_on=day,
+                    cabin_class=cabin,
+                    passengers=passengers,
+                )
+            ],
+            today=today,
+        )
+    except ValidationFailed as exc:
+        errors.extend(
+            RowError(
+                number,
+                name.rsplit("-", 1)[-1].replace("departure_on", "departure_date"),
+                message,
+            )
+            for name, message in exc.errors.items()
+        )
+        return None
+    return checked
+
+
+def _check_row(
+    errors: list[RowError],
+    number: int,
+    row: dict[str, str],
+    departments: dict[str, int],
+    today: dt.date | None,
+) -> _BookingRow | None:
+    """The row's values, every problem of it added to ``errors`` (None when there is one)."""
+    before = len(errors)
+    reference = _check_reference(errors, number, row)
+    traveller = _check_traveller(errors, number, row)
+    day = row_date(errors, number, "departure_date", row["departure_date"])
+    cabin = _check_cabin(errors, number, row)
+    passengers = _check_passengers(errors, number, row)
+    paid_by = _check_paid_by(errors, number, row)
+    department_id = _check_department(errors, number, row, departments)
+    _check_lengths(errors, number, row)
+    checked = _check_flight(errors, number, row, (day, cabin, passengers), today)
+    if len(errors) > before or checked is None:
+        return None
+    return _BookingRow(
+        reference=reference,
+        traveller=traveller,
+        department_id=department_id,
+        purpose=row.get("purpose", ""),
+        paid_by=paid_by or PaidBy.organisation,
+        notes=row.get("notes", ""),
+        leg=checked,
+    )
+
+
+def _check_joins_booking(
+    errors: list[RowError], number: int, trip: ImportedTrip, booking: _BookingRow
+) -> bool:
+    """A further row of a booking agrees with its first row, repeats none of its flights and
+    stays within MAX_LEGS flights; False when it does not (the problems added to ``errors``)."""
+    before = len(errors)
+    same = {
+        "traveller": trip.traveller == booking.traveller,
+        "paid_by": trip.paid_by == booking.paid_by,
+        "department": trip.department_id == booking.department_id,
+        "purpose": trip.purpose == booking.purpose,
+    }
+    errors += [
+        RowError(
+            number,
+            column,
+            _(
+                "booking %(ref)s has another value on row %(row)d; the rows of one booking "
+                "must agree",
+                ref=booking.reference,
+                row=trip.rows[0],
+            ),
+        )
+        for column, ok in same.items()
+        if not ok
+    ]
+    if booking.leg in trip.legs:
+        errors.append(
+            RowError(
+                number,
+                "origin",
+                _("the same flight as on another row of booking %(ref)s", ref=booking.reference),
+            )
+        )
+    if len(trip.legs) >= Trip.MAX_LEGS:
+        errors.append(
+            RowError(
+                number,
+                "booking_reference",
+                _("a booking holds at most %(n)d flights", n=Trip.MAX_LEGS),
+            )
+        )
+    return len(errors) == before
+
+
 def parse(data: bytes, filename: str, *, today: dt.date | None = None) -> list[ImportedTrip]:
     """Check every row; return the trips by booking, or raise ImportFailed listing every problem."""
     rows = read_table(data, filename, required=REQUIRED, optional=OPTIONAL, aliases=ALIASES)
@@ -123,141 +334,28 @@ def parse(data: bytes, filename: str, *, today: dt.date | None = None) -> list[I
     trips: dict[str, ImportedTrip] = {}
     order: dict[str, list[tuple[dt.date, int]]] = defaultdict(list)
     for number, row in rows:
-        before = len(errors)
         unsafe = control_character_errors(number, row)
         if unsafe:
             errors += unsafe
             continue  # nothing else of this row can be trusted
-        reference = row["booking_reference"]
-        if not reference or len(reference) > Trip.BOOKING_REFERENCE_MAX_LEN:
-            errors.append(
-                RowError(
-                    number,
-                    "booking_reference",
-                    _(
-                        "a booking reference of 1 to %(n)d characters is required",
-                        n=Trip.BOOKING_REFERENCE_MAX_LEN,
-                    ),
-                )
-            )
-        traveller = row["traveller"]
-        if not traveller or len(traveller) > Trip.TRAVELLER_MAX_LEN:
-            errors.append(RowError(number, "traveller", _("a traveller's name is required")))
-        day = row_date(errors, number, "departure_date", row["departure_date"])
-        cabin = CABIN_ALIASES.get(row.get("cabin_class", "").lower().replace("_", " "))
-        if cabin is None:
-            errors.append(
-                RowError(
-                    number,
-                    "cabin_class",
-                    _(
-                        "“%(value)s” is not economy, premium economy, business, first or unknown",
-                        value=row["cabin_class"][:20],
-                    ),
-                )
-            )
-        passengers_text = row.get("passengers") or "1"
-        passengers = int(passengers_text) if WHOLE_NUMBER.fullmatch(passengers_text) else None
-        if passengers is None:
-            errors.append(RowError(number, "passengers", _("a whole number is required")))
-        paid_by = PAID_BY_ALIASES.get(row.get("paid_by", "").lower())
-        if paid_by is None:
-            errors.append(RowError(number, "paid_by", _("“organisation” or “other”")))
-        department_id = None
-        if row.get("department"):
-            department_id = departments.get(row["department"].lower())
-            if department_id is None:
-                errors.append(
-                    RowError(
-                        number,
-                        "department",
-                        _(
-                            "no department is named or coded “%(value)s”",
-                            value=row["department"][:40],
-                        ),
-                    )
-                )
-        for column, limit in (("purpose", Trip.PURPOSE_MAX_LEN), ("notes", Trip.NOTES_MAX_LEN)):
-            if len(row.get(column, "")) > limit:
-                errors.append(RowError(number, column, _("at most %(n)d characters", n=limit)))
-        if day is not None and passengers is not None and cabin is not None:
-            try:
-                (checked,) = check_legs(
-                    [
-                        LegInput(
-                            origin=row["origin"],
-                            destination=row["destination"],
-                            departure_on=day,
-                            cabin_class=cabin,
-                            passengers=passengers,
-                        )
-                    ],
-                    today=today,
-                )
-            except ValidationFailed as exc:
-                errors += [
-                    RowError(
-                        number,
-                        name.rsplit("-", 1)[-1].replace("departure_on", "departure_date"),
-                        message,
-                    )
-                    for name, message in exc.errors.items()
-                ]
-        if len(errors) > before:
+        booking = _check_row(errors, number, row, departments, today)
+        if booking is None:
             continue
-        trip = trips.get(reference)
+        trip = trips.get(booking.reference)
         if trip is None:
-            trip = trips[reference] = ImportedTrip(
-                booking_reference=reference,
-                traveller=traveller,
-                department_id=department_id,
-                purpose=row.get("purpose", ""),
-                paid_by=paid_by or PaidBy.organisation,
-                notes=row.get("notes", ""),
+            trip = trips[booking.reference] = ImportedTrip(
+                booking_reference=booking.reference,
+                traveller=booking.traveller,
+                department_id=booking.department_id,
+                purpose=booking.purpose,
+                paid_by=booking.paid_by,
+                notes=booking.notes,
             )
-        else:
-            first = trip.rows[0]
-            same = {
-                "traveller": trip.traveller == traveller,
-                "paid_by": trip.paid_by == (paid_by or PaidBy.organisation),
-                "department": trip.department_id == department_id,
-                "purpose": trip.purpose == row.get("purpose", ""),
-            }
-            errors += [
-                RowError(
-                    number,
-                    column,
-                    _(
-                        "booking %(ref)s has another value on row %(row)d; the rows of one booking "
-                        "must agree",
-                        ref=reference,
-                        row=first,
-                    ),
-                )
-                for column, ok in same.items()
-                if not ok
-            ]
-            if checked in trip.legs:
-                errors.append(
-                    RowError(
-                        number,
-                        "origin",
-                        _("the same flight as on another row of booking %(ref)s", ref=reference),
-                    )
-                )
-            if len(trip.legs) >= Trip.MAX_LEGS:
-                errors.append(
-                    RowError(
-                        number,
-                        "booking_reference",
-                        _("a booking holds at most %(n)d flights", n=Trip.MAX_LEGS),
-                    )
-                )
-            if len(errors) > before:
-                continue
+        elif not _check_joins_booking(errors, number, trip, booking):
+            continue
         trip.rows.append(number)
-        trip.legs.append(checked)
-        order[reference].append((checked[2], len(trip.legs) - 1))
+        trip.legs.append(booking.leg)
+        order[booking.reference].append((booking.leg[2], len(trip.legs) - 1))
     if errors:
         raise ImportFailed(errors)
     for reference, trip in trips.items():  # legs in date order, rows kept in order within a day
