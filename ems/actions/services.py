@@ -90,6 +90,101 @@ def require_editor(actor: User | None) -> None:
 # --- nonconformities --------------------------------------------------------------------------
 
 
+def _nc_texts(
+    errors: dict[str, str],
+    title: str | None,
+    description: str | None,
+    immediate_correction: str | None,
+) -> dict[str, Any]:
+    """The title (required) and the description and immediate correction (optional)."""
+    return {
+        "title": check_text(errors, "title", title, Nonconformity.TITLE_MAX_LEN),
+        "description": check_text(
+            errors,
+            "description",
+            description,
+            Nonconformity.TEXT_MAX_LEN,
+            required=False,
+            multiline=True,
+        ),
+        "immediate_correction": check_text(
+            errors,
+            "immediate_correction",
+            immediate_correction,
+            Nonconformity.TEXT_MAX_LEN,
+            required=False,
+            multiline=True,
+        ),
+    }
+
+
+def _check_origin_and_severity(
+    errors: dict[str, str], values: dict[str, Any], origin: str | None, severity: str | None
+) -> None:
+    """An origin and a severity from their lists (into ``values``)."""
+    try:
+        values["origin"] = Origin(origin or "")
+    except ValueError:
+        errors["origin"] = _("Choose an origin from the list.")
+    try:
+        values["severity"] = Severity(severity or "")
+    except ValueError:
+        errors["severity"] = _("Choose a severity from the list.")
+
+
+def _check_detected_on(errors: dict[str, str], detected_on: dt.date | None) -> dt.date | None:
+    """The day it was found, up to today."""
+    if detected_on is None or detected_on > utcnow().date():
+        errors["detected_on"] = _("Enter the date it was found, up to today.")
+    return detected_on
+
+
+def _check_nc_years(errors: dict[str, str], years: list[int] | None) -> list[int]:
+    """The years it concerns, each from FIRST_YEAR up to this year (sorted, each once)."""
+    checked = sorted(set(years or []))
+    if any(not FIRST_YEAR <= year <= utcnow().year for year in checked):
+        errors["years"] = _("Enter years from %(year)d up to this year.", year=FIRST_YEAR)
+    return checked
+
+
+def _check_nc_sources(errors: dict[str, str], source_categories: list[str] | None) -> list[str]:
+    """The sources it concerns, each a source category (sorted, each once)."""
+    sources = sorted(set(source_categories or []))
+    if any(source not in {s.value for s in SourceCategory} for source in sources):
+        errors["source_categories"] = _("Choose sources from the list.")
+    return sources
+
+
+def _check_known_ids(
+    errors: dict[str, str],
+    field: str,
+    model: type[Site] | type[Department],
+    ids: list[int] | None,
+    message: str,
+) -> list[int]:
+    """Ids of ``model`` rows that all exist (sorted, each once); ``message`` on ``field`` if not."""
+    checked = sorted(set(ids or []))
+    if checked and len(checked) != db.session.scalar(
+        sa.select(sa.func.count()).select_from(model).where(model.id.in_(checked))
+    ):
+        errors[field] = message
+    return checked
+
+
+def _check_record_links(errors: dict[str, str], record_links: str | list[str] | None) -> list[str]:
+    """At most 50 records as kind:number, from a list or a comma-separated text."""
+    links = (
+        [part.strip() for part in record_links.split(",") if part.strip()]
+        if isinstance(record_links, str)
+        else list(record_links or [])
+    )
+    if any(not _RECORD_LINK.fullmatch(link) for link in links) or len(links) > 50:
+        errors["record_links"] = _(
+            "Write records as kind:number separated by commas, e.g. trip:12, energy_record:4."
+        )
+    return links
+
+
 def create_nonconformity(
     *,
     actor: User | None,
@@ -111,65 +206,22 @@ def create_nonconformity(
     departments and records ("trip:12, energy_record:4")."""
     require_editor(actor)
     errors: dict[str, str] = {}
-    values: dict[str, Any] = {
-        "title": check_text(errors, "title", title, Nonconformity.TITLE_MAX_LEN),
-        "description": check_text(
-            errors,
-            "description",
-            description,
-            Nonconformity.TEXT_MAX_LEN,
-            required=False,
-            multiline=True,
-        ),
-        "immediate_correction": check_text(
-            errors,
-            "immediate_correction",
-            immediate_correction,
-            Nonconformity.TEXT_MAX_LEN,
-            required=False,
-            multiline=True,
-        ),
-    }
-    try:
-        values["origin"] = Origin(origin or "")
-    except ValueError:
-        errors["origin"] = _("Choose an origin from the list.")
-    try:
-        values["severity"] = Severity(severity or "")
-    except ValueError:
-        errors["severity"] = _("Choose a severity from the list.")
-    if detected_on is None or detected_on > utcnow().date():
-        errors["detected_on"] = _("Enter the date it was found, up to today.")
-    values["detected_on"] = detected_on
-    values["years"] = sorted(set(years or []))
-    if any(not FIRST_YEAR <= year <= utcnow().year for year in values["years"]):
-        errors["years"] = _("Enter years from %(year)d up to this year.", year=FIRST_YEAR)
-    sources = sorted(set(source_categories or []))
-    if any(source not in {s.value for s in SourceCategory} for source in sources):
-        errors["source_categories"] = _("Choose sources from the list.")
-    values["source_categories"] = sources
-    values["site_ids"] = sorted(set(site_ids or []))
-    if values["site_ids"] and len(values["site_ids"]) != db.session.scalar(
-        sa.select(sa.func.count()).select_from(Site).where(Site.id.in_(values["site_ids"]))
-    ):
-        errors["site_ids"] = _("Choose sites from the list.")
-    values["department_ids"] = sorted(set(department_ids or []))
-    if values["department_ids"] and len(values["department_ids"]) != db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Department)
-        .where(Department.id.in_(values["department_ids"]))
-    ):
-        errors["department_ids"] = _("Choose departments from the list.")
-    links = (
-        [part.strip() for part in record_links.split(",") if part.strip()]
-        if isinstance(record_links, str)
-        else list(record_links or [])
+    values = _nc_texts(errors, title, description, immediate_correction)
+    _check_origin_and_severity(errors, values, origin, severity)
+    values["detected_on"] = _check_detected_on(errors, detected_on)
+    values["years"] = _check_nc_years(errors, years)
+    values["source_categories"] = _check_nc_sources(errors, source_categories)
+    values["site_ids"] = _check_known_ids(
+        errors, "site_ids", Site, site_ids, _("Choose sites from the list.")
     )
-    if any(not _RECORD_LINK.fullmatch(link) for link in links) or len(links) > 50:
-        errors["record_links"] = _(
-            "Write records as kind:number separated by commas, e.g. trip:12, energy_record:4."
-        )
-    values["record_links"] = links
+    values["department_ids"] = _check_known_ids(
+        errors,
+        "department_ids",
+        Department,
+        department_ids,
+        _("Choose departments from the list."),
+    )
+    values["record_links"] = _check_record_links(errors, record_links)
     if errors:
         raise ValidationFailed(errors)
     nonconformity = Nonconformity(**values, figures=figures or {}, proposal_key=proposal_key)
