@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
@@ -11,33 +10,16 @@ from flask_babel import gettext as _
 
 from ems.auth.models import Role
 from ems.auth.permissions import role_required, signed_in_user
-from ems.errors import ValidationFailed
 from ems.extensions import db
 from ems.org import services
 from ems.org.forms import DepartmentForm, HeadcountForm, LogoForm, OrganisationForm, SiteForm
-from ems.web import submit_form
+from ems.web import form_page, remove_or_explain, submit_form
 
 bp = Blueprint("org", __name__, url_prefix="/org")
 
 #: who reads the organisation pages, and who changes them
 READERS = (Role.ems, Role.management)
 EDITORS = (Role.ems,)
-
-
-def _remove(
-    remove: Callable[[], None], *, success: str, done_url: str, back_url: str
-) -> ResponseReturnValue:
-    """Run a removal; if records still refer to the object, say so and go back."""
-    try:
-        remove()
-    except ValidationFailed as exc:
-        db.session.rollback()
-        for message in exc.errors.values():
-            flash(message, "error")
-        return redirect(back_url)
-    db.session.commit()
-    flash(success, "success")
-    return redirect(done_url)
 
 
 def _settings_page(logo_form: LogoForm | None = None, status: int = 200) -> ResponseReturnValue:
@@ -154,14 +136,13 @@ def list_sites() -> ResponseReturnValue:
 def new_site() -> ResponseReturnValue:
     """Add a site."""
     form = SiteForm()
-    done = submit_form(
+    return form_page(
         form,
         lambda: services.create_site(actor=signed_in_user(), **form.service_data()),
         success=_("Site added."),
         next_url=url_for("org.list_sites"),
-    )
-    return done or render_template(
-        "form_page.html", form=form, title=_("New site"), cancel_url=url_for("org.list_sites")
+        title=_("New site"),
+        cancel_url=url_for("org.list_sites"),
     )
 
 
@@ -171,7 +152,7 @@ def edit_site(site_id: int) -> ResponseReturnValue:
     """Change a site."""
     site = services.get_site(site_id)
     form = SiteForm(obj=site)
-    done = submit_form(
+    return form_page(
         form,
         lambda: services.update_site(
             actor=signed_in_user(),
@@ -182,11 +163,7 @@ def edit_site(site_id: int) -> ResponseReturnValue:
         success=_("Site saved."),
         next_url=url_for("org.list_sites"),
         current=site,
-    )
-    return done or render_template(
-        "form_page.html",
-        form=form,
-        title=_("Site %(name)s", name=site.name),
+        title=lambda: _("Site %(name)s", name=site.name),  # as it is now, after a conflict too
         cancel_url=url_for("org.list_sites"),
         delete_url=url_for("org.delete_site", site_id=site.id),
     )
@@ -197,7 +174,7 @@ def edit_site(site_id: int) -> ResponseReturnValue:
 def delete_site(site_id: int) -> ResponseReturnValue:
     """Remove a site."""
     site = services.get_site(site_id)
-    return _remove(
+    return remove_or_explain(
         lambda: services.delete_site(actor=signed_in_user(), site=site),
         success=_("Site %(name)s removed.", name=site.name),
         done_url=url_for("org.list_sites"),
@@ -217,15 +194,11 @@ def list_departments() -> ResponseReturnValue:
 def new_department() -> ResponseReturnValue:
     """Add a department."""
     form = DepartmentForm()
-    done = submit_form(
+    return form_page(
         form,
         lambda: services.create_department(actor=signed_in_user(), **form.service_data()),
         success=_("Department added."),
         next_url=url_for("org.list_departments"),
-    )
-    return done or render_template(
-        "form_page.html",
-        form=form,
         title=_("New department"),
         cancel_url=url_for("org.list_departments"),
     )
@@ -237,7 +210,7 @@ def edit_department(department_id: int) -> ResponseReturnValue:
     """Change a department."""
     department = services.get_department(department_id)
     form = DepartmentForm(obj=department)
-    done = submit_form(
+    return form_page(
         form,
         lambda: services.update_department(
             actor=signed_in_user(),
@@ -248,11 +221,7 @@ def edit_department(department_id: int) -> ResponseReturnValue:
         success=_("Department saved."),
         next_url=url_for("org.list_departments"),
         current=department,
-    )
-    return done or render_template(
-        "form_page.html",
-        form=form,
-        title=_("Department %(name)s", name=department.name),
+        title=lambda: _("Department %(name)s", name=department.name),
         cancel_url=url_for("org.list_departments"),
         delete_url=url_for("org.delete_department", department_id=department.id),
     )
@@ -263,7 +232,7 @@ def edit_department(department_id: int) -> ResponseReturnValue:
 def delete_department(department_id: int) -> ResponseReturnValue:
     """Remove a department."""
     department = services.get_department(department_id)
-    return _remove(
+    return remove_or_explain(
         lambda: services.delete_department(actor=signed_in_user(), department=department),
         success=_("Department %(name)s removed.", name=department.name),
         done_url=url_for("org.list_departments"),
@@ -283,15 +252,11 @@ def list_headcounts() -> ResponseReturnValue:
 def new_headcount() -> ResponseReturnValue:
     """Record a year's headcount."""
     form = HeadcountForm()
-    done = submit_form(
+    return form_page(
         form,
         lambda: services.set_headcount(actor=signed_in_user(), **form.service_data()),
         success=_("Headcount saved."),
         next_url=url_for("org.list_headcounts"),
-    )
-    return done or render_template(
-        "form_page.html",
-        form=form,
         title=_("Headcount of a year"),
         cancel_url=url_for("org.list_headcounts"),
     )
@@ -304,7 +269,7 @@ def edit_headcount(year: int) -> ResponseReturnValue:
     record = services.get_headcount(year)
     form = HeadcountForm(obj=record)
     form.year.render_kw = {"readonly": True}  # the year is what identifies the record
-    done = submit_form(
+    return form_page(
         form,
         lambda: services.set_headcount(
             actor=signed_in_user(),
@@ -315,10 +280,6 @@ def edit_headcount(year: int) -> ResponseReturnValue:
         success=_("Headcount saved."),
         next_url=url_for("org.list_headcounts"),
         current=record,
-    )
-    return done or render_template(
-        "form_page.html",
-        form=form,
         title=_("Headcount %(year)d", year=record.year),
         cancel_url=url_for("org.list_headcounts"),
         delete_url=url_for("org.delete_headcount", year=record.year),
