@@ -25,7 +25,6 @@ from ems.units import (
     grams_to_kg,
     grams_to_tonnes,
     round_half_up,
-    rounded,
 )
 
 #: what an unknown figure reads
@@ -110,7 +109,8 @@ def money(amount: object, currency: str, places: int = 2, *, locale: str | None 
 def data_tonnes(grams: int | None) -> str:
     """Grams as tonnes for a machine to read (a chart's ``data-value``), never localised:
     550000000 → "550.000"; "" when unknown."""
-    return "" if grams is None else str(rounded(grams, GRAMS_PER_TONNE))
+    # a float, as the chart reads it: exact ties round as they always did (not half up)
+    return "" if grams is None else f"{grams / GRAMS_PER_TONNE:.3f}"
 
 
 _CODE_SPAN = re.compile(r"`([^`]+)`")
