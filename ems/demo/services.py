@@ -43,10 +43,10 @@ from ems.travel import services as travel
 from ems.travel.calculation import FlightCalculator
 from ems.travel.importer import CABIN_ALIASES
 from ems.travel.models import FlightLeg, PaidBy, Trip
+from ems.units import GRAMS_PER_TONNE
 
 #: the one password of every demo account (it is printed: the demo is for trying ems out)
 DEMO_PASSWORD = "greening the blue 2030"  # noqa: S105 (a published demo password)
-GRAMS_PER_TONNE = 1_000_000
 
 
 @dataclass(frozen=True)
