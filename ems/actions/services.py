@@ -34,9 +34,9 @@ from ems.inventory import services as inventory
 from ems.ledger.models import SourceCategory
 from ems.org.models import FIRST_YEAR, Department, Site
 from ems.targets import services as targets
+from ems.units import GRAMS_PER_TONNE
 from ems.validation import check_decimal, check_text, check_whole
 
-GRAMS_PER_TONNE = 1_000_000
 #: the most corrective actions one nonconformity plans (its page shows them all, each with
 #: its effectiveness); a cause that needs more is several nonconformities
 MAX_ACTIONS_PER_NONCONFORMITY = 100
