@@ -92,12 +92,16 @@ def empty_all_tables() -> None:
     """Delete every row (the schema stays) so the next test starts from an empty database."""
     tables = db.metadata.sorted_tables
     with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{table.name}"' for table in tables)
-            conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
-        else:
-            for table in reversed(tables):
-                conn.execute(table.delete())
+        # children before parents; a DELETE of a few rows is 30-100 times faster than TRUNCATE,
+        # which PostgreSQL pays per table however empty
+        for table in reversed(tables):
+            conn.execute(table.delete())
+        if conn.dialect.name == "postgresql":  # ids from 1 again, as after a fresh migration
+            conn.exec_driver_sql(
+                "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c"
+                " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                " WHERE c.relkind = 'S' AND n.nspname = current_schema()"
+            )
 
 
 class EmsClient(FlaskClient):
