@@ -18,7 +18,7 @@ from ems.auth.models import Role, User
 from ems.errors import ValidationFailed
 from ems.extensions import db
 from tests.actions.test_proposals import off_track  # noqa: F401 (fixture)
-from tests.inventory.test_page_cost import statements_of
+from tests.targets.test_page_cost import statements_of
 
 DAY = dt.timedelta(days=1)
 
