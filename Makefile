@@ -9,6 +9,9 @@ COMPILED := $(CATALOGUES:.po=.mo)
 PG_DEFAULT_URL := postgresql+psycopg://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# the suite on every core, each worker on a database of its own; tests that share a module's
+# world or a browser stay together on one worker (xdist_group)
+PYTEST_PARALLEL ?= -n auto --dist loadgroup
 
 .PHONY: run test bench load browser screenshots lint typecheck check-migrations translations clean
 
@@ -36,13 +39,13 @@ run: $(INSTALLED) $(COMPILED)
 ## test: lint, type-check, then the whole suite (browser tests included) on SQLite and PostgreSQL
 test: $(INSTALLED) $(COMPILED) browser lint typecheck
 	@echo "== test suite on SQLite =="
-	env -u EMS_TEST_DATABASE_URL $(BIN)/pytest
+	env -u EMS_TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_PARALLEL)
 	@url="$${EMS_TEST_DATABASE_URL:-}"; \
 	if [ -z "$$url" ] && $(BIN)/python tests/postgresql_available.py "$(PG_DEFAULT_URL)"; then \
 		url="$(PG_DEFAULT_URL)"; fi; \
 	if [ -n "$$url" ]; then \
 		echo "== test suite on PostgreSQL ($$url) =="; \
-		EMS_TEST_DATABASE_URL="$$url" $(BIN)/pytest; \
+		EMS_TEST_DATABASE_URL="$$url" $(BIN)/pytest $(PYTEST_PARALLEL); \
 	else \
 		echo "== PostgreSQL did not answer at $(PG_DEFAULT_URL): suite not run on it =="; \
 	fi

@@ -127,6 +127,7 @@ def in_process(app) -> Any:
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", create_app(app_config("sqlite://")))
 
 
+@pytest.mark.slow
 @schema.parametrize()
 @settings(
     max_examples=MAX_EXAMPLES,
