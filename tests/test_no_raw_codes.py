@@ -25,8 +25,7 @@ from pypdf import PdfReader
 
 from ems import create_app, labels
 from ems.actions.models import CorrectiveAction, Nonconformity
-from ems.api.models import ApiToken
-from ems.auth.models import User
+from ems.auth.models import ApiToken, User
 from ems.demo import services as demo_services
 from ems.demo.cli import demo_cli
 from ems.energy.models import EnergyRecord, FleetRecord, RefrigerantTopUp

@@ -26,9 +26,8 @@ import sqlalchemy as sa
 from flask import current_app, g, request
 from flask_babel import gettext as _
 
-from ems.api.models import ApiToken
 from ems.api.services import token_sha256
-from ems.auth.models import Role, User
+from ems.auth.models import ApiToken, Role, User
 from ems.auth.permissions import ALLOWED_ROLES_ATTR
 from ems.errors import PermissionDenied
 from ems.extensions import db, utcnow

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length
 
-from ems.api.models import ApiToken
+from ems.auth.models import ApiToken
 from ems.forms import EmsForm, choices
 
 #: (days, label) a token may last; 0: until revoked

@@ -8,10 +8,9 @@ from flask_babel import gettext as _
 
 from ems.api import services
 from ems.api.forms import AccountTokenForm, TokenForm
-from ems.api.models import ApiToken
 from ems.api.openapi import API_PREFIX
 from ems.auth import services as auth
-from ems.auth.models import Role
+from ems.auth.models import ApiToken, Role
 from ems.auth.permissions import ANY_ROLE, role_required, signed_in_user
 from ems.errors import NotFound, ValidationFailed
 from ems.extensions import db, utcnow

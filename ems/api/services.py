@@ -13,9 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from ems.api.models import ApiToken
 from ems.audit import services as audit
-from ems.auth.models import Role, User
+from ems.auth.models import ApiToken, Role, User
 from ems.errors import NotFound, PermissionDenied, ValidationFailed
 from ems.extensions import db, utcnow
 from ems.travel import services as travel

@@ -32,10 +32,9 @@ from ems.actions.models import ActionStatus, CorrectiveAction
 from ems.api import openapi, services
 from ems.api import schemas as s
 from ems.api.access import RateLimited, Unauthenticated, caller, token_required
-from ems.api.models import ApiToken
 from ems.api.openapi import Response as Doc
 from ems.api.openapi import operation
-from ems.auth.models import Role
+from ems.auth.models import ApiToken, Role
 from ems.auth.permissions import ANY_ROLE
 from ems.energy import services as energy
 from ems.energy.models import EnergyRecord

@@ -17,9 +17,8 @@ from flask_babel import gettext as _
 from sqlalchemy.orm.attributes import set_committed_value
 from zxcvbn import zxcvbn
 
-from ems.api.models import ApiToken
 from ems.audit import services as audit
-from ems.auth.models import FailedLogin, Role, User, UserRole, UserSession
+from ems.auth.models import ApiToken, FailedLogin, Role, User, UserRole, UserSession
 from ems.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed, check_version
 from ems.extensions import db, serialize, utcnow
 from ems.validation import check_text, has_control_characters

@@ -11,10 +11,9 @@ import sqlalchemy as sa
 import time_machine
 
 from ems.api import services as api_services
-from ems.api.models import ApiToken
 from ems.audit.models import AuditEntry
 from ems.auth import services as auth
-from ems.auth.models import Role
+from ems.auth.models import ApiToken, Role
 from ems.errors import PermissionDenied, ValidationFailed
 from ems.extensions import db
 from tests.conftest import TEST_PASSWORD
