@@ -33,9 +33,9 @@ from ems.ledger.models import HEADLINE_BASES, Basis, EmissionLine, SourceCategor
 from ems.org.models import Department, Headcount, Site
 from ems.travel.calculation import CabinClass
 from ems.travel.models import FlightLeg, PaidBy, Trip
+from ems.units import GRAMS_PER_KG
 
 SCOPE3_BUSINESS_TRAVEL = 6
-GRAMS_PER_KG = 1000
 
 
 class Boundary(enum.StrEnum):
