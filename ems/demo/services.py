@@ -41,8 +41,8 @@ from ems.targets import services as targets
 from ems.travel import airports
 from ems.travel import services as travel
 from ems.travel.calculation import FlightCalculator
-from ems.travel.importer import CABIN_ALIASES
 from ems.travel.models import FlightLeg, PaidBy, Trip
+from ems.travel.services.agency_file import CABIN_ALIASES
 from ems.units import GRAMS_PER_TONNE
 
 #: the one password of every demo account (it is printed: the demo is for trying ems out)

@@ -30,9 +30,10 @@ from ems.org import services as org
 from ems.org.models import FIRST_YEAR, LAST_YEAR
 from ems.removals import services as removals
 from ems.removals import views as removal_views
-from ems.travel import airports, importer, services
+from ems.travel import airports, services
 from ems.travel.forms import CABIN_LABELS, EstimateForm, TripForm
 from ems.travel.models import PaidBy, Trip, TripSource
+from ems.travel.services import agency_file
 from ems.validation import without_control_characters
 from ems.web import MAX_ID, int_arg, paginate, return_url, submit_form
 
@@ -374,7 +375,7 @@ def _import_page() -> import_views.ImportPage:
         importer=services.IMPORTER,
         title=_("Import the travel agency's export"),
         intro=_("One row per flight; rows with the same booking reference form one trip."),
-        columns=(*importer.REQUIRED, *importer.OPTIONAL),
+        columns=(*agency_file.REQUIRED, *agency_file.OPTIONAL),
         columns_help=_(
             "Common names from agency exports are understood too (PNR, Passenger Name, From, "
             "To, Travel Date, Class, Pax, Cost Center…). Classes: economy (Y), premium economy "

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
@@ -16,20 +14,19 @@ from ems.imports.models import ImportBatch
 from ems.ledger import services as ledger
 from ems.org import services as org
 from ems.removals import services as removals
-from ems.travel import airports, importer
+from ems.travel import airports
 from ems.travel.calculation import LegResult, leg_lines
 from ems.travel.models import FlightLeg, PaidBy, Trip, TripSource
+from ems.travel.services import agency_file
+from ems.travel.services.agency_file import ImportedTrip
 from ems.travel.services.lines import ACTIVITY_TYPE, calculator
 from ems.travel.services.trips import _booking_conflicts, _require_travel, trip_dated_years
-
-if TYPE_CHECKING:  # only a type: the importer itself reads rows with this package's leg checks
-    from ems.travel.importer import ImportedTrip
 
 IMPORT_KIND = "travel"
 
 
 def _plan(data: bytes, filename: str, on_progress: imports.Progress | None) -> imports.Plan:
-    trips = importer.parse(data, filename)
+    trips = agency_file.parse(data, filename)
     known = imports.known_keys(
         Trip.booking_reference,  # type: ignore[arg-type]
         [trip.booking_reference for trip in trips],
