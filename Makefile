@@ -84,6 +84,7 @@ screenshots: $(INSTALLED) $(COMPILED) browser
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: $(INSTALLED)
 	$(BIN)/mypy
