@@ -195,6 +195,22 @@ MAX_LINE_QUANTITY = Decimal("1e18")
 # --- form fields ---------------------------------------------------------------------------------
 
 
+def _read_kind(field: NumberField | WholeNumberField, valuelist: list[Any]) -> None:
+    """Read what was typed as the field's kind; an empty field is None, a bad one a field
+    error with the kind's message."""
+    if not valuelist:
+        return
+    text = valuelist[0] if isinstance(valuelist[0], str) else ""
+    if not text.strip():
+        field.data = None
+        return
+    try:
+        field.data = field.kind.parse(text)
+    except NumberError as exc:
+        field.data = None
+        raise ValueError(str(exc)) from None
+
+
 class NumberField(DecimalField):
     """A decimal of a declared kind (ems.numbers): read as people type it, its range and
     decimal places checked; shown as stored (WTForms' default of two places would round e.g.
@@ -208,17 +224,7 @@ class NumberField(DecimalField):
         self.kind = kind
 
     def process_formdata(self, valuelist: list[Any]) -> None:
-        if not valuelist:
-            return
-        text = valuelist[0] if isinstance(valuelist[0], str) else ""
-        if not text.strip():
-            self.data = None
-            return
-        try:
-            self.data = self.kind.parse(text)
-        except NumberError as exc:
-            self.data = None
-            raise ValueError(str(exc)) from None
+        _read_kind(self, valuelist)
 
 
 class WholeNumberField(IntegerField):
@@ -231,14 +237,4 @@ class WholeNumberField(IntegerField):
         self.kind = kind
 
     def process_formdata(self, valuelist: list[Any]) -> None:
-        if not valuelist:
-            return
-        text = valuelist[0] if isinstance(valuelist[0], str) else ""
-        if not text.strip():
-            self.data = None
-            return
-        try:
-            self.data = self.kind.parse(text)
-        except NumberError as exc:
-            self.data = None
-            raise ValueError(str(exc)) from None
+        _read_kind(self, valuelist)
