@@ -10,8 +10,8 @@ PG_DEFAULT_URL := postgresql+psycopg://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 5000
 # the suite on every core, each worker on a database of its own; tests that share a module's
-# world or a browser stay together on one worker (xdist_group)
-PYTEST_PARALLEL ?= -n auto --dist loadgroup
+# world (a demo organisation, the access matrix, a browser) stay together on one worker
+PYTEST_PARALLEL ?= -n auto --dist loadfile
 
 .PHONY: run test bench load browser screenshots lint typecheck check-migrations translations clean
 

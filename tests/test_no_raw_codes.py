@@ -41,8 +41,8 @@ from ems.targets.models import DeclaredBaseline, Target
 from ems.travel.models import FlightLeg, GroundLeg, HotelStay, Trip
 from tests.conftest import EmsClient, app_config, empty_all_tables
 
-#: one demo organisation walked for the whole module, on one worker
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo-walk")]
+#: one demo organisation walked for the whole module (make test keeps a module on one worker)
+pytestmark = pytest.mark.slow
 
 #: one pattern for every raw code, as a whole word (an underscore or a hyphen belongs to the
 #: word: "desnz-air-2025" is a factor set's name, not the code "desnz")

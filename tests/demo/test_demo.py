@@ -37,8 +37,9 @@ from ems.travel import airports
 from ems.travel.models import Trip
 from tests.conftest import TEST_PASSWORD, EmsClient, app_config, empty_all_tables
 
-#: the module's tests run in order on one demo organisation, on one worker
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
+#: the module's tests run in order on one demo organisation (make test keeps a module on one
+#: worker)
+pytestmark = pytest.mark.slow
 
 #: the published Greening-the-Blue totals the demo is calibrated to, t CO2e
 PUBLISHED_T = {2022: 1969, 2023: 2582}

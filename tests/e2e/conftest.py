@@ -162,12 +162,3 @@ def _reads_do_not_lock_the_server_out(app: Any) -> None:
     from ems.extensions import db
 
     db.engine.update_execution_options(sqlite_immediate=False)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Browser tests are slow, and share one server and one Chromium: on one worker."""
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(item.path).parents:
-            item.add_marker(pytest.mark.slow)
-            item.add_marker(pytest.mark.xdist_group("browser"))

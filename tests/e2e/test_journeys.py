@@ -24,7 +24,8 @@ from ems.travel import services as travel
 from ems.travel.models import Trip
 from tests.conftest import TEST_PASSWORD
 
-pytestmark = pytest.mark.usefixtures("app")
+#: slow: a browser on a live server
+pytestmark = [pytest.mark.usefixtures("app"), pytest.mark.slow]
 
 
 def log_in(page, user) -> None:

@@ -15,7 +15,8 @@ from ems.ledger.models import HEADLINE_BASES, EmissionLine
 from ems.travel.models import Trip
 from tests.e2e.test_journeys import agency_file, log_in
 
-pytestmark = pytest.mark.usefixtures("app")
+#: slow: a browser on a live server
+pytestmark = [pytest.mark.usefixtures("app"), pytest.mark.slow]
 
 
 def current_grams() -> int:

@@ -17,7 +17,8 @@ from ems.travel import services as travel
 from ems.travel.models import Trip
 from tests.e2e.test_journeys import log_in
 
-pytestmark = pytest.mark.usefixtures("app")
+#: slow: a browser on a live server
+pytestmark = [pytest.mark.usefixtures("app"), pytest.mark.slow]
 
 
 def test_the_clerk_changes_the_hotel_stay_of_a_mixed_trip(page, create_user):
