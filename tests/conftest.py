@@ -175,6 +175,15 @@ def create_user(app: Flask) -> Callable[..., User]:
     return _create_user
 
 
+@pytest.fixture
+def loaded(app: Flask) -> None:
+    """The shipped factor sets (DESNZ, eGRID, Ember, USEEIO, the IPCC GWPs), committed."""
+    from ems.factors import services as factors
+
+    factors.load_shipped_sets(actor=None)
+    db.session.commit()
+
+
 def login_with(client: FlaskClient, user: User, password: str = TEST_PASSWORD) -> TestResponse:
     """Log ``user`` in on ``client`` through the login form; asserts it worked."""
     response = client.post("/auth/login", data={"email": user.email, "password": password})

@@ -12,18 +12,11 @@ import pytest
 
 from ems.auth.models import Role
 from ems.extensions import db
-from ems.factors import services as factors
 from ems.org import services as org
 from ems.travel import services as travel
 from ems.travel.services import GroundInput, HotelInput, LegInput
 
 DAY = dt.date(2024, 3, 4)
-
-
-@pytest.fixture
-def loaded(app):
-    factors.load_shipped_sets(actor=None)
-    db.session.commit()
 
 
 @pytest.fixture

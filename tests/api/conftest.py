@@ -13,18 +13,10 @@ from werkzeug.test import TestResponse
 from ems.api import services as api_services
 from ems.auth.models import Role, User
 from ems.extensions import db
-from ems.factors import services as factors
 from ems.reporting.models import IssuedReport
 from ems.travel import services as travel
 
 PDF = b"%PDF-1.4 issued"
-
-
-@pytest.fixture
-def loaded(app):
-    """The shipped factor sets."""
-    factors.load_shipped_sets(actor=None)
-    db.session.commit()
 
 
 @pytest.fixture

@@ -18,19 +18,8 @@ from ems.energy import services
 from ems.energy.models import FleetRecord, RefrigerantTopUp
 from ems.errors import Conflict, ValidationFailed
 from ems.extensions import db
-from ems.factors import services as factors
 from ems.ledger import services as ledger
 from ems.ledger.models import Basis, EmissionLine
-from ems.org import services as org
-
-
-@pytest.fixture
-def sites(app):
-    factors.load_shipped_sets(actor=None)
-    london = org.create_site(actor=None, name="London office", country_code="GB")
-    geneva = org.create_site(actor=None, name="Geneva HQ", country_code="CH")
-    db.session.commit()
-    return {"GB": london.id, "CH": geneva.id}
 
 
 def top_up(site_id, *, gas="R-410A", kg="10", on=dt.date(2024, 6, 1), equipment="Chiller 2"):

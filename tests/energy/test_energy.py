@@ -10,20 +10,10 @@ import pytest
 from ems.auth.models import Role
 from ems.energy import services
 from ems.errors import ValidationFailed
-from ems.extensions import db
 from ems.factors import services as factors
 from ems.ledger import services as ledger
 from ems.ledger.models import Basis, SourceCategory
 from ems.org import services as org
-
-
-@pytest.fixture
-def sites(app):
-    factors.load_shipped_sets(actor=None)
-    london = org.create_site(actor=None, name="London office", country_code="GB")
-    geneva = org.create_site(actor=None, name="Geneva HQ", country_code="CH")
-    db.session.commit()
-    return {"GB": london.id, "CH": geneva.id}
 
 
 def record(

@@ -15,7 +15,6 @@ from ems.cli import cli
 from ems.energy.importer import IMPORTER
 from ems.energy.models import EnergyRecord
 from ems.extensions import db
-from ems.factors import services as factors
 from ems.imports import ImportFailed
 from ems.imports import services as imports
 from ems.imports.models import ImportBatch
@@ -28,14 +27,6 @@ BILLS = (
     "London office,gas,01.01.2025,31.03.2025,10000,kWh gross,G-1\n"
     "Geneva HQ,electricity,2024-12-01,2025-01-31,6200,kWh,E-9\n"
 )
-
-
-@pytest.fixture
-def sites(app):
-    factors.load_shipped_sets(actor=None)
-    org.create_site(actor=None, name="London office", country_code="GB")
-    org.create_site(actor=None, name="Geneva HQ", country_code="CH")
-    db.session.commit()
 
 
 def count(model) -> int:

@@ -22,12 +22,6 @@ def air_key(haul: str, cabin: str, rf: str) -> str:
     )
 
 
-@pytest.fixture
-def loaded(app):
-    services.load_shipped_sets(actor=None)
-    db.session.commit()
-
-
 def value(code: str, key: str) -> Decimal:
     factor = db.session.scalar(
         sa.select(EmissionFactor)

@@ -15,7 +15,6 @@ from ems.cli import cli
 from ems.energy import services as energy
 from ems.errors import ValidationFailed
 from ems.extensions import db
-from ems.factors import services as factors
 from ems.imports.models import ImportBatch
 from ems.ledger import services as ledger
 from ems.ledger.models import HEADLINE_BASES, EmissionLine
@@ -32,12 +31,6 @@ AGENCY = (
     "XYZ789,Ben Okoro,NBO,GVA,2024-05-10,C,1,Board meeting\n"
     "QRS456,Cleo Diaz,GVA,BKK,2025-01-12,W,2,Mission\n"
 )
-
-
-@pytest.fixture
-def loaded(app):
-    factors.load_shipped_sets(actor=None)
-    db.session.commit()
 
 
 def live_trips() -> int:

@@ -11,7 +11,6 @@ import pytest
 import sqlalchemy as sa
 
 from ems.extensions import db
-from ems.factors import services as factors
 from ems.inventory import services as inventory
 from ems.inventory.services import Boundary
 from ems.ledger import services as ledger
@@ -20,12 +19,6 @@ from ems.travel import services
 from ems.travel.calculation import CabinClass
 from ems.travel.models import PaidBy, Trip
 from ems.travel.services import FlightFigures, GroundInput, LegInput
-
-
-@pytest.fixture
-def loaded(app):
-    factors.load_shipped_sets(actor=None)
-    db.session.commit()
 
 
 def leg(origin, destination, day, cabin="economy", passengers=1):

@@ -14,18 +14,11 @@ from ems.auth.models import Role
 from ems.cli import cli
 from ems.errors import ValidationFailed
 from ems.extensions import db
-from ems.factors import services as factors
 from ems.ledger import services as ledger
 from ems.ledger.models import Basis, EmissionLine
 from ems.travel import services
 from ems.travel.models import FlightLeg, Trip
 from ems.travel.services import LegInput
-
-
-@pytest.fixture
-def loaded(app):
-    factors.load_shipped_sets(actor=None)
-    db.session.commit()
 
 
 def legs(*pairs, day=dt.date(2024, 3, 4), cabin="economy", passengers=1):
