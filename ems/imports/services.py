@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from ems.audit import services as audit
 from ems.auth.models import Role, User
 from ems.errors import NotFound, ValidationFailed
-from ems.extensions import db, utcnow
+from ems.extensions import db, refresh_statistics, utcnow
 from ems.imports import RowError
 from ems.imports.models import ImportBatch
 from ems.removals import services as removals
@@ -193,6 +193,9 @@ def check_file(
     return result
 
 
+#: an import of this many records or more refreshes the database's statistics (see extensions)
+STATISTICS_AFTER_RECORDS = 1000
+
 #: a file checked but not imported is kept this long for the go-ahead, then discarded
 CHECKED_FILE_LIFETIME = dt.timedelta(days=1)
 
@@ -251,6 +254,8 @@ def import_file(
     _stamp(batch, actor=actor, filename=filename, rows=result.rows)
     db.session.flush()
     plan.write(batch, actor)
+    if result.created >= STATISTICS_AFTER_RECORDS:
+        refresh_statistics()
     audit.record(
         actor=actor,
         action=f"{importer.kind}.import.committed",
