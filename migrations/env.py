@@ -51,6 +51,11 @@ def run_migrations_online() -> None:
             connection=connection, target_metadata=db.metadata, render_item=render_item, **conf_args
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # the application's statement and lock timeouts are for requests: building an
+                # index on a large table may take longer, and must not be cancelled half-way
+                connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+                connection.exec_driver_sql("SET LOCAL lock_timeout = 0")
             context.run_migrations()
 
 
