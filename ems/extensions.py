@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -131,6 +132,39 @@ def bulk_insert(model: type[Base], rows: list[dict[str, Any]]) -> None:
     if not compiled.positional:
         params = [dict(zip(names, values, strict=True)) for values in params]
     connection.exec_driver_sql(compiled.string, params)
+
+
+@contextlib.contextmanager
+def own_transaction(*, writes: bool) -> Iterator[sa.Connection]:
+    """A short transaction of its own, independent of the request's unit of work (sessions, an
+    API token's count). A writing one takes SQLite's write lock up front; a reading one never
+    waits for writers."""
+    with db.engine.connect() as conn:
+        conn.execution_options(sqlite_immediate=writes)
+        with conn.begin():
+            yield conn
+
+
+@contextlib.contextmanager
+def no_wait_connection() -> Iterator[sa.Connection]:
+    """A connection whose transactions take SQLite's write lock at once or fail at once (busy
+    timeout 0 for its use, restored after), for bookkeeping a request may skip (a session's or
+    a token's last use); on PostgreSQL, a plain connection."""
+    with db.engine.connect() as conn:
+        conn.execution_options(sqlite_immediate=True)
+        if conn.dialect.name != "sqlite":
+            yield conn
+            return
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            timeout = cursor.execute("PRAGMA busy_timeout").fetchone()[0]
+            cursor.execute("PRAGMA busy_timeout=0")
+            try:
+                yield conn
+            finally:
+                cursor.execute(f"PRAGMA busy_timeout={int(timeout)}")
+        finally:
+            cursor.close()
 
 
 def refresh_statistics() -> None:

@@ -13,12 +13,11 @@ counted whether the request then succeeds or fails:
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
@@ -30,7 +29,7 @@ from ems.api.services import token_sha256
 from ems.auth.models import ApiToken, Role, User
 from ems.auth.permissions import ALLOWED_ROLES_ATTR
 from ems.errors import PermissionDenied
-from ems.extensions import db, utcnow
+from ems.extensions import db, no_wait_connection, own_transaction, utcnow
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger(__name__)
@@ -72,16 +71,6 @@ class Caller:
     reset_seconds: int
 
 
-@contextlib.contextmanager
-def _own_transaction(*, writes: bool) -> Iterator[sa.Connection]:
-    """A short transaction of its own, committed before the request's work begins. A writing
-    one takes SQLite's write lock up front; a reading one never waits for writers."""
-    with db.engine.connect() as conn:
-        conn.execution_options(sqlite_immediate=writes)
-        with conn.begin():
-            yield conn
-
-
 def _secret() -> str:
     header = request.headers.get("Authorization", "")
     scheme, _sep, secret = header.strip().partition(" ")
@@ -112,7 +101,7 @@ def authenticate() -> Caller:
         _("This API token is not valid: unknown, revoked or expired."), invalid=True
     )
     # looked up first without a lock, so that unknown tokens never take SQLite's write lock
-    with _own_transaction(writes=False) as conn:
+    with own_transaction(writes=False) as conn:
         row = conn.execute(
             sa.select(_tokens.c.id, _tokens.c.user_id, _tokens.c.last_used_at)
             .join(_users, _users.c.id == _tokens.c.user_id)
@@ -125,7 +114,7 @@ def authenticate() -> Caller:
         if row.last_used_at is None or now - row.last_used_at >= LAST_USE_PRECISION:
             _note_use_without_waiting(row.id, now)
     else:
-        with _own_transaction(writes=True) as conn:
+        with own_transaction(writes=True) as conn:
             counted = conn.execute(
                 sa.update(_tokens)
                 .where(_tokens.c.id == row.id, *usable)  # still usable: not revoked meanwhile
@@ -182,21 +171,13 @@ MAX_WINDOWS = 10_000
 def _note_use_without_waiting(token_id: int, now: dt.datetime) -> None:
     """Record the token's last use if SQLite's write lock is free this instant; else skip it
     (the next request a minute on will try again)."""
-    with db.engine.connect() as conn:
-        driver = conn.connection.dbapi_connection
-        assert driver is not None  # noqa: S101 (a connection just checked out of the pool)
-        driver.execute("PRAGMA busy_timeout=0")  # on the driver: no transaction begun for it
-        try:
-            conn.execution_options(sqlite_immediate=True)
-            with conn.begin():
-                conn.execute(
-                    sa.update(_tokens).where(_tokens.c.id == token_id).values(last_used_at=now)
-                )
-        except sa.exc.OperationalError:
-            log.debug("token %s: last use not recorded, the database is busy", token_id)
-        finally:
-            busy_ms = int(current_app.config["SQLITE_BUSY_TIMEOUT_MS"])
-            driver.execute(f"PRAGMA busy_timeout={busy_ms}")
+    try:
+        with no_wait_connection() as conn, conn.begin():
+            conn.execute(
+                sa.update(_tokens).where(_tokens.c.id == token_id).values(last_used_at=now)
+            )
+    except sa.exc.OperationalError:
+        log.debug("token %s: last use not recorded, the database is busy", token_id)
 
 
 def token_required(*roles: Role) -> Callable[[F], F]:

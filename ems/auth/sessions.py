@@ -16,12 +16,10 @@ the touch never waits for a lock and may be skipped, so it can neither block nor
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import logging
 import secrets
-from collections.abc import Iterator
 from typing import Any, cast
 
 import flask
@@ -34,7 +32,7 @@ from werkzeug.datastructures import CallbackDict
 
 from ems.auth.models import UserSession
 from ems.errors import API_PATH_PREFIX
-from ems.extensions import db, utcnow
+from ems.extensions import no_wait_connection, own_transaction, utcnow
 
 log = logging.getLogger(__name__)
 _serializer = TaggedJSONSerializer()
@@ -61,18 +59,6 @@ def anonymous_signer(app: Flask) -> URLSafeTimedSerializer:
     if signer is None:
         raise RuntimeError("SECRET_KEY is not set")
     return signer
-
-
-@contextlib.contextmanager
-def _transaction(*, writes: bool) -> Iterator[sa.Connection]:
-    """A short transaction of its own, independent of the request's unit of work.
-
-    A writing one takes SQLite's write lock up front; a reading one never waits for writers.
-    """
-    with db.engine.connect() as conn:
-        conn.execution_options(sqlite_immediate=writes)
-        with conn.begin():
-            yield conn
 
 
 def token_sha256(token: str) -> str:
@@ -149,7 +135,7 @@ class DatabaseSessionInterface(SessionInterface):
             return self._open_signed(app, token, absolute)
         now = utcnow()
         try:
-            with _transaction(writes=False) as conn:
+            with own_transaction(writes=False) as conn:
                 row = conn.execute(
                     sa.select(
                         _sessions.c.id,
@@ -210,7 +196,7 @@ class DatabaseSessionInterface(SessionInterface):
             "user_id": _user_id(session),
             "last_seen_at": now,
         }
-        with _transaction(writes=True) as conn:
+        with own_transaction(writes=True) as conn:
             if session.regenerate_requested and session.row_id is not None:
                 conn.execute(sa.delete(_sessions).where(_sessions.c.id == session.row_id))
                 session.row_id = None
@@ -233,7 +219,7 @@ class DatabaseSessionInterface(SessionInterface):
         name = self.get_cookie_name(app)
         had_row = session.row_id is not None
         if had_row:
-            with _transaction(writes=True) as conn:
+            with own_transaction(writes=True) as conn:
                 conn.execute(sa.delete(_sessions).where(_sessions.c.id == session.row_id))
             session.row_id = None
         if not session:
@@ -258,7 +244,7 @@ def _touch(row_id: int, now: dt.datetime) -> None:
     """Record that a session was used, if that needs no wait: the row or the database locked by
     a writer, the touch is skipped (the next request tries again). Never raises."""
     try:
-        with _no_wait_connection() as conn, conn.begin():
+        with no_wait_connection() as conn, conn.begin():
             row = _sessions.c.id == row_id
             if conn.dialect.name == "postgresql":  # a locked row is skipped, not waited for
                 free = sa.select(_sessions.c.id).where(row).with_for_update(skip_locked=True)
@@ -268,27 +254,6 @@ def _touch(row_id: int, now: dt.datetime) -> None:
             log.debug("session %s not touched: its row is locked (or gone)", row_id)
     except sa.exc.OperationalError as exc:
         log.debug("session %s not touched: %s", row_id, exc)
-
-
-@contextlib.contextmanager
-def _no_wait_connection() -> Iterator[sa.Connection]:
-    """A connection whose transactions take SQLite's write lock at once or fail at once (busy
-    timeout 0 for its use, restored after); on PostgreSQL, a plain connection."""
-    with db.engine.connect() as conn:
-        conn.execution_options(sqlite_immediate=True)
-        if conn.dialect.name != "sqlite":
-            yield conn
-            return
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            timeout = cursor.execute("PRAGMA busy_timeout").fetchone()[0]
-            cursor.execute("PRAGMA busy_timeout=0")
-            try:
-                yield conn
-            finally:
-                cursor.execute(f"PRAGMA busy_timeout={int(timeout)}")
-        finally:
-            cursor.close()
 
 
 def _purge_expired(

@@ -170,7 +170,7 @@ def test_an_unreadable_session_store_answers_503(app, client, create_user, login
     def broken(**_kwargs):
         raise sa.exc.OperationalError("SELECT", {}, Exception("database is locked"))
 
-    monkeypatch.setattr(sessions, "_transaction", broken)
+    monkeypatch.setattr(sessions, "own_transaction", broken)
     response = client.get("/org/")
     assert response.status_code == 503
     assert "Reference:" in response.get_data(as_text=True)
@@ -241,15 +241,15 @@ def test_a_login_works_when_the_login_page_could_not_write_to_the_database(
     from ems.auth import sessions
 
     user = create_user()
-    real = sessions._transaction
+    real = sessions.own_transaction
 
     def locked(**_kwargs):
         raise sa.exc.OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked"))
 
-    monkeypatch.setattr(sessions, "_transaction", locked)
+    monkeypatch.setattr(sessions, "own_transaction", locked)
     page = client.get("/auth/login")
     assert page.status_code == 200
-    monkeypatch.setattr(sessions, "_transaction", real)
+    monkeypatch.setattr(sessions, "own_transaction", real)
     response = client.post(
         "/auth/login",
         data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": csrf_of(page)},
@@ -347,5 +347,5 @@ def test_a_failed_touch_never_fails_the_request(app, client, create_user, login,
     with time_machine.travel(dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC), tick=False) as clock:
         login(client, create_user())
         clock.shift(dt.timedelta(minutes=5))
-        monkeypatch.setattr(sessions, "_no_wait_connection", broken)
+        monkeypatch.setattr(sessions, "no_wait_connection", broken)
         assert client.get("/").status_code == 200
