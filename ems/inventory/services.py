@@ -210,9 +210,13 @@ def inventory(year: int, boundary: Boundary = Boundary.gtb) -> Inventory:
     return inventories(year)[boundary]
 
 
-def totals_by_year(boundary: Boundary, source: SourceCategory | None = None) -> dict[int, int]:
-    """Grams per year in ``boundary`` (headline basis), of every source or of ``source``,
-    every year with current lines."""
+#: where a headline figure falls: (year, scope, scope 3 category, source)
+HeadlineCell = tuple[int, int, int | None, SourceCategory]
+
+
+def headline_cells(source: SourceCategory | None = None) -> dict[HeadlineCell, int]:
+    """Grams of the current lines (headline basis) by year, scope, scope 3 category and source,
+    of every source or of ``source``: one query, from which every boundary's series derives."""
     stmt = (
         sa.select(
             EmissionLine.year,
@@ -234,11 +238,29 @@ def totals_by_year(boundary: Boundary, source: SourceCategory | None = None) -> 
     )
     if source is not None:
         stmt = stmt.where(EmissionLine.source_category == source)
+    return {
+        (year, scope, category, SourceCategory(line_source)): int(grams)
+        for year, scope, category, line_source, grams in db.session.execute(stmt)
+    }
+
+
+def boundary_series(
+    cells: dict[HeadlineCell, int], boundary: Boundary, source: SourceCategory | None = None
+) -> dict[int, int]:
+    """Grams per year in ``boundary`` of ``cells``, of every source or of ``source``."""
     totals: dict[int, int] = defaultdict(int)
-    for year, scope, category, line_source, grams in db.session.execute(stmt):
-        if in_boundary(boundary, scope, category, SourceCategory(line_source)):
-            totals[year] += int(grams)
+    for (year, scope, category, line_source), grams in cells.items():
+        if (source is None or line_source is source) and in_boundary(
+            boundary, scope, category, line_source
+        ):
+            totals[year] += grams
     return dict(sorted(totals.items()))
+
+
+def totals_by_year(boundary: Boundary, source: SourceCategory | None = None) -> dict[int, int]:
+    """Grams per year in ``boundary`` (headline basis), of every source or of ``source``,
+    every year with current lines."""
+    return boundary_series(headline_cells(source), boundary, source)
 
 
 def headcounts() -> dict[int, int]:

@@ -131,6 +131,8 @@ READ_ONLY = {
     "inventory.change_explained",
     "inventory.data_quality",
     "inventory.headcounts",
+    "inventory.headline_cells",
+    "inventory.boundary_series",
     "targets.reported_series",
     "targets.restatements_needed",
     "targets.build_trajectory",

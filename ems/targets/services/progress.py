@@ -3,7 +3,6 @@ baseline (declared or from the ledger) and its straight line to the target year.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -12,15 +11,16 @@ import sqlalchemy as sa
 from ems.extensions import db
 from ems.inventory import years
 from ems.inventory.services import (
-    GRAMS_PER_KG,
     Boundary,
+    boundary_series,
     headcounts,
-    in_boundary,
+    headline_cells,
     totals_by_year,
 )
-from ems.ledger.models import HEADLINE_BASES, EmissionLine, SourceCategory
+from ems.ledger.models import SourceCategory
 from ems.org.services import get_organisation
 from ems.targets.models import DeclaredBaseline, Target
+from ems.units import GRAMS_PER_KG
 
 
 class OrganisationTotals:
@@ -31,30 +31,8 @@ class OrganisationTotals:
     on first use, once."""
 
     def __init__(self) -> None:
-        stmt = (
-            sa.select(
-                EmissionLine.year,
-                EmissionLine.scope,
-                EmissionLine.scope3_category,
-                EmissionLine.source_category,
-                sa.func.sum(EmissionLine.co2e_g),
-            )
-            .where(
-                EmissionLine.superseded_at.is_(None),
-                sa.or_(EmissionLine.basis.is_(None), EmissionLine.basis.in_(HEADLINE_BASES)),
-            )
-            .group_by(
-                EmissionLine.year,
-                EmissionLine.scope,
-                EmissionLine.scope3_category,
-                EmissionLine.source_category,
-            )
-        )
         #: (year, scope, scope 3 category, source) → grams
-        self.cells: dict[tuple[int, int, int | None, SourceCategory], int] = {
-            (year, scope, category, SourceCategory(source)): int(grams)
-            for year, scope, category, source, grams in db.session.execute(stmt)
-        }
+        self.cells = headline_cells()
         #: headcount by year (per-capita figures)
         self.headcounts = headcounts()
         self._series: dict[tuple[Boundary, SourceCategory | None], dict[int, int]] = {}
@@ -64,13 +42,7 @@ class OrganisationTotals:
         `totals_by_year` reads them)."""
         key = (boundary, source)
         if key not in self._series:
-            totals: dict[int, int] = defaultdict(int)
-            for (year, scope, category, line_source), grams in self.cells.items():
-                if (source is None or line_source is source) and in_boundary(
-                    boundary, scope, category, line_source
-                ):
-                    totals[year] += grams
-            self._series[key] = dict(sorted(totals.items()))
+            self._series[key] = boundary_series(self.cells, boundary, source)
         return dict(self._series[key])
 
     @cached_property
