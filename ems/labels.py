@@ -137,8 +137,16 @@ VERDICTS: dict[str, Label] = {
 }
 
 IMPORT_STATUSES: dict[str, Label] = {
+    "mapping": _l("Waiting for its columns to be mapped"),
     "checked": _l("Checked, not imported yet"),
     "imported": _l("Imported"),
+}
+
+#: how ems matched a file's column to a field (see ems.imports.mapping.propose)
+MAPPING_MATCHES: dict[str, Label] = {
+    "synonym": _l("recognised by its header"),
+    "close": _l("by a similar header: check it"),
+    "pattern": _l("recognised by its values"),
 }
 
 IMPORT_KINDS: dict[str, Label] = {
@@ -170,6 +178,7 @@ UNITS: dict[str, Label] = {
     "mile": _l("miles"),
     "kwh": _l("kWh"),
     "mwh": _l("MWh"),
+    "gj": _l("GJ"),
     "kwh_gross_cv": _l("kWh (gross CV)"),
     "kwh_net_cv": _l("kWh (net CV)"),
     "m3": _l("m³"),
@@ -185,8 +194,10 @@ _USD_OF_YEAR = re.compile(r"usd_(\d{4})")
 ENERGY_TYPES: dict[str, Label] = {
     "electricity": _l("Electricity"),
     "natural_gas": _l("Natural gas"),
-    "heating_oil": _l("Heating oil"),
-    "diesel": _l("Diesel (generators)"),
+    "heating_oil": _l("Heating oil — burning oil (kerosene)"),
+    "gas_oil": _l("Gas oil (red diesel, generator fuel, continental heating oil)"),
+    "fuel_oil": _l("Fuel oil (heavy fuel oil)"),
+    "diesel": _l("Diesel — road diesel (average biofuel blend)"),
     "lpg": _l("LPG"),
     "district_heating": _l("District heating"),
     "district_cooling": _l("District cooling"),
@@ -328,6 +339,7 @@ KINDS: dict[str, Mapping[str, Label]] = {
     "severity": SEVERITIES,
     "verdict": VERDICTS,
     "import_status": IMPORT_STATUSES,
+    "mapping_match": MAPPING_MATCHES,
     "import_kind": IMPORT_KINDS,
     "report_status": REPORT_STATUSES,
     "token_status": TOKEN_STATUSES,
@@ -352,7 +364,7 @@ KINDS: dict[str, Mapping[str, Label]] = {
 #: codes that read as words or numbers and may appear in text as such ("open", "economy", "1")
 _PLAIN = re.compile(r"[a-z]+|[0-9]+")
 #: codes without an underscore or a digit that still are no words a person writes this way
-_CODE_WORDS = frozenset({"gtb", "kwh", "mwh", "lpg", "usd"})
+_CODE_WORDS = frozenset({"gtb", "kwh", "mwh", "gj", "lpg", "usd"})
 
 
 def _raw_codes() -> frozenset[str]:

@@ -1,4 +1,4 @@
-"""Reading uploaded tables (CSV or XLSX): size, type and header checks, row-level errors.
+"""Reading uploaded tables (CSV, TSV, XLSX or ODS): size, type and header checks, row-level errors.
 
 Every import is all or nothing: a file with any bad row imports nothing, and each problem names
 the row (as a spreadsheet numbers it) and the column.
@@ -27,8 +27,10 @@ MAX_CSV_BYTES = MAX_FILE_BYTES
 MAX_XLSX_UNPACKED_BYTES = 100 * 1024 * 1024
 MAX_XLSX_ENTRIES = 2000
 MAX_ROWS = 200_000
-#: values beyond the header's width that are still read (to report them, not to use them)
-MAX_EXTRA_COLUMNS = 20
+#: title and note rows a file may hold above its header
+HEADER_ROWS = 20
+#: the widest row read from a workbook
+MAX_COLUMNS = 200
 #: how many row errors are listed at most (all are counted)
 MAX_REPORTED_ERRORS = 200
 
@@ -122,15 +124,72 @@ def _table(
     return rows
 
 
-def _csv_matrix(data: bytes) -> Iterator[list[str]]:
+#: the delimiters a text file may use, most usual first
+DELIMITERS = ",;\t|"
+#: encodings a text file is read in when it is not UTF-8 (what spreadsheets and older systems
+#: on Windows write); charset-normalizer chooses among them
+FALLBACK_ENCODINGS = ("cp1252", "latin_1", "utf_16", "cp1250", "cp1251", "mac_roman")
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """The text of a file and the encoding it was read in: UTF-8 (with or without BOM), UTF-16
+    with a BOM, or what charset-normalizer finds among the usual Windows and Latin encodings."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError as exc:
+        position = exc.start
+    from charset_normalizer import from_bytes  # imported here: only non-UTF-8 uploads need it
+
+    matches = list(from_bytes(data, cp_isolation=list(FALLBACK_ENCODINGS)))
+    if not matches:
         raise ImportFailed(
-            [], _("The file is not UTF-8 text (byte %(n)d). Save it as “CSV UTF-8”.", n=exc.start)
-        ) from None
+            [],
+            _(
+                "The file is not text in a known encoding (byte %(n)d). Save it as “CSV UTF-8”.",
+                n=position,
+            ),
+        )
+    # encodings that read the file equally cleanly (Windows-1250 and -1252 often do) are
+    # decided by how common they are, in the order of FALLBACK_ENCODINGS
+    least_chaos = min(match.chaos for match in matches)
+    best = min(
+        (match for match in matches if match.chaos <= least_chaos + 0.01),
+        key=lambda match: (
+            FALLBACK_ENCODINGS.index(match.encoding)
+            if match.encoding in FALLBACK_ENCODINGS
+            else len(FALLBACK_ENCODINGS)
+        ),
+    )
+    return str(best), best.encoding
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter of a delimited text: the one that splits the first lines into the same
+    number of fields most often (title rows above the header are outvoted)."""
+    lines = [line for line in text.splitlines()[:50] if line.strip()]
+    best, best_score = ",", 0
+    for delimiter in DELIMITERS:
+        counts = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
+        widths = [count for count in counts if count > 1]
+        if not widths:
+            continue
+        usual = max(set(widths), key=widths.count)
+        score = widths.count(usual) * usual
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _csv_matrix(data: bytes) -> Iterator[list[str]]:
+    text, _encoding = decode_text(data)
+    delimiter = sniff_delimiter(text)
     try:
-        yield from csv.reader(io.StringIO(text, newline=""))
+        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     except csv.Error as exc:
         raise ImportFailed([], _("The file is not valid CSV: %(error)s", error=str(exc))) from None
 
@@ -147,16 +206,16 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def _check_xlsx(data: bytes) -> None:
-    """Refuse anything but a plausible XLSX before a parser touches it (zip bombs included)."""
+def _check_workbook(data: bytes, *, members: tuple[str, ...], name: str) -> None:
+    """Refuse anything but a plausible workbook before a parser touches it (zip bombs included)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             entries = archive.infolist()
             names = {entry.filename for entry in entries}
     except zipfile.BadZipFile:
-        raise ImportFailed([], _("The file is not an XLSX workbook.")) from None
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        raise ImportFailed([], _("The file is not an XLSX workbook."))
+        raise ImportFailed([], _("The file is not an %(kind)s workbook.", kind=name)) from None
+    if not set(members) <= names:
+        raise ImportFailed([], _("The file is not an %(kind)s workbook.", kind=name))
     if (
         len(entries) > MAX_XLSX_ENTRIES
         or sum(entry.file_size for entry in entries) > MAX_XLSX_UNPACKED_BYTES
@@ -173,7 +232,7 @@ def _check_xlsx(data: bytes) -> None:
 def _xlsx_matrix(data: bytes) -> Iterator[list[str]]:
     from openpyxl import load_workbook  # imported here: only XLSX uploads need it
 
-    _check_xlsx(data)
+    _check_workbook(data, members=("[Content_Types].xml", "xl/workbook.xml"), name="XLSX")
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds of error on a damaged workbook
@@ -181,17 +240,10 @@ def _xlsx_matrix(data: bytes) -> Iterator[list[str]]:
     try:
         sheet = workbook.worksheets[0]
         # the sheet's declared size cannot be trusted (a tiny file may claim a million rows by
-        # 16,384 columns): read what is there, as wide as the header, and stop at the row limit
+        # 16,384 columns): read what is there, no wider than MAX_COLUMNS, up to the row limit
         sheet.reset_dimensions()
-        header = [
-            _cell_text(value)
-            for row in sheet.iter_rows(max_row=1, values_only=True)
-            for value in row
-        ]
-        yield header
-        width = len(header) + MAX_EXTRA_COLUMNS
-        for count, row in enumerate(sheet.iter_rows(min_row=2, max_col=width, values_only=True)):
-            if count > MAX_ROWS:
+        for count, row in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)):
+            if count > MAX_ROWS + HEADER_ROWS:
                 raise ImportFailed(
                     [], _("The file has more than %(n)d rows; split it.", n=MAX_ROWS)
                 )
@@ -204,6 +256,57 @@ def _xlsx_matrix(data: bytes) -> Iterator[list[str]]:
         workbook.close()
 
 
+def _ods_matrix(data: bytes) -> Iterator[list[str]]:
+    from python_calamine import CalamineWorkbook  # imported here: only ODS uploads need it
+
+    _check_workbook(data, members=("mimetype", "content.xml"), name="ODS")
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        rows = workbook.get_sheet_by_index(0).iter_rows()
+        for count, row in enumerate(rows):
+            if count > MAX_ROWS + HEADER_ROWS:
+                raise ImportFailed(
+                    [], _("The file has more than %(n)d rows; split it.", n=MAX_ROWS)
+                )
+            yield [_cell_text(value) for value in row[:MAX_COLUMNS]]
+    except ImportFailed:
+        raise
+    except Exception:  # calamine raises its own errors on a damaged workbook
+        raise ImportFailed([], _("The workbook cannot be read; save it again as .ods.")) from None
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """The cells of an uploaded file as text, row by row (the first row is row 1), header and
+    title rows included; how it was read."""
+
+    rows: list[list[str]]
+    #: "csv" (any delimited text), "xlsx" or "ods"
+    format: str
+    #: spreadsheet cells hold typed numbers and dates (written in canonical form here)
+    typed: bool
+
+
+def read_sheet(data: bytes, filename: str) -> Sheet:
+    """The cells of a CSV (any delimiter, sniffed; UTF-8, UTF-16, Windows-1252 or Latin-1),
+    XLSX or ODS upload, checked for size and type by content, not only by name."""
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportFailed([], _("The file is larger than %(n)d MB.", n=MAX_FILE_BYTES // 2**20))
+    name = filename.lower()
+    if data[:4] == b"PK\x03\x04":
+        if name.endswith(".ods") or b"opendocument.spreadsheet" in data[:200]:
+            return Sheet(list(_ods_matrix(data)), "ods", typed=True)
+        return Sheet(list(_xlsx_matrix(data)), "xlsx", typed=True)
+    if name.endswith((".xlsx", ".xlsm", ".ods")):
+        raise ImportFailed([], _("The file is not a workbook (.xlsx or .ods)."))
+    if not name.endswith((".csv", ".txt", ".tsv", ".tab")) and filename:
+        raise ImportFailed([], _("Upload a .csv, .tsv, .xlsx or .ods file."))
+    matrix = list(_csv_matrix(data))
+    if len(matrix) > MAX_ROWS + HEADER_ROWS:
+        raise ImportFailed([], _("The file has more than %(n)d rows; split it.", n=MAX_ROWS))
+    return Sheet(matrix, "csv", typed=False)
+
+
 def read_table(
     data: bytes,
     filename: str,
@@ -212,22 +315,11 @@ def read_table(
     optional: Iterable[str] = (),
     aliases: Mapping[str, str] | None = None,
 ) -> list[tuple[int, dict[str, str]]]:
-    """Rows of an uploaded CSV or XLSX file: (row number, {column: stripped text}).
-
-    Column names are matched case-insensitively, with ``aliases`` (lower-case names as exports
-    write them → our column names). Checks the size, the type (by content, not only by name),
-    the encoding and the header: required columns present, no unknown or repeated ones.
-    """
-    if len(data) > MAX_FILE_BYTES:
-        raise ImportFailed([], _("The file is larger than %(n)d MB.", n=MAX_FILE_BYTES // 2**20))
-    is_zip = data[:4] == b"PK\x03\x04"
-    if filename.lower().endswith((".xlsx", ".xlsm")) or is_zip:
-        matrix: Iterable[Sequence[str]] = _xlsx_matrix(data)
-    elif filename.lower().endswith((".csv", ".txt")) or not filename:
-        matrix = _csv_matrix(data)
-    else:
-        raise ImportFailed([], _("Upload a .csv or .xlsx file."))
-    return _table(matrix, required=required, optional=optional, aliases=aliases or {})
+    """Rows of a file of a fixed layout (the factor tables): (row number, {column: stripped
+    text}); the header must be the first row, with the required columns and no unknown ones.
+    Activity imports map columns instead (see ems.imports.mapping)."""
+    sheet = read_sheet(data, filename)
+    return _table(sheet.rows, required=required, optional=optional, aliases=aliases or {})
 
 
 #: the date formats of uploaded files: ISO first (spreadsheet date cells come as such), then

@@ -42,7 +42,7 @@ from ems.travel import airports
 from ems.travel import services as travel
 from ems.travel.calculation import FlightCalculator
 from ems.travel.models import FlightLeg, PaidBy, Trip
-from ems.travel.services.agency_file import CABIN_ALIASES
+from ems.travel.services.agency_words import CABIN_ALIASES
 from ems.units import GRAMS_PER_TONNE
 
 #: the one password of every demo account (it is printed: the demo is for trying ems out)

@@ -22,7 +22,7 @@ ENERGY_LABELS = labels.enum_labels(EnergyType, "energy_type")
 #: the units an energy record's quantity may be in
 UNIT_LABELS = {
     code: labels.UNITS[code]
-    for code in ("kwh", "mwh", "kwh_gross_cv", "kwh_net_cv", "m3", "litre", "tonne")
+    for code in ("kwh", "mwh", "gj", "kwh_gross_cv", "kwh_net_cv", "m3", "litre", "tonne")
 }
 
 

@@ -15,11 +15,17 @@ from ems.removals.models import Removable
 
 
 class EnergyType(enum.StrEnum):
-    """What was consumed."""
+    """What was consumed (the DESNZ fuel of each: ``ems.energy.services.FUELS``)."""
 
     electricity = "electricity"
     natural_gas = "natural_gas"
+    #: burning oil (kerosene): heating oil in the UK and Ireland
     heating_oil = "heating_oil"
+    #: gas oil: red diesel, generator fuel, heating oil in continental Europe (Heizöl EL, fioul)
+    gas_oil = "gas_oil"
+    #: fuel oil: heavy (residual) fuel oil
+    fuel_oil = "fuel_oil"
+    #: road diesel (average biofuel blend), as vehicles burn it
     diesel = "diesel"
     lpg = "lpg"
     district_heating = "district_heating"
@@ -35,6 +41,7 @@ class EnergyRecord(Removable, Base):
 
     REFERENCE_MAX_LEN = 80
     NOTE_MAX_LEN = 1000
+    SOURCE_NAME_MAX_LEN = 80
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id"), index=True)
@@ -46,8 +53,13 @@ class EnergyRecord(Removable, Base):
     period_start: Mapped[dt.date] = mapped_column(index=True)
     period_end: Mapped[dt.date]
     quantity: Mapped[Decimal]
-    #: unit code of the quantity: kwh, mwh, kwh_gross_cv, kwh_net_cv, m3, litre, tonne
+    #: unit code of the quantity: kwh, mwh, gj, kwh_gross_cv, kwh_net_cv, m3, litre, tonne
     unit: Mapped[str] = mapped_column(sa.String(20))
+    #: the energy's name as the imported file wrote it, where that is not the type's own code
+    #: ("Heizöl EL" for gas oil): its lines say which DESNZ fuel the name was taken for
+    source_name: Mapped[str] = mapped_column(
+        sa.String(SOURCE_NAME_MAX_LEN), default="", server_default=""
+    )
     #: kWh covered by renewable energy certificates (market-based: zero emissions)
     certificates_kwh: Mapped[Decimal | None]
     #: a supplier-specific factor (an imported set): the market-based factor of electricity,

@@ -114,6 +114,7 @@ def list_records() -> ResponseReturnValue:
         sites=org.list_sites(),
         labels=ENERGY_LABELS,
         units=UNIT_LABELS,
+        fuels=services.DESNZ_FUEL_LABELS,
     )
 
 
@@ -436,14 +437,19 @@ def _import_page() -> import_views.ImportPage:
             "One row per bill or meter reading of a site, as a facility report or a utility's "
             "export lists them."
         ),
-        columns=(*importer.REQUIRED, *importer.OPTIONAL),
+        columns=tuple(field.name for field in importer.FIELDS),
         columns_help=_(
-            "Site: a site's name. Energy: electricity, natural gas (gas), heating oil, diesel, "
-            "LPG, district heating, district cooling, on-site renewable (solar). Units: kWh, MWh, "
-            "kWh gross, kWh net, m³, litres, tonnes. Supplier factor: the code of an imported "
-            "factor set (“code:key” where it holds several kWh factors). A record with the same "
-            "site, energy, period and meter as one already recorded is skipped. Dates: "
-            "YYYY-MM-DD or DD.MM.YYYY."
+            "Site: a site's name. Energy: electricity, natural gas (gas), gas oil (gasoil, red "
+            "diesel, generator diesel), fuel oil (heavy fuel oil), kerosene (burning oil), "
+            "heating oil (burning oil at sites in the UK and Ireland, gas oil elsewhere), diesel "
+            "(road diesel), LPG (propane, butane), district heating, district cooling, on-site "
+            "renewable (solar), in English, French, German or Spanish; a profile may map a "
+            "file's other names to any of these. Units: kWh, MWh, "
+            "GJ, kWh gross CV, kWh net CV, m³, litres, tonnes; natural gas in kWh or MWh is "
+            "taken on the gross CV, MWh converted to kWh. Each name taken for a DESNZ fuel is "
+            "shown before the import and on the record's lines. Supplier factor: the code of an "
+            "imported factor set (“code:key” where it holds several kWh factors). A record with "
+            "the same site, energy, period and meter as one already recorded is skipped."
         ),
         page_endpoint="energy.import_records",
         commit_endpoint="energy.commit_import",
@@ -488,7 +494,7 @@ def _import_page() -> import_views.ImportPage:
                 "",
             ),
         ),
-        upload_label=_("Bills or meter readings (CSV or XLSX)"),
+        upload_label=_("Bills or meter readings (CSV, XLSX or ODS)"),
     )
 
 
@@ -497,6 +503,13 @@ def _import_page() -> import_views.ImportPage:
 def import_records() -> ResponseReturnValue:
     """Check a file of bills: every bad row listed, or a preview to confirm."""
     return import_views.upload_page(_import_page())
+
+
+@bp.route("/import/<id:batch_id>/columns", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def map_import(batch_id: int) -> ResponseReturnValue:
+    """Map the columns of a file of an unknown layout, optionally saved as a profile."""
+    return import_views.map_columns(_import_page(), batch_id)
 
 
 @bp.post("/import/<id:batch_id>/commit")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from ems.imports import services as imports
 from ems.imports.models import ImportBatch
 from ems.org import services as org
 
-import_cli = AppGroup("import", help="Import activity data from files (CSV or XLSX).")
+import_cli = AppGroup("import", help="Import activity data from files (CSV, TSV, XLSX or ODS).")
 
 #: how the figures of each kind are named on the command line
 FIGURE_NAMES = {
@@ -27,7 +28,28 @@ FIGURE_NAMES = {
 }
 
 
-def run_import(importer: imports.Importer, file: Path, *, dry_run: bool) -> None:
+def describe_reading(result: imports.ImportResult) -> list[str]:
+    """How the file was read, in lines for the terminal: the mapping, the columns ignored, the
+    total rows skipped and the values translated."""
+    lines = []
+    if result.mapping is not None:
+        source = (
+            f"profile “{result.mapping.profile}”"
+            if result.mapping.profile
+            else "the proposed mapping (every required column recognised)"
+        )
+        lines.append(f"Columns read with {source}: {result.mapping.describe()}")
+    if result.ignored_columns:
+        lines.append(f"Columns ignored: {', '.join(result.ignored_columns)}")
+    if result.skipped_rows:
+        lines.append(f"Total rows skipped: {', '.join(map(str, result.skipped_rows))}")
+    lines += [f"Read: {note}" for note in result.value_notes]
+    return lines
+
+
+def run_import(
+    importer: imports.Importer, file: Path, *, dry_run: bool, profile: str | None = None
+) -> None:
     """Import FILE with ``importer`` (all rows or none) and say what happened."""
     data = file.read_bytes()
     rows = data.count(b"\n") or 1
@@ -40,6 +62,7 @@ def run_import(importer: imports.Importer, file: Path, *, dry_run: bool) -> None
                 filename=file.name,
                 dry_run=dry_run,
                 on_progress=bar.update,
+                profile=profile,
             )
     except ImportFailed as exc:
         for error in exc.row_errors[:MAX_REPORTED_ERRORS]:
@@ -53,6 +76,8 @@ def run_import(importer: imports.Importer, file: Path, *, dry_run: bool) -> None
         return
     if not dry_run:
         db.session.commit()
+    for line in describe_reading(result):
+        click.echo(line)
     figures = ", ".join(
         f"{grams / 1_000_000:,.3f} t CO2e {FIGURE_NAMES.get(name, name)}"
         for name, grams in result.co2e_g.items()
@@ -60,7 +85,8 @@ def run_import(importer: imports.Importer, file: Path, *, dry_run: bool) -> None
     verb = "would import" if dry_run else "imported"
     click.echo(
         f"{file.name}: {verb} {result.created} {importer.noun} from {result.rows} rows"
-        f"{f' ({figures})' if figures else ''}; {len(result.skipped)} already recorded."
+        f"{f' ({figures})' if figures else ''}; {len(result.changed)} changed, "
+        f"{len(result.cancelled)} cancelled, {len(result.skipped)} unchanged (already recorded)."
     )
 
 
@@ -68,30 +94,38 @@ FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 DRY_RUN = click.option(
     "--dry-run", is_flag=True, help="Check every row and show what would be imported."
 )
+PROFILE = click.option(
+    "--profile",
+    metavar="NAME",
+    help="Read the file's columns with this saved profile (see `ems import profiles list`).",
+)
 
 
 @import_cli.command("travel")
 @click.argument("file", type=FILE)
 @DRY_RUN
-def import_travel_command(file: Path, dry_run: bool) -> None:
+@PROFILE
+def import_travel_command(file: Path, dry_run: bool, profile: str | None) -> None:
     """Import a travel agency export: all rows or none."""
-    run_import(imports.importers()["travel"], file, dry_run=dry_run)
+    run_import(imports.importers()["travel"], file, dry_run=dry_run, profile=profile)
 
 
 @import_cli.command("purchases")
 @click.argument("file", type=FILE)
 @DRY_RUN
-def import_purchases_command(file: Path, dry_run: bool) -> None:
+@PROFILE
+def import_purchases_command(file: Path, dry_run: bool, profile: str | None) -> None:
     """Import the finance system's export of purchases: all rows or none."""
-    run_import(imports.importers()["procurement"], file, dry_run=dry_run)
+    run_import(imports.importers()["procurement"], file, dry_run=dry_run, profile=profile)
 
 
 @import_cli.command("energy")
 @click.argument("file", type=FILE)
 @DRY_RUN
-def import_energy_command(file: Path, dry_run: bool) -> None:
+@PROFILE
+def import_energy_command(file: Path, dry_run: bool, profile: str | None) -> None:
     """Import utility bills and meter readings: all rows or none."""
-    run_import(imports.importers()["energy"], file, dry_run=dry_run)
+    run_import(imports.importers()["energy"], file, dry_run=dry_run, profile=profile)
 
 
 @import_cli.command("list")
@@ -138,3 +172,59 @@ def remove_command(batch_id: int, yes: bool) -> None:
             f"{batch.filename}: removed with its {removal.record_count} {importer.noun} "
             f"(removal #{removal.id}; `ems removals restore {removal.id}` brings them back)."
         )
+
+
+profiles_cli = AppGroup("profiles", help="Saved file layouts (column mappings) of the imports.")
+import_cli.add_command(profiles_cli)
+KIND = click.Choice(["travel", "energy", "procurement"])
+
+
+@profiles_cli.command("list")
+def profiles_list_command() -> None:
+    """Saved profiles: kind, name, columns, last change."""
+    for profile in imports.list_profiles():
+        click.echo(
+            f"{profile.kind}\t{profile.name}\t{len(profile.columns)} columns\t"
+            f"{profile.updated_at:%Y-%m-%d %H:%M}\t{profile.updated_by_label}"
+        )
+
+
+@profiles_cli.command("show")
+@click.argument("kind", type=KIND)
+@click.argument("name")
+def profiles_show_command(kind: str, name: str) -> None:
+    """Show profile NAME of KIND: its columns, value mappings and formats."""
+    try:
+        data = imports.export_profiles(kind, name)
+    except ValidationFailed as exc:
+        raise click.ClickException("; ".join(exc.errors.values())) from None
+    click.echo(json.dumps(data["profiles"][0], ensure_ascii=False, indent=2))
+
+
+@profiles_cli.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@click.option("--kind", type=KIND, help="Only the profiles of this kind of import.")
+def profiles_export_command(file: Path | None, kind: str | None) -> None:
+    """Write the profiles as JSON to FILE (or standard output), for another installation."""
+    text = json.dumps(imports.export_profiles(kind), ensure_ascii=False, indent=2) + "\n"
+    if file is None:
+        click.echo(text, nl=False)
+    else:
+        file.write_text(text, encoding="utf-8")
+        click.echo(f"Profiles written to {file}.", err=True)
+
+
+@profiles_cli.command("import")
+@click.argument("file", type=FILE)
+def profiles_import_command(file: Path) -> None:
+    """Save the profiles of a JSON export (all of them or none; same names are replaced)."""
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"{file.name} is not JSON: {exc}") from None
+    try:
+        saved = imports.load_profiles(actor=None, data=data)
+    except ValidationFailed as exc:
+        raise click.ClickException("; ".join(exc.errors.values())) from None
+    db.session.commit()
+    click.echo(f"{len(saved)} profiles saved: {', '.join(p.name for p in saved)}")

@@ -21,9 +21,13 @@ from ems.auth.models import Role, User
 from ems.errors import NotFound, ValidationFailed
 from ems.extensions import db, refresh_statistics, utcnow
 from ems.imports import RowError
-from ems.imports.models import ImportBatch
+from ems.imports import mapping as columns
+from ems.imports.mapping import ColumnMapping, Field, Proposal, Table
+from ems.imports.models import ImportBatch, ImportProfile
 from ems.removals import services as removals
 from ems.removals.models import INCLUDE_REMOVED, Removable, Removal
+from ems.tables import Sheet, read_sheet
+from ems.validation import has_control_characters
 
 Progress = Callable[[int], None]
 
@@ -43,6 +47,24 @@ class ImportResult:
     batch: ImportBatch | None = None
     #: the same file was imported before: nothing was done
     already_imported: bool = False
+    #: keys of records the file changes (a booking sent again with other content)
+    changed: list[str] = field(default_factory=list)
+    #: keys of records the file cancels (refunds, cancellations)
+    cancelled: list[str] = field(default_factory=list)
+    #: how the file's values were read where it matters, e.g. "“Heizöl” → gas oil (DESNZ …)"
+    value_notes: list[str] = field(default_factory=list)
+    #: how the file's columns were read (a profile, or ems's certain proposal)
+    mapping: ColumnMapping | None = None
+    #: the file's columns that no field takes, and the total rows skipped
+    ignored_columns: list[str] = field(default_factory=list)
+    skipped_rows: list[int] = field(default_factory=list)
+    #: the layout is unknown and ems's proposal is not certain: the user maps the columns
+    #: (the file is kept with its batch, status "mapping")
+    proposal: Proposal | None = None
+
+    @property
+    def needs_mapping(self) -> bool:
+        return self.proposal is not None
 
 
 @dataclass
@@ -71,8 +93,11 @@ class Importer:
     kind: str
     #: refuses an actor who may not import this kind (raises PermissionDenied)
     require: Callable[[User | None], None]
-    #: reads and checks every row (ImportFailed naming rows and fields), computes the figures
-    plan: Callable[[bytes, str, Progress | None], Plan]
+    #: what it takes from a file (the columns are mapped to these; see ems.imports.mapping)
+    fields: tuple[Field, ...]
+    #: checks every row of the mapped file (ImportFailed naming rows and fields), computes the
+    #: figures
+    plan: Callable[[Table, Progress | None], Plan]
     #: what the records are called in summaries, e.g. "trips"
     noun: str
     #: the records an import creates (with an ``import_batch_id``), their ledger activity type,
@@ -127,7 +152,7 @@ class Importer:
         import being restored (it would import nothing new)."""
         batch = self._removed_batch(removal)
         again = _batch(self.kind, batch.file_sha256) if batch is not None else None
-        if again is not None and again.status == "checked":
+        if again is not None and again.status != "imported":
             db.session.delete(again)
             db.session.flush()
 
@@ -165,32 +190,125 @@ def _stamp(batch: ImportBatch, *, actor: User | None, filename: str, rows: int) 
     batch.user_label = actor.email if actor else audit.CLI_ACTOR
 
 
+@dataclass(frozen=True)
+class Reading:
+    """How a file will be read: its header row and the mapping of its columns."""
+
+    header_index: int
+    mapping: ColumnMapping
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.mapping.as_dict(), "header_index": self.header_index}
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Reading:
+        return cls(int(values.get("header_index", 0)), ColumnMapping.from_dict(values))
+
+
+def _profile_mapping(profile: ImportProfile) -> ColumnMapping:
+    return ColumnMapping.from_dict(
+        {
+            "columns": profile.columns,
+            "values": profile.values,
+            "formats": profile.formats,
+            "profile": profile.name,
+        }
+    )
+
+
+def read_layout(
+    importer: Importer, sheet: Sheet, *, profile: str | None = None
+) -> Reading | Proposal:
+    """How to read ``sheet``: with the named profile, with the kind's profile whose headers it
+    has, or with ems's proposal when it is certain; the uncertain proposal otherwise."""
+    proposal = columns.propose(sheet, importer.fields)
+    if profile is not None:
+        chosen = get_profile(importer.kind, profile)
+        index = columns.find_layout(sheet, chosen.headers)
+        return Reading(proposal.header_index if index is None else index, _profile_mapping(chosen))
+    for known in list_profiles(importer.kind):
+        index = columns.find_layout(sheet, known.headers)
+        if index is not None:
+            return Reading(index, _profile_mapping(known))
+    if not proposal.certain:
+        return proposal
+    proposal.mapping.formats = columns.guess_formats(
+        sheet, proposal.header_index, proposal.mapping, importer.fields
+    )
+    return Reading(proposal.header_index, proposal.mapping)
+
+
+def _planned(
+    importer: Importer, sheet: Sheet, reading: Reading, on_progress: Progress | None
+) -> Plan:
+    table = columns.apply(sheet, reading.header_index, reading.mapping, importer.fields)
+    plan = importer.plan(table, on_progress)
+    plan.result.mapping = reading.mapping
+    plan.result.ignored_columns = table.ignored
+    plan.result.skipped_rows = table.skipped_rows
+    return plan
+
+
 def check_file(
-    importer: Importer, *, actor: User | None, data: bytes, filename: str
+    importer: Importer,
+    *,
+    actor: User | None,
+    data: bytes,
+    filename: str,
+    profile: str | None = None,
+    reading: Reading | None = None,
 ) -> ImportResult:
-    """Check a file and keep it, waiting for the go-ahead (``commit_batch``); nothing imported."""
+    """Check a file and keep it, waiting for the go-ahead (``commit_batch``); nothing imported.
+    A file of an unknown layout whose columns ems cannot map with certainty is kept waiting for
+    its mapping instead (``result.needs_mapping``; see ``map_batch``)."""
     importer.require(actor)
     discard_expired_checks()
     digest = file_digest(data)
     batch = _batch(importer.kind, digest)
     if batch is not None and batch.status == "imported":
         return ImportResult(batch=batch, already_imported=True)
-    result = importer.plan(data, filename, None).result
+    sheet = read_sheet(data, filename)
+    layout = reading or read_layout(importer, sheet, profile=profile)
+    if isinstance(layout, Proposal):
+        result = ImportResult(proposal=layout)
+        status, summary = "mapping", "columns to be mapped"
+    else:
+        result = _planned(importer, sheet, layout, None).result
+        status, summary = "checked", f"{result.rows} rows checked, kept for the go-ahead"
     if batch is None:
-        batch = ImportBatch(kind=importer.kind, file_sha256=digest, status="checked")
+        batch = ImportBatch(kind=importer.kind, file_sha256=digest)
         db.session.add(batch)
-    batch.content, batch.created_at = data, utcnow()  # checked again: kept a day from now
+    batch.status, batch.content, batch.created_at = status, data, utcnow()  # kept a day from now
+    batch.mapping = None if isinstance(layout, Proposal) else layout.as_dict()
     _stamp(batch, actor=actor, filename=filename, rows=result.rows)
     db.session.flush()
     audit.record(
         actor=actor,
         action=f"{importer.kind}.import.checked",
         obj=batch,
-        summary=f"{batch.filename}: {result.rows} rows checked, kept for the go-ahead",
+        summary=f"{batch.filename}: {summary}",
         changes=audit.diff({}, {"file_sha256": digest, "rows": result.rows}),
     )
     result.batch = batch
     return result
+
+
+def map_batch(
+    importer: Importer, *, actor: User | None, batch: ImportBatch, mapping: ColumnMapping
+) -> ImportResult:
+    """Check a file kept for its mapping with the user's mapping of its columns (see
+    save_profile to keep the mapping for later files of this layout)."""
+    if batch.content is None or batch.status == "imported":
+        raise ValidationFailed({"": _("This file was imported already.")})
+    sheet = read_sheet(batch.content, batch.filename)
+    header_index = columns.propose(sheet, importer.fields).header_index
+    return check_file(
+        importer,
+        actor=actor,
+        data=batch.content,
+        filename=batch.filename,
+        reading=Reading(header_index, mapping),
+    )
 
 
 #: an import of this many records or more refreshes the database's statistics (see extensions)
@@ -202,14 +320,17 @@ CHECKED_FILE_LIFETIME = dt.timedelta(days=1)
 
 def check_expired(batch: ImportBatch) -> bool:
     """Whether a checked file waited too long for its go-ahead."""
-    return batch.status == "checked" and utcnow() - batch.created_at > CHECKED_FILE_LIFETIME
+    return (
+        batch.status in ("checked", "mapping")
+        and utcnow() - batch.created_at > CHECKED_FILE_LIFETIME
+    )
 
 
 def discard_expired_checks() -> int:
     """Discard the files checked more than a day ago and never imported; how many."""
     expired = db.session.scalars(
         sa.select(ImportBatch).where(
-            ImportBatch.status == "checked",
+            ImportBatch.status.in_(("checked", "mapping")),
             ImportBatch.created_at < utcnow() - CHECKED_FILE_LIFETIME,
         )
     ).all()
@@ -226,6 +347,28 @@ def discard_expired_checks() -> int:
     return len(expired)
 
 
+class MappingNeeded(ValidationFailed):
+    """The file's layout is unknown and ems cannot map its columns with certainty."""
+
+    def __init__(self, proposal: Proposal) -> None:
+        self.proposal = proposal
+        found = proposal.mapping.describe() or _("no column recognised")
+        problems = [*proposal.doubts]
+        if proposal.missing:
+            problems.append(_("no column found for %(fields)s", fields=", ".join(proposal.missing)))
+        super().__init__(
+            {
+                "file": _(
+                    "The file's columns are not those of a known profile and ems is not sure "
+                    "how to read them (%(problems)s). Proposed: %(found)s. Map them on the "
+                    "import page or name a profile.",
+                    problems="; ".join(problems),
+                    found=found,
+                )
+            }
+        )
+
+
 def import_file(
     importer: Importer,
     *,
@@ -234,15 +377,23 @@ def import_file(
     filename: str,
     dry_run: bool = False,
     on_progress: Progress | None = None,
+    profile: str | None = None,
+    reading: Reading | None = None,
 ) -> ImportResult:
     """Import a file: all rows or none; records already there are skipped; the same file twice
-    does nothing. The batch is one audited change and can be removed as a whole."""
+    does nothing. The batch is one audited change and can be removed as a whole. The columns are
+    read with ``reading``, the named ``profile``, a known profile or a certain proposal
+    (MappingNeeded otherwise)."""
     importer.require(actor)
     digest = file_digest(data)
     batch = _batch(importer.kind, digest)
     if batch is not None and batch.status == "imported":
         return ImportResult(batch=batch, already_imported=True)
-    plan = importer.plan(data, filename, on_progress)
+    sheet = read_sheet(data, filename)
+    layout = reading or read_layout(importer, sheet, profile=profile)
+    if isinstance(layout, Proposal):
+        raise MappingNeeded(layout)
+    plan = _planned(importer, sheet, layout, on_progress)
     result = plan.result
     if dry_run:
         return result
@@ -251,34 +402,44 @@ def import_file(
         db.session.add(batch)
     batch.status, batch.content, batch.imported_at = "imported", None, utcnow()
     batch.created_count, batch.skipped_count = result.created, len(result.skipped)
+    batch.mapping = layout.as_dict()
     _stamp(batch, actor=actor, filename=filename, rows=result.rows)
     db.session.flush()
     plan.write(batch, actor)
     if result.created >= STATISTICS_AFTER_RECORDS:
         refresh_statistics()
+    changes = {"file_sha256": digest, importer.noun: result.created, "rows": result.rows}
+    if result.changed or result.cancelled:
+        changes |= {"changed": len(result.changed), "cancelled": len(result.cancelled)}
     audit.record(
         actor=actor,
         action=f"{importer.kind}.import.committed",
         obj=batch,
         summary=f"{filename}: {result.created} {importer.noun} imported ({result.rows} rows), "
-        f"{len(result.skipped)} already there",
-        changes=audit.diff(
-            {}, {"file_sha256": digest, importer.noun: result.created, "rows": result.rows}
-        ),
+        f"{len(result.changed)} changed, {len(result.cancelled)} cancelled, "
+        f"{len(result.skipped)} already there; read with "
+        f"{layout.mapping.profile or 'the proposed mapping'}",
+        changes=audit.diff({}, changes),
     )
     result.batch = batch
     return result
 
 
 def commit_batch(importer: Importer, *, actor: User | None, batch: ImportBatch) -> ImportResult:
-    """Import a file kept by ``check_file``."""
+    """Import a file kept by ``check_file``, read as it was checked."""
     if batch.status != "checked" or batch.content is None:
         raise ValidationFailed({"": _("This file was imported already.")})
     if check_expired(batch):
         raise ValidationFailed(
             {"": _("This file was checked more than a day ago. Upload it again to import it.")}
         )
-    return import_file(importer, actor=actor, data=batch.content, filename=batch.filename)
+    return import_file(
+        importer,
+        actor=actor,
+        data=batch.content,
+        filename=batch.filename,
+        reading=Reading.from_dict(batch.mapping) if batch.mapping else None,
+    )
 
 
 def batch_records(importer: Importer, batch: ImportBatch) -> list[int]:
@@ -329,7 +490,7 @@ def list_batches(kind: str) -> list[ImportBatch]:
                 ImportBatch.kind == kind,
                 # files that waited more than a day for the go-ahead are gone for the user
                 sa.or_(
-                    ImportBatch.status != "checked",
+                    ImportBatch.status == "imported",
                     ImportBatch.created_at >= utcnow() - CHECKED_FILE_LIFETIME,
                 ),
             )
@@ -354,3 +515,152 @@ def known_keys(column: sa.orm.InstrumentedAttribute[str], keys: list[str]) -> se
             db.session.scalars(sa.select(column).where(column.in_(keys[start : start + 500])))
         )
     return known
+
+
+def list_profiles(kind: str | None = None) -> list[ImportProfile]:
+    """The saved file layouts (of ``kind``), by kind and name."""
+    query = sa.select(ImportProfile).order_by(ImportProfile.kind, ImportProfile.name)
+    if kind is not None:
+        query = query.where(ImportProfile.kind == kind)
+    return list(db.session.scalars(query))
+
+
+def get_profile(kind: str, name: str) -> ImportProfile:
+    """The profile of ``kind`` named ``name`` (case-insensitive); ValidationFailed if none."""
+    for profile in list_profiles(kind):
+        if profile.name.casefold() == name.strip().casefold():
+            return profile
+    known = ", ".join(profile.name for profile in list_profiles(kind)) or _("none")
+    raise ValidationFailed(
+        {
+            "profile": _(
+                "No %(kind)s profile is named “%(name)s” (known: %(known)s).",
+                kind=kind,
+                name=name[:80],
+                known=known,
+            )
+        }
+    )
+
+
+def _check_profile(kind: str, name: str, headers: list[str], mapping: ColumnMapping) -> None:
+    importer = _importers.get(kind)
+    if importer is None:
+        raise ValidationFailed({"kind": _("“%(kind)s” is not a kind of import.", kind=kind[:20])})
+    errors: dict[str, str] = {}
+    name = name.strip()
+    if not name or len(name) > ImportProfile.NAME_MAX_LEN or has_control_characters(name):
+        errors["name"] = _(
+            "A profile needs a name of 1 to %(n)d characters.", n=ImportProfile.NAME_MAX_LEN
+        )
+    fields = {item.name for item in importer.fields}
+    unknown = sorted(
+        {name for name in mapping.columns.values() if name not in fields}
+        | {name for name in mapping.values if name not in fields}
+    )
+    if unknown:
+        errors["columns"] = _("Not fields of this import: %(names)s.", names=", ".join(unknown))
+    strings = [
+        *headers,
+        *mapping.columns,
+        *(v for m in mapping.values.values() for k in m.items() for v in k),
+    ]
+    if any(has_control_characters(text) or len(text) > 200 for text in strings):
+        errors["columns"] = _("Headers and values are texts of at most 200 characters.")
+    taken = list(mapping.columns.values())
+    if len(taken) != len(set(taken)):
+        errors["columns"] = _("Each field can be taken from one column only.")
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def save_profile(
+    *, actor: User | None, kind: str, name: str, headers: list[str], mapping: ColumnMapping
+) -> ImportProfile:
+    """Save a file layout as a named profile of ``kind`` (replacing the profile of that name)."""
+    _check_profile(kind, name, headers, mapping)
+    name = name.strip()
+    profile = next(
+        (known for known in list_profiles(kind) if known.name.casefold() == name.casefold()), None
+    )
+    before = _profile_dict(profile) if profile is not None else {}
+    if profile is None:
+        profile = ImportProfile(kind=kind, name=name)
+        db.session.add(profile)
+    profile.headers = list(headers)
+    profile.columns = dict(mapping.columns)
+    profile.values = {field: dict(values) for field, values in mapping.values.items() if values}
+    profile.formats = mapping.formats.as_dict()
+    profile.updated_by_label = actor.email if actor else audit.CLI_ACTOR
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action=f"{kind}.import.profile_saved",
+        obj=profile,
+        summary=f"Import profile “{name}” saved: {len(profile.columns)} columns",
+        changes=audit.diff(before, _profile_dict(profile)),
+    )
+    return profile
+
+
+def _profile_dict(profile: ImportProfile) -> dict[str, Any]:
+    return {
+        "kind": profile.kind,
+        "name": profile.name,
+        "headers": list(profile.headers),
+        "columns": dict(profile.columns),
+        "values": {field: dict(values) for field, values in profile.values.items()},
+        "formats": dict(profile.formats),
+    }
+
+
+#: the format of exported profiles, checked when they are imported
+PROFILES_FORMAT = "ems-import-profiles/1"
+
+
+def export_profiles(kind: str | None = None, name: str | None = None) -> dict[str, Any]:
+    """Profiles as JSON-ready data, to move them to another installation."""
+    chosen = [get_profile(kind, name)] if kind and name else list_profiles(kind)
+    return {"format": PROFILES_FORMAT, "profiles": [_profile_dict(p) for p in chosen]}
+
+
+def load_profiles(*, actor: User | None, data: Any) -> list[ImportProfile]:
+    """Save the profiles of an export (see export_profiles): all of them or none."""
+    if not isinstance(data, dict) or data.get("format") != PROFILES_FORMAT:
+        raise ValidationFailed(
+            {
+                "file": _(
+                    "Not an export of ems import profiles (%(format)s).", format=PROFILES_FORMAT
+                )
+            }
+        )
+    entries = data.get("profiles")
+    if not isinstance(entries, list):
+        raise ValidationFailed({"file": _("The export holds no list of profiles.")})
+    saved = []
+    for number, entry in enumerate(entries, start=1):
+        try:
+            if not isinstance(entry, dict):
+                raise TypeError
+            mapping = ColumnMapping.from_dict(entry)
+            saved.append(
+                save_profile(
+                    actor=actor,
+                    kind=str(entry["kind"]),
+                    name=str(entry["name"]),
+                    headers=[str(header) for header in entry.get("headers") or []],
+                    mapping=mapping,
+                )
+            )
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise ValidationFailed(
+                {"file": _("Profile %(n)d of the export is incomplete.", n=number)}
+            ) from None
+        except ValidationFailed as exc:
+            raise ValidationFailed(
+                {
+                    key: _("Profile %(n)d: %(problem)s", n=number, problem=message)
+                    for key, message in exc.errors.items()
+                }
+            ) from None
+    return saved

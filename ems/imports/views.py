@@ -23,14 +23,17 @@ from ems.extensions import db
 from ems.forms import EmsForm
 from ems.imports import MAX_FILE_BYTES, MAX_REPORTED_ERRORS, ImportFailed
 from ems.imports import services as imports
+from ems.imports.forms import mapping_form
+from ems.imports.mapping import fields_text, guess_formats, missing_fields, propose
 from ems.removals import views as removal_views
+from ems.tables import read_sheet
 
 
 class ImportForm(EmsForm):
     """Upload a file to check it."""
 
     file = FileField(
-        _l("File (CSV or XLSX)"), [FileRequired(), FileSize(MAX_FILE_BYTES)], description=""
+        _l("File (CSV, XLSX or ODS)"), [FileRequired(), FileSize(MAX_FILE_BYTES)], description=""
     )
     submit = SubmitField(_l("Check the file"))
 
@@ -43,6 +46,7 @@ class ImportPage:
     title: str
     #: what the file holds and how its rows become records
     intro: str
+    #: the template's columns (the fields' names by default)
     columns: Sequence[str]
     #: accepted spellings, units and date formats
     columns_help: str
@@ -63,12 +67,15 @@ class ImportPage:
     template_rows: Sequence[Sequence[str]]
     upload_label: str = ""
 
+    @property
+    def mapping_endpoint(self) -> str:
+        """The page mapping a file's columns: ``map_import`` beside the import page."""
+        return f"{self.page_endpoint.split('.')[0]}.map_import"
+
 
 def upload_page(page: ImportPage) -> ResponseReturnValue:
     """Check an uploaded file: every bad row listed, or a preview to confirm."""
-    form = ImportForm()
-    if page.upload_label:
-        form.file.label.text = page.upload_label
+    form = _upload_form(page)
     row_errors: list[str] = []
     result = None
     if form.validate_on_submit():
@@ -83,17 +90,30 @@ def upload_page(page: ImportPage) -> ResponseReturnValue:
         except ImportFailed as exc:
             db.session.rollback()
             form.add_service_errors(exc)
-            row_errors = [str(error) for error in exc.row_errors[:MAX_REPORTED_ERRORS]]
-            if len(exc.row_errors) > MAX_REPORTED_ERRORS:
-                row_errors.append(
-                    _("… and %(n)d more.", n=len(exc.row_errors) - MAX_REPORTED_ERRORS)
-                )
+            row_errors = _row_errors(exc)
         except ValidationFailed as exc:
             db.session.rollback()
             form.add_service_errors(exc)
         else:
-            db.session.commit()  # the checked file waits for the go-ahead
-    status = 422 if form.errors else 200
+            db.session.commit()  # the checked file waits for the go-ahead (or for its mapping)
+            if result.needs_mapping and result.batch is not None:
+                return redirect(url_for(page.mapping_endpoint, batch_id=result.batch.id))
+    return _page(page, form, row_errors, result)
+
+
+def _upload_form(page: ImportPage) -> ImportForm:
+    form = ImportForm()
+    if page.upload_label:
+        form.file.label.text = page.upload_label
+    return form
+
+
+def _page(
+    page: ImportPage,
+    form: ImportForm,
+    row_errors: list[str],
+    result: imports.ImportResult | None,
+) -> ResponseReturnValue:
     return render_template(
         "imports/import.html",
         page=page,
@@ -101,7 +121,68 @@ def upload_page(page: ImportPage) -> ResponseReturnValue:
         row_errors=row_errors,
         result=result,
         batches=imports.list_batches(page.importer.kind),
-    ), status
+        profiles=[profile.name for profile in imports.list_profiles(page.importer.kind)],
+        field_labels={item.name: item.label for item in page.importer.fields},
+    ), 422 if form.errors or row_errors else 200
+
+
+def _row_errors(exc: ImportFailed) -> list[str]:
+    listed = [str(error) for error in exc.row_errors[:MAX_REPORTED_ERRORS]]
+    if len(exc.row_errors) > MAX_REPORTED_ERRORS:
+        listed.append(_("… and %(n)d more.", n=len(exc.row_errors) - MAX_REPORTED_ERRORS))
+    return listed
+
+
+def map_columns(page: ImportPage, batch_id: int) -> ResponseReturnValue:
+    """Map the columns of a kept file of an unknown layout: each column with sample values and
+    ems's proposal; the user corrects it, may save it as a profile, and the file is checked."""
+    batch = imports.get_batch(page.importer.kind, batch_id)
+    if batch.status != "mapping" or batch.content is None or imports.check_expired(batch):
+        flash(_("This file is no longer waiting for its columns; upload it again."), "error")
+        return redirect(url_for(page.page_endpoint))
+    sheet = read_sheet(batch.content, batch.filename)
+    proposal = propose(sheet, page.importer.fields)
+    proposal.mapping.formats = guess_formats(
+        sheet, proposal.header_index, proposal.mapping, page.importer.fields
+    )
+    form = mapping_form(proposal.headers, page.importer.fields, proposal.mapping)
+    row_errors: list[str] = []
+    if form.validate_on_submit():
+        chosen = form.mapping(proposal.headers)
+        actor = signed_in_user()
+        try:
+            if form.profile_name.data:  # saved even when the file's rows need correcting
+                chosen.profile = imports.save_profile(
+                    actor=actor,
+                    kind=page.importer.kind,
+                    name=form.profile_name.data,
+                    headers=[header for header in proposal.headers if header],
+                    mapping=chosen,
+                ).name
+            with db.session.begin_nested():  # a bad row undoes the check, not the profile
+                result = imports.map_batch(page.importer, actor=actor, batch=batch, mapping=chosen)
+        except ImportFailed as exc:
+            row_errors = _row_errors(exc)
+        except ValidationFailed as exc:
+            form.add_service_errors(exc)
+        else:
+            db.session.commit()
+            return _page(page, _upload_form(page), [], result)
+        db.session.commit()  # the profile is kept even when the file's rows need correcting
+    return render_template(
+        "imports/mapping.html",
+        page=page,
+        form=form,
+        batch=batch,
+        proposal=proposal,
+        samples=proposal.samples(sheet),
+        columns=list(zip(proposal.headers, form.column_names, strict=True)),
+        missing=[
+            fields_text(group)
+            for group in missing_fields(page.importer.fields, proposal.mapping.columns.values())
+        ],
+        row_errors=row_errors,
+    ), 422 if form.errors or row_errors else 200
 
 
 def commit(page: ImportPage, batch_id: int) -> ResponseReturnValue:
@@ -115,7 +196,15 @@ def commit(page: ImportPage, batch_id: int) -> ResponseReturnValue:
             flash(message, "error")
         return redirect(url_for(page.page_endpoint))
     db.session.commit()
-    flash(page.imported_text(result.created, len(result.skipped)), "success")
+    message = page.imported_text(result.created, len(result.skipped))
+    if result.changed or result.cancelled:
+        message += " " + _(
+            "%(changed)d changed (new versions recorded), %(cancelled)d cancelled (restorable "
+            "from Removed records).",
+            changed=len(result.changed),
+            cancelled=len(result.cancelled),
+        )
+    flash(message, "success")
     return redirect(url_for(page.done_endpoint))
 
 

@@ -172,13 +172,14 @@ def _import_page() -> import_views.ImportPage:
             "One row per purchase from the finance system's export: the amount paid and its "
             "currency, or a quantity in kg or tonnes for a material the factor library has."
         ),
-        columns=(*importer.REQUIRED, *importer.OPTIONAL),
+        columns=tuple(field.name for field in importer.FIELDS),
         columns_help=_(
-            "Category: a category's name as listed under Procurement → Categories. Site and "
-            "department: a name (or a department's code). Amounts with a point as the decimal "
-            "separator; currency as an ISO code (CHF, USD…). Dates: YYYY-MM-DD or DD.MM.YYYY. "
-            "Each reference (invoice or order number) appears once; references already recorded "
-            "are skipped."
+            "Category: a category's name as listed under Procurement → Categories, or its NAICS "
+            "code where only one category has it; the finance system's account codes are mapped "
+            "to categories in the import profile. Site and department: a name (or a "
+            "department's code). Currency as an ISO code (CHF, USD…). Quantities in kg or "
+            "tonnes (t, kilograms…). Each reference (invoice or order number) appears once; "
+            "references already recorded are skipped."
         ),
         page_endpoint="procurement.import_purchases",
         commit_endpoint="procurement.commit_import",
@@ -219,7 +220,7 @@ def _import_page() -> import_views.ImportPage:
                 "",
             ),
         ),
-        upload_label=_("Finance export (CSV or XLSX)"),
+        upload_label=_("Finance export (CSV, XLSX or ODS)"),
     )
 
 
@@ -228,6 +229,13 @@ def _import_page() -> import_views.ImportPage:
 def import_purchases() -> ResponseReturnValue:
     """Check a finance export: every bad row listed, or a preview to confirm."""
     return import_views.upload_page(_import_page())
+
+
+@bp.route("/import/<id:batch_id>/columns", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def map_import(batch_id: int) -> ResponseReturnValue:
+    """Map the columns of a file of an unknown layout, optionally saved as a profile."""
+    return import_views.map_columns(_import_page(), batch_id)
 
 
 @bp.post("/import/<id:batch_id>/commit")

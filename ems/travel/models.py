@@ -103,6 +103,7 @@ class FlightLeg(Base):
     )
 
     MAX_PASSENGERS = 500
+    TICKET_NUMBER_MAX_LEN = 20
 
     id: Mapped[int] = mapped_column(primary_key=True)
     trip_id: Mapped[int] = mapped_column(sa.ForeignKey("trips.id", ondelete="CASCADE"), index=True)
@@ -120,6 +121,8 @@ class FlightLeg(Base):
     passengers: Mapped[int] = mapped_column(default=1)
     #: great-circle distance, km (haversine, R = 6371.0 km)
     distance_km: Mapped[Decimal]
+    #: the ticket (or e-ticket) number the agency issued for the flight, as written
+    ticket_number: Mapped[str | None] = mapped_column(sa.String(TICKET_NUMBER_MAX_LEN))
 
     trip: Mapped[Trip] = relationship(back_populates="legs")
 

@@ -33,7 +33,6 @@ from ems.removals import views as removal_views
 from ems.travel import airports, services
 from ems.travel.forms import CABIN_LABELS, EstimateForm, TripForm
 from ems.travel.models import PaidBy, Trip, TripSource
-from ems.travel.services import agency_file
 from ems.validation import without_control_characters
 from ems.web import MAX_ID, int_arg, paginate, return_url, submit_form
 
@@ -370,17 +369,56 @@ def estimate() -> ResponseReturnValue:
     )
 
 
+#: the columns of the import template (the others of agency_words.FIELDS are understood too)
+TEMPLATE_COLUMNS = (
+    "booking_reference",
+    "traveller",
+    "travel_type",
+    "origin",
+    "destination",
+    "departure_date",
+    "is_return",
+    "return_date",
+    "cabin_class",
+    "passengers",
+    "distance_km",
+    "nights",
+    "country",
+    "ticket_number",
+    "status",
+    "department",
+    "purpose",
+    "paid_by",
+    "notes",
+)
+
+
+def _import_created_text(result: services.imports.ImportResult) -> str:
+    """What a checked agency file will create (its changes and cancellations are counted
+    beside)."""
+    return _(
+        "%(trips)d trips from %(rows)d rows to create.", trips=result.created, rows=result.rows
+    )
+
+
 def _import_page() -> import_views.ImportPage:
     return import_views.ImportPage(
         importer=services.IMPORTER,
         title=_("Import the travel agency's export"),
-        intro=_("One row per flight; rows with the same booking reference form one trip."),
-        columns=(*agency_file.REQUIRED, *agency_file.OPTIONAL),
+        intro=_(
+            "One row per flight, rail or road journey or hotel stay; rows with the same booking "
+            "reference (or ticket number) form one trip. A booking sent again with other "
+            "content changes its trip; a refund or cancellation row removes what it names."
+        ),
+        columns=TEMPLATE_COLUMNS,
         columns_help=_(
-            "Common names from agency exports are understood too (PNR, Passenger Name, From, "
-            "To, Travel Date, Class, Pax, Cost Center…). Classes: economy (Y), premium economy "
-            "(W), business (C, J), first (F), or empty for unknown. Dates: YYYY-MM-DD or "
-            "DD.MM.YYYY."
+            "Common names from agency exports, in several languages, are understood too (PNR, "
+            "Record Locator, Passenger Name, From, To, Travel Date, Class, Booking class, Pax, "
+            "Cost Center, Ticket number, Status…); other columns are ignored. Places: airport "
+            "codes, or city and airport names with one airport. Classes: economy, premium "
+            "economy, business, first in several languages, or booking-class letters (Y, W, "
+            "J, F…). Types: flight (or empty), rail, bus, coach, taxi, car, hotel; journeys "
+            "need distance_km, stays nights (or a check-out date) and a country or city."
         ),
         page_endpoint="travel.import_trips",
         commit_endpoint="travel.commit_import",
@@ -391,13 +429,9 @@ def _import_page() -> import_views.ImportPage:
             "with_rf": _("With RF (organisation-paid trips)"),
             "without_rf": _("Without RF (organisation-paid trips)"),
         },
-        created_text=lambda result: _(
-            "%(trips)d trips with %(legs)d flights to create.",
-            trips=result.created,
-            legs=result.rows,
-        ),
+        created_text=_import_created_text,
         imported_text=lambda n, skipped: _(
-            "%(n)d trips imported; %(skipped)d bookings were already recorded.",
+            "%(n)d trips imported; %(skipped)d bookings were already recorded as they are.",
             n=n,
             skipped=skipped,
         ),
@@ -406,11 +440,19 @@ def _import_page() -> import_views.ImportPage:
             (
                 "ABC123",
                 "Ana Silva",
+                "flight",
                 "GVA",
                 "JFK",
                 "2025-03-04",
+                "yes",
+                "2025-03-09",
                 "economy",
                 "1",
+                "",
+                "",
+                "",
+                "0571234567890",
+                "",
                 "",
                 "Conference",
                 "organisation",
@@ -419,18 +461,47 @@ def _import_page() -> import_views.ImportPage:
             (
                 "ABC123",
                 "Ana Silva",
-                "JFK",
-                "GVA",
-                "2025-03-09",
-                "economy",
+                "rail",
+                "Geneva",
+                "Bern",
+                "2025-03-10",
+                "",
+                "",
+                "",
                 "1",
+                "159",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "Conference",
+                "organisation",
+                "",
+            ),
+            (
+                "ABC123",
+                "Ana Silva",
+                "hotel",
+                "",
+                "",
+                "2025-03-04",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "5",
+                "US",
+                "",
+                "",
                 "",
                 "Conference",
                 "organisation",
                 "",
             ),
         ),
-        upload_label=_("Agency export (CSV or XLSX)"),
+        upload_label=_("Agency export (CSV, XLSX or ODS)"),
     )
 
 
@@ -439,6 +510,13 @@ def _import_page() -> import_views.ImportPage:
 def import_trips() -> ResponseReturnValue:
     """Check an agency export: every bad row listed, or a preview to confirm."""
     return import_views.upload_page(_import_page())
+
+
+@bp.route("/import/<id:batch_id>/columns", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def map_import(batch_id: int) -> ResponseReturnValue:
+    """Map the columns of a file of an unknown layout, optionally saved as a profile."""
+    return import_views.map_columns(_import_page(), batch_id)
 
 
 @bp.post("/import/<id:batch_id>/commit")

@@ -41,6 +41,10 @@ from tests.conftest import TEST_PASSWORD
 READ_ONLY = {
     "imports.check_expired",
     "imports.importers",
+    "imports.read_layout",
+    "imports.list_profiles",
+    "imports.get_profile",
+    "imports.export_profiles",
     "travel.parse",
     "api.get_token",
     "api.list_tokens",
@@ -738,6 +742,39 @@ WRITES: dict[str, tuple[str, Callable[[dict[str, Any]], object]]] = {
     "travel.check_import": (
         "travel.import.checked",
         lambda w: travel.check_import(actor=w["admin"], data=AGENCY_CSV, filename="a.csv"),
+    ),
+    "imports.map_batch": (
+        "travel.import.checked",
+        lambda w: imports.map_batch(
+            travel.IMPORTER,
+            actor=w["admin"],
+            batch=imports.check_file(
+                travel.IMPORTER, actor=w["admin"], data=AGENCY_CSV, filename="a.csv"
+            ).batch,
+            mapping=imports.ColumnMapping(
+                {name: name for name in AGENCY_CSV.decode().splitlines()[0].split(",")}
+            ),
+        ),
+    ),
+    "imports.save_profile": (
+        "travel.import.profile_saved",
+        lambda w: imports.save_profile(
+            actor=w["admin"],
+            kind="travel",
+            name="Agency",
+            headers=["PNR"],
+            mapping=imports.ColumnMapping({"PNR": "booking_reference"}),
+        ),
+    ),
+    "imports.load_profiles": (
+        "travel.import.profile_saved",
+        lambda w: imports.load_profiles(
+            actor=w["admin"],
+            data={
+                "format": imports.PROFILES_FORMAT,
+                "profiles": [{"kind": "travel", "name": "Agency", "columns": {}}],
+            },
+        ),
     ),
     "imports.discard_expired_checks": (
         "travel.import.expired",

@@ -86,15 +86,15 @@ def test_the_travel_clerk_adds_a_return_flight_and_imports_the_agency_file(
     page.goto("/travel/import")
     bad = tmp_path / "agency.csv"
     bad.write_bytes(agency_file("XYZQ"))
-    page.get_by_label("Agency export (CSV or XLSX)").set_input_files(str(bad))
+    page.get_by_label("Agency export (CSV, XLSX or ODS)").set_input_files(str(bad))
     page.get_by_role("button", name="Check the file").click()
     alert = page.get_by_role("alert").filter(has_text="Nothing was imported")
     assert re.search(r"[Rr]ow 3.*destination", alert.inner_text())
     good = tmp_path / "agency-fixed.csv"
     good.write_bytes(agency_file("JFK"))
-    page.get_by_label("Agency export (CSV or XLSX)").set_input_files(str(good))
+    page.get_by_label("Agency export (CSV, XLSX or ODS)").set_input_files(str(good))
     page.get_by_role("button", name="Check the file").click()
-    assert "2 trips with 2 flights to create" in page.locator("main").inner_text()
+    assert "2 trips from 2 rows to create." in page.locator("main").inner_text()
     page.get_by_role("button", name="Import", exact=True).click()
     page.wait_for_load_state()
     db.session.rollback()

@@ -39,7 +39,7 @@ def test_the_clerk_removes_an_import_after_confirming_and_restores_it(page, crea
     page.goto("/travel/import")
     export = tmp_path / "agency-february.csv"
     export.write_bytes(agency_file("JFK"))
-    page.get_by_label("Agency export (CSV or XLSX)").set_input_files(str(export))
+    page.get_by_label("Agency export (CSV, XLSX or ODS)").set_input_files(str(export))
     page.get_by_role("button", name="Check the file").click()
     page.get_by_role("button", name="Import", exact=True).click()
     page.wait_for_load_state()

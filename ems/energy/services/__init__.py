@@ -33,10 +33,12 @@ from ems.energy.services.fleet import (
     update_fleet_record,
 )
 from ems.energy.services.records import (
+    DESNZ_FUEL_LABELS,
     ENERGY_EXPORT_HEADER,
     FIELDS,
     FUELS,
     KWH_PER_MWH,
+    KWH_UNITS,
     SCOPE3_FUEL_AND_ENERGY,
     UK,
     UNITS,
@@ -69,6 +71,7 @@ from ems.energy.services.refrigerants import (
 
 __all__ = [
     "ACTIVITY_TYPE",
+    "DESNZ_FUEL_LABELS",
     "ENERGY_EXPORT_HEADER",
     "EXPORT_CHUNK",
     "FIELDS",
@@ -78,6 +81,7 @@ __all__ = [
     "FLEET_FIELDS",
     "FUELS",
     "KWH_PER_MWH",
+    "KWH_UNITS",
     "MAX_PERIOD_DAYS",
     "REFRIGERANT_ACTIVITY",
     "REFRIGERANT_EXPORT_HEADER",

@@ -48,32 +48,67 @@ from ems.ledger.models import Basis, SourceCategory
 from ems.org.models import Site
 from ems.removals import services as removals
 from ems.removals.models import Removal
+from ems.units import KWH_PER_GJ
 from ems.validation import check_decimal, check_text
 
 KWH_PER_MWH = Decimal(1000)
 
 
+def _in_kwh(quantity: Decimal, unit: str) -> Decimal:
+    """A quantity of delivered energy (kWh, MWh or GJ) in kWh: MWh exactly, GJ to 28 digits."""
+    if unit == "mwh":
+        return quantity * KWH_PER_MWH
+    if unit == "gj":
+        return quantity * KWH_PER_GJ
+    return quantity
+
+
 SCOPE3_FUEL_AND_ENERGY = 3
 
-#: the units each kind of energy may be recorded in
+#: the units each kind of energy may be recorded in (a fuel's kWh say their calorific value)
+LIQUID_FUEL_UNITS = ("litre", "kwh_gross_cv", "kwh_net_cv", "tonne")
+#: units of delivered energy: kWh, MWh and GJ (kept as written, converted to kWh on its lines)
+KWH_UNITS = ("kwh", "mwh", "gj")
 UNITS: dict[EnergyType, tuple[str, ...]] = {
-    EnergyType.electricity: ("kwh", "mwh"),
-    EnergyType.natural_gas: ("kwh_gross_cv", "kwh_net_cv", "m3"),
-    EnergyType.heating_oil: ("litre", "kwh_gross_cv", "kwh_net_cv", "tonne"),
-    EnergyType.diesel: ("litre", "kwh_gross_cv", "kwh_net_cv", "tonne"),
-    EnergyType.lpg: ("litre", "kwh_gross_cv", "kwh_net_cv", "tonne"),
-    EnergyType.district_heating: ("kwh", "mwh"),
-    EnergyType.district_cooling: ("kwh", "mwh"),
-    EnergyType.onsite_renewable: ("kwh", "mwh"),
+    EnergyType.electricity: KWH_UNITS,
+    EnergyType.natural_gas: ("kwh_gross_cv", "kwh_net_cv", "m3", "tonne"),
+    EnergyType.heating_oil: LIQUID_FUEL_UNITS,
+    EnergyType.gas_oil: LIQUID_FUEL_UNITS,
+    EnergyType.fuel_oil: LIQUID_FUEL_UNITS,
+    EnergyType.diesel: LIQUID_FUEL_UNITS,
+    EnergyType.lpg: LIQUID_FUEL_UNITS,
+    EnergyType.district_heating: KWH_UNITS,
+    EnergyType.district_cooling: KWH_UNITS,
+    EnergyType.onsite_renewable: KWH_UNITS,
 }
-#: the DESNZ fuel (activity) of each fuel burned on site
+#: the DESNZ fuel (activity) of each fuel burned on site. Heating oil is burning oil
+#: (kerosene), as in the UK and Ireland; continental heating oil is gas oil. Diesel is road
+#: diesel (average biofuel blend); generator diesel and red diesel are gas oil.
 FUELS = {
     EnergyType.natural_gas: "natural_gas",
     EnergyType.heating_oil: "burning_oil",
+    EnergyType.gas_oil: "gas_oil",
+    EnergyType.fuel_oil: "fuel_oil",
     EnergyType.diesel: "diesel_average_biofuel_blend",
     EnergyType.lpg: "lpg",
 }
+#: how DESNZ names each of those fuels in its tables (its own words: never translated)
+DESNZ_FUEL_LABELS = {
+    EnergyType.natural_gas: "Gaseous fuels > Natural gas",
+    EnergyType.heating_oil: "Liquid fuels > Burning oil",
+    EnergyType.gas_oil: "Liquid fuels > Gas oil",
+    EnergyType.fuel_oil: "Liquid fuels > Fuel oil",
+    EnergyType.diesel: "Liquid fuels > Diesel (average biofuel blend)",
+    EnergyType.lpg: "Gaseous fuels > LPG",
+}
 UK = "GB"
+
+
+def _mapping_note(source_name: str, kind: EnergyType) -> str:
+    """How a line says what a file's name was taken for, in the ledger's words (codes, read by
+    ``labels.readable``): "“Heizöl EL” → gas_oil (DESNZ Liquid fuels > Gas oil)"."""
+    fuel = DESNZ_FUEL_LABELS.get(kind)
+    return f"“{source_name}” → {kind.value}" + (f" (DESNZ {fuel})" if fuel else "")
 
 
 def _supplier(factor: EmissionFactor) -> SelectedFactor:
@@ -116,6 +151,8 @@ def record_lines(record: EnergyRecord, selector: FactorSelector) -> list[ledger.
         )
 
     label = f"{record.energy_type.value} {record.period_start}–{record.period_end}"
+    if record.source_name:
+        label += f"; {_mapping_note(record.source_name, record.energy_type)}"
     parts = split_by_year(
         record.period_start, record.period_end, record.quantity, record.certificates_kwh
     )
@@ -139,7 +176,9 @@ def record_lines(record: EnergyRecord, selector: FactorSelector) -> list[ledger.
                 note=note,
             )
             continue
-        kwh = part.quantity * (KWH_PER_MWH if record.unit == "mwh" else 1)
+        kwh = _in_kwh(part.quantity, record.unit)
+        if record.unit == "gj":
+            note += f"; {part.quantity} GJ × 1000/3.6"
         if record.energy_type in (EnergyType.district_heating, EnergyType.district_cooling):
             assert supplier is not None  # noqa: S101 (checked when recorded)
             line(
@@ -258,8 +297,8 @@ def _check_certificates(
     elif (
         certificates
         and amount is not None
-        and unit in ("kwh", "mwh")
-        and certificates > (amount * (KWH_PER_MWH if unit == "mwh" else 1))
+        and unit in KWH_UNITS
+        and certificates > _in_kwh(amount, unit)
     ):
         errors["certificates_kwh"] = _("Certificates cannot cover more than the kWh consumed.")
     return certificates
@@ -368,8 +407,11 @@ def create_energy_record(*, actor: User | None, **data: object) -> EnergyRecord:
 def update_energy_record(
     *, actor: User | None, record: EnergyRecord, expected_version: int | None = None, **data: object
 ) -> EnergyRecord:
-    """Change a record; its lines are replaced (the old ones stay, superseded)."""
+    """Change a record; its lines are replaced (the old ones stay, superseded). A record whose
+    kind of energy is changed no longer says what an imported file's name was taken for."""
     require_editor(actor)
+    if record.source_name and str(data.get("energy_type")) != record.energy_type.value:
+        record.source_name = ""  # flushed with the other changes, or rolled back with them
     update_record(
         actor=actor,
         record=record,

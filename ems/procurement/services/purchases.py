@@ -34,6 +34,7 @@ from ems.procurement.services.categories import MATERIAL_FAMILY, SPEND_FAMILY
 from ems.procurement.services.rates import RateMissing, _check_currency, convert_spend
 from ems.removals import services as removals
 from ems.removals.models import Removal
+from ems.units import unit_code
 from ems.validation import check_decimal, check_text
 
 ACTIVITY_TYPE = "purchase"
@@ -42,6 +43,8 @@ ACTIVITY_TYPE = "purchase"
 SCOPE3_PURCHASED_GOODS = 1
 KG_PER_TONNE = Decimal(1000)
 QUANTITY_UNITS = ("kg", "tonne")
+#: units energy takes that make no sense for a purchase's material factor (per tonne)
+NOT_MASS_UNITS = ("litre", "m3", "kwh", "mwh", "gj", "kwh_gross_cv", "kwh_net_cv")
 
 
 FIELDS = [
@@ -163,10 +166,19 @@ def _check_money(
 def _check_mass(
     errors: dict[str, str], quantity: Decimal | str | None, quantity_unit: str | None
 ) -> tuple[Decimal | None, str | None]:
-    """The quantity bought and its unit (kg or tonne): a unit with a quantity and the other way."""
+    """The quantity bought and its unit (kg or tonne, in any spelling ``ems.units`` knows: t,
+    tonnes, kilograms, KGM…): a unit with a quantity and the other way. A volume or an energy
+    (litres, kWh, m³) is refused with the reason: material factors are per tonne."""
     mass = check_decimal(errors, "quantity", quantity, required=False, above_zero=True)
-    unit = (quantity_unit or "").strip().lower() or None
-    if mass is not None and unit not in QUANTITY_UNITS:
+    written = (quantity_unit or "").strip()
+    unit = unit_code(written) or written.lower() or None
+    if mass is not None and unit in NOT_MASS_UNITS:
+        errors["quantity_unit"] = _(
+            "Purchases are counted by weight (kg or tonnes) or by the amount paid: a quantity in "
+            "%(unit)s has no material factor. Record fuels and energy under Energy.",
+            unit=labels.unit(unit or ""),
+        )
+    elif mass is not None and unit not in QUANTITY_UNITS:
         errors["quantity_unit"] = _("Use kg or tonne.")
     elif mass is None and unit and "quantity" not in errors:
         errors["quantity"] = _("Enter the quantity in %(unit)s.", unit=unit)

@@ -1,0 +1,246 @@
+"""Files as they come: encodings, delimiters, workbooks, title and total rows, formats, and the
+proposal of a mapping for a layout ems has not seen."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import Workbook
+
+from ems.imports.mapping import (
+    ColumnMapping,
+    Field,
+    Formats,
+    apply,
+    guess_formats,
+    normal_date,
+    normal_number,
+    propose,
+)
+from ems.tables import ImportFailed, read_sheet
+
+FIELDS = (
+    Field("reference", "Reference", required=True, synonyms=("pnr", "booking ref")),
+    Field("traveller", "Traveller", required=True, synonyms=("passenger", "voyageur")),
+    Field("day", "Date", required=True, synonyms=("date", "travel date"), kind="date"),
+    Field("amount", "Amount", synonyms=("fare", "montant"), kind="number"),
+    Field(
+        "code",
+        "Code",
+        synonyms=("airport",),
+        looks_like=lambda value: len(value) == 3 and value.isupper(),
+    ),
+)
+
+ROWS = [
+    ["Agency X — monthly travel report, March 2025"],
+    [],
+    ["PNR", "Voyageur", "Date", "Fare", "Station", "Airline"],
+    ["AB12", "Jürg Müller", "03.04.2025", "1.234,50", "GVA", "LX"],
+    ["AB13", "Zoé Genève", "13/04/2025", "99,00", "ZRH", "LX"],
+    ["Total", "", "", "1.333,50", "", ""],
+]
+
+
+def _csv(rows: list[list[str]], delimiter: str) -> str:
+    return "\n".join(delimiter.join(row) for row in rows) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter"),
+    [
+        ("utf-8", ","),
+        ("utf-8-sig", ";"),
+        ("cp1252", ";"),
+        ("latin-1", "\t"),
+        ("utf-16", "|"),
+    ],
+)
+def test_text_files_are_read_in_their_encoding_and_delimiter(encoding: str, delimiter: str) -> None:
+    rows = [[cell.replace(",", " ").replace("—", "-") for cell in row] for row in ROWS]
+    sheet = read_sheet(_csv(rows, delimiter).encode(encoding), "export.csv")
+    assert sheet.rows[2] == rows[2]
+    assert sheet.rows[3][1] == "Jürg Müller"
+    assert sheet.rows[4][1] == "Zoé Genève"
+
+
+def test_the_header_is_found_below_title_rows_and_totals_are_skipped() -> None:
+    sheet = read_sheet(_csv(ROWS, ";").encode("cp1252"), "export.csv")
+    proposal = propose(sheet, FIELDS)
+    assert proposal.header_index == 2
+    assert proposal.mapping.columns == {
+        "PNR": "reference",
+        "Voyageur": "traveller",
+        "Date": "day",
+        "Fare": "amount",
+        "Station": "code",
+    }
+    assert proposal.matched_by["Station"] == "pattern"
+    assert proposal.certain
+    proposal.mapping.formats = guess_formats(sheet, 2, proposal.mapping, FIELDS)
+    assert proposal.mapping.formats == Formats(day_first=True, decimal_comma=True)
+    table = apply(sheet, 2, proposal.mapping, FIELDS)
+    assert [number for number, _row in table.rows] == [4, 5]
+    assert table.rows[0][1] == {
+        "reference": "AB12",
+        "traveller": "Jürg Müller",
+        "day": "2025-04-03",
+        "amount": "1234.50",
+        "code": "GVA",
+    }
+    assert table.rows[1][1]["day"] == "2025-04-13"
+    assert table.ignored == ["Airline"]
+    assert table.skipped_rows == [6]
+
+
+def test_a_workbook_with_a_title_and_a_total_row() -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    for row in (["Purchases FY2025"], ["Booking ref", "Passenger", "Travel date", "Fare"]):
+        sheet.append(row)
+    import datetime as dt
+
+    sheet.append(["X1", "Ana", dt.datetime(2025, 3, 4), 1234.5])
+    sheet.append(["X2", "Bo", dt.datetime(2025, 3, 5), 10])
+    sheet.append(["Grand total", None, None, 1244.5])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    read = read_sheet(buffer.getvalue(), "purchases.xlsx")
+    proposal = propose(read, FIELDS)
+    table = apply(read, proposal.header_index, proposal.mapping, FIELDS)
+    assert [row for _n, row in table.rows] == [
+        {"reference": "X1", "traveller": "Ana", "day": "2025-03-04", "amount": "1234.5"},
+        {"reference": "X2", "traveller": "Bo", "day": "2025-03-05", "amount": "10"},
+    ]
+    assert table.skipped_rows == [5]
+
+
+def test_an_uncertain_layout_says_what_is_missing_and_in_doubt() -> None:
+    sheet = read_sheet(b"Ref,Passengr,When\nA,B,2025-01-01\n", "x.csv")
+    proposal = propose(sheet, FIELDS)
+    assert not proposal.certain
+    assert proposal.matched_by.get("Passengr") == "close"  # a typing slip, proposed but asked
+    assert "reference" in proposal.missing
+    assert "day" in proposal.missing
+
+
+def test_a_required_field_without_a_column_is_refused_by_name() -> None:
+    sheet = read_sheet(b"PNR,Passenger\nA,B\n", "x.csv")
+    with pytest.raises(ImportFailed) as caught:
+        apply(sheet, 0, ColumnMapping({"PNR": "reference", "Passenger": "traveller"}), FIELDS)
+    assert [(error.row, error.field) for error in caught.value.row_errors] == [(1, "day")]
+
+
+def test_value_mappings_translate_before_the_feature_reads() -> None:
+    sheet = read_sheet(b"PNR,Passenger,Date,Airport\nA,B,2025-01-01,Gen\xc3\xa8ve\n", "x.csv")
+    mapping = ColumnMapping(
+        {"PNR": "reference", "Passenger": "traveller", "Date": "day", "Airport": "code"},
+        values={"code": {"genève": "GVA"}},
+    )
+    (row,) = apply(sheet, 0, mapping, FIELDS).rows
+    assert row[1]["code"] == "GVA"
+
+
+@pytest.mark.parametrize(
+    ("text", "decimal_comma", "expected"),
+    [
+        ("1,234.5", False, "1234.5"),
+        ("1 234.5", False, "1234.5"),
+        ("1.234,5", True, "1234.5"),
+        ("1 234,5", True, "1234.5"),
+        ("12,5", True, "12.5"),
+        ("1'234.5", False, "1234.5"),
+        ("12", True, "12"),
+        ("twelve", False, "twelve"),
+    ],
+)
+def test_numbers_in_the_file_s_format(text: str, decimal_comma: bool, expected: str) -> None:
+    assert normal_number(text, Formats(decimal_comma=decimal_comma)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "day_first", "expected"),
+    [
+        ("2025-03-04", True, "2025-03-04"),
+        ("2025-03-04 10:30", True, "2025-03-04"),
+        ("04.03.2025", False, "2025-03-04"),
+        ("04/03/2025", True, "2025-03-04"),
+        ("03/04/2025", False, "2025-03-04"),
+        ("4-Mar-2025", True, "2025-03-04"),
+        ("Mar 4, 2025", True, "2025-03-04"),
+        ("45720", True, "2025-03-04"),
+        ("31/02/2025", True, "31/02/2025"),
+    ],
+)
+def test_dates_in_the_common_formats(text: str, day_first: bool, expected: str) -> None:
+    assert normal_date(text, Formats(day_first=day_first)) == expected
+
+
+def test_a_month_first_file_is_recognised_by_its_dates() -> None:
+    sheet = read_sheet(b"PNR,Passenger,Date\nA,B,03/14/2025\nC,D,04/01/2025\n", "x.csv")
+    proposal = propose(sheet, FIELDS)
+    formats = guess_formats(sheet, 0, proposal.mapping, FIELDS)
+    assert not formats.day_first
+    rows = apply(sheet, 0, ColumnMapping(proposal.mapping.columns, formats=formats), FIELDS).rows
+    assert [row["day"] for _n, row in rows] == ["2025-03-14", "2025-04-01"]
+
+
+def _ods(rows: list[list[str]]) -> bytes:
+    """A minimal OpenDocument spreadsheet, as LibreOffice writes one, holding ``rows``."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    def cell(value: str) -> str:
+        if value.replace(".", "", 1).isdigit():
+            return f'<table:table-cell office:value-type="float" office:value="{value}"/>'
+        text = f"<text:p>{escape(value)}</text:p>"
+        return f'<table:table-cell office:value-type="string">{text}</table:table-cell>'
+
+    body = "".join(
+        "<table:table-row>" + "".join(cell(value) for value in row) + "</table:table-row>"
+        for row in rows
+    )
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        f'<office:body><office:spreadsheet><table:table table:name="Sheet1">{body}'
+        "</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" '
+        'manifest:version="1.2"><manifest:file-entry manifest:full-path="/" '
+        'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(
+            zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet"
+        )
+        archive.writestr("content.xml", content)
+        archive.writestr("META-INF/manifest.xml", manifest)
+    return buffer.getvalue()
+
+
+def test_an_ods_workbook_is_read_like_any_other() -> None:
+    data = _ods(
+        [["Travel 2025"], ["PNR", "Passenger", "Date", "Fare"], ["Z9", "Ana", "2025-03-04", "12.5"]]
+    )
+    sheet = read_sheet(data, "travel.ods")
+    assert sheet.format == "ods"
+    proposal = propose(sheet, FIELDS)
+    (row,) = apply(sheet, proposal.header_index, proposal.mapping, FIELDS).rows
+    assert row == (
+        3,
+        {"reference": "Z9", "traveller": "Ana", "day": "2025-03-04", "amount": "12.5"},
+    )
+
+
+def test_a_workbook_that_is_not_one_is_refused() -> None:
+    with pytest.raises(ImportFailed, match="not an ODS workbook"):
+        read_sheet(b"PK\x03\x04" + b"\x00" * 40, "broken.ods")
