@@ -322,38 +322,25 @@ def read_table(
     return _table(sheet.rows, required=required, optional=optional, aliases=aliases or {})
 
 
-#: the date formats of uploaded files: ISO first (spreadsheet date cells come as such), then
-#: day first as European exports write them
-DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%Y/%m/%d")
-
-
-def parse_date(text: str) -> dt.date | None:
-    """A date written YYYY-MM-DD, DD.MM.YYYY, DD/MM/YYYY or YYYY/MM/DD; the whole text must be
-    the date. None if it is not one."""
-    try:
-        return dt.date.fromisoformat(text)  # the usual case, and much faster
-    except ValueError:
-        pass
-    for pattern in DATE_FORMATS[1:]:
-        try:
-            return dt.datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    return None
-
-
 def row_date(errors: list[RowError], row: int, column: str, text: str) -> dt.date | None:
-    """The date in ``text`` (see parse_date); an error naming the row and column if none."""
-    day = parse_date(text)
-    if day is None:
+    """The date in ``text``, which the import framework has written in ISO form where it could
+    read it in the file's format (see ems.imports.mapping.normal_date); an error naming the row
+    and column if it is not one (a date of another format is not guessed at here)."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
         errors.append(
             RowError(
                 row,
                 column,
-                _("“%(value)s” is not a date (YYYY-MM-DD or DD.MM.YYYY)", value=text[:20]),
+                _(
+                    "“%(value)s” is not a date as the file writes them (YYYY-MM-DD, DD.MM.YYYY, "
+                    "or DD/MM/YYYY or MM/DD/YYYY as the mapping says)",
+                    value=text[:20],
+                ),
             )
         )
-    return day
+        return None
 
 
 def control_character_errors(

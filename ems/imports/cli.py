@@ -42,7 +42,10 @@ def describe_reading(result: imports.ImportResult) -> list[str]:
     if result.ignored_columns:
         lines.append(f"Columns ignored: {', '.join(result.ignored_columns)}")
     if result.skipped_rows:
-        lines.append(f"Total rows skipped: {', '.join(map(str, result.skipped_rows))}")
+        lines.append(
+            "Rows skipped as totals, notes or the header repeated: "
+            f"{', '.join(map(str, result.skipped_rows))}"
+        )
     lines += [f"Read: {note}" for note in result.value_notes]
     return lines
 
@@ -176,7 +179,9 @@ def remove_command(batch_id: int, yes: bool) -> None:
 
 profiles_cli = AppGroup("profiles", help="Saved file layouts (column mappings) of the imports.")
 import_cli.add_command(profiles_cli)
-KIND = click.Choice(["travel", "energy", "procurement"])
+#: the kinds of import, as `ems import` names them ("purchases" is the procurement import)
+KIND = click.Choice(["travel", "energy", "procurement", "purchases"])
+KIND_NAMES = {"purchases": "procurement"}
 
 
 @profiles_cli.command("list")
@@ -195,7 +200,7 @@ def profiles_list_command() -> None:
 def profiles_show_command(kind: str, name: str) -> None:
     """Show profile NAME of KIND: its columns, value mappings and formats."""
     try:
-        data = imports.export_profiles(kind, name)
+        data = imports.export_profiles(KIND_NAMES.get(kind, kind), name)
     except ValidationFailed as exc:
         raise click.ClickException("; ".join(exc.errors.values())) from None
     click.echo(json.dumps(data["profiles"][0], ensure_ascii=False, indent=2))
@@ -206,7 +211,8 @@ def profiles_show_command(kind: str, name: str) -> None:
 @click.option("--kind", type=KIND, help="Only the profiles of this kind of import.")
 def profiles_export_command(file: Path | None, kind: str | None) -> None:
     """Write the profiles as JSON to FILE (or standard output), for another installation."""
-    text = json.dumps(imports.export_profiles(kind), ensure_ascii=False, indent=2) + "\n"
+    chosen = KIND_NAMES.get(kind, kind) if kind else None
+    text = json.dumps(imports.export_profiles(chosen), ensure_ascii=False, indent=2) + "\n"
     if file is None:
         click.echo(text, nl=False)
     else:
@@ -228,3 +234,29 @@ def profiles_import_command(file: Path) -> None:
         raise click.ClickException("; ".join(exc.errors.values())) from None
     db.session.commit()
     click.echo(f"{len(saved)} profiles saved: {', '.join(p.name for p in saved)}")
+
+
+@profiles_cli.command("delete")
+@click.argument("kind", type=KIND)
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def profiles_delete_command(kind: str, name: str, yes: bool) -> None:
+    """Delete profile NAME of KIND; its JSON is printed, to import it again if need be."""
+    try:
+        profile = imports.get_profile(KIND_NAMES.get(kind, kind), name)
+    except ValidationFailed as exc:
+        raise click.ClickException("; ".join(exc.errors.values())) from None
+    if not yes:
+        click.confirm(
+            f"Delete the {profile.kind} profile “{profile.name}”? Later files of its layout "
+            "will be mapped again",
+            abort=True,
+        )
+    kept = imports.delete_profile(actor=None, profile=profile)
+    db.session.commit()
+    click.echo(json.dumps(kept, ensure_ascii=False, indent=2))
+    click.echo(
+        f"Profile “{profile.name}” deleted; the JSON above brings it back "
+        "(`ems import profiles import FILE`).",
+        err=True,
+    )

@@ -153,6 +153,7 @@ def mapping_form(
             ),
         )
     form = ColumnsForm(
+        profile_name=proposed.profile or "",
         day_first="1" if proposed.formats.day_first else "0",
         decimal_comma="1" if proposed.formats.decimal_comma else "0",
         value_mappings=format_value_mappings(proposed.values),

@@ -174,19 +174,34 @@ class Table:
     header_row: int = 1
 
 
-def _signature(cells: Iterable[str]) -> frozenset[str]:
-    return frozenset(words(cell) for cell in cells if cell.strip())
+def column_keys(cells: Sequence[str]) -> list[str]:
+    """The names a header row's columns are mapped by: each header with its spaces and line
+    breaks made single spaces; "[column 5]" for a column without a header; "Date (2)" for the
+    second column headed "Date". Empty cells after the last header are not columns."""
+    headers = [" ".join(cell.split()) for cell in cells]
+    while headers and not headers[-1]:
+        headers.pop()
+    keys: list[str] = []
+    seen: dict[str, int] = {}
+    for position, header in enumerate(headers):
+        if not header:
+            keys.append(f"[column {position + 1}]")
+            continue
+        seen[words(header)] = count = seen.get(words(header), 0) + 1
+        keys.append(header if count == 1 else f"{header} ({count})")
+    return keys
 
 
-def header_signature(headers: Iterable[str]) -> list[str]:
-    """A layout as it is recognised again: its headers compared by ``words``, sorted."""
-    return sorted(_signature(headers))
+def _signature(cells: Sequence[str]) -> frozenset[str]:
+    return frozenset(words(key) for key in column_keys(cells))
 
 
-def find_layout(sheet: Sheet, headers: Iterable[str]) -> int | None:
+def find_layout(sheet: Sheet, headers: Sequence[str]) -> int | None:
     """The index of the row of ``sheet`` whose headers are exactly ``headers`` (compared by
     ``words``, in any order) among the first rows; None if no row is."""
     wanted = _signature(headers)
+    if not wanted:
+        return None
     for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
         if _signature(row) == wanted:
             return index
@@ -199,7 +214,7 @@ class Proposal:
 
     #: index of the header row in the sheet (title rows above it)
     header_index: int
-    #: the file's headers, as written, in order
+    #: the file's columns by their keys (see column_keys), in order
     headers: list[str]
     mapping: ColumnMapping
     #: how each mapped header was matched: "synonym", "pattern" or "close" (a loose spelling)
@@ -245,7 +260,15 @@ def _header_index(sheet: Sheet, known: Mapping[str, str]) -> int:
     for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
         if sum(1 for cell in row if cell.strip()) >= 2:
             return index
-    raise ImportFailed([], _("The file is empty."))
+    if not any(any(cell.strip() for cell in row) for row in sheet.rows):
+        raise ImportFailed([], _("The file is empty."))
+    raise ImportFailed(
+        [],
+        _(
+            "No header row (two or more column names) was found in the first %(n)d rows.",
+            n=HEADER_SEARCH_ROWS,
+        ),
+    )
 
 
 def _column_values(sheet: Sheet, header_index: int, position: int) -> list[str]:
@@ -254,13 +277,12 @@ def _column_values(sheet: Sheet, header_index: int, position: int) -> list[str]:
 
 
 def propose(sheet: Sheet, fields: Sequence[Field]) -> Proposal:
-    """Propose which column holds which field: header synonyms, then close spellings, then
-    value patterns; say what is missing and what is in doubt."""
+    """Propose which column holds which field (header synonyms, then close spellings, then
+    value patterns) and the formats the values show; say what is missing and what is in
+    doubt."""
     known = _synonyms(fields)
     header_index = _header_index(sheet, known)
-    headers = [cell.strip() for cell in sheet.rows[header_index]]
-    while headers and not headers[-1]:
-        headers.pop()
+    headers = column_keys(sheet.rows[header_index])
     by_name = {item.name: item for item in fields}
     columns: dict[str, str] = {}
     matched_by: dict[str, str] = {}
@@ -268,7 +290,7 @@ def propose(sheet: Sheet, fields: Sequence[Field]) -> Proposal:
     taken: dict[str, str] = {}
     for header in headers:
         name = known.get(words(header))
-        if name is None or not header:
+        if name is None:
             continue
         if name in taken:
             doubts.append(
@@ -283,7 +305,7 @@ def propose(sheet: Sheet, fields: Sequence[Field]) -> Proposal:
         columns[header], matched_by[header], taken[name] = name, "synonym", header
     close_pool = {synonym: name for synonym, name in known.items() if name not in taken}
     for header in headers:
-        if not header or header in columns:
+        if header in columns:
             continue
         close = difflib.get_close_matches(words(header), close_pool, n=1, cutoff=FUZZY_CUTOFF)
         if close and close_pool[close[0]] not in taken:
@@ -300,7 +322,7 @@ def propose(sheet: Sheet, fields: Sequence[Field]) -> Proposal:
         if item.looks_like is None or item.name in taken:
             continue
         for position, header in enumerate(headers):
-            if header in columns or not header:
+            if header in columns:
                 continue
             values = _column_values(sheet, header_index, position)
             fitting = sum(1 for value in values if item.looks_like(value))
@@ -308,22 +330,27 @@ def propose(sheet: Sheet, fields: Sequence[Field]) -> Proposal:
                 columns[header], matched_by[header], taken[item.name] = item.name, "pattern", header
                 break
     missing = [" / ".join(item.name for item in group) for group in missing_fields(fields, taken)]
+    mapping = ColumnMapping(columns={h: columns[h] for h in headers if h in columns})
+    mapping.formats = guess_formats(sheet, header_index, mapping, fields)
+    doubts += format_doubts(sheet, header_index, mapping, fields)
     return Proposal(
         header_index=header_index,
         headers=headers,
-        mapping=ColumnMapping(columns={h: columns[h] for h in headers if h in columns}),
+        mapping=mapping,
         matched_by=matched_by,
         missing=missing,
         doubts=doubts,
     )
 
 
-def _is_total_row(values: Sequence[str]) -> bool:
-    filled = [value for value in values if value.strip()]
-    return bool(filled) and any(
-        words(value) in TOTAL_WORDS or words(value).startswith(("total ", "sum of ", "grand total"))
-        for value in filled[:2]
-    )
+def _starts_as_total(values: Sequence[str]) -> bool:
+    """The row's first value says total ("Total", "Grand total", "Итого" …)."""
+    first = next((words(value) for value in values if value.strip()), "")
+    return first in TOTAL_WORDS or first.startswith(("total ", "sum of ", "grand total"))
+
+
+def _filled(values: Sequence[str]) -> int:
+    return sum(1 for value in values if value.strip())
 
 
 _NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
@@ -392,23 +419,18 @@ def normal_date(text: str, formats: Formats) -> str:
     return text
 
 
-def apply(
-    sheet: Sheet, header_index: int, mapping: ColumnMapping, fields: Sequence[Field]
-) -> Table:
-    """The rows of ``sheet`` below its header as ``fields`` (see Table): a required field no
-    column holds, two columns for one field and values beyond the header are refused naming
-    the field or row; total rows below the data are skipped, unknown columns ignored."""
-    header_row = header_index + 1
-    headers = [cell.strip() for cell in sheet.rows[header_index]]
-    while headers and not headers[-1]:
-        headers.pop()
-    by_name = {item.name: item for item in fields}
+def _positions(
+    headers: Sequence[str], header_row: int, mapping: ColumnMapping, fields: Sequence[Field]
+) -> dict[str, int]:
+    """Each mapped field's column; a field given two columns, or a required one none, is
+    refused naming it."""
+    names = {item.name for item in fields}
     positions: dict[str, int] = {}
     problems: list[RowError] = []
     wanted = {words(header): name for header, name in mapping.columns.items()}
     for position, header in enumerate(headers):
-        name = wanted.get(words(header)) if header else None
-        if name is None or name not in by_name:
+        name = wanted.get(words(header))
+        if name is None or name not in names:
             continue
         if name in positions:
             problems.append(
@@ -431,20 +453,59 @@ def apply(
     ]
     if problems:
         raise ImportFailed(problems)
+    return positions
+
+
+def _lacks(cells: Sequence[str], positions: Sequence[int]) -> bool:
+    """The row has no value in one of these columns."""
+    return any(position >= len(cells) or not cells[position].strip() for position in positions)
+
+
+def _tail_start(sheet: Sheet, header_index: int, required: Sequence[int]) -> int:
+    """Where the notes below the data begin: the trailing rows of at most one value, or that
+    say total and lack a required value ("Report generated 3 March", "Confidential", "Total")."""
+    start = len(sheet.rows)
+    while start > header_index + 1:
+        cells = sheet.rows[start - 1]
+        if _filled(cells) > 1 and not (_starts_as_total(cells) and _lacks(cells, required)):
+            break
+        start -= 1
+    return start
+
+
+def apply(
+    sheet: Sheet, header_index: int, mapping: ColumnMapping, fields: Sequence[Field]
+) -> Table:
+    """The rows of ``sheet`` below its header as ``fields`` (see Table): a required field no
+    column holds, two columns for one field and values beyond the header are refused naming
+    the field or row. Skipped, and listed: total rows (one that says total and lacks a required
+    value), the header repeated, and notes below the data; unknown columns are ignored."""
+    header_row = header_index + 1
+    headers = column_keys(sheet.rows[header_index])
+    header_words = [words(header) for header in headers]
+    by_name = {item.name: item for item in fields}
+    positions = _positions(headers, header_row, mapping, fields)
+    required = [positions[item.name] for item in fields if item.required]
     used = set(positions.values())
-    ignored = [header for position, header in enumerate(headers) if header and position not in used]
+    ignored = [header for position, header in enumerate(headers) if position not in used]
     rows: list[tuple[int, dict[str, str]]] = []
     skipped: list[int] = []
+    problems: list[RowError] = []
     reading = [
         (name, position, by_name[name].kind, mapping.values.get(name, {}))
         for name, position in positions.items()
     ]
+    tail = _tail_start(sheet, header_index, required)
     for index in range(header_index + 1, len(sheet.rows)):
         cells = sheet.rows[index]
         number = index + 1
-        if not any(cell.strip() for cell in cells):
+        if not _filled(cells):
             continue
-        if _is_total_row(cells):
+        if (
+            index >= tail
+            or (_starts_as_total(cells) and _lacks(cells, required))
+            or [words(key) for key in column_keys(cells)] == header_words
+        ):
             skipped.append(number)
             continue
         if len(rows) == MAX_ROWS:
@@ -457,7 +518,7 @@ def apply(
                     _(
                         "%(n)d values for %(columns)d columns (a decimal comma, or an unquoted "
                         "delimiter in a text?)",
-                        n=len(headers) + sum(1 for c in cells[len(headers) :] if c.strip()),
+                        n=len(headers) + _filled(cells[len(headers) :]),
                         columns=len(headers),
                     ),
                 )
@@ -483,9 +544,50 @@ def apply(
     )
 
 
-_DECIMAL_COMMA = re.compile(r"[+-]?[0-9]{1,3}(?:\.[0-9]{3})*,[0-9]+|[+-]?[0-9]+,[0-9]{1,2}")
-_DECIMAL_POINT = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})*\.[0-9]+")
-_SLASHED = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/[0-9]{2,4}")
+#: a number that is a decimal in one convention and a whole number in the other: 12.450, 1,200
+_AMBIGUOUS_NUMBER = re.compile(r"[+-]?[0-9]{1,3}(?:[.,][0-9]{3})+")
+_DECIMAL_COMMA = re.compile(r"[+-]?[0-9]{1,3}(?:\.[0-9]{3})*,[0-9]+|[+-]?[0-9]+,[0-9]+")
+_DECIMAL_POINT = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})*\.[0-9]+|[+-]?[0-9]+\.[0-9]+")
+_SLASHED = re.compile(r"([0-9]{1,2})[/-]([0-9]{1,2})[/-][0-9]{2,4}")
+
+
+@dataclass
+class _Votes:
+    """What a file's values say of its formats."""
+
+    comma: int = 0
+    point: int = 0
+    ambiguous_number: str = ""
+    month_first: int = 0
+    day_first: int = 0
+    ambiguous_date: str = ""
+
+
+def _votes(
+    sheet: Sheet, header_index: int, mapping: ColumnMapping, fields: Sequence[Field]
+) -> _Votes:
+    kinds = {item.name: item.kind for item in fields}
+    votes = _Votes()
+    for position, header in enumerate(column_keys(sheet.rows[header_index])):
+        # number fields, and columns not imported (fares and costs tell the format too)
+        kind = kinds.get(mapping.columns.get(header, ""), "number")
+        for value in _column_values(sheet, header_index, position):
+            if kind == "number" and not sheet.typed:
+                if _AMBIGUOUS_NUMBER.fullmatch(value):
+                    votes.ambiguous_number = votes.ambiguous_number or value
+                elif _DECIMAL_COMMA.fullmatch(value):
+                    votes.comma += 1
+                elif _DECIMAL_POINT.fullmatch(value):
+                    votes.point += 1
+            elif kind == "date" and (slashed := _SLASHED.match(value)):
+                first, second = int(slashed.group(1)), int(slashed.group(2))
+                if second > 12:
+                    votes.month_first += 1
+                elif first > 12:
+                    votes.day_first += 1
+                else:
+                    votes.ambiguous_date = votes.ambiguous_date or value
+    return votes
 
 
 def guess_formats(
@@ -495,18 +597,35 @@ def guess_formats(
     fields or columns not imported, such as fares) mean a decimal comma; a slashed date whose
     second part is over 12 means month first (day first otherwise, as most of the world writes
     it)."""
-    kinds = {item.name: item.kind for item in fields}
-    headers = [cell.strip() for cell in sheet.rows[header_index]]
-    comma = point = month_first = 0
-    for position, header in enumerate(headers):
-        kind = kinds.get(mapping.columns.get(header, ""), "number")
-        if kind not in ("number", "date"):
-            continue
-        for value in _column_values(sheet, header_index, position):
-            if kind == "number" and not sheet.typed:
-                comma += bool(_DECIMAL_COMMA.fullmatch(value))
-                point += bool(_DECIMAL_POINT.fullmatch(value))
-            elif kind == "date" and (slashed := _SLASHED.match(value)):
-                first, second = int(slashed.group(1)), int(slashed.group(2))
-                month_first += 1 if second > 12 else -1 if first > 12 else 0
-    return Formats(day_first=month_first <= 0, decimal_comma=comma > point)
+    votes = _votes(sheet, header_index, mapping, fields)
+    return Formats(
+        day_first=votes.month_first <= votes.day_first, decimal_comma=votes.comma > votes.point
+    )
+
+
+def format_doubts(
+    sheet: Sheet, header_index: int, mapping: ColumnMapping, fields: Sequence[Field]
+) -> list[str]:
+    """What the file's values leave open: numbers such as 12.450 with no decimal to tell the
+    separator, slashed dates such as 03/02/2025 with no day over 12 to tell the order, or
+    values that say both."""
+    votes = _votes(sheet, header_index, mapping, fields)
+    doubts = []
+    if (votes.comma and votes.point) or (votes.ambiguous_number and not votes.comma + votes.point):
+        doubts.append(
+            _(
+                "numbers such as %(value)s do not say whether the decimal separator is a point "
+                "or a comma",
+                value=votes.ambiguous_number or "1.234",
+            )
+        )
+    if (votes.month_first and votes.day_first) or (
+        votes.ambiguous_date and not votes.month_first + votes.day_first
+    ):
+        doubts.append(
+            _(
+                "dates such as %(value)s do not say whether the day or the month comes first",
+                value=votes.ambiguous_date or "03/04/2025",
+            )
+        )
+    return doubts

@@ -232,9 +232,6 @@ def read_layout(
             return Reading(index, _profile_mapping(known))
     if not proposal.certain:
         return proposal
-    proposal.mapping.formats = columns.guess_formats(
-        sheet, proposal.header_index, proposal.mapping, importer.fields
-    )
     return Reading(proposal.header_index, proposal.mapping)
 
 
@@ -543,6 +540,10 @@ def get_profile(kind: str, name: str) -> ImportProfile:
     )
 
 
+#: the longest header or value a profile holds
+PROFILE_TEXT_MAX_LEN = 500
+
+
 def _check_profile(kind: str, name: str, headers: list[str], mapping: ColumnMapping) -> None:
     importer = _importers.get(kind)
     if importer is None:
@@ -560,13 +561,19 @@ def _check_profile(kind: str, name: str, headers: list[str], mapping: ColumnMapp
     )
     if unknown:
         errors["columns"] = _("Not fields of this import: %(names)s.", names=", ".join(unknown))
+    if not [header for header in headers if header.strip()]:
+        errors["headers"] = _("A profile needs the headers of the layout it reads.")
     strings = [
         *headers,
         *mapping.columns,
         *(v for m in mapping.values.values() for k in m.items() for v in k),
     ]
-    if any(has_control_characters(text) or len(text) > 200 for text in strings):
-        errors["columns"] = _("Headers and values are texts of at most 200 characters.")
+    if any(len(text) > PROFILE_TEXT_MAX_LEN for text in strings):
+        errors["columns"] = _(
+            "Headers and values are at most %(n)d characters long.", n=PROFILE_TEXT_MAX_LEN
+        )
+    if any(has_control_characters(text, multiline=True) for text in strings):
+        errors["columns"] = _("Remove the control characters from the headers and values.")
     taken = list(mapping.columns.values())
     if len(taken) != len(set(taken)):
         errors["columns"] = _("Each field can be taken from one column only.")
@@ -624,6 +631,34 @@ def export_profiles(kind: str | None = None, name: str | None = None) -> dict[st
     return {"format": PROFILES_FORMAT, "profiles": [_profile_dict(p) for p in chosen]}
 
 
+def _export_entry(entry: Any) -> tuple[str, str, list[str], ColumnMapping]:
+    """A profile of an export, its types checked (TypeError if any is wrong)."""
+
+    def texts(value: Any) -> bool:
+        return isinstance(value, dict) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        )
+
+    if not isinstance(entry, dict):
+        raise TypeError
+    kind, name, headers = entry.get("kind"), entry.get("name"), entry.get("headers")
+    columns, values = entry.get("columns", {}), entry.get("values", {})
+    formats = entry.get("formats", {})
+    if (
+        not isinstance(kind, str)
+        or not isinstance(name, str)
+        or not isinstance(headers, list)
+        or not all(isinstance(header, str) for header in headers)
+        or not texts(columns)
+        or not isinstance(values, dict)
+        or not all(isinstance(k, str) and texts(v) for k, v in values.items())
+        or not isinstance(formats, dict)
+        or not all(isinstance(v, bool) for v in formats.values())
+    ):
+        raise TypeError
+    return kind, name, headers, ColumnMapping.from_dict(entry)
+
+
 def load_profiles(*, actor: User | None, data: Any) -> list[ImportProfile]:
     """Save the profiles of an export (see export_profiles): all of them or none."""
     if not isinstance(data, dict) or data.get("format") != PROFILES_FORMAT:
@@ -640,21 +675,20 @@ def load_profiles(*, actor: User | None, data: Any) -> list[ImportProfile]:
     saved = []
     for number, entry in enumerate(entries, start=1):
         try:
-            if not isinstance(entry, dict):
-                raise TypeError
-            mapping = ColumnMapping.from_dict(entry)
+            kind, name, headers, mapping = _export_entry(entry)
             saved.append(
-                save_profile(
-                    actor=actor,
-                    kind=str(entry["kind"]),
-                    name=str(entry["name"]),
-                    headers=[str(header) for header in entry.get("headers") or []],
-                    mapping=mapping,
-                )
+                save_profile(actor=actor, kind=kind, name=name, headers=headers, mapping=mapping)
             )
-        except (KeyError, TypeError, ValueError, AttributeError):
+        except TypeError:
             raise ValidationFailed(
-                {"file": _("Profile %(n)d of the export is incomplete.", n=number)}
+                {
+                    "file": _(
+                        "Profile %(n)d of the export is incomplete or has values of the wrong "
+                        "type (kind and name are texts, headers a list of texts, columns and "
+                        "values texts, formats true or false).",
+                        n=number,
+                    )
+                }
             ) from None
         except ValidationFailed as exc:
             raise ValidationFailed(
@@ -664,3 +698,18 @@ def load_profiles(*, actor: User | None, data: Any) -> list[ImportProfile]:
                 }
             ) from None
     return saved
+
+
+def delete_profile(*, actor: User | None, profile: ImportProfile) -> dict[str, Any]:
+    """Delete a profile; what it held, as export_profiles writes it (to import it again)."""
+    kept = {"format": PROFILES_FORMAT, "profiles": [_profile_dict(profile)]}
+    audit.record(
+        actor=actor,
+        action=f"{profile.kind}.import.profile_deleted",
+        obj=profile,
+        summary=f"Import profile “{profile.name}” deleted",
+        changes=audit.diff(_profile_dict(profile), {}),
+    )
+    db.session.delete(profile)
+    db.session.flush()
+    return kept

@@ -24,7 +24,7 @@ from ems.forms import EmsForm
 from ems.imports import MAX_FILE_BYTES, MAX_REPORTED_ERRORS, ImportFailed
 from ems.imports import services as imports
 from ems.imports.forms import mapping_form
-from ems.imports.mapping import fields_text, guess_formats, missing_fields, propose
+from ems.imports.mapping import fields_text, missing_fields, propose
 from ems.removals import views as removal_views
 from ems.tables import read_sheet
 
@@ -137,15 +137,14 @@ def map_columns(page: ImportPage, batch_id: int) -> ResponseReturnValue:
     """Map the columns of a kept file of an unknown layout: each column with sample values and
     ems's proposal; the user corrects it, may save it as a profile, and the file is checked."""
     batch = imports.get_batch(page.importer.kind, batch_id)
-    if batch.status != "mapping" or batch.content is None or imports.check_expired(batch):
+    if batch.status == "imported" or batch.content is None or imports.check_expired(batch):
         flash(_("This file is no longer waiting for its columns; upload it again."), "error")
         return redirect(url_for(page.page_endpoint))
     sheet = read_sheet(batch.content, batch.filename)
     proposal = propose(sheet, page.importer.fields)
-    proposal.mapping.formats = guess_formats(
-        sheet, proposal.header_index, proposal.mapping, page.importer.fields
-    )
-    form = mapping_form(proposal.headers, page.importer.fields, proposal.mapping)
+    # a checked file is mapped again from the mapping it was read with (its profile's, say)
+    before = imports.Reading.from_dict(batch.mapping).mapping if batch.mapping else None
+    form = mapping_form(proposal.headers, page.importer.fields, before or proposal.mapping)
     row_errors: list[str] = []
     if form.validate_on_submit():
         chosen = form.mapping(proposal.headers)

@@ -772,8 +772,23 @@ WRITES: dict[str, tuple[str, Callable[[dict[str, Any]], object]]] = {
             actor=w["admin"],
             data={
                 "format": imports.PROFILES_FORMAT,
-                "profiles": [{"kind": "travel", "name": "Agency", "columns": {}}],
+                "profiles": [
+                    {"kind": "travel", "name": "Agency", "headers": ["PNR"], "columns": {}}
+                ],
             },
+        ),
+    ),
+    "imports.delete_profile": (
+        "travel.import.profile_deleted",
+        lambda w: imports.delete_profile(
+            actor=w["admin"],
+            profile=imports.save_profile(
+                actor=w["admin"],
+                kind="travel",
+                name="Agency",
+                headers=["PNR"],
+                mapping=imports.ColumnMapping({"PNR": "booking_reference"}),
+            ),
         ),
     ),
     "imports.discard_expired_checks": (

@@ -209,3 +209,68 @@ def test_the_mapping_page_refuses_bad_choices_and_keeps_the_profile_on_bad_rows(
     fixed = _upload(client, AGENCY_X.encode(), "agency-x-fixed.csv")
     assert fixed.status_code == 200  # the profile recognises the layout: checked straight away
     assert "Columns read with the profile “Agency X”" in fixed.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"formats": {"day_first": "false"}},  # a word, not true or false
+        {"name": None},
+        {"headers": "Job no,Passenger"},
+        {"columns": ["Job no"]},
+        {"values": {"cabin_class": "business"}},
+    ],
+)
+def test_a_profile_export_with_values_of_the_wrong_type_is_refused(loaded, entry):
+    good = {"kind": "travel", "name": "Agency X", "headers": HEADERS, **MAPPING.as_dict()}
+    with pytest.raises(ValidationFailed, match="wrong type"):
+        imports.load_profiles(
+            actor=None, data={"format": imports.PROFILES_FORMAT, "profiles": [{**good, **entry}]}
+        )
+    assert db.session.scalar(sa.select(sa.func.count(ImportProfile.id))) == 0
+
+
+def test_a_profile_without_headers_is_refused(loaded):
+    with pytest.raises(ValidationFailed) as caught:
+        imports.save_profile(actor=None, kind="travel", name="Empty", headers=[], mapping=MAPPING)
+    assert set(caught.value.errors) == {"headers"}
+
+
+def test_a_checked_file_is_mapped_again_and_its_profile_corrected(
+    client, create_user, login, loaded, app
+):
+    from ems.auth.models import Role
+    from tests.html_forms import page_forms
+
+    wrong = ColumnMapping.from_dict({**MAPPING.as_dict(), "values": {}})
+    imports.save_profile(actor=None, kind="travel", name="Agency X", headers=HEADERS, mapping=wrong)
+    db.session.commit()
+    login(client, create_user(roles=(Role.travel,)))
+    own_word = AGENCY_X.replace("Affaires", "Komfort")  # the agency's own name of a class
+    checked = _upload(client, own_word.encode())
+    assert checked.status_code == 422  # no cabin class without a value mapping
+    assert "Row 3, cabin_class" in checked.get_data(as_text=True)
+
+    shown = _upload(client, own_word.replace("Komfort", "J").encode())
+    text = shown.get_data(as_text=True)
+    assert "Not right? Map the columns again" in text
+    batch = db.session.scalars(sa.select(ImportBatch)).one()
+    page = client.get(f"/travel/import/{batch.id}/columns").get_data(as_text=True)
+    (form,) = [form for form in page_forms(page) if "column_0" in form]
+    assert form["profile_name"] == "Agency X"  # saving corrects the profile
+    assert form["column_0"] == "booking_reference"
+    corrected = client.post(
+        f"/travel/import/{batch.id}/columns",
+        data={**form, "value_mappings": "cabin_class: Komfort = premium economy"},
+    )
+    assert corrected.status_code == 200
+    profile = imports.get_profile("travel", "Agency X")
+    assert profile.values == {"cabin_class": {"komfort": "premium economy"}}
+    again = _upload(client, own_word.encode(), "agency-x-again.csv")
+    assert again.status_code == 200  # the corrected profile reads the agency's word
+
+    runner = app.test_cli_runner()
+    deleted = runner.invoke(cli, ["import", "profiles", "delete", "travel", "Agency X", "--yes"])
+    assert deleted.exit_code == 0, deleted.output
+    assert json.loads(deleted.stdout)["profiles"][0]["name"] == "Agency X"  # to bring it back
+    assert db.session.scalar(sa.select(sa.func.count(ImportProfile.id))) == 0

@@ -244,3 +244,88 @@ def test_an_ods_workbook_is_read_like_any_other() -> None:
 def test_a_workbook_that_is_not_one_is_refused() -> None:
     with pytest.raises(ImportFailed, match="not an ODS workbook"):
         read_sheet(b"PK\x03\x04" + b"\x00" * 40, "broken.ods")
+
+
+def test_numbers_that_do_not_say_their_separator_are_asked_about() -> None:
+    german = "PNR;Passenger;Date;Fare\nA;B;01.01.2024;12.450\nC;D;02.01.2024;1.200\n"
+    proposal = propose(read_sheet(german.encode(), "x.csv"), FIELDS)
+    assert not proposal.certain
+    assert proposal.doubts == [
+        "numbers such as 12.450 do not say whether the decimal separator is a point or a comma"
+    ]
+    mixed = german.replace("1.200", "11.300,5")  # the comma decides: 12.450 is twelve thousand
+    sheet = read_sheet(mixed.encode(), "x.csv")
+    proposal = propose(sheet, FIELDS)
+    assert proposal.certain
+    assert proposal.mapping.formats.decimal_comma
+    rows = apply(sheet, 0, proposal.mapping, FIELDS).rows
+    assert [row["amount"] for _n, row in rows] == ["12450", "11300.5"]
+
+
+def test_slashed_dates_that_do_not_say_their_order_are_asked_about() -> None:
+    us = "PNR,Passenger,Date\nA,B,03/02/2024\nC,D,03/05/2024\n"
+    proposal = propose(read_sheet(us.encode(), "x.csv"), FIELDS)
+    assert proposal.doubts == [
+        "dates such as 03/02/2024 do not say whether the day or the month comes first"
+    ]
+    told = us + "E,F,03/14/2024\n"  # the 14th can only be a day: month first
+    proposal = propose(read_sheet(told.encode(), "x.csv"), FIELDS)
+    assert proposal.certain
+    assert not proposal.mapping.formats.day_first
+    # a date of the other order in a month-first file is left as it is, for the row to say so
+    assert normal_date("14/01/2024", Formats(day_first=False)) == "14/01/2024"
+
+
+def test_totals_notes_and_repeated_headers_are_skipped_but_not_names_that_say_total() -> None:
+    text = (
+        "PNR,Passenger,Date,Fare\n"
+        "A1,Total Gas & Power Ltd,2024-01-01,10\n"  # a supplier, not a total
+        "Subtotal,,,10\n"
+        "PNR,Passenger,Date,Fare\n"  # the header again, as printed exports repeat it
+        "A2,TOTAL Energies Marketing,2024-01-02,5\n"
+        "Grand total,,,15\n"
+        "\n"
+        "Report generated 2024-02-01 by FinanceSystem\n"
+        "Confidential\n"
+    )
+    sheet = read_sheet(text.encode(), "x.csv")
+    proposal = propose(sheet, FIELDS)
+    table = apply(sheet, 0, proposal.mapping, FIELDS)
+    assert [row["traveller"] for _n, row in table.rows] == [
+        "Total Gas & Power Ltd",
+        "TOTAL Energies Marketing",
+    ]
+    assert table.skipped_rows == [3, 4, 6, 8, 9]
+
+
+def test_columns_without_a_header_or_with_the_same_header_can_be_mapped() -> None:
+    text = "PNR,Passenger,,Date,Date\nA,B,2024-01-01,2024-01-02,2024-01-03\n"
+    sheet = read_sheet(text.encode(), "x.csv")
+    proposal = propose(sheet, FIELDS)
+    assert proposal.headers == ["PNR", "Passenger", "[column 3]", "Date", "Date (2)"]
+    mapping = ColumnMapping({"PNR": "reference", "Passenger": "traveller", "[column 3]": "day"})
+    (row,) = apply(sheet, 0, mapping, FIELDS).rows
+    assert row[1]["day"] == "2024-01-01"
+    assert (
+        apply(
+            sheet,
+            0,
+            ColumnMapping({**mapping.columns, "[column 3]": "", "Date (2)": "day"}),
+            FIELDS,
+        ).rows[0][1]["day"]
+        == "2024-01-03"
+    )
+
+
+def test_headers_with_line_breaks_are_read_as_one_line() -> None:
+    sheet = read_sheet(b'"Booking\nref",Passenger,"Travel\r\ndate"\nA,B,2024-01-01\n', "x.csv")
+    proposal = propose(sheet, FIELDS)
+    assert proposal.headers == ["Booking ref", "Passenger", "Travel date"]
+    assert proposal.certain
+
+
+def test_a_file_without_a_header_in_its_first_rows_says_so() -> None:
+    text = "Report\n" * 25 + "PNR,Passenger,Date\nA,B,2024-01-01\n"
+    with pytest.raises(ImportFailed) as caught:
+        propose(read_sheet(text.encode(), "x.csv"), FIELDS)
+    assert "No header row" in caught.value.errors["file"]

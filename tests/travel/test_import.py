@@ -111,7 +111,7 @@ def test_every_bad_row_is_listed_and_nothing_is_imported(loaded):
     ("data", "filename", "message"),
     [
         (b"PNR,From\nA,GVA\n", "x.csv", "no column found for traveller, departure_date"),
-        (b"\xff\xfe\x00\x01", "x.csv", "empty"),
+        (b"\xff\xfe\x00\x01", "x.csv", "No header row"),
         (b"PK\x03\x04garbage", "x.xlsx", "not an XLSX"),
         (b"", "x.csv", "empty"),
         (b"a,b,c\n", "x.pdf", ".csv, .tsv, .xlsx or .ods"),

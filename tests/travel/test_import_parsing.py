@@ -54,6 +54,17 @@ def test_airport_code_columns_without_known_headers_are_origin_then_destination(
     assert (columns["Col A"], columns["Col B"]) == ("origin", "destination")
 
 
+def test_a_column_of_currencies_or_flags_is_no_airport(app):
+    sheet = read_sheet(
+        b"PNR,Traveller,Date,Currency,Rtn,Leg start,Leg end\n"
+        b"R1,Ana,2025-03-03,CHF,YES,GVA,NBO\nR2,Bo,2025-03-04,CHF,YES,GVA,FRA\n",
+        "x.csv",
+    )
+    columns = propose(sheet, agency_words.FIELDS).mapping.columns
+    assert (columns["Leg start"], columns["Leg end"]) == ("origin", "destination")
+    assert "Currency" not in columns
+
+
 def test_cities_and_airport_names_resolve_where_unambiguous(app):
     (trip,) = parse(
         HEADER + "A1,Ana,Genève,Frankfurt am Main,2025-03-03,\n"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import enum
 import functools
 
+from babel import Locale
 from flask_babel import lazy_gettext as _l
 
 from ems.imports.mapping import Field
@@ -21,8 +22,27 @@ def word_key(text: str) -> str:
     return airports.place_key(text)
 
 
+#: three-letter words of agency exports that are also airport codes but say something else
+#: (a column of them is no origin): yes/no and return flags, room types, charges
+NOT_PLACES = frozenset(
+    ("YES", "RTN", "RET", "OUT", "ONE", "SGL", "DBL", "TWN", "TAX", "VAT", "FEE", "NEW", "OLD")
+)
+
+
+@functools.cache
+def _currencies() -> frozenset[str]:
+    """ISO 4217 currency codes (CHF, KES …): many are airport codes too."""
+    return frozenset(str(code).upper() for code in Locale("en").currencies)
+
+
 def _is_place(text: str) -> bool:
-    return airports.is_airport_code(text)
+    """An airport code that is not a currency or a word an export uses for something else: a
+    column of these is an origin or a destination."""
+    return (
+        airports.is_airport_code(text)
+        and text.upper() not in NOT_PLACES
+        and text.upper() not in _currencies()
+    )
 
 
 FIELDS: tuple[Field, ...] = (
