@@ -315,3 +315,17 @@ def test_the_trip_page_shows_the_ticket_numbers(client, create_user, login, load
     login(client, create_user(roles=(Role.travel,)))
     page = client.get(f"/travel/trips/{trip_id}").get_data(as_text=True)
     assert "Ticket 2172403300001" in page
+
+
+def test_a_reissued_ticket_is_a_change_and_is_audited(loaded):
+    services.import_trips(actor=None, data=read("booking_v1.csv"), filename="v1.csv")
+    db.session.commit()
+    reissued = read("booking_v1.csv").replace(b"0572400000400", b"0572400000499")
+    result = services.import_trips(actor=None, data=reissued, filename="reissued.csv")
+    db.session.commit()
+    assert result.changed == ["BK400"]
+    assert [leg.ticket_number for leg in trip("BK400").legs] == ["0572400000499"]
+    entry = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "travel.trip.tickets_changed")
+    ).one()
+    assert entry.changes == {"leg 1 ticket": {"before": "0572400000400", "after": "0572400000499"}}

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ems.audit import services as audit
 from ems.auth.models import Role, User
 from ems.errors import NotFound, ValidationFailed
 from ems.extensions import bulk_insert, db, utcnow
@@ -404,9 +405,22 @@ def _write(batch: ImportBatch, planned: _Planned, actor: User | None) -> None:
             **change.fields,
             **_inputs(change.items),
         )
+        tickets = {}
         for leg, wanted in zip(trip.legs, change.items["legs"], strict=True):
             if leg.ticket_number != wanted["ticket_number"]:
+                tickets[f"leg {leg.position + 1} ticket"] = {
+                    "before": leg.ticket_number,
+                    "after": wanted["ticket_number"],
+                }
                 leg.ticket_number = wanted["ticket_number"]
+        if tickets:  # the flights are the same, their tickets new (a reissue): audited too
+            audit.record(
+                actor=actor,
+                action="travel.trip.tickets_changed",
+                obj=trip,
+                summary=f"Trip {trip.id}: ticket numbers from {batch.filename}",
+                changes=tickets,
+            )
     for trip in planned.cancelled:
         removals.remove_record(
             actor=actor,
