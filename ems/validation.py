@@ -17,6 +17,8 @@ _CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 def has_control_characters(value: str, *, multiline: bool = False) -> bool:
     """True if ``value`` holds control characters (NUL and the like), which no field accepts."""
+    if value.isprintable():  # the usual text, told in C: no control character (nor a space
+        return False  # other than " ", which the pattern below then looks at)
     return (_CONTROL_MULTILINE if multiline else _CONTROL).search(value) is not None
 
 

@@ -343,9 +343,17 @@ def propose(sheet: Sheet, fields: Sequence[Field]) -> Proposal:
     )
 
 
+#: the first letters of TOTAL_WORDS: a row starting otherwise is data (checked first, as it
+#: is for every row)
+_TOTAL_INITIALS = frozenset(word[0] for word in TOTAL_WORDS)
+
+
 def _starts_as_total(values: Sequence[str]) -> bool:
     """The row's first value says total ("Total", "Grand total", "Итого" …)."""
-    first = next((words(value) for value in values if value.strip()), "")
+    first = next((value.strip() for value in values if value.strip()), "")
+    if first[:1].casefold() not in _TOTAL_INITIALS:
+        return False
+    first = words(first)
     return first in TOTAL_WORDS or first.startswith(("total ", "sum of ", "grand total"))
 
 
@@ -362,6 +370,8 @@ def normal_number(text: str, formats: Formats, *, typed: bool = False) -> str:
     """A number as the file writes it, with a decimal point and no grouping ("1.234,5" with a
     decimal comma and "1,234.5" without both give "1234.5"); the text unchanged if it is not
     one (the feature's check then names it)."""
+    if text.isdigit():
+        return text  # the usual case: a whole number
     value = text.replace("\u00a0", " ").replace("\u202f", " ").replace("'", "").strip()
     if typed and _NUMBER.fullmatch(value):
         return value  # a workbook's number cell, written canonically
@@ -385,6 +395,11 @@ def normal_date(text: str, formats: Formats) -> str:
     """A date in ISO form, from ISO, dd.mm.yyyy, dd/mm/yyyy or mm/dd/yyyy (by the formats),
     dd-mm-yyyy, "12 Mar 2024", a date-time or an Excel day number; unchanged if none."""
     value = text.strip()
+    if len(value) == 10 and value[4] == "-":  # the usual case: ISO already
+        try:
+            return dt.date.fromisoformat(value).isoformat()
+        except ValueError:
+            return text
     if not value:
         return value
     head = value.split("T")[0].split(" ")[0] if re.match(r"\d{4}-\d\d-\d\d", value) else value
@@ -456,6 +471,11 @@ def _positions(
     return positions
 
 
+def _is_header(cells: Sequence[str], header_words: Sequence[str]) -> bool:
+    """The row repeats the header (as printed exports do on every page)."""
+    return [words(key) for key in column_keys(cells)] == list(header_words)
+
+
 def _lacks(cells: Sequence[str], positions: Sequence[int]) -> bool:
     """The row has no value in one of these columns."""
     return any(position >= len(cells) or not cells[position].strip() for position in positions)
@@ -483,6 +503,7 @@ def apply(
     header_row = header_index + 1
     headers = column_keys(sheet.rows[header_index])
     header_words = [words(header) for header in headers]
+    first_header = sheet.rows[header_index][0].strip() if sheet.rows[header_index] else ""
     by_name = {item.name: item for item in fields}
     positions = _positions(headers, header_row, mapping, fields)
     required = [positions[item.name] for item in fields if item.required]
@@ -491,26 +512,35 @@ def apply(
     rows: list[tuple[int, dict[str, str]]] = []
     skipped: list[int] = []
     problems: list[RowError] = []
+    # the text fields without value mappings are copied as they are (most of them, in most
+    # files); the others are translated and normalised
+    plain = [
+        (name, position)
+        for name, position in positions.items()
+        if by_name[name].kind in ("text", "code") and not mapping.values.get(name)
+    ]
     reading = [
         (name, position, by_name[name].kind, mapping.values.get(name, {}))
         for name, position in positions.items()
+        if (name, position) not in plain
     ]
+    width = max(positions.values(), default=-1) + 1
     tail = _tail_start(sheet, header_index, required)
     for index in range(header_index + 1, len(sheet.rows)):
         cells = sheet.rows[index]
         number = index + 1
-        if not _filled(cells):
+        if not "".join(cells).strip():
             continue
         if (
             index >= tail
-            or (_starts_as_total(cells) and _lacks(cells, required))
-            or [words(key) for key in column_keys(cells)] == header_words
+            or (_lacks(cells, required) and _starts_as_total(cells))
+            or (cells[0].strip() == first_header and _is_header(cells, header_words))
         ):
             skipped.append(number)
             continue
         if len(rows) == MAX_ROWS:
             raise ImportFailed([], _("The file has more than %(n)d rows; split it.", n=MAX_ROWS))
-        if any(cell.strip() for cell in cells[len(headers) :]):
+        if len(cells) > len(headers) and "".join(cells[len(headers) :]).strip():
             problems.append(
                 RowError(
                     number,
@@ -524,9 +554,11 @@ def apply(
                 )
             )
             continue
-        row: dict[str, str] = {}
+        if len(cells) < width:
+            cells = [*cells, *[""] * (width - len(cells))]
+        row = {name: cells[position].strip() for name, position in plain}
         for name, position, kind, values in reading:
-            text = cells[position].strip() if position < len(cells) else ""
+            text = cells[position].strip()
             if values and text:
                 text = values.get(words(text), text)
             if kind == "number" and text:

@@ -116,11 +116,42 @@ def line_quantity(quantity: Decimal) -> Decimal:
     return quantity
 
 
+#: what a line takes from its factor, read once per factor selection of a write
+_FactorColumns = tuple[int, Decimal, str, str, bool, str]
+
+
+def _factor_columns(selected: SelectedFactor) -> _FactorColumns:
+    factor = selected.factor
+    return (
+        factor.id,
+        factor.kgco2e_per_unit,
+        factor.unit,
+        selected.selection,
+        selected.is_fallback,
+        selected.note,
+    )
+
+
 def _line_values(
-    spec: LineSpec, *, recalculation_id: int | None = None, now: dt.datetime | None = None
+    spec: LineSpec,
+    *,
+    recalculation_id: int | None = None,
+    now: dt.datetime | None = None,
+    factors: dict[int, _FactorColumns] | None = None,
 ) -> dict[str, Any]:
-    factor = spec.selected.factor
-    note = "; ".join(part for part in (spec.selected.note, spec.note) if part)
+    """The row of a line; ``factors`` keeps what a write of many lines has read of each
+    factor selection (tens of thousands of lines share a few dozen)."""
+    if factors is None:
+        factors = {}
+    columns = factors.get(id(spec.selected))
+    if columns is None:
+        columns = factors[id(spec.selected)] = _factor_columns(spec.selected)
+    factor_id, kg_per_unit, factor_unit, selection, is_fallback, selection_note = columns
+    note = (
+        f"{selection_note}; {spec.note}"
+        if selection_note and spec.note
+        else (selection_note or spec.note)
+    )
     return {
         "activity_type": spec.activity_type,
         "activity_id": spec.activity_id,
@@ -134,14 +165,14 @@ def _line_values(
         "basis": spec.basis,
         "quantity": line_quantity(spec.quantity),
         "quantity_unit": spec.quantity_unit,
-        "factor_id": factor.id,
-        "factor_kgco2e_per_unit": factor.kgco2e_per_unit,
-        "factor_unit": factor.unit,
-        "co2e_g": spec.co2e_g,
+        "factor_id": factor_id,
+        "factor_kgco2e_per_unit": kg_per_unit,
+        "factor_unit": factor_unit,
+        "co2e_g": co2e_grams(spec.quantity, kg_per_unit),
         "method": spec.method,
         "calculation_version": CALCULATION_VERSION,
-        "factor_selection": spec.selected.selection,
-        "is_fallback": spec.selected.is_fallback,
+        "factor_selection": selection,
+        "is_fallback": is_fallback,
         "note": note[:500],
         "created_at": now or utcnow(),
         "created_by_recalculation_id": recalculation_id,
@@ -249,7 +280,8 @@ def add_lines(lines: list[LineSpec]) -> None:
     check_open_years({spec.year for spec in lines})
     if lines:
         now = utcnow()
-        bulk_insert(EmissionLine, [_line_values(spec, now=now) for spec in lines])
+        factors: dict[int, _FactorColumns] = {}  # the lines keep their selections alive
+        bulk_insert(EmissionLine, [_line_values(spec, now=now, factors=factors) for spec in lines])
         _lock_sets({spec.selected.factor_set.id for spec in lines})
     db.session.flush()
 

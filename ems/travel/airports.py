@@ -88,6 +88,7 @@ def suggestions(code: str, *, limit: int = 3) -> list[Airport]:
     return [_airports()[match] for match in close] or search(text, limit=limit)
 
 
+@functools.lru_cache(maxsize=65536)  # a year's flights repeat their routes: each once
 def great_circle_km(origin: Airport, destination: Airport) -> Decimal:
     """Haversine distance on a sphere of radius 6371.0 km, rounded to 0.1 km."""
     lat1, lon1, lat2, lon2 = map(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -487,7 +488,7 @@ def _write_trips(
                 "booking_reference": trip.booking_reference,
                 "source": TripSource.import_,
                 "notes": trip.notes,
-                "starts_on": min(day for _row, day in trip.dated_rows),
+                "starts_on": min(trip.dated_rows, key=itemgetter(1))[1],
                 "created_at": now,
                 "updated_at": now,
                 "version_id": 1,
@@ -510,10 +511,9 @@ def _write_trips(
     for trip, computed in new:
         trip_id = ids[trip.booking_reference]
         items = _file_items(trip)
-        leg_rows += [
-            {"trip_id": trip_id, "position": position, **row}
-            for position, row in enumerate(items["legs"])
-        ]
+        for position, row in enumerate(items["legs"]):
+            row["trip_id"], row["position"] = trip_id, position
+        leg_rows += items["legs"]
         ground_rows += [
             {"trip_id": trip_id, "position": position, **row}
             for position, row in enumerate(items["ground_legs"])
