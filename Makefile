@@ -52,14 +52,15 @@ test: $(INSTALLED) $(COMPILED) browser lint typecheck
 
 ## bench: benchmarks (tests/bench), as ratios to the fastest baseline, on SQLite and PostgreSQL
 bench: $(INSTALLED)
+	@# one shell for all: the database address found on the first line reaches every bench
 	@url="$${EMS_TEST_DATABASE_URL:-}"; \
 	if [ -z "$$url" ] && $(BIN)/python tests/postgresql_available.py "$(PG_DEFAULT_URL)"; then \
 		url="$(PG_DEFAULT_URL)"; fi; \
-	$(BIN)/python -m tests.bench.bench_ledger $${url:+--postgresql "$$url"}
-	$(BIN)/python -m tests.bench.bench_inventory $${url:+--postgresql "$$url"}
-	$(BIN)/python -m tests.bench.bench_report $${url:+--postgresql "$$url"}
-	$(BIN)/python -m tests.bench.bench_pages $${url:+--postgresql "$$url"}
-	$(BIN)/python -m tests.bench.bench_travel_import
+	$(BIN)/python -m tests.bench.bench_ledger $${url:+--postgresql "$$url"} && \
+	$(BIN)/python -m tests.bench.bench_inventory $${url:+--postgresql "$$url"} && \
+	$(BIN)/python -m tests.bench.bench_report $${url:+--postgresql "$$url"} && \
+	$(BIN)/python -m tests.bench.bench_pages $${url:+--postgresql "$$url"} && \
+	$(BIN)/python -m tests.bench.bench_travel_import $${url:+--postgresql "$$url"}
 
 ## load: 20 concurrent writers for 60 s against gunicorn, answers reconciled with the database
 load: $(INSTALLED)

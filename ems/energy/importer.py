@@ -566,7 +566,7 @@ def plan(table: Table, on_progress: imports.Progress | None) -> imports.Plan:
     site_names = dict(db.session.execute(sa.select(Site.id, Site.name)).all())
     result = imports.ImportResult(
         skipped=sorted(_describe(key, site_names) for key in known),
-        co2e_g={"location": 0, "market": 0, "total": 0},
+        co2e_g={"location": 0, "market": 0, "fuels_heat_losses": 0},
         value_notes=checked.value_notes,
     )
     closed_years = org.closed_years()
@@ -604,7 +604,11 @@ def plan(table: Table, on_progress: imports.Progress | None) -> imports.Plan:
         result.created += 1
         result.rows += 1
         for line, line_g in zip(lines, grams, strict=True):
-            figure = line.basis.value if line.basis in (Basis.location, Basis.market) else "total"
+            figure = (
+                line.basis.value
+                if line.basis in (Basis.location, Basis.market)
+                else "fuels_heat_losses"
+            )
             result.co2e_g[figure] += line_g
         if on_progress is not None:
             on_progress(1)

@@ -459,7 +459,7 @@ def _import_page() -> import_views.ImportPage:
         figures={
             "location": _("Electricity, location-based"),
             "market": _("Electricity, market-based"),
-            "total": _("Fuels, heat and T&D losses"),
+            "fuels_heat_losses": _("Fuels, heat and T&D losses"),
         },
         created_text=lambda result: _("%(n)d energy records to create.", n=result.created),
         imported_text=lambda n, skipped: _(

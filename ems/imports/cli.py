@@ -25,6 +25,7 @@ FIGURE_NAMES = {
     "location": "location-based",
     "market": "market-based",
     "total": "total",
+    "fuels_heat_losses": "fuels, heat and T&D losses",
 }
 
 

@@ -3,11 +3,12 @@ formats, and the name to save it under."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import Field as FormField
 from wtforms import SelectChoice, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional, ValidationError
@@ -128,10 +129,24 @@ def format_value_mappings(values: Mapping[str, Mapping[str, str]]) -> str:
     )
 
 
+#: the answer of a format question the file's values leave open: none until the user chooses
+UNANSWERED = SelectChoice("", _l("— the file does not say: choose —"))
+
+
+def _must_choose(form: FlaskForm, field: FormField) -> None:
+    if field.data not in ("0", "1"):
+        raise ValidationError(_("Choose: the file's values do not say."))
+
+
 def mapping_form(
-    headers: Sequence[str], fields: Sequence[Field], proposed: ColumnMapping
+    headers: Sequence[str],
+    fields: Sequence[Field],
+    proposed: ColumnMapping,
+    questions: Set[str] = frozenset(),
 ) -> MappingForm:
-    """A mapping form for a file with ``headers``, each column's select set to the proposal."""
+    """A mapping form for a file with ``headers``, each column's select set to the proposal;
+    the ``questions`` ("decimal_comma", "day_first") the file leaves open have no answer until
+    the user chooses one."""
 
     class ColumnsForm(MappingForm):
         pass
@@ -152,10 +167,25 @@ def mapping_form(
                 default=proposed.columns.get(header, ""),
             ),
         )
+    for name in questions:
+        base = getattr(MappingForm, name)
+        setattr(
+            ColumnsForm,
+            name,
+            SelectField(
+                base.args[0],
+                [_must_choose],
+                choices=[UNANSWERED, *base.kwargs["choices"]],
+            ),
+        )
     form = ColumnsForm(
         profile_name=proposed.profile or "",
-        day_first="1" if proposed.formats.day_first else "0",
-        decimal_comma="1" if proposed.formats.decimal_comma else "0",
+        day_first="" if "day_first" in questions else "1" if proposed.formats.day_first else "0",
+        decimal_comma=""
+        if "decimal_comma" in questions
+        else "1"
+        if proposed.formats.decimal_comma
+        else "0",
         value_mappings=format_value_mappings(proposed.values),
     )
     form.column_names = names

@@ -182,18 +182,20 @@ def column_keys(cells: Sequence[str]) -> list[str]:
     while headers and not headers[-1]:
         headers.pop()
     keys: list[str] = []
-    seen: dict[str, int] = {}
+    used: set[str] = set()
     for position, header in enumerate(headers):
-        if not header:
-            keys.append(f"[column {position + 1}]")
-            continue
-        seen[words(header)] = count = seen.get(words(header), 0) + 1
-        keys.append(header if count == 1 else f"{header} ({count})")
+        key, count = header or f"[column {position + 1}]", 1
+        while words(key) in used:  # the second "Date" is "Date (2)", and so on
+            count += 1
+            key = f"{header} ({count})"
+        used.add(words(key))
+        keys.append(key)
     return keys
 
 
-def _signature(cells: Sequence[str]) -> frozenset[str]:
-    return frozenset(words(key) for key in column_keys(cells))
+def _signature(cells: Sequence[str]) -> list[str]:
+    """A layout as it is recognised: its columns' keys, in any order (repeats count)."""
+    return sorted(words(key) for key in column_keys(cells))
 
 
 def find_layout(sheet: Sheet, headers: Sequence[str]) -> int | None:
@@ -223,6 +225,8 @@ class Proposal:
     missing: list[str]
     #: what makes the proposal uncertain, in words
     doubts: list[str]
+    #: the formats the values leave open: "decimal_comma", "day_first"
+    format_questions: set[str] = field(default_factory=set)
 
     @property
     def certain(self) -> bool:
@@ -276,6 +280,9 @@ def _column_values(sheet: Sheet, header_index: int, position: int) -> list[str]:
     return [row[position].strip() for row in rows if position < len(row) and row[position].strip()]
 
 
+_BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+
+
 def propose(sheet: Sheet, fields: Sequence[Field]) -> Proposal:
     """Propose which column holds which field (header synonyms, then close spellings, then
     value patterns) and the formats the values show; say what is missing and what is in
@@ -289,7 +296,8 @@ def propose(sheet: Sheet, fields: Sequence[Field]) -> Proposal:
     doubts: list[str] = []
     taken: dict[str, str] = {}
     for header in headers:
-        name = known.get(words(header))
+        # "Consumption (kWh)" is "Consumption": a unit or note in brackets aside
+        name = known.get(words(header)) or known.get(words(_BRACKETED.sub(" ", header)))
         if name is None:
             continue
         if name in taken:
@@ -332,14 +340,15 @@ def propose(sheet: Sheet, fields: Sequence[Field]) -> Proposal:
     missing = [" / ".join(item.name for item in group) for group in missing_fields(fields, taken)]
     mapping = ColumnMapping(columns={h: columns[h] for h in headers if h in columns})
     mapping.formats = guess_formats(sheet, header_index, mapping, fields)
-    doubts += format_doubts(sheet, header_index, mapping, fields)
+    questions = format_doubts(sheet, header_index, mapping, fields)
     return Proposal(
         header_index=header_index,
         headers=headers,
         mapping=mapping,
         matched_by=matched_by,
         missing=missing,
-        doubts=doubts,
+        doubts=[*doubts, *questions.values()],
+        format_questions=set(questions),
     )
 
 
@@ -637,27 +646,23 @@ def guess_formats(
 
 def format_doubts(
     sheet: Sheet, header_index: int, mapping: ColumnMapping, fields: Sequence[Field]
-) -> list[str]:
+) -> dict[str, str]:
     """What the file's values leave open: numbers such as 12.450 with no decimal to tell the
     separator, slashed dates such as 03/02/2025 with no day over 12 to tell the order, or
     values that say both."""
     votes = _votes(sheet, header_index, mapping, fields)
-    doubts = []
+    doubts = {}
     if (votes.comma and votes.point) or (votes.ambiguous_number and not votes.comma + votes.point):
-        doubts.append(
-            _(
-                "numbers such as %(value)s do not say whether the decimal separator is a point "
-                "or a comma",
-                value=votes.ambiguous_number or "1.234",
-            )
+        doubts["decimal_comma"] = _(
+            "numbers such as %(value)s do not say whether the decimal separator is a point "
+            "or a comma",
+            value=votes.ambiguous_number or "1.234",
         )
     if (votes.month_first and votes.day_first) or (
         votes.ambiguous_date and not votes.month_first + votes.day_first
     ):
-        doubts.append(
-            _(
-                "dates such as %(value)s do not say whether the day or the month comes first",
-                value=votes.ambiguous_date or "03/04/2025",
-            )
+        doubts["day_first"] = _(
+            "dates such as %(value)s do not say whether the day or the month comes first",
+            value=votes.ambiguous_date or "03/04/2025",
         )
     return doubts

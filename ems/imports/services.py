@@ -597,6 +597,18 @@ def _check_profile(kind: str, name: str, headers: list[str], mapping: ColumnMapp
         errors["columns"] = _("Not fields of this import: %(names)s.", names=", ".join(unknown))
     if not [header for header in headers if header.strip()]:
         errors["headers"] = _("A profile needs the headers of the layout it reads.")
+    known_headers = {columns.words(key) for key in columns.column_keys(headers)}
+    strangers = [header for header in mapping.columns if columns.words(header) not in known_headers]
+    if strangers and headers:
+        errors["columns"] = _(
+            "Not headers of the layout: %(names)s.", names=", ".join(strangers[:5])
+        )
+    missing = columns.missing_fields(importer.fields, mapping.columns.values())
+    if missing:
+        errors["fields"] = _(
+            "No column is mapped to %(fields)s, which the import needs.",
+            fields="; ".join(columns.fields_text(group) for group in missing),
+        )
     strings = [
         *headers,
         *mapping.columns,

@@ -144,7 +144,12 @@ def map_columns(page: ImportPage, batch_id: int) -> ResponseReturnValue:
     proposal = propose(sheet, page.importer.fields)
     # a checked file is mapped again from the mapping it was read with (its profile's, say)
     before = imports.Reading.from_dict(batch.mapping).mapping if batch.mapping else None
-    form = mapping_form(proposal.headers, page.importer.fields, before or proposal.mapping)
+    form = mapping_form(
+        proposal.headers,
+        page.importer.fields,
+        before or proposal.mapping,
+        questions=set() if before else proposal.format_questions,
+    )
     row_errors: list[str] = []
     if form.validate_on_submit():
         chosen = form.mapping(proposal.headers)

@@ -45,7 +45,8 @@ FIELDS: tuple[Field, ...] = (
         required=True,
         kind="code",
         synonyms=_listed(
-            "document|document number|document no|doc no|invoice|invoice number|invoice no|"
+            "document|document number|document no|doc no|ref|reference|invoice|invoice number|"
+            "invoice no|"
             "invoice ref|order number|po number|purchase order|voucher|voucher number|belegnummer|"
             "beleg|beleg nr|rechnungsnummer|rechnung nr|n° de facture|numéro de facture|"
             "no facture|n° de pièce|pièce|número de factura|factura|n° factura|documento|"

@@ -1,5 +1,4 @@
-"""Import profiles: named file layouts (columns, value mappings, formats); the mapping an import
-batch was read with
+"""Import profiles (named file layouts) and the mapping each import batch was read with
 
 Revision ID: 0014_import_profiles
 Revises: 0013_years_removals

@@ -253,6 +253,9 @@ AGENCY_CSV = (
     b"booking_reference,traveller,origin,destination,departure_date,paid_by\n"
     b"Q1,Ana,GVA,LHR,2024-03-04,other\n"
 )
+#: an agency's layout and the travel fields its columns hold (for the import profile services)
+PROFILE_HEADERS = ["PNR", "Passenger", "Date"]
+PROFILE_FIELDS = ["booking_reference", "traveller", "departure_date"]
 TRIP_LEGS = [travel.LegInput(origin="GVA", destination="LHR", departure_on=dt.date(2024, 3, 4))]
 BULK_TRIP = {"traveller": "Ana", "paid_by": "other", "booking_reference": "B1"}
 FACTOR_CSV = b"category,activity,unit,kgco2e_per_unit\nelectricity,supplier_mix,kwh,0.1\n"
@@ -762,8 +765,8 @@ WRITES: dict[str, tuple[str, Callable[[dict[str, Any]], object]]] = {
             actor=w["admin"],
             kind="travel",
             name="Agency",
-            headers=["PNR"],
-            mapping=imports.ColumnMapping({"PNR": "booking_reference"}),
+            headers=PROFILE_HEADERS,
+            mapping=imports.ColumnMapping(dict(zip(PROFILE_HEADERS, PROFILE_FIELDS, strict=True))),
         ),
     ),
     "imports.load_profiles": (
@@ -773,7 +776,12 @@ WRITES: dict[str, tuple[str, Callable[[dict[str, Any]], object]]] = {
             data={
                 "format": imports.PROFILES_FORMAT,
                 "profiles": [
-                    {"kind": "travel", "name": "Agency", "headers": ["PNR"], "columns": {}}
+                    {
+                        "kind": "travel",
+                        "name": "Agency",
+                        "headers": PROFILE_HEADERS,
+                        "columns": dict(zip(PROFILE_HEADERS, PROFILE_FIELDS, strict=True)),
+                    }
                 ],
             },
         ),
@@ -786,8 +794,10 @@ WRITES: dict[str, tuple[str, Callable[[dict[str, Any]], object]]] = {
                 actor=w["admin"],
                 kind="travel",
                 name="Agency",
-                headers=["PNR"],
-                mapping=imports.ColumnMapping({"PNR": "booking_reference"}),
+                headers=PROFILE_HEADERS,
+                mapping=imports.ColumnMapping(
+                    dict(zip(PROFILE_HEADERS, PROFILE_FIELDS, strict=True))
+                ),
             ),
         ),
     ),

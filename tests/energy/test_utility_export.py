@@ -122,7 +122,7 @@ def test_the_figures_are_quantity_times_the_published_factor(sites):
     assert result.co2e_g == {
         "location": grid,
         "market": grid,
-        "total": expected_total + losses,
+        "fuels_heat_losses": expected_total + losses,
     }
 
 
@@ -319,7 +319,7 @@ def test_a_profile_maps_a_file_s_own_name_to_an_energy_type(sites):
         "“heizöl” → Gas oil (red diesel, generator fuel, continental heating oil) "
         "(DESNZ Liquid fuels > Gas oil), by the profile Heizwerk export"
     ]
-    assert result.co2e_g["total"] == grams("1000", desnz(2024, "gas_oil", "litres"))
+    assert result.co2e_g["fuels_heat_losses"] == grams("1000", desnz(2024, "gas_oil", "litres"))
 
 
 def test_the_mapping_is_shown_by_the_command_line_and_on_the_records_page(

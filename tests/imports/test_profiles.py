@@ -94,7 +94,8 @@ def test_profiles_refuse_unknown_fields_and_empty_names(loaded):
     bad = ColumnMapping(columns={"Job no": "ticket_price"})
     with pytest.raises(ValidationFailed) as caught:
         imports.save_profile(actor=None, kind="travel", name=" ", headers=["Job no"], mapping=bad)
-    assert set(caught.value.errors) == {"name", "columns"}
+    assert set(caught.value.errors) == {"name", "columns", "fields"}
+    assert "Traveller" in caught.value.errors["fields"]  # a profile that could read nothing
     with pytest.raises(ValidationFailed, match="No travel profile"):
         imports.get_profile("travel", "Agency Y")
 
@@ -274,3 +275,24 @@ def test_a_checked_file_is_mapped_again_and_its_profile_corrected(
     assert deleted.exit_code == 0, deleted.output
     assert json.loads(deleted.stdout)["profiles"][0]["name"] == "Agency X"  # to bring it back
     assert db.session.scalar(sa.select(sa.func.count(ImportProfile.id))) == 0
+
+
+def test_a_format_the_file_does_not_say_must_be_chosen(client, create_user, login, loaded):
+    from ems.auth.models import Role
+    from tests.html_forms import page_forms
+
+    login(client, create_user(roles=(Role.travel,)))
+    ambiguous = AGENCY_X.replace("812,40", "1.200").replace("455,00", "12.450")
+    uploaded = _upload(client, ambiguous.encode())
+    assert uploaded.headers["Location"].endswith("/columns")  # asked, not guessed
+    page = client.get(uploaded.headers["Location"]).get_data(as_text=True)
+    assert "do not say whether the decimal separator is a point or a comma" in page
+    (form,) = [form for form in page_forms(page) if "column_0" in form]
+    assert form["decimal_comma"] == ""
+    form["column_0"] = "booking_reference"
+    unanswered = client.post(uploaded.headers["Location"], data=form)
+    assert unanswered.status_code == 422
+    assert "Choose: the file" in unanswered.get_data(as_text=True)
+    answered = client.post(uploaded.headers["Location"], data={**form, "decimal_comma": "1"})
+    assert answered.status_code == 200
+    assert "Ready to import" in answered.get_data(as_text=True)

@@ -329,3 +329,21 @@ def test_a_file_without_a_header_in_its_first_rows_says_so() -> None:
     with pytest.raises(ImportFailed) as caught:
         propose(read_sheet(text.encode(), "x.csv"), FIELDS)
     assert "No header row" in caught.value.errors["file"]
+
+
+def test_a_unit_in_brackets_does_not_hide_a_header() -> None:
+    sheet = read_sheet(b"PNR,Passenger,Date (local),Fare [EUR]\nA,B,2024-01-01,12.5\n", "x.csv")
+    assert propose(sheet, FIELDS).mapping.columns == {
+        "PNR": "reference",
+        "Passenger": "traveller",
+        "Date (local)": "day",
+        "Fare [EUR]": "amount",
+    }
+
+
+def test_a_layout_is_recognised_by_all_its_columns_repeats_included() -> None:
+    from ems.imports.mapping import find_layout
+
+    sheet = read_sheet(b"Title\nRef,Date,Date,Date (2)\nA,1,2,3\n", "x.csv")
+    assert find_layout(sheet, ["Ref", "Date", "Date (2)"]) is None
+    assert find_layout(sheet, ["Ref", "Date", "Date (2)", "Date (2) (2)"]) == 1
