@@ -73,7 +73,7 @@ FIELDS: tuple[Field, ...] = (
         _l("Energy"),
         required=True,
         synonyms=_listed(
-            "energy|energy type|type|fuel|fuel type|commodity|utility|medium|énergie|"
+            "energy|energy type|type|fuel|fuel type|commodity|utility|medium|énergie|energie|"
             "type d'énergie|combustible|fluide|energieart|energieträger|brennstoff|sparte|energía|"
             "tipo de energía|tipo de combustible|вид энергии|энергоресурс|топливо|ресурс"
         ),
