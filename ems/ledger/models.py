@@ -91,6 +91,17 @@ class EmissionLine(Base):
             sqlite_where=sa.text("superseded_at IS NULL"),
         ),
         sa.Index("ix_emission_lines_activity", "activity_type", "activity_id"),
+        # the data-quality figures sum a year's current lines computed with a fallback factor:
+        # few lines, found without reading the year's others
+        sa.Index(
+            "ix_emission_lines_fallback",
+            "year",
+            "source_category",
+            "basis",
+            "co2e_g",
+            postgresql_where=sa.text("superseded_at IS NULL AND is_fallback IS TRUE"),
+            sqlite_where=sa.text("superseded_at IS NULL AND is_fallback IS 1"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(
