@@ -1,4 +1,4 @@
-"""An index of the current ledger lines computed with a fallback factor (data quality)
+"""Indexes for the data-quality figures and the change explained
 
 Revision ID: 0017_fallback_index
 Revises: 0016_energy_fuels
@@ -17,8 +17,30 @@ POSTGRESQL_WHERE = sa.text("superseded_at IS NULL AND is_fallback IS TRUE")
 SQLITE_WHERE = sa.text("superseded_at IS NULL AND is_fallback IS 1")
 
 
+#: the change explained's grouping, in its order, and what it sums
+CELLS = [
+    "year",
+    "scope",
+    "scope3_category",
+    "source_category",
+    "quantity_unit",
+    "factor_id",
+    "basis",
+    "quantity",
+    "co2e_g",
+]
+CURRENT = sa.text("superseded_at IS NULL")
+
+
 def upgrade() -> None:
     with op.batch_alter_table("emission_lines", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_emission_lines_cells",
+            CELLS,
+            unique=False,
+            postgresql_where=CURRENT,
+            sqlite_where=CURRENT,
+        )
         batch_op.create_index(
             "ix_emission_lines_fallback",
             ["year", "source_category", "basis", "co2e_g"],
@@ -30,6 +52,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("emission_lines", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_emission_lines_cells", postgresql_where=CURRENT, sqlite_where=CURRENT
+        )
         batch_op.drop_index(
             "ix_emission_lines_fallback",
             postgresql_where=POSTGRESQL_WHERE,
