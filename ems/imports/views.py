@@ -46,7 +46,7 @@ class ImportPage:
     title: str
     #: what the file holds and how its rows become records
     intro: str
-    #: the template's columns (the fields' names by default)
+    #: the columns of the downloadable template (the file may name them otherwise)
     columns: Sequence[str]
     #: accepted spellings, units and date formats
     columns_help: str
