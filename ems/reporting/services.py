@@ -320,15 +320,34 @@ def _quality(year: int) -> dict[str, Any]:
 
 def _factor_sets(year: int) -> list[dict[str, Any]]:
     """The factor editions the year's current lines used, with how many lines and fallbacks."""
-    by_factor = db.session.execute(  # by factor id first: no join per line
-        sa.select(
-            EmissionLine.factor_id,
-            sa.func.count(),
-            sa.func.sum(sa.case((EmissionLine.is_fallback.is_(True), 1), else_=0)),
-        )
+    # by factor id first: no join per line; grouped in the order of the change explained's
+    # covering index, which the database then reads alone and in order (grouped by the factor
+    # alone, SQLite reads every line of the year from the table: 8× slower)
+    lines_by_factor: dict[int, int] = defaultdict(int)
+    for factor_id, lines in db.session.execute(
+        sa.select(EmissionLine.factor_id, sa.func.count())
         .where(EmissionLine.year == year, _CURRENT)
-        .group_by(EmissionLine.factor_id)
-    ).all()
+        .group_by(
+            EmissionLine.year,
+            EmissionLine.scope,
+            EmissionLine.scope3_category,
+            EmissionLine.source_category,
+            EmissionLine.quantity_unit,
+            EmissionLine.factor_id,
+        )
+    ):
+        lines_by_factor[factor_id] += lines
+    fallbacks_by_factor = dict(
+        db.session.execute(
+            sa.select(EmissionLine.factor_id, sa.func.count())
+            .where(EmissionLine.year == year, _CURRENT, EmissionLine.is_fallback.is_(True))
+            .group_by(EmissionLine.factor_id)
+        ).all()
+    )
+    by_factor = [
+        (factor_id, lines, fallbacks_by_factor.get(factor_id, 0))
+        for factor_id, lines in lines_by_factor.items()
+    ]
     set_of = dict(
         db.session.execute(
             sa.select(EmissionFactor.id, EmissionFactor.factor_set_id).where(
