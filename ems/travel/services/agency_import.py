@@ -30,7 +30,6 @@ from ems.ledger import services as ledger
 from ems.org import services as org
 from ems.org.services import get_organisation
 from ems.removals import services as removals
-from ems.travel import airports
 from ems.travel.calculation import (
     FlightCalculator,
     GroundResult,
@@ -47,12 +46,13 @@ from ems.travel.models import FlightLeg, GroundLeg, HotelStay, PaidBy, Trip, Tri
 from ems.travel.services import agency_file, agency_words
 from ems.travel.services.agency_file import Cancellation, ImportedTrip
 from ems.travel.services.agency_words import RowKind
-from ems.travel.services.legs import GroundInput, HotelInput, LegInput
+from ems.travel.services.legs import GroundInput, HotelInput, LegInput, TripItems
 from ems.travel.services.lines import ACTIVITY_TYPE
 from ems.travel.services.trips import (
     ITEM_COLUMNS,
     ItemRows,
     _booking_conflicts,
+    _item_rows,
     _items_differ,
     _require_travel,
     _snapshot,
@@ -123,30 +123,10 @@ def _compute(trip: ImportedTrip, flights: FlightCalculator, selector: FactorSele
 def _file_items(trip: ImportedTrip) -> ItemRows:
     """The items of a booking as the file gives them, stored as the trip form stores them
     (flights with their ticket numbers)."""
-    return {
-        "legs": [
-            {
-                "origin": origin.code,
-                "destination": destination.code,
-                "departure_on": day,
-                "cabin_class": cabin,
-                "passengers": passengers,
-                "distance_km": airports.great_circle_km(origin, destination),
-                "ticket_number": ticket or None,
-            }
-            for (origin, destination, day, cabin, passengers), ticket in zip(
-                trip.legs, trip.tickets, strict=True
-            )
-        ],
-        "ground_legs": [
-            {name: getattr(ground, name) for name in ITEM_COLUMNS["ground_legs"]}
-            for ground in trip.ground
-        ],
-        "hotel_stays": [
-            {name: getattr(stay, name) for name in ITEM_COLUMNS["hotel_stays"]}
-            for stay in trip.hotels
-        ],
-    }
+    rows = _item_rows(TripItems(legs=trip.legs, ground=trip.ground, hotels=trip.hotels))
+    for row, ticket in zip(rows["legs"], trip.tickets, strict=True):
+        row["ticket_number"] = ticket or None
+    return rows
 
 
 def _stored_items(trip: Trip) -> ItemRows:
