@@ -91,15 +91,18 @@ login_manager = LoginManager()
 babel = Babel()
 
 
-def serialize(name: str) -> None:
-    """Make concurrent transactions that call this with the same ``name`` run one at a time.
+def serialize(name: str, *, shared: bool = False) -> None:
+    """Make concurrent transactions that call this with the same ``name`` run one at a time;
+    ``shared`` ones run together, but never beside one that is not shared.
 
-    For check-then-write rules (login throttling, the last administrator). PostgreSQL: a
-    transaction-scoped advisory lock. SQLite: writing transactions are already serialized by
-    BEGIN IMMEDIATE, so nothing is needed.
+    For check-then-write rules (login throttling, the last administrator; a year's lines
+    written by many while no one closes or recalculates it). PostgreSQL: a transaction-scoped
+    advisory lock. SQLite: writing transactions are already serialized by BEGIN IMMEDIATE, so
+    nothing is needed.
     """
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(name))))
+        lock = sa.func.pg_advisory_xact_lock_shared if shared else sa.func.pg_advisory_xact_lock
+        db.session.execute(sa.select(lock(sa.func.hashtext(name))))
 
 
 def bulk_insert(model: type[Base], rows: list[dict[str, Any]]) -> None:

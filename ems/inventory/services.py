@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -29,6 +29,7 @@ from ems.energy.models import EnergyRecord
 from ems.extensions import db
 from ems.factors.models import EmissionFactor
 from ems.inventory import years
+from ems.ledger import versions
 from ems.ledger.models import HEADLINE_BASES, Basis, EmissionLine, SourceCategory
 from ems.org.models import Department, Headcount, Site
 from ems.travel.calculation import CabinClass
@@ -74,7 +75,12 @@ class Group:
 
 
 def year_groups(year: int) -> list[Group]:
-    """The year's current lines summed by every dimension the inventory shows (one query)."""
+    """The year's current lines summed by every dimension the inventory shows (one query,
+    once per version of the year's lines)."""
+    return list(versions.kept(("year_groups", year), [year], lambda: _year_groups(year)))
+
+
+def _year_groups(year: int) -> list[Group]:
     columns = (  # in the order of the index ix_emission_lines_current
         EmissionLine.source_category,
         EmissionLine.basis,
@@ -216,7 +222,12 @@ HeadlineCell = tuple[int, int, int | None, SourceCategory]
 
 def headline_cells(source: SourceCategory | None = None) -> dict[HeadlineCell, int]:
     """Grams of the current lines (headline basis) by year, scope, scope 3 category and source,
-    of every source or of ``source``: one query, from which every boundary's series derives."""
+    of every source or of ``source``: one query (once per version of the ledger), from which
+    every boundary's series derives."""
+    return dict(versions.kept(("headline_cells", source), None, lambda: _headline_cells(source)))
+
+
+def _headline_cells(source: SourceCategory | None) -> dict[HeadlineCell, int]:
     stmt = (
         sa.select(
             EmissionLine.year,
@@ -298,7 +309,16 @@ class SourceChange:
 def _cells(
     boundary: Boundary, years: tuple[int, int]
 ) -> dict[tuple[int, SourceCategory, str, str], tuple[Decimal, int]]:
-    """(year, source, unit, factor key) → (quantity, grams) of the current headline lines."""
+    """(year, source, unit, factor key) → (quantity, grams) of the current headline lines
+    (computed once per version of the two years' lines)."""
+    return dict(
+        versions.kept(("change_cells", boundary, years), years, lambda: _cells_of(boundary, years))
+    )
+
+
+def _cells_of(
+    boundary: Boundary, years: tuple[int, int]
+) -> dict[tuple[int, SourceCategory, str, str], tuple[Decimal, int]]:
     stmt = (
         sa.select(
             EmissionLine.year,
@@ -408,22 +428,24 @@ class DataQuality:
         )
 
 
-def data_quality(year: int) -> DataQuality:
-    """Fallback factors, unknown cabin classes, estimated energy quantities and months without
-    energy data of ``year``."""
+def _recorded_quality(year: int) -> DataQuality:
+    """The figures of `data_quality` that the year's records give (all but the months without
+    energy data, which also depend on the sites)."""
     quality = DataQuality(year=year)
-    fallbacks = db.session.execute(
-        sa.select(EmissionLine.source_category, sa.func.count(), sa.func.sum(EmissionLine.co2e_g))
-        .where(
-            EmissionLine.year == year,
-            EmissionLine.superseded_at.is_(None),
-            EmissionLine.is_fallback.is_(True),
-            sa.or_(EmissionLine.basis.is_(None), EmissionLine.basis.in_(HEADLINE_BASES)),
-        )
-        .group_by(EmissionLine.source_category)
-    )
     quality.fallback_by_source = {
-        SourceCategory(source): (int(lines), int(grams)) for source, lines, grams in fallbacks
+        SourceCategory(source): (int(lines), int(grams))
+        for source, lines, grams in db.session.execute(
+            sa.select(
+                EmissionLine.source_category, sa.func.count(), sa.func.sum(EmissionLine.co2e_g)
+            )
+            .where(
+                EmissionLine.year == year,
+                EmissionLine.superseded_at.is_(None),
+                EmissionLine.is_fallback.is_(True),
+                sa.or_(EmissionLine.basis.is_(None), EmissionLine.basis.in_(HEADLINE_BASES)),
+            )
+            .group_by(EmissionLine.source_category)
+        )
     }
     legs = db.session.execute(
         sa.select(FlightLeg.cabin_class, sa.func.count())
@@ -448,5 +470,16 @@ def data_quality(year: int) -> DataQuality:
         )
         or 0
     )
-    quality.months_without_energy = years.months_without_energy(year)
     return quality
+
+
+def data_quality(year: int) -> DataQuality:
+    """Fallback factors, unknown cabin classes, estimated energy quantities and months without
+    energy data of ``year`` (what its records give computed once per version of the year: a
+    change of a record is a change of its years, see ems.ledger.services.record_lines)."""
+    recorded = versions.kept(("recorded_quality", year), [year], lambda: _recorded_quality(year))
+    return replace(
+        recorded,
+        fallback_by_source=dict(recorded.fallback_by_source),
+        months_without_energy=years.months_without_energy(year),
+    )

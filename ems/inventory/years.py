@@ -21,6 +21,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from ems.energy.models import EnergyRecord, FleetRecord, RefrigerantTopUp
 from ems.extensions import db, utcnow
+from ems.ledger import versions
 from ems.ledger.models import EmissionLine
 from ems.org.models import ReportingYear, Site
 from ems.procurement.models import Purchase
@@ -142,7 +143,12 @@ def _dated_columns() -> list[tuple[InstrumentedAttribute[dt.date], InstrumentedA
 
 def reach(year: int) -> Reach:
     """The last day of ``year`` that its records reach, and whether every record touching the
-    year began in an earlier one (bills running on into it)."""
+    year began in an earlier one (bills running on into it); once per version of the year (a
+    change of a record is a change of its years, see ems.ledger.services.record_lines)."""
+    return versions.kept(("reach", year), [year], lambda: _reach(year))
+
+
+def _reach(year: int) -> Reach:
     first_day, last_day = dt.date(year, 1, 1), dt.date(year, 12, 31)
     last: dt.date | None = None
     starts_in_year = False

@@ -183,3 +183,14 @@ class EmissionLine(Base):
     def is_current(self) -> bool:
         """True until the line is superseded."""
         return self.superseded_at is None
+
+
+class LedgerVersion(Base):
+    """Which committed state of a year's lines is current: a ledger write gives each year it
+    touched a new version just before it commits, and figures kept for a year (see
+    ems.ledger.versions) are valid while its version is the one they were computed at."""
+
+    __tablename__ = "ledger_versions"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(sa.BigInteger, default=0)

@@ -25,6 +25,7 @@ from ems.errors import NotFound, PermissionDenied, ValidationFailed
 from ems.extensions import bulk_insert, db, serialize, utcnow
 from ems.factors.models import EmissionFactor, FactorSet
 from ems.factors.services import FactorSelector, SelectedFactor
+from ems.ledger import versions
 from ems.ledger.models import HEADLINE_BASES, Basis, EmissionLine, Recalculation, SourceCategory
 from ems.numbers import MAX_LINE_G, MAX_LINE_QUANTITY, STORED_MAX_LEN
 from ems.org import services as org
@@ -39,8 +40,12 @@ except PackageNotFoundError:  # pragma: no cover (running from a checkout withou
 
 #: a ledger quantity below 10**-TINY_EXPONENT is zero (only arithmetic on tiny inputs gets there)
 TINY_EXPONENT = 30
-#: ledger writes and recalculations run one at a time (see ems.extensions.serialize)
-LEDGER_LOCK = org.FIGURES_LOCK
+
+
+def _lock_activity(activity_type: str, activity_id: int) -> None:
+    """One writer at a time for an activity's lines; bulk removals of the type wait for it."""
+    serialize(f"ledger.activity:{activity_type}", shared=True)
+    serialize(f"ledger.activity:{activity_type}:{activity_id}")
 
 
 @dataclass(frozen=True)
@@ -71,12 +76,48 @@ class LineSpec:
 
 
 Calculator = Callable[[int, FactorSelector], list[LineSpec]]
+#: loads many activities, with what their calculator reads, in a few queries
+Preloader = Callable[[Sequence[int]], Sequence[object]]
 _calculators: dict[str, Calculator] = {}
+_preloaders: dict[str, Preloader] = {}
+#: activities a recalculation loads at once
+PRELOAD_CHUNK = 500
 
 
-def register_calculator(activity_type: str, calculator: Calculator) -> None:
-    """Declare how lines of ``activity_type`` are computed (activity features call this)."""
+def register_calculator(
+    activity_type: str, calculator: Calculator, *, preload: Preloader | None = None
+) -> None:
+    """Declare how lines of ``activity_type`` are computed (activity features call this).
+
+    ``preload(ids)``: the activities of ``ids`` loaded into the session with everything the
+    calculator reads, so that a recalculation computes a chunk of them without a query each.
+    """
     _calculators[activity_type] = calculator
+    if preload is not None:
+        _preloaders[activity_type] = preload
+
+
+def rows_by_id(model: Any) -> Preloader:
+    """A preloader of ``model``'s rows by id (their relationships as the model loads them)."""
+
+    def preload(ids: Sequence[int]) -> Sequence[object]:
+        return db.session.scalars(sa.select(model).where(model.id.in_(ids))).all()
+
+    return preload
+
+
+def _preload(activities: Sequence[tuple[str, int]]) -> list[object]:
+    """The activities loaded by their types' preloaders; the caller keeps the list while it
+    computes them (the session holds unchanged objects only while they are referenced)."""
+    ids: dict[str, list[int]] = defaultdict(list)
+    for activity_type, activity_id in activities:
+        ids[activity_type].append(activity_id)
+    loaded: list[object] = []
+    for activity_type, chunk in ids.items():
+        preload = _preloaders.get(activity_type)
+        if preload is not None:
+            loaded += preload(chunk)
+    return loaded
 
 
 def too_large() -> ValidationFailed:
@@ -179,6 +220,27 @@ def _line_values(
     }
 
 
+#: lines built and written at once by `_insert_lines` (their rows, not all, are held)
+INSERT_CHUNK = 10_000
+
+
+def _insert_lines(lines: Sequence[LineSpec], *, recalculation_id: int | None = None) -> None:
+    """Write ``lines`` in bulk, a chunk at a time; their factor sets can no longer be removed."""
+    if not lines:
+        return
+    now = utcnow()
+    factors: dict[int, _FactorColumns] = {}  # a factor's columns read once for all its lines
+    for start in range(0, len(lines), INSERT_CHUNK):
+        bulk_insert(
+            EmissionLine,
+            [
+                _line_values(spec, recalculation_id=recalculation_id, now=now, factors=factors)
+                for spec in lines[start : start + INSERT_CHUNK]
+            ],
+        )
+    _lock_sets({spec.selected.factor_set.id for spec in lines})
+
+
 def _lock_sets(set_ids: set[int]) -> None:
     """Sets used by the ledger can no longer be removed."""
     if set_ids:
@@ -236,7 +298,18 @@ def record_lines(*, activity_type: str, activity_id: int, lines: list[LineSpec])
 
     Called by activity services inside the audited change of the activity itself.
     """
-    serialize(LEDGER_LOCK)
+    _lock_activity(activity_type, activity_id)
+    # the years' locks before the lines are read: a recalculation of one of them replaces its
+    # lines before this reads them, or waits for this to commit
+    years = {spec.year for spec in lines} | set(
+        db.session.scalars(
+            sa.select(EmissionLine.year).distinct().where(_current(activity_type, activity_id))
+        )
+    )
+    org.lock_years(years)
+    # the activity changed: figures of its years that read its record change (a cabin class
+    # booked, say) even where its lines do not
+    versions.touched(years)
     unmatched: dict[tuple[Any, ...], list[int]] = defaultdict(list)
     for row in db.session.execute(
         sa.select(EmissionLine.id, *(getattr(EmissionLine, name) for name in SAME_LINE))
@@ -254,10 +327,10 @@ def record_lines(*, activity_type: str, activity_id: int, lines: list[LineSpec])
             new.append(values)
     stale = [line_id for ids in unmatched.values() for line_id in ids]
     # a closed year's figures never change (its records are refused until it is reopened)
-    check_open_years(
-        {key[SAME_LINE.index("year")] for key, ids in unmatched.items() if ids}
-        | {values["year"] for values in new}
-    )
+    changed_years = {key[SAME_LINE.index("year")] for key, ids in unmatched.items() if ids} | {
+        values["year"] for values in new
+    }
+    check_open_years(changed_years)
     now = utcnow()
     for start in range(0, len(stale), 500):
         db.session.execute(
@@ -276,13 +349,10 @@ def add_lines(lines: list[LineSpec]) -> None:
 
     Called by activity services inside the audited change that created the activities.
     """
-    serialize(LEDGER_LOCK)
-    check_open_years({spec.year for spec in lines})
-    if lines:
-        now = utcnow()
-        factors: dict[int, _FactorColumns] = {}  # the lines keep their selections alive
-        bulk_insert(EmissionLine, [_line_values(spec, now=now, factors=factors) for spec in lines])
-        _lock_sets({spec.selected.factor_set.id for spec in lines})
+    years = {spec.year for spec in lines}
+    check_open_years(years)
+    versions.touched(years)
+    _insert_lines(lines)
     db.session.flush()
 
 
@@ -294,8 +364,10 @@ def supersede_lines(
 
     Called by activity services inside the audited change that removes the activities.
     """
-    serialize(LEDGER_LOCK)
-    check_open_years(activity_figures(activity_type=activity_type, activity_ids=activity_ids)[1])
+    serialize(f"ledger.activity:{activity_type}")  # no writer of one of them in between
+    years = activity_figures(activity_type=activity_type, activity_ids=activity_ids)[1]
+    check_open_years(years)  # the years' locks before the update reads the lines
+    versions.touched(years)
     for start in range(0, len(activity_ids), 500):
         db.session.execute(
             sa.update(EmissionLine)
@@ -317,10 +389,10 @@ def restore_lines(*, removal_id: int, removed_at: dt.datetime) -> int:
     recalculation computed the year (its factor sets), so the year stays on one edition. The
     superseded originals stay as they are.
     """
-    serialize(LEDGER_LOCK)
     removed = EmissionLine.superseded_by_removal_id == removal_id
     years = set(db.session.scalars(sa.select(EmissionLine.year).distinct().where(removed)))
     check_open_years(years)
+    versions.touched(years)
     recalculated: dict[int, Recalculation] = {}
     for recalculation in db.session.scalars(
         sa.select(Recalculation)
@@ -521,16 +593,23 @@ def _check_overrides(overrides: Mapping[str, int] | None) -> dict[str, int]:
 
 
 def preview_recalculation(
-    *, year: int | None, overrides: Mapping[str, int] | None = None
+    *,
+    year: int | None,
+    overrides: Mapping[str, int] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> RecalculationPreview:
-    """Recompute every current line of ``year`` with today's factors (or ``overrides``)."""
+    """Recompute every current line of ``year`` with today's factors (or ``overrides``);
+    ``progress(done, total)`` is told of each record recomputed."""
     year = _check_year(year)
     selector = FactorSelector(overrides=_check_overrides(overrides))
     preview = RecalculationPreview(year=year)
     changes: dict[tuple[SourceCategory, Basis | None], SourceChange] = {}
 
     def change(source: SourceCategory, basis: Basis | None) -> SourceChange:
-        return changes.setdefault((source, basis), SourceChange(source, basis))
+        found = changes.get((source, basis))
+        if found is None:
+            found = changes[(source, basis)] = SourceChange(source, basis)
+        return found
 
     old_by_activity: dict[tuple[str, int], list[tuple[int, int]]] = defaultdict(list)
     for line in db.session.execute(
@@ -549,7 +628,13 @@ def preview_recalculation(
         old_by_activity[(line.activity_type, line.activity_id)].append(
             (line.factor_id, line.co2e_g)
         )
-    for (activity_type, activity_id), old in sorted(old_by_activity.items()):
+    activities = sorted(old_by_activity.items())
+    _loaded: list[object] = []  # the chunk being computed, held so the session keeps it
+    for done, ((activity_type, activity_id), old) in enumerate(activities):
+        if progress is not None:
+            progress(done, len(activities))
+        if done % PRELOAD_CHUNK == 0:
+            _loaded = _preload([key for key, _old in activities[done : done + PRELOAD_CHUNK]])
         preview.activities += 1
         calculator = _calculators.get(activity_type)
         if calculator is None:
@@ -571,6 +656,8 @@ def preview_recalculation(
         new = sorted((spec.selected.factor.id, spec.co2e_g) for spec in specs)
         if new != sorted(old):
             preview.changed_activities += 1
+    if progress is not None:
+        progress(len(activities), len(activities))
     preview.changes = sorted(changes.values(), key=lambda c: (c.source.value, str(c.basis)))
     return preview
 
@@ -581,21 +668,27 @@ def _require_editor(actor: User | None) -> None:
 
 
 def apply_recalculation(
-    *, actor: User | None, year: int | None, reason: str, overrides: Mapping[str, int] | None = None
+    *,
+    actor: User | None,
+    year: int | None,
+    reason: str,
+    overrides: Mapping[str, int] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Recalculation:
     """Replace every current line of ``year`` by its recalculation; the old lines stay, marked.
 
     Refused when any record of the year cannot be recalculated (nothing is half applied).
+    ``progress(done, total)`` is told of each record recomputed.
     """
     _require_editor(actor)
     errors: dict[str, str] = {}
     reason = check_text(errors, "reason", reason, Recalculation.REASON_MAX_LEN, multiline=True)
-    # no line may be written between reading the year's lines and replacing them
-    serialize(LEDGER_LOCK)
     if errors:
         raise ValidationFailed(errors)
+    # no line of the year may be written between reading its lines and replacing them
+    serialize(org.year_lock(_check_year(year)))
     checked = _check_overrides(overrides)
-    preview = preview_recalculation(year=year, overrides=checked)
+    preview = preview_recalculation(year=year, overrides=checked, progress=progress)
     if preview.problems:
         raise ValidationFailed(
             {
@@ -626,17 +719,13 @@ def apply_recalculation(
     )
     db.session.add(recalculation)
     db.session.flush()
+    versions.touched({preview.year})
     db.session.execute(
         sa.update(EmissionLine)
         .where(EmissionLine.year == preview.year, EmissionLine.superseded_at.is_(None))
         .values(superseded_at=utcnow(), superseded_by_recalculation_id=recalculation.id)
     )
-    if preview.new_lines:
-        db.session.execute(
-            sa.insert(EmissionLine),
-            [_line_values(spec, recalculation_id=recalculation.id) for spec in preview.new_lines],
-        )
-        _lock_sets({spec.selected.factor_set.id for spec in preview.new_lines})
+    _insert_lines(preview.new_lines, recalculation_id=recalculation.id)
     db.session.flush()
     audit.record(
         actor=actor,

@@ -526,9 +526,11 @@ def delete_headcount(*, actor: User | None, record: Headcount) -> None:
 # --- reporting years: open until closed -------------------------------------------------------
 
 
-#: changes to figures (ledger writes) and the closing of years run one at a time: a record's
-#: change checked against open years commits before a close, or waits for it and is refused
-FIGURES_LOCK = "ledger.lines"
+def year_lock(year: int) -> str:
+    """The lock of a year's figures: writers of its records hold it shared (many at once), a
+    close, reopening or recalculation of the year alone; so a change checked against open
+    years commits before a close, or waits for it and is refused."""
+    return f"ledger.year:{year}"
 
 
 def closed_years() -> set[int]:
@@ -543,12 +545,19 @@ def reporting_year(year: int) -> ReportingYear | None:
     return db.session.get(ReportingYear, year)
 
 
+def lock_years(years: Iterable[int]) -> None:
+    """Hold the locks of ``years`` shared to the end of the transaction (see `year_lock`), in
+    year order, so that writers never wait for each other in a cycle."""
+    for year in sorted(set(years)):
+        serialize(year_lock(year), shared=True)
+
+
 def check_years_open(years: Iterable[int], *, field: str = "") -> None:
     """Refuse a change to records of a closed year (ValidationFailed on ``field``)."""
     years = set(years)
     if not years:
         return
-    serialize(FIGURES_LOCK)  # held to the end of the transaction: no close slips in between
+    lock_years(years)  # to the end of the transaction: no close slips in between
     closed = sorted(closed_years().intersection(years))
     if closed:
         raise ValidationFailed(
@@ -569,7 +578,7 @@ def close_year(*, actor: User | None, year: int | None) -> ReportingYear:
     errors: dict[str, str] = {}
     checked = check_year(errors, "year", year)
     _raise(errors)
-    serialize(FIGURES_LOCK)  # no record of the year may change while it is being closed
+    serialize(year_lock(checked))  # no record of the year may change while it is being closed
     if checked >= utcnow().year:
         raise ValidationFailed(
             {"year": _("%(year)d has not ended: only a past year can be closed.", year=checked)}
@@ -602,7 +611,7 @@ def reopen_year(*, actor: User | None, year: int | None, reason: str | None) -> 
     checked = check_year(errors, "year", year)
     reason = check_text(errors, "reason", reason, ReportingYear.REASON_MAX_LEN, multiline=True)
     _raise(errors)
-    serialize(FIGURES_LOCK)
+    serialize(year_lock(checked))
     row = db.session.get(ReportingYear, checked)
     if row is None or not row.is_closed:
         raise ValidationFailed({"year": _("%(year)d is not closed.", year=checked)})

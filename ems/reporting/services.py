@@ -28,6 +28,7 @@ from ems.factors.models import EmissionFactor, FactorSet
 from ems.inventory import gwp as gwp_editions
 from ems.inventory import services as inventory
 from ems.inventory import years
+from ems.ledger import versions
 from ems.ledger.models import Basis, EmissionLine, SourceCategory
 from ems.org.models import Site
 from ems.org.services import get_organisation, logo_png
@@ -158,6 +159,25 @@ def _trend(path: targets.Trajectory | None, gtb_by_year: dict[int, int]) -> dict
     }
 
 
+def _site_kwh(year: int) -> dict[int | None, Any]:
+    """Electricity in kWh by site, from the year's current location-based lines (which hold the
+    whole consumption; the market-based ones only what certificates do not cover)."""
+    return dict(
+        db.session.execute(
+            sa.select(EmissionLine.site_id, sa.func.sum(sa.cast(EmissionLine.quantity, sa.Numeric)))
+            .where(
+                EmissionLine.year == year,
+                _CURRENT,
+                EmissionLine.scope == 2,
+                EmissionLine.source_category == SourceCategory.electricity,
+                EmissionLine.basis == Basis.location,
+                EmissionLine.quantity_unit == "kwh",
+            )
+            .group_by(EmissionLine.site_id)
+        ).all()
+    )
+
+
 def _buildings(year: int, groups: list[inventory.Group]) -> list[dict[str, Any]]:
     """Scope 1 and 2 of each site, both Scope 2 figures, electricity in kWh, per m²."""
     sites: dict[int | None, dict[str, int]] = {}
@@ -176,22 +196,7 @@ def _buildings(year: int, groups: list[inventory.Group]) -> list[dict[str, Any]]
         else:  # district heat and cooling: one figure, in both
             site["scope2_location_g"] += group.co2e_g
             site["scope2_market_g"] += group.co2e_g
-    electricity_kwh: dict[int | None, Any] = dict(
-        db.session.execute(
-            sa.select(EmissionLine.site_id, sa.func.sum(sa.cast(EmissionLine.quantity, sa.Numeric)))
-            .where(
-                EmissionLine.year == year,
-                _CURRENT,
-                EmissionLine.scope == 2,
-                EmissionLine.source_category == SourceCategory.electricity,
-                # the location-based line holds the whole consumption (the market-based one
-                # only what certificates do not cover)
-                EmissionLine.basis == Basis.location,
-                EmissionLine.quantity_unit == "kwh",
-            )
-            .group_by(EmissionLine.site_id)
-        ).all()
-    )
+    electricity_kwh = versions.kept(("site_kwh", year), [year], lambda: _site_kwh(year))
     named = {s.id: s for s in db.session.scalars(sa.select(Site))}
     result = []
     for site_id, figures in sites.items():
@@ -318,8 +323,8 @@ def _quality(year: int) -> dict[str, Any]:
     }
 
 
-def _factor_sets(year: int) -> list[dict[str, Any]]:
-    """The factor editions the year's current lines used, with how many lines and fallbacks."""
+def _lines_by_factor(year: int) -> list[tuple[int, int, int]]:
+    """(factor id, lines, fallback lines) of the year's current lines."""
     # by factor id first: no join per line; grouped in the order of the change explained's
     # covering index, which the database then reads alone and in order (grouped by the factor
     # alone, SQLite reads every line of the year from the table: 8× slower)
@@ -344,10 +349,16 @@ def _factor_sets(year: int) -> list[dict[str, Any]]:
             .group_by(EmissionLine.factor_id)
         ).all()
     )
-    by_factor = [
-        (factor_id, lines, fallbacks_by_factor.get(factor_id, 0))
+    return [
+        (factor_id, lines, int(fallbacks_by_factor.get(factor_id) or 0))
         for factor_id, lines in lines_by_factor.items()
     ]
+
+
+def _factor_sets(year: int) -> list[dict[str, Any]]:
+    """The factor editions the year's current lines used, with how many lines and fallbacks
+    (counted once per version of the year's lines)."""
+    by_factor = versions.kept(("lines_by_factor", year), [year], lambda: _lines_by_factor(year))
     set_of = dict(
         db.session.execute(
             sa.select(EmissionFactor.id, EmissionFactor.factor_set_id).where(

@@ -112,7 +112,7 @@ class FlightLeg(Base):
     #: IATA codes
     origin: Mapped[str] = mapped_column(sa.String(3))
     destination: Mapped[str] = mapped_column(sa.String(3))
-    departure_on: Mapped[dt.date]
+    departure_on: Mapped[dt.date] = mapped_column(index=True)
     cabin_class: Mapped[CabinClass] = mapped_column(
         sa.Enum(
             CabinClass, native_enum=False, length=20, create_constraint=True, name="cabin_class"
@@ -161,7 +161,7 @@ class GroundLeg(Base):
             GroundMode, native_enum=False, length=20, create_constraint=True, name="ground_mode"
         )
     )
-    travelled_on: Mapped[dt.date]
+    travelled_on: Mapped[dt.date] = mapped_column(index=True)
     #: where from and to, as entered (free text, or airport codes the distance was taken from)
     origin: Mapped[str] = mapped_column(sa.String(PLACE_MAX_LEN), default="")
     destination: Mapped[str] = mapped_column(sa.String(PLACE_MAX_LEN), default="")
@@ -188,6 +188,6 @@ class HotelStay(Base):
     position: Mapped[int]
     #: ISO 3166-1 alpha-2
     country_code: Mapped[str] = mapped_column(sa.String(2))
-    check_in_on: Mapped[dt.date]
+    check_in_on: Mapped[dt.date] = mapped_column(index=True)
     nights: Mapped[int]
     rooms: Mapped[int] = mapped_column(default=1)

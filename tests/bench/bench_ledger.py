@@ -26,6 +26,7 @@ from ems import create_app
 from ems.extensions import bulk_insert, db, utcnow
 from ems.factors import services as factors
 from ems.ledger import services as ledger
+from ems.ledger import versions
 from ems.ledger.models import Basis, EmissionLine, SourceCategory
 from tests.conftest import app_config, fresh_postgresql_database
 
@@ -137,6 +138,7 @@ def insert_lines(rows: Iterable[dict[str, object]]) -> None:
 
 def _insert_lines(batch: list[dict[str, object]]) -> None:
     bulk_insert(EmissionLine, batch)
+    versions.touched({int(str(row["year"])) for row in batch})  # as a ledger write does
     db.session.commit()
 
 
@@ -148,6 +150,7 @@ def _copy_lines(batch: list[dict[str, object]]) -> None:
     with cursor.copy(f"COPY emission_lines ({', '.join(columns)}) FROM STDIN") as copy:
         for row in batch:
             copy.write_row([_plain(row[name]) for name in columns])
+    versions.touched({int(str(row["year"])) for row in batch})
     db.session.commit()
 
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from ems.extensions import db
 from ems.factors.models import EmissionFactor
+from ems.ledger import versions
 from ems.ledger.models import Basis, EmissionLine, SourceCategory
 from ems.travel.calculation import PUBLISHED_CLASSES, RAIL_HINT_MAX_KM, CabinClass
 from ems.travel.models import FlightLeg
@@ -181,7 +182,12 @@ def _top_routes(
 def flight_analysis(year: int) -> FlightAnalysis:
     """The flights of ``year`` for the annual report: by haul and class, top routes, business
     share, rail-replaceable legs. From the current ledger lines, so only legs the organisation
-    paid count, in the year of their departure."""
+    paid count, in the year of their departure; computed once per version of the year (a trip's
+    change is a change of its years, see ems.ledger.services.record_lines)."""
+    return versions.kept(("flight_analysis", year), [year], lambda: _flight_analysis(year))
+
+
+def _flight_analysis(year: int) -> FlightAnalysis:
     legs = _year_legs(year)
     hauls, cabins = list(PUBLISHED_CLASSES), list(CabinClass)
     by_haul_class = sorted(
