@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -556,6 +557,9 @@ class FactorSelector:
         self.pinned.pop(GWP_FAMILY, None)
         self.pinned.update(overrides or {})
         self._cache: dict[tuple[str, str, int], SelectedFactor] = {}
+        #: what calculators derive once per selection (a recalculation computes thousands of
+        #: records with one selector), e.g. the flight calculator with the haul rule
+        self.memo: dict[str, Any] = {}
 
     def _pin(self, family: str) -> int | None:
         if family == GWP_FAMILY and self._gwp_pending:

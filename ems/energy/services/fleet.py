@@ -88,7 +88,7 @@ def _fleet_lines(record_id: int, selector: FactorSelector) -> list[ledger.LineSp
     return lines
 
 
-ledger.register_calculator(FLEET_ACTIVITY, _fleet_lines)
+ledger.register_calculator(FLEET_ACTIVITY, _fleet_lines, preload=ledger.rows_by_id(FleetRecord))
 
 
 def _checked_fleet(

@@ -248,7 +248,7 @@ def _calculator(record_id: int, selector: FactorSelector) -> list[ledger.LineSpe
     return [] if record is None else record_lines(record, selector)
 
 
-ledger.register_calculator(ACTIVITY_TYPE, _calculator)
+ledger.register_calculator(ACTIVITY_TYPE, _calculator, preload=ledger.rows_by_id(EnergyRecord))
 
 
 def _check_site(errors: dict[str, str], site_id: int | None) -> None:

@@ -107,7 +107,9 @@ def _refrigerant_lines(top_up_id: int, selector: FactorSelector) -> list[ledger.
     ]
 
 
-ledger.register_calculator(REFRIGERANT_ACTIVITY, _refrigerant_lines)
+ledger.register_calculator(
+    REFRIGERANT_ACTIVITY, _refrigerant_lines, preload=ledger.rows_by_id(RefrigerantTopUp)
+)
 
 
 def _checked_top_up(

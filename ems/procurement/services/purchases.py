@@ -129,7 +129,7 @@ def _calculator(purchase_id: int, selector: FactorSelector) -> list[ledger.LineS
     return [] if purchase is None else purchase_lines(purchase, selector)
 
 
-ledger.register_calculator(ACTIVITY_TYPE, _calculator)
+ledger.register_calculator(ACTIVITY_TYPE, _calculator, preload=ledger.rows_by_id(Purchase))
 
 
 def _check_purchase_date(

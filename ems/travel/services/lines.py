@@ -96,9 +96,11 @@ def trip_lines(trip_id: int, selector: FactorSelector) -> list[ledger.LineSpec]:
     trip = db.session.get(Trip, trip_id)
     if trip is None or trip.paid_by is not PaidBy.organisation:
         return []
-    flights = FlightCalculator(
-        selector=selector, haul_method=HaulMethod(get_organisation().flight_haul_method)
-    )
+    flights = selector.memo.get("flights")
+    if flights is None:  # once per selection: the organisation's haul rule, the haul tables
+        flights = selector.memo["flights"] = FlightCalculator(
+            selector=selector, haul_method=HaulMethod(get_organisation().flight_haul_method)
+        )
     lines = []
     for leg, result in zip(trip.legs, trip_results(trip, flights), strict=True):
         lines += leg_lines(
@@ -139,7 +141,7 @@ def trip_lines(trip_id: int, selector: FactorSelector) -> list[ledger.LineSpec]:
     return lines
 
 
-ledger.register_calculator(ACTIVITY_TYPE, trip_lines)
+ledger.register_calculator(ACTIVITY_TYPE, trip_lines, preload=ledger.rows_by_id(Trip))
 
 
 @dataclass(frozen=True)
