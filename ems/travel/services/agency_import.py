@@ -450,13 +450,26 @@ def _item_lines(trip_id: int, trip: ImportedTrip, computed: _Computed) -> list[l
     return lines
 
 
+#: new trips written at once: the rows of a chunk are built, written and dropped before the next
+WRITE_CHUNK = 2_000
+
+
 def _write_trips(
     batch: ImportBatch, new: list[tuple[ImportedTrip, _Computed]], actor: User | None
 ) -> None:
-    """Insert the new trips, their flights, journeys, stays and lines in bulk."""
-    if not new:
-        return
+    """Insert the new trips, their flights, journeys, stays and lines in bulk, a chunk at a
+    time (the rows of all of them at once would hold the memory of the whole file again)."""
     now = utcnow()
+    for start in range(0, len(new), WRITE_CHUNK):
+        _write_chunk(batch, new[start : start + WRITE_CHUNK], actor, now)
+
+
+def _write_chunk(
+    batch: ImportBatch,
+    new: list[tuple[ImportedTrip, _Computed]],
+    actor: User | None,
+    now: dt.datetime,
+) -> None:
     bulk_insert(
         Trip,
         [
@@ -479,11 +492,16 @@ def _write_trips(
         ],
     )
     # every imported trip has its booking reference, unique: that is how ids are found
-    ids = dict(
-        db.session.execute(
-            sa.select(Trip.booking_reference, Trip.id).where(Trip.import_batch_id == batch.id)
-        ).all()
-    )
+    ids: dict[str, int] = {}
+    references = [trip.booking_reference for trip, _computed in new]
+    for start in range(0, len(references), 500):
+        found = db.session.execute(
+            sa.select(Trip.booking_reference, Trip.id).where(
+                Trip.import_batch_id == batch.id,
+                Trip.booking_reference.in_(references[start : start + 500]),
+            )
+        )
+        ids.update((str(reference), trip_id) for reference, trip_id in found)
     leg_rows: list[dict[str, Any]] = []
     ground_rows: list[dict[str, Any]] = []
     hotel_rows: list[dict[str, Any]] = []

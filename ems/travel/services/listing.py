@@ -52,25 +52,26 @@ def latest_trip_year(today: dt.date | None = None) -> int | None:
 SORTS = {"date": Trip.starts_on, "traveller": Trip.traveller, "id": Trip.id}
 
 
+def _with_rf_g() -> sa.ColumnElement[int]:
+    """A line's grams counting flights with RF (rail, road and hotel lines count in both)."""
+    counted = sa.or_(EmissionLine.basis == Basis.with_rf, EmissionLine.basis.is_(None))
+    return sa.case((counted, EmissionLine.co2e_g), else_=0)
+
+
+def _without_rf_g() -> sa.ColumnElement[int]:
+    """A line's grams counting flights without RF."""
+    counted = sa.or_(EmissionLine.basis == Basis.without_rf, EmissionLine.basis.is_(None))
+    return sa.case((counted, EmissionLine.co2e_g), else_=0)
+
+
 def _line_totals() -> sa.Subquery:
     """Grams per trip from its current lines: all of them, counting flights with RF, and all of
-    them counting flights without RF (rail, road and hotel lines count in both)."""
-    no_basis = EmissionLine.basis.is_(None)
+    them counting flights without RF."""
     return (
         sa.select(
             EmissionLine.activity_id.label("trip_id"),
-            sa.func.sum(
-                sa.case(
-                    (sa.or_(EmissionLine.basis == Basis.with_rf, no_basis), EmissionLine.co2e_g),
-                    else_=0,
-                )
-            ).label("with_rf_g"),
-            sa.func.sum(
-                sa.case(
-                    (sa.or_(EmissionLine.basis == Basis.without_rf, no_basis), EmissionLine.co2e_g),
-                    else_=0,
-                )
-            ).label("without_rf_g"),
+            sa.func.sum(_with_rf_g()).label("with_rf_g"),
+            sa.func.sum(_without_rf_g()).label("without_rf_g"),
         )
         .where(EmissionLine.activity_type == ACTIVITY_TYPE, EmissionLine.superseded_at.is_(None))
         .group_by(EmissionLine.activity_id)
@@ -114,16 +115,23 @@ def trips_query(filters: TripFilters) -> tuple[sa.Select[Trip], sa.Select[int, i
     column = SORTS.get(filters.sort.lstrip("-"), Trip.starts_on)
     order = column.desc() if filters.sort.startswith("-") else column.asc()
     trips = sa.select(Trip).where(*conditions).order_by(order, Trip.id.desc())
-    totals = _line_totals()
-    summary = (
+    # the lines of the filtered trips only, found by the activity index (grouping every trip's
+    # lines first and joining the filtered trips to them reads the whole ledger of trips)
+    chosen = sa.select(Trip.id).where(*conditions)
+    lines = (
         sa.select(
-            sa.func.count(Trip.id),
-            sa.func.coalesce(sa.func.sum(totals.c.with_rf_g), 0),
-            sa.func.coalesce(sa.func.sum(totals.c.without_rf_g), 0),
+            sa.func.coalesce(sa.func.sum(_with_rf_g()), 0),
+            sa.func.coalesce(sa.func.sum(_without_rf_g()), 0),
         )
-        .outerjoin(totals, totals.c.trip_id == Trip.id)
-        .where(*conditions)
+        .where(
+            EmissionLine.activity_type == ACTIVITY_TYPE,
+            EmissionLine.activity_id.in_(chosen),
+            EmissionLine.superseded_at.is_(None),
+        )
+        .subquery()
     )
+    count = sa.select(sa.func.count()).select_from(chosen.subquery()).scalar_subquery()
+    summary = sa.select(count, lines.c[0], lines.c[1])
     return trips, summary
 
 
