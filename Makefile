@@ -25,15 +25,19 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
 
 ## run: set up, migrate the SQLite database, load the demo organisation into an empty database,
-## create the first admin if none, serve on 127.0.0.1:5000
+## create the first admin if none, serve on 127.0.0.1:5000 with a worker for background jobs
 # Plain HTTP on the loopback address: the session cookie cannot be Secure here (it is by default).
+# The worker (`ems worker`, queue in a SQLite file of the instance folder) runs the background
+# jobs (recalculations) beside the server, and is stopped when the server stops.
 run: $(INSTALLED) $(COMPILED)
 	$(BIN)/ems db upgrade
 	$(BIN)/ems factors load
 	$(BIN)/ems demo load --if-empty
 	$(BIN)/ems setup
 	@$(BIN)/ems demo accounts
-	@echo "Serving ems on http://$(HOST):$(PORT)/"
+	@echo "Serving ems on http://$(HOST):$(PORT)/, background jobs run by one worker"
+	$(BIN)/ems worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	EMS_SESSION_COOKIE_SECURE=$${EMS_SESSION_COOKIE_SECURE:-false} $(BIN)/ems run --host $(HOST) --port $(PORT)
 
 ## test: lint, type-check, then the whole suite (browser tests included) on SQLite and PostgreSQL

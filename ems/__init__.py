@@ -123,6 +123,7 @@ def _register_blueprints(app: Flask) -> None:
     from ems.factors.views import bp as factors_bp
     from ems.home.views import bp as home_bp
     from ems.inventory.views import bp as inventory_bp
+    from ems.jobs.views import bp as jobs_bp
     from ems.ledger.views import bp as ledger_bp
     from ems.org.views import bp as org_bp
     from ems.procurement.views import bp as procurement_bp
@@ -146,6 +147,7 @@ def _register_blueprints(app: Flask) -> None:
         removals_bp,
         factors_bp,
         ledger_bp,
+        jobs_bp,
         audit_bp,
         tokens_bp,
         api_bp,

@@ -136,6 +136,7 @@ def init_app(app: Flask) -> None:
     from ems.factors.cli import factors_cli
     from ems.imports.cli import import_cli
     from ems.inventory.cli import inventory_command
+    from ems.jobs.cli import jobs_cli, worker_command
     from ems.ledger.cli import recalc_command
     from ems.removals.cli import removals_cli
     from ems.reporting.cli import report_command
@@ -153,6 +154,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(token_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(removals_cli)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(jobs_cli)
 
 
 if __name__ == "__main__":

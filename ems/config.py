@@ -48,6 +48,21 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_STATEMENT_TIMEOUT_SECONDS": 60,
     # EMS_REPORT_ASSETS_DIR: page styles, default logo, fonts and fixed texts of the annual report
     "REPORT_ASSETS_DIR": str(Path(__file__).resolve().parent.parent / "reports"),
+    # EMS_JOBS_REDIS_URL: the queue of background jobs (recalculations) on a Redis server
+    # (redis://127.0.0.1:6379/0), shared by every web server and `ems worker`; when unset, a
+    # SQLite file (EMS_JOBS_QUEUE_FILE, by default in the instance folder) for one machine
+    "JOBS_REDIS_URL": None,
+    "JOBS_QUEUE_FILE": None,
+    # EMS_JOBS_QUEUE_NAME: the queue's name (its Redis keys); installations sharing a Redis
+    # server each need their own
+    "JOBS_QUEUE_NAME": "ems",
+    # EMS_JOBS_IMMEDIATE: run jobs at once inside the request that queues them, no worker
+    # (tests, debugging)
+    "JOBS_IMMEDIATE": False,
+    # a running job's worker writes a sign of life this often; a job silent for
+    # JOBS_STALE_SECONDS lost its worker (killed, machine down) and is run once more, then failed
+    "JOBS_HEARTBEAT_SECONDS": 5,
+    "JOBS_STALE_SECONDS": 60,
 }
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)

@@ -44,6 +44,8 @@ def app_config(database_url: str, **overrides: Any) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": "test-secret-key",
         "PASSWORD_HASH_PROFILE": "CHEAPEST",
+        # background jobs run inside the request that queues them (tests/jobs runs real workers)
+        "JOBS_IMMEDIATE": True,
         **overrides,
     }
 

@@ -22,6 +22,7 @@ from ems.auth.models import Role, User
 from ems.energy.models import EnergyRecord, FleetRecord, RefrigerantTopUp
 from ems.extensions import db
 from ems.factors import services as factors
+from ems.jobs.models import Job
 from ems.ledger.models import Recalculation
 from ems.org import services as org
 from ems.procurement import services as procurement
@@ -117,6 +118,10 @@ EXPECTED_ACCESS: dict[str, frozenset[object]] = {
     "ledger.show_recalculation": ORG_READERS,
     "ledger.stale": ORG_READERS,
     "ledger.recalculate": ORG_EDITORS,
+    # any signed-in user reaches a job's page; the job itself is not found for those who did not
+    # queue it and hold none of its kind's roles (tests/jobs/test_pages.py)
+    "jobs.show": SIGNED_IN,
+    "jobs.status": SIGNED_IN,
     "travel.list_trips": frozenset({Role.travel, Role.ems, Role.management}),
     "travel.show_trip": frozenset({Role.travel, Role.ems, Role.management}),
     "travel.new_trip": frozenset({Role.travel, Role.ems}),
@@ -328,6 +333,8 @@ def build_world() -> tuple[dict[Role, User], dict[str, object]]:
     )
     recalculation = Recalculation(year=2024, reason="test", applied_by_label="test")
     db.session.add(recalculation)
+    job = Job(kind="ledger.recalculation.preview", params={"year": 2024, "overrides": {}})
+    db.session.add(job)
     report = IssuedReport(
         year=2024,
         version=1,
@@ -373,6 +380,7 @@ def build_world() -> tuple[dict[Role, User], dict[str, object]]:
         "report_id": report.id,
         "token_id": api_token.id,
         "removal_id": removal.id,
+        "job_id": job.id,
         "name": "inventory.csv",
         "fmt": "csv",
     }

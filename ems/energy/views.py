@@ -531,3 +531,6 @@ def remove_import(batch_id: int) -> ResponseReturnValue:
 def import_template() -> ResponseReturnValue:
     """The column template of energy imports, with example rows."""
     return import_views.template_file(_import_page())
+
+
+import_views.register_page(importer.IMPORTER.kind, _import_page)

@@ -456,8 +456,15 @@ def _write_batch(
     return result
 
 
-def commit_batch(importer: Importer, *, actor: User | None, batch: ImportBatch) -> ImportResult:
-    """Import a file kept by ``check_file``, read as it was checked."""
+def commit_batch(
+    importer: Importer,
+    *,
+    actor: User | None,
+    batch: ImportBatch,
+    on_progress: Progress | None = None,
+) -> ImportResult:
+    """Import a file kept by ``check_file``, read as it was checked; ``on_progress(rows)`` is
+    told of the rows checked as they are."""
     if batch.status != "checked" or batch.content is None:
         raise ValidationFailed({"": _("This file was imported already.")})
     if check_expired(batch):
@@ -469,6 +476,7 @@ def commit_batch(importer: Importer, *, actor: User | None, batch: ImportBatch) 
         actor=actor,
         data=batch.content,
         filename=batch.filename,
+        on_progress=on_progress,
         reading=Reading.from_dict(batch.mapping) if batch.mapping else None,
     )
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Response, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired, FileSize
@@ -25,6 +27,10 @@ from ems.imports import MAX_FILE_BYTES, MAX_REPORTED_ERRORS, ImportFailed
 from ems.imports import services as imports
 from ems.imports.forms import mapping_form
 from ems.imports.mapping import fields_text, missing_fields, propose
+from ems.jobs import kinds
+from ems.jobs import queue as job_queue
+from ems.jobs import services as jobs
+from ems.jobs.models import Job
 from ems.removals import views as removal_views
 from ems.tables import read_sheet
 
@@ -190,8 +196,20 @@ def map_columns(page: ImportPage, batch_id: int) -> ResponseReturnValue:
 
 
 def commit(page: ImportPage, batch_id: int) -> ResponseReturnValue:
-    """Import a checked file: all its rows or none."""
+    """Import a checked file: all its rows or none. A file of more than JOB_ROWS rows is
+    imported by a background job, whose page shows its progress, then leads on."""
     batch = imports.get_batch(page.importer.kind, batch_id)
+    if batch.rows > JOB_ROWS and batch.status == "checked" and page.importer.kind in _pages:
+        job = jobs.submit(
+            actor=signed_in_user(),
+            kind=COMMIT_JOB,
+            params={"kind": page.importer.kind, "batch_id": batch.id, "file": batch.filename},
+            locale=str(get_locale() or "en"),
+        )
+        job_id = job.id  # read before the commit, which ends the transaction
+        db.session.commit()
+        job_queue.enqueue(job_id)
+        return redirect(url_for("jobs.show", job_id=job_id))
     try:
         result = imports.commit_batch(page.importer, actor=signed_in_user(), batch=batch)
     except ValidationFailed as exc:
@@ -200,16 +218,90 @@ def commit(page: ImportPage, batch_id: int) -> ResponseReturnValue:
             flash(message, "error")
         return redirect(url_for(page.page_endpoint))
     db.session.commit()
-    message = page.imported_text(result.created, len(result.skipped))
-    if result.changed or result.cancelled:
+    flash(
+        _imported_message(
+            page, result.created, len(result.skipped), len(result.changed), len(result.cancelled)
+        ),
+        "success",
+    )
+    return redirect(url_for(page.done_endpoint))
+
+
+def _imported_message(
+    page: ImportPage, created: int, skipped: int, changed: int, cancelled: int
+) -> str:
+    message = page.imported_text(created, skipped)
+    if changed or cancelled:
         message += " " + _(
             "%(changed)d changed (new versions recorded), %(cancelled)d cancelled (restorable "
             "from Removed records).",
-            changed=len(result.changed),
-            cancelled=len(result.cancelled),
+            changed=changed,
+            cancelled=cancelled,
         )
-    flash(message, "success")
+    return message
+
+
+# --- large files: imported by a background job ------------------------------------------------
+
+#: a checked file of more rows than this is imported by a job (ems.jobs), with its progress
+JOB_ROWS = 2_000
+COMMIT_JOB = "imports.commit"
+#: the import pages of the kinds, by kind (features register them: the job shows its result)
+_pages: dict[str, Callable[[], ImportPage]] = {}
+
+
+def register_page(kind: str, page: Callable[[], ImportPage]) -> None:
+    """Make a kind's import page known to the import job, which leads to it when done."""
+    _pages[kind] = page
+
+
+def _run_commit(work: kinds.JobWork) -> dict[str, Any]:
+    page = _pages[work.params["kind"]]()
+    batch = imports.get_batch(page.importer.kind, work.params["batch_id"])
+    total, done = batch.rows, 0
+
+    def progress(rows: int) -> None:
+        nonlocal done
+        done += rows
+        work.progress(min(done, total), total)
+
+    result = imports.commit_batch(
+        page.importer, actor=work.actor, batch=batch, on_progress=progress
+    )
+    return {
+        "created": result.created,
+        "skipped": len(result.skipped),
+        "changed": len(result.changed),
+        "cancelled": len(result.cancelled),
+    }
+
+
+def _show_committed(job: Job) -> ResponseReturnValue:
+    page = _pages[job.params["kind"]]()
+    counts = job.result or {}
+    flash(
+        _imported_message(
+            page,
+            counts.get("created", 0),
+            counts.get("skipped", 0),
+            counts.get("changed", 0),
+            counts.get("cancelled", 0),
+        ),
+        "success",
+    )
     return redirect(url_for(page.done_endpoint))
+
+
+kinds.register_kind(
+    kinds.JobKind(
+        name=COMMIT_JOB,
+        run=_run_commit,
+        title=lambda job: _("Import of %(file)s", file=job.params.get("file", "")),
+        show_result=_show_committed,
+        back_url=lambda job: url_for(_pages[job.params["kind"]]().page_endpoint),
+        writes=True,
+    )
+)
 
 
 def remove(page: ImportPage, batch_id: int) -> ResponseReturnValue:

@@ -1,6 +1,13 @@
-"""`ems recalc`: recalculate a year's emission lines, showing old and new totals per source."""
+"""`ems recalc`: recalculate a year's emission lines, showing old and new totals per source.
+
+The command line does the work itself (no queue, no worker), with a progress bar fed by the
+same progress callback as the web's background jobs.
+"""
 
 from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
 
 import click
 
@@ -10,9 +17,34 @@ from ems.factors import services as factors
 from ems.ledger import services
 from ems.ledger.services import RecalculationPreview
 
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar as ClickProgressBar
+
 
 def _tonnes(grams: int) -> str:
     return f"{grams / 1_000_000:,.3f}"
+
+
+class ProgressBar:
+    """A progress callback ``(done, total)`` drawing a bar on standard error, opened once the
+    number of records is known; use it in a ``with`` block."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self._bar: ClickProgressBar[int] | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            self._bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+            self._bar.__enter__()
+        self._bar.update(done - self._bar.pos)
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
 
 
 def print_preview(preview: RecalculationPreview) -> None:
@@ -55,7 +87,10 @@ def recalc_command(
             raise click.ClickException(f"No factor set {factor_set_code}.") from None
         overrides[factor_set.family] = factor_set.id
     try:
-        preview = services.preview_recalculation(year=year, overrides=overrides)
+        with ProgressBar("Recomputing") as progress:
+            preview = services.preview_recalculation(
+                year=year, overrides=overrides, progress=progress
+            )
         print_preview(preview)
         if dry_run:
             return
@@ -63,9 +98,10 @@ def recalc_command(
             raise click.ClickException(
                 "Give a --reason to apply the recalculation (or use --dry-run)."
             )
-        recalculation = services.apply_recalculation(
-            actor=None, year=year, reason=reason, overrides=overrides
-        )
+        with ProgressBar("Applying") as progress:
+            recalculation = services.apply_recalculation(
+                actor=None, year=year, reason=reason, overrides=overrides, progress=progress
+            )
     except ValidationFailed as exc:
         raise click.ClickException("; ".join(exc.errors.values())) from None
     db.session.commit()

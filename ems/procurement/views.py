@@ -477,3 +477,6 @@ def delete_price_index(index_id: int) -> ResponseReturnValue:
     db.session.commit()
     flash(_("Price index removed."), "success")
     return redirect(url_for("procurement.rates"))
+
+
+import_views.register_page(importer.IMPORTER.kind, _import_page)

@@ -547,3 +547,6 @@ def export_trips(fmt: str) -> ResponseReturnValue:
     return exports.download(
         services.export_rows(_filters()), f"ems-trips-{dt.date.today().isoformat()}", fmt
     )
+
+
+import_views.register_page(services.IMPORTER.kind, _import_page)

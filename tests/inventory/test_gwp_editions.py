@@ -112,10 +112,12 @@ def test_ar5_to_ar6_flags_the_years_until_they_are_recalculated(client, login, c
     assert message in snapshot["summary"]["sentences"]
 
     # the recalculation applies the organisation's edition to the refrigerant lines
-    preview = client.post(
+    queued = client.post(
         "/ledger/recalculate", data={"year": "2010", "factor_set_id": "0", "preview": "y"}
     )
+    preview = client.get(queued.headers["Location"])  # the job's page shows its result
     assert preview.status_code == 200
+    assert "records would change" in preview.get_data(as_text=True)
     for year in (2010, 2024, 2025):
         ledger.apply_recalculation(actor=None, year=year, reason="GWP edition now AR6")
     db.session.commit()

@@ -13,66 +13,9 @@ from ems.cli import cli
 from ems.errors import ValidationFailed
 from ems.extensions import db
 from ems.factors import services as factors
-from ems.factors.services import FactorSelector
 from ems.ledger import services as ledger
 from ems.ledger.models import Basis, EmissionLine, SourceCategory
-
-KEY = "electricity/supplier_mix/kwh"
-META = {
-    "family": "acme",
-    "title": "Acme supplier mix",
-    "publisher": "Acme",
-    "licence": "supplier disclosure",
-    "source": "supplier letter",
-    "version": "1",
-}
-
-#: a stand-in activity store: id -> (year, kWh), so the ledger can be tested before any module
-METERS: dict[int, tuple[int, Decimal]] = {}
-
-
-def meter_lines(activity_id: int, selector: FactorSelector) -> list[ledger.LineSpec]:
-    year, kwh = METERS[activity_id]
-    selected = selector.select(family="acme", key=KEY, year=year)
-    return [
-        ledger.LineSpec(
-            activity_type="test_meter",
-            activity_id=activity_id,
-            year=year,
-            scope=2,
-            source_category=SourceCategory.electricity,
-            basis=Basis.market,
-            quantity=kwh,
-            quantity_unit="kwh",
-            selected=selected,
-            method="test_meter",
-        )
-    ]
-
-
-@pytest.fixture
-def meters(app):
-    ledger.register_calculator("test_meter", meter_lines)
-    METERS.clear()
-    yield METERS
-    del ledger._calculators["test_meter"]
-
-
-def edition(year: int, value: str, version: str = "1"):
-    data = f"category,activity,unit,kgco2e_per_unit\nelectricity,supplier_mix,kwh,{value}\n"
-    factor_set, _created = factors.import_factor_set(
-        actor=None, data=data.encode(), edition_year=year, **{**META, "version": version}
-    )
-    return factor_set
-
-
-def record(activity_id: int, year: int, kwh: str) -> None:
-    METERS[activity_id] = (year, Decimal(kwh))
-    ledger.record_lines(
-        activity_type="test_meter",
-        activity_id=activity_id,
-        lines=meter_lines(activity_id, FactorSelector()),
-    )
+from tests.ledger.conftest import edition, record
 
 
 def current() -> list[EmissionLine]:
@@ -252,27 +195,33 @@ def test_recalc_command(app, meters):
 
 
 def test_recalculation_pages(client, create_user, login, meters):
+    # the preview and the application run as jobs (tests/jobs), here at once in the request
     edition(2023, "0.2")
     record(1, 2024, "1000")
     edition(2024, "0.1")
     db.session.commit()
     login(client, create_user(roles=(Role.ems,)))
     assert "acme-2023" in client.get("/ledger/stale").get_data(as_text=True)
-    preview = client.post(
+    queued = client.post(
         "/ledger/recalculate", data={"year": "2024", "factor_set_id": "0", "preview": "1"}
     )
-    assert "1 of 1 records would change" in preview.get_data(as_text=True)
+    assert queued.headers["Location"].startswith("/jobs/")
+    preview = client.get(queued.headers["Location"]).get_data(as_text=True)
+    assert "1 of 1 records would change" in preview
     assert ledger.list_recalculations() == []
     refused = client.post(
         "/ledger/recalculate", data={"year": "2024", "factor_set_id": "0", "apply": "1"}
     )
+    assert refused.status_code == 200
     assert "This field is required." in refused.get_data(as_text=True)
     applied = client.post(
         "/ledger/recalculate",
         data={"year": "2024", "factor_set_id": "0", "reason": "new edition", "apply": "1"},
     )
-    assert applied.status_code == 302
-    page = client.get(applied.headers["Location"]).get_data(as_text=True)
+    assert applied.headers["Location"].startswith("/jobs/")
+    shown = client.get(applied.headers["Location"])
+    assert shown.status_code == 302
+    page = client.get(shown.headers["Location"]).get_data(as_text=True)
     assert "new edition" in page
     assert "0.200" in page
     assert "0.100" in page

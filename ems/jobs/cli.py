@@ -1,0 +1,49 @@
+"""`ems worker`: run the queued jobs; `ems jobs list`: the latest jobs and how they stand."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from ems.jobs import queue, services
+
+
+@click.command("worker")
+@click.option(
+    "--threads",
+    "-w",
+    "workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Jobs run at the same time by this worker (run one worker per core for more).",
+)
+@with_appcontext
+def worker_command(workers: int) -> None:
+    """Run background jobs (recalculations) from the queue until stopped (Ctrl-C)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    where = app.config.get("JOBS_REDIS_URL") or "a SQLite file in the instance folder"
+    click.echo(
+        f"ems worker: {workers} thread(s), queue {app.config['JOBS_QUEUE_NAME']!r} on {where}"
+    )
+    queue.run_worker(app, workers=workers)
+
+
+@click.group("jobs")
+def jobs_cli() -> None:
+    """Background jobs."""
+
+
+@jobs_cli.command("list")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@with_appcontext
+def list_command(limit: int) -> None:
+    """The latest jobs, newest first."""
+    click.echo(f"{'id':>6} {'kind':<32} {'status':<8} {'progress':>13} {'tries':>5}  created (UTC)")
+    for job in services.list_jobs(limit=limit):
+        progress = f"{job.progress_done}/{job.progress_total}" if job.progress_total else ""
+        click.echo(
+            f"{job.id:>6} {job.kind:<32} {job.status.value:<8} {progress:>13} {job.attempts:>5}  "
+            f"{job.created_at:%Y-%m-%d %H:%M}" + (f"  {job.message}" if job.message else "")
+        )

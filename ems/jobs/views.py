@@ -1,0 +1,65 @@
+"""A job's page: its progress while it runs (updated by a small script, or by reloading), then
+its result as its kind shows it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from ems.auth.permissions import ANY_ROLE, role_required, signed_in_user
+from ems.jobs import kinds, services
+from ems.jobs.models import Job, JobStatus
+
+bp = Blueprint("jobs", __name__, url_prefix="/jobs")
+
+
+def _state(job: Job) -> str:
+    """Where the job stands, in words."""
+    if job.status == JobStatus.queued:
+        return _("Waiting for a worker to start it…")
+    if job.status == JobStatus.running:
+        if job.progress_total:
+            return _(
+                "Running: %(done)d of %(total)d done.",
+                done=job.progress_done,
+                total=job.progress_total,
+            )
+        return _("Running…")
+    if job.status == JobStatus.done:
+        return _("Done.")
+    return _("Failed.")
+
+
+@bp.get("/<id:job_id>")
+@role_required(*ANY_ROLE)
+def show(job_id: int) -> ResponseReturnValue:
+    """The job's progress; once done, its result (another user's job: not found)."""
+    job = services.get_job(job_id, viewer=signed_in_user())
+    kind = kinds.get_kind(job.kind)
+    if job.status == JobStatus.done and kind is not None:
+        return kind.show_result(job)
+    return render_template(
+        "jobs/job.html",
+        job=job,
+        title=kind.title(job) if kind else job.kind,
+        state=_state(job),
+        back_url=kind.back_url(job) if kind else None,
+    )
+
+
+@bp.get("/<id:job_id>.json")
+@role_required(*ANY_ROLE)
+def status(job_id: int) -> ResponseReturnValue:
+    """The job's progress for the page's script, polled every second."""
+    job = services.get_job(job_id, viewer=signed_in_user())
+    return jsonify(
+        id=job.id,
+        status=job.status.value,
+        progress_done=job.progress_done,
+        progress_total=job.progress_total,
+        percent=job.percent,
+        state=_state(job),
+        message=job.message,
+        url=url_for("jobs.show", job_id=job.id),
+    )
