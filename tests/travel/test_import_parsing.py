@@ -220,3 +220,9 @@ def test_refund_rows_name_what_they_take_back(app):
     assert not by_key["A3"].has_items
     assert by_key["A4"].has_items
     assert not by_key["A4"].cancellations
+
+
+@pytest.mark.parametrize("passengers", ["1E+999999999", "-1E+999999999", "2.5", "1000001"])
+def test_a_number_of_passengers_that_is_no_whole_number_is_a_row_error(app, passengers):
+    text = "PNR,Traveller,From,To,Date,Class,Pax\n" + f"B1,Ana,GVA,CDG,2024-03-04,Y,{passengers}\n"
+    assert errors_of(text) == {(2, "passengers")}

@@ -211,7 +211,13 @@ def _whole_number(
         value = Decimal(text)
     except InvalidOperation:
         value = Decimal("NaN")
-    if not value.is_finite() or value != value.to_integral_value() or abs(value) > 10**6:
+    # the size first, without arithmetic: "1E+999999999" overflows abs() and to_integral_value
+    if (
+        not value.is_finite()
+        or value.adjusted() > 6
+        or abs(value) > 10**6
+        or value != value.to_integral_value()
+    ):
         errors.append(RowError(number, column, _("a whole number is required")))
         return None
     return int(value)
