@@ -51,15 +51,16 @@ def prepare(url: str) -> None:
         )
 
 
-def signed_in(base: str) -> requests.Session:
-    """A browser-like session of the demo's working group account."""
+def signed_in(base: str, email: str = EMAIL, password: str = PASSWORD) -> requests.Session:
+    """A browser-like session signed in through the login form (the demo's working group
+    account by default)."""
     session = requests.Session()
     page = session.get(f"{base}/auth/login", timeout=30)
     token = CSRF.search(page.text)
     assert token, "no CSRF token on the login page"
     answer = session.post(
         f"{base}/auth/login",
-        data={"email": EMAIL, "password": PASSWORD, "csrf_token": token.group(1)},
+        data={"email": email, "password": password, "csrf_token": token.group(1)},
         allow_redirects=False,
         timeout=30,
     )

@@ -8,7 +8,6 @@ import contextlib
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -23,19 +22,14 @@ import requests
 from ems import PROJECT_ROOT
 from ems.auth.models import Role
 from ems.extensions import db
+from tests.bench.load_dashboard import CSRF, signed_in
+from tests.bench.load_writers import free_port
 from tests.conftest import TEST_PASSWORD, app_config
 from tests.jobs import world
 from tests.jobs.test_jobs import PREVIEW_FORM
 from tests.jobs.test_workers import REDIS_URL, redis_answers, worker
 
-CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 TIMEOUT_SECONDS = 60
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextlib.contextmanager
@@ -78,20 +72,6 @@ def web_server(config: dict[str, Any], log: Path) -> Iterator[str]:
         process.wait(timeout=30)
 
 
-def signed_in(base: str, email: str) -> requests.Session:
-    session = requests.Session()
-    token = CSRF.search(session.get(f"{base}/auth/login", timeout=30).text)
-    assert token, "no CSRF token on the login page"
-    answer = session.post(
-        f"{base}/auth/login",
-        data={"email": email, "password": TEST_PASSWORD, "csrf_token": token.group(1)},
-        allow_redirects=False,
-        timeout=30,
-    )
-    assert answer.status_code == 302, answer.text
-    return session
-
-
 def test_a_job_queued_through_one_server_is_seen_finished_through_the_other(
     app, meters, create_user, tmp_path
 ):
@@ -112,7 +92,7 @@ def test_a_job_queued_through_one_server_is_seen_finished_through_the_other(
         web_server(config, tmp_path / "web-b.log") as server_b,
         worker(app, tmp_path) as worker_log,
     ):
-        browser = signed_in(server_a, email)
+        browser = signed_in(server_a, email, TEST_PASSWORD)
         form = browser.get(f"{server_a}/ledger/recalculate", timeout=30).text
         token = CSRF.search(form)
         assert token, "no CSRF token on the form"
