@@ -178,12 +178,18 @@ def _add(totals: dict[Any, int], key: Any, grams: int) -> None:
     totals[key] = totals.get(key, 0) + grams
 
 
-def inventories(year: int, groups: list[Group] | None = None) -> dict[Boundary, Inventory]:
-    """The year's inventory in both boundaries, from one aggregate query (``groups``: the
-    year's groups, when the caller has them already)."""
+def inventories(year: int) -> dict[Boundary, Inventory]:
+    """The year's inventory in both boundaries, from one aggregate query, summed once per
+    version of the year's lines; with the year's headcount as it is now. The breakdowns are
+    shared: callers must not change them."""
     headcount = db.session.scalar(sa.select(Headcount.headcount).where(Headcount.year == year))
-    result = {b: Inventory(year=year, boundary=b, headcount=headcount) for b in Boundary}
-    for group in year_groups(year) if groups is None else groups:
+    summed = versions.kept(("inventories", year), [year], lambda: _inventories(year))
+    return {b: replace(inventory, headcount=headcount) for b, inventory in summed.items()}
+
+
+def _inventories(year: int) -> dict[Boundary, Inventory]:
+    result = {b: Inventory(year=year, boundary=b) for b in Boundary}
+    for group in year_groups(year):
         for boundary, inventory in result.items():
             if not in_boundary(boundary, group.scope, group.scope3_category, group.source):
                 continue

@@ -411,7 +411,7 @@ def annual_report_data(
     """Every figure and label of ``year``'s report, as JSON types (the issued snapshot)."""
     organisation = get_organisation()
     groups = inventory.year_groups(year)
-    both = inventory.inventories(year, groups)
+    both = inventory.inventories(year)
     gtb, full = both[inventory.Boundary.gtb], both[inventory.Boundary.full]
     # the years up to the report's: a later year (a bill running into it) is not in its trend
     every_year = inventory.totals_by_year(inventory.Boundary.gtb)

@@ -460,8 +460,10 @@ def _write_trips(
     """Insert the new trips, their flights, journeys, stays and lines in bulk, a chunk at a
     time (the rows of all of them at once would hold the memory of the whole file again)."""
     now = utcnow()
+    # ids only grow: a chunk's trips are the batch's trips above the highest id seen before it
+    last_id = db.session.scalar(sa.select(sa.func.max(Trip.id))) or 0
     for start in range(0, len(new), WRITE_CHUNK):
-        _write_chunk(batch, new[start : start + WRITE_CHUNK], actor, now)
+        last_id = _write_chunk(batch, new[start : start + WRITE_CHUNK], actor, now, last_id)
 
 
 def _write_chunk(
@@ -469,7 +471,9 @@ def _write_chunk(
     new: list[tuple[ImportedTrip, _Computed]],
     actor: User | None,
     now: dt.datetime,
-) -> None:
+    last_id: int,
+) -> int:
+    """Write a chunk of new trips (ids above ``last_id``); the highest id written."""
     bulk_insert(
         Trip,
         [
@@ -492,16 +496,14 @@ def _write_chunk(
         ],
     )
     # every imported trip has its booking reference, unique: that is how ids are found
-    ids: dict[str, int] = {}
-    references = [trip.booking_reference for trip, _computed in new]
-    for start in range(0, len(references), 500):
-        found = db.session.execute(
+    ids = {
+        str(reference): trip_id
+        for reference, trip_id in db.session.execute(
             sa.select(Trip.booking_reference, Trip.id).where(
-                Trip.import_batch_id == batch.id,
-                Trip.booking_reference.in_(references[start : start + 500]),
+                Trip.id > last_id, Trip.import_batch_id == batch.id
             )
         )
-        ids.update((str(reference), trip_id) for reference, trip_id in found)
+    }
     leg_rows: list[dict[str, Any]] = []
     ground_rows: list[dict[str, Any]] = []
     hotel_rows: list[dict[str, Any]] = []
@@ -525,6 +527,7 @@ def _write_chunk(
         if rows:
             bulk_insert(model, rows)
     ledger.add_lines(lines)
+    return max(ids.values(), default=last_id)
 
 
 IMPORTER = imports.Importer(
