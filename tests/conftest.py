@@ -21,6 +21,7 @@ from ems import create_app
 from ems.auth import services as auth_services
 from ems.auth.models import Role, User
 from ems.extensions import db
+from ems.ledger import versions
 
 TEST_PASSWORD = "plum orbit candle 7 harbour"
 CSRF_TOKEN = re.compile(
@@ -91,7 +92,9 @@ def migrated_database(database_url: str) -> str:
 
 
 def empty_all_tables() -> None:
-    """Delete every row (the schema stays) so the next test starts from an empty database."""
+    """Delete every row (the schema stays) so the next test starts from an empty database, and
+    forget the figures kept for it (its years are "never written" again)."""
+    versions.forget_kept()
     tables = db.metadata.sorted_tables
     with db.engine.begin() as conn:
         # children before parents; a DELETE of a few rows is 30-100 times faster than TRUNCATE,

@@ -619,6 +619,9 @@ def plan(table: Table, on_progress: imports.Progress | None) -> imports.Plan:
 
 def _write(batch: ImportBatch, new: list[tuple[dict[str, Any], list[ledger.LineSpec]]]) -> None:
     records = [EnergyRecord(**values, import_batch_id=batch.id) for values, _lines in new]
+    # the years of every record, those without lines too (on-site generation): their figures
+    # (data quality, how far the data reaches) change
+    ledger.check_open_years({year for values, _lines in new for year in _period_years(values)})
     db.session.add_all(records)
     db.session.flush()
     ledger.add_lines(
@@ -628,6 +631,10 @@ def _write(batch: ImportBatch, new: list[tuple[dict[str, Any], list[ledger.LineS
             for line in lines
         ]
     )
+
+
+def _period_years(values: dict[str, Any]) -> range:
+    return range(values["period_start"].year, values["period_end"].year + 1)
 
 
 def _restore_conflicts(record_ids: list[int]) -> list[str]:

@@ -465,6 +465,8 @@ def commit_batch(
 ) -> ImportResult:
     """Import a file kept by ``check_file``, read as it was checked; ``on_progress(rows)`` is
     told of the rows checked as they are."""
+    # the batch as it is now, held: of two go-aheads (two clicks, two workers) one imports
+    db.session.refresh(batch, with_for_update=True)
     if batch.status != "checked" or batch.content is None:
         raise ValidationFailed({"": _("This file was imported already.")})
     if check_expired(batch):

@@ -197,6 +197,8 @@ def _work(claimed: _Claimed, kind: kinds.JobKind) -> None:
         # a job that writes takes SQLite's write lock up front; one that reads never waits
         session.connection(execution_options={"sqlite_immediate": kind.writes})
         actor = session.get(User, claimed.created_by_id) if claimed.created_by_id else None
+        if actor is not None and not actor.is_active:  # deactivated since it was queued
+            raise PermissionDenied(_("The account that asked for this job is deactivated."))
         result = kind.run(kinds.JobWork(params=claimed.params, actor=actor, progress=progress))
         if kind.writes:
             ended = _end(

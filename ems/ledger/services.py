@@ -478,8 +478,11 @@ def activity_figures(*, activity_type: str, activity_ids: Sequence[int]) -> tupl
 
 
 def check_open_years(years: Iterable[int]) -> None:
-    """Refuse to change the lines of a closed year (it must be reopened first)."""
+    """Refuse to change the records or lines of a closed year (it must be reopened first); the
+    years' figures change with the transaction (their versions, when it commits)."""
+    years = set(years)
     org.check_years_open(years)
+    versions.touched(years)
 
 
 def current_lines(*, activity_type: str, activity_id: int) -> list[EmissionLine]:

@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from ems.extensions import db
 from ems.ledger.models import LedgerVersion
@@ -116,7 +116,10 @@ def forget_kept() -> None:
 
 def _bump(session: Session) -> None:
     """Give the years the committing transaction touched new versions, in year order (so that
-    two writers of the same years never wait for each other in a cycle)."""
+    two writers of the same years never wait for each other in a cycle). A savepoint's release
+    is no commit: its years wait for the transaction's."""
+    if session.in_nested_transaction():
+        return
     years = session.info.pop(_TOUCHED, None)
     if not years:
         return
@@ -131,9 +134,13 @@ def _bump(session: Session) -> None:
         )
 
 
-def _forget_touched(session: Session) -> None:
-    session.info.pop(_TOUCHED, None)
+def _forget_touched(session: Session, transaction: SessionTransaction) -> None:
+    """The transaction ended (committed: its years were versioned; rolled back: nothing
+    changed). A savepoint rolled back keeps the years noted: the transaction may have changed
+    them before it, and a version given for nothing only costs a recomputation."""
+    if transaction.parent is None:
+        session.info.pop(_TOUCHED, None)
 
 
 sa.event.listen(Session, "before_commit", _bump)
-sa.event.listen(Session, "after_rollback", _forget_touched)
+sa.event.listen(Session, "after_transaction_end", _forget_touched)

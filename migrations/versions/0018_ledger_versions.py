@@ -27,6 +27,17 @@ def upgrade() -> None:
         sa.Column("version", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("year", name=op.f("pk_ledger_versions")),
     )
+    # a version for every year that has lines already: figures kept by a running process
+    # (under the version 0 of "never written") are not taken for this database's
+    version = (  # a random number from 1 to 2**62, as ems.ledger.versions gives them
+        "1 + CAST(floor(random() * 4611686018427387000) AS BIGINT)"
+        if op.get_bind().dialect.name == "postgresql"
+        else "1 + abs(random() % 4611686018427387903)"
+    )
+    op.execute(
+        f"INSERT INTO ledger_versions (year, version) SELECT year, {version} "  # noqa: S608
+        "FROM (SELECT DISTINCT year FROM emission_lines) AS years"
+    )
     # the data-quality figures and how far a year's data reaches read trip items by date
     for table, column in DATED:
         op.create_index(op.f(f"ix_{table}_{column}"), table, [column], unique=False)

@@ -91,3 +91,54 @@ def test_a_small_file_is_imported_in_the_request(client, create_user, login, age
     committed = client.post(f"/travel/import/{batch.id}/commit")
     assert committed.headers["Location"] == "/travel/"
     assert count(Trip) == 2
+
+
+def _queued_import(client, monkeypatch) -> int:
+    monkeypatch.setattr(import_views, "JOB_ROWS", 3)
+    batch = checked_batch(client)
+    queued = client.post(f"/travel/import/{batch.id}/commit")
+    return int(queued.headers["Location"].rsplit("/", 1)[1])
+
+
+def test_a_file_given_the_go_ahead_twice_is_imported_once(
+    app, client, create_user, login, agency, waiting, monkeypatch
+):
+    login(client, create_user(roles=(Role.travel,)))
+    first = _queued_import(client, monkeypatch)
+    second = int(
+        client.post(f"/travel/import/{db.session.scalars(sa.select(ImportBatch.id)).one()}/commit")
+        .headers["Location"]
+        .rsplit("/", 1)[1]
+    )
+    read_afresh()
+    with app.app_context():
+        runner.run_job(first)
+        runner.run_job(second)
+    read_afresh()
+    assert db.session.get(Job, first).status == JobStatus.done
+    refused = db.session.get(Job, second)
+    assert (refused.status, refused.message) == (
+        JobStatus.failed,
+        "This file was imported already.",
+    )
+    assert count(Trip) == 2
+
+
+def test_a_job_of_an_account_deactivated_since_changes_nothing(
+    app, client, create_user, login, agency, waiting, monkeypatch
+):
+    user = create_user(roles=(Role.travel,))
+    login(client, user)
+    job_id = _queued_import(client, monkeypatch)
+    read_afresh()
+    user.is_active = False
+    db.session.commit()
+    with app.app_context():
+        runner.run_job(job_id)
+    read_afresh()
+    job = db.session.get(Job, job_id)
+    assert (job.status, job.message) == (
+        JobStatus.failed,
+        "The account that asked for this job is deactivated.",
+    )
+    assert count(Trip) == 0

@@ -144,3 +144,51 @@ def test_writers_of_one_year_do_not_wait_for_each_other_but_its_recalculation_do
     )
     assert not isinstance(recalculation, Exception)
     assert total_g(2024) == 20_000
+
+
+def _failed_savepoint() -> None:
+    """A savepoint rolled back, as an API call that writes records one by one does on a bad
+    one."""
+    try:
+        with db.session.begin_nested():
+            raise ValueError("bad row")
+    except ValueError:
+        pass
+
+
+def test_a_savepoint_rolled_back_after_a_write_leaves_its_year_changed(meters):
+    edition(2024, "0.1")
+    record(1, 2024, "100")
+    db.session.commit()
+    assert total_g(2024) == 10_000
+    before = versions.versions([2024])
+    record(2, 2024, "50")  # in the transaction, before the savepoint
+    _failed_savepoint()
+    db.session.commit()
+    assert versions.versions([2024]) != before
+    assert total_g(2024) == 15_000
+
+
+def test_a_savepoint_rolled_back_keeps_the_uncommitted_lines_out_of_the_kept_figures(meters):
+    edition(2024, "0.1")
+    record(1, 2024, "100")
+    db.session.commit()
+    record(2, 2024, "50")
+    _failed_savepoint()
+    assert total_g(2024) == 15_000  # the writer's own view, not kept
+    db.session.rollback()
+    assert total_g(2024) == 10_000
+
+
+def test_a_savepoint_released_is_no_commit(meters):
+    edition(2024, "0.1")
+    record(1, 2024, "100")
+    db.session.commit()
+    before = versions.versions([2024])
+    with db.session.begin_nested():
+        record(2, 2024, "50")
+    assert versions.has_pending_changes()
+    assert total_g(2024) == 15_000
+    db.session.rollback()
+    assert versions.versions([2024]) == before
+    assert total_g(2024) == 10_000

@@ -22,7 +22,6 @@ from ems.extensions import db, utcnow
 from ems.factors.services import FactorSelector
 from ems.ledger import services as ledger
 from ems.ledger.models import Basis, EmissionLine
-from ems.org import services as org
 from ems.org.models import FIRST_YEAR
 from ems.removals import services as removals
 from ems.removals.models import Removal
@@ -132,7 +131,7 @@ def update_record(
     changes = audit.apply_changes(record, check(**data))
     if changes:  # a closed year's records are final: the days before and after the change
         with db.session.no_autoflush:  # one flush, one new version, below
-            org.check_years_open(before | dated_years(record))
+            ledger.check_open_years(before | dated_years(record))
     record.updated_at = utcnow()
     db.session.flush()
     write_lines(record)
@@ -155,7 +154,7 @@ def create_record(
 ) -> None:
     """The shared steps of recording a checked energy, refrigerant or fleet record: its years
     open, stored, its lines written, audited with every field."""
-    org.check_years_open(dated_years(record))
+    ledger.check_open_years(dated_years(record))
     db.session.add(record)
     db.session.flush()
     write_lines(record)

@@ -26,7 +26,6 @@ from ems.factors.keys import factor_key
 from ems.factors.services import FactorSelector
 from ems.ledger import services as ledger
 from ems.ledger.models import EmissionLine, SourceCategory
-from ems.org import services as org
 from ems.org.models import FIRST_YEAR, Department, Site
 from ems.procurement.models import Purchase, SpendCategory
 from ems.procurement.services._shared import require_editor
@@ -292,7 +291,7 @@ def create_purchase(*, actor: User | None, **data: Any) -> Purchase:
     require_editor(actor)
     values = check_purchase(**data)
     purchase = Purchase(**values)
-    org.check_years_open({purchase.purchased_on.year})  # a closed year's purchases are final
+    ledger.check_open_years({purchase.purchased_on.year})  # a closed year's purchases are final
     db.session.add(purchase)
     db.session.flush()
     _record(purchase)
@@ -317,7 +316,7 @@ def update_purchase(
     changes = audit.apply_changes(purchase, values)
     if changes:  # a closed year's purchases are final, before and after the change
         with db.session.no_autoflush:  # one flush, one new version, below
-            org.check_years_open({before, purchase.purchased_on.year})
+            ledger.check_open_years({before, purchase.purchased_on.year})
     purchase.updated_at = utcnow()
     db.session.flush()
     db.session.refresh(purchase, ["category"])

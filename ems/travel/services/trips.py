@@ -21,7 +21,6 @@ from ems.extensions import db, utcnow
 from ems.factors.services import FactorSelector
 from ems.imports import services as imports
 from ems.ledger import services as ledger
-from ems.org import services as org
 from ems.org.models import Department
 from ems.removals import services as removals
 from ems.travel import airports
@@ -240,7 +239,7 @@ def create_trip(
         errors.update(exc.errors)
     if errors:
         raise ValidationFailed(errors)
-    org.check_years_open({day.year for day in items.dates()})  # a closed year's trips are final
+    ledger.check_open_years({day.year for day in items.dates()})  # a closed year's trips are final
     trip = Trip(source=source, created_by_id=actor.id if actor else None, **fields)
     _set_items(trip, _item_rows(items))
     db.session.add(trip)
@@ -303,7 +302,7 @@ def update_trip(
     if not changed and not _items_differ(trip, wanted):
         return trip
     # a trip of a closed year is final, whatever changes: its days before and after the edit
-    org.check_years_open(trip_dated_years([trip.id]) | {day.year for day in items.dates()})
+    ledger.check_open_years(trip_dated_years([trip.id]) | {day.year for day in items.dates()})
     before = _snapshot(trip)
     for name, value in changed.items():
         setattr(trip, name, value)
