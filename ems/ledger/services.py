@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -69,7 +70,7 @@ class LineSpec:
     department_id: int | None = None
     note: str = ""
 
-    @property
+    @cached_property  # a plan totals it, the write stores it: computed once
     def co2e_g(self) -> int:
         """Quantity × factor, in whole grams (half up)."""
         return co2e_grams(self.quantity, self.selected.factor.kgco2e_per_unit)
@@ -209,7 +210,7 @@ def _line_values(
         "factor_id": factor_id,
         "factor_kgco2e_per_unit": kg_per_unit,
         "factor_unit": factor_unit,
-        "co2e_g": co2e_grams(spec.quantity, kg_per_unit),
+        "co2e_g": spec.co2e_g,  # quantity × the factor's kgco2e_per_unit (kg_per_unit)
         "method": spec.method,
         "calculation_version": CALCULATION_VERSION,
         "factor_selection": selection,
