@@ -98,7 +98,7 @@ class Importer:
     #: what it takes from a file (the columns are mapped to these; see ems.imports.mapping)
     fields: tuple[Field, ...]
     #: checks every row of the mapped file (ImportFailed naming rows and fields), computes the
-    #: figures
+    #: figures; it may empty the table's rows once it holds what it needs of them (memory)
     plan: Callable[[Table, Progress | None], Plan]
     #: what the records are called in summaries, e.g. "trips"
     noun: str
@@ -251,10 +251,15 @@ def _without_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
+def _mapped(importer: Importer, sheets: list[Sheet], reading: Reading) -> Table:
+    """The rows of the one sheet in ``sheets`` mapped to the import's fields; the sheet is
+    taken out of the list, so that the file as read is freed while the rows are planned."""
+    return columns.apply(sheets.pop(), reading.header_index, reading.mapping, importer.fields)
+
+
 def _planned(
-    importer: Importer, sheet: Sheet, reading: Reading, on_progress: Progress | None
+    importer: Importer, table: Table, reading: Reading, on_progress: Progress | None
 ) -> Plan:
-    table = columns.apply(sheet, reading.header_index, reading.mapping, importer.fields)
     plan = importer.plan(table, on_progress)
     plan.result.mapping = reading.mapping
     plan.result.ignored_columns = table.ignored
@@ -281,13 +286,13 @@ def check_file(
     if batch is not None and batch.status == "imported":
         return ImportResult(batch=batch, already_imported=True)
     with _without_cycle_collection():
-        sheet = read_sheet(data, filename)
-        layout = reading or read_layout(importer, sheet, profile=profile)
+        sheets = [read_sheet(data, filename)]
+        layout = reading or read_layout(importer, sheets[0], profile=profile)
         if isinstance(layout, Proposal):
             result = ImportResult(proposal=layout)
             status, summary = "mapping", "columns to be mapped"
         else:
-            result = _planned(importer, sheet, layout, None).result
+            result = _planned(importer, _mapped(importer, sheets, layout), layout, None).result
             status, summary = "checked", f"{result.rows} rows checked, kept for the go-ahead"
     if batch is None:
         batch = ImportBatch(kind=importer.kind, file_sha256=digest)
@@ -404,11 +409,11 @@ def import_file(
     if batch is not None and batch.status == "imported":
         return ImportResult(batch=batch, already_imported=True)
     with _without_cycle_collection():
-        sheet = read_sheet(data, filename)
-        layout = reading or read_layout(importer, sheet, profile=profile)
+        sheets = [read_sheet(data, filename)]
+        layout = reading or read_layout(importer, sheets[0], profile=profile)
         if isinstance(layout, Proposal):
             raise MappingNeeded(layout)
-        plan = _planned(importer, sheet, layout, on_progress)
+        plan = _planned(importer, _mapped(importer, sheets, layout), layout, on_progress)
         if dry_run:
             return plan.result
         return _write_batch(

@@ -350,6 +350,7 @@ def _keep_items(trip: ImportedTrip, items: ItemRows) -> None:
 
 def _plan(table: Table, on_progress: imports.Progress | None) -> imports.Plan:
     trips = agency_file.parse(table)
+    table.rows.clear()  # the bookings hold what the plan needs: the rows' memory is freed
     recorded = _recorded([trip.booking_reference for trip in trips])
     result = imports.ImportResult(co2e_g={"with_rf": 0, "without_rf": 0})
     selector = FactorSelector()
