@@ -482,7 +482,7 @@ def _recorded_quality(year: int) -> DataQuality:
 def data_quality(year: int) -> DataQuality:
     """Fallback factors, unknown cabin classes, estimated energy quantities and months without
     energy data of ``year`` (what its records give computed once per version of the year: a
-    change of a record is a change of its years, see ems.ledger.services.record_lines)."""
+    change of a record is a change of its years, see ems.ledger.services.check_open_years)."""
     recorded = versions.kept(("recorded_quality", year), [year], lambda: _recorded_quality(year))
     return replace(
         recorded,

@@ -144,7 +144,7 @@ def _dated_columns() -> list[tuple[InstrumentedAttribute[dt.date], InstrumentedA
 def reach(year: int) -> Reach:
     """The last day of ``year`` that its records reach, and whether every record touching the
     year began in an earlier one (bills running on into it); once per version of the year (a
-    change of a record is a change of its years, see ems.ledger.services.record_lines)."""
+    change of a record is a change of its years, see ems.ledger.services.check_open_years)."""
     return versions.kept(("reach", year), [year], lambda: _reach(year))
 
 

@@ -1,10 +1,12 @@
 """Ledger versions, and figures kept per version so that they are computed once.
 
-Every transaction that changes the lines of a year notes the year (`touched`); just before it
-commits, each year it touched gets a new version in the same transaction, in year order. A
-version is a random 62-bit number, so that it names one committed state of the year's lines,
-even across a database rebuilt or restored under the same address: two readers that see the
-same version of a year see the same committed lines of it.
+Every transaction that changes the records or lines of a year notes the year (`touched`:
+ems.ledger.services.check_open_years, which every change of a record calls with the years it
+changes, and the ledger's writes); just before the transaction commits, each year it touched
+gets a new version in the same transaction, in year order. A version is a random 62-bit
+number, so that it names one committed state of the year's records and lines, even across a
+database rebuilt or restored under the same address: two readers that see the same version of
+a year see the same committed data of it.
 
 A figure read from the ledger is kept under the versions of the years it reads (`kept`), read
 *before* the figure is computed: a figure is never older than the versions it is kept under,
@@ -12,8 +14,8 @@ and the commit of a later write, which changes a version, makes it unreachable. 
 uncommitted ledger changes neither reads nor keeps figures (they include lines that may yet be
 rolled back).
 
-Figures are kept in the serving process (a bounded least-recently-used map): each process
-computes a year's figures once per version of its lines.
+Figures are kept in the serving process (a bounded least-recently-used map, one figure per
+name): each process computes a year's figures once per version of the year.
 """
 
 from __future__ import annotations

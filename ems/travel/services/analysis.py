@@ -183,7 +183,7 @@ def flight_analysis(year: int) -> FlightAnalysis:
     """The flights of ``year`` for the annual report: by haul and class, top routes, business
     share, rail-replaceable legs. From the current ledger lines, so only legs the organisation
     paid count, in the year of their departure; computed once per version of the year (a trip's
-    change is a change of its years, see ems.ledger.services.record_lines)."""
+    change is a change of its years, see ems.ledger.services.check_open_years)."""
     return versions.kept(("flight_analysis", year), [year], lambda: _flight_analysis(year))
 
 
