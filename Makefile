@@ -64,14 +64,17 @@ bench: $(INSTALLED)
 	$(BIN)/python -m tests.bench.bench_inventory $${url:+--postgresql "$$url"} && \
 	$(BIN)/python -m tests.bench.bench_report $${url:+--postgresql "$$url"} && \
 	$(BIN)/python -m tests.bench.bench_pages $${url:+--postgresql "$$url"} && \
-	$(BIN)/python -m tests.bench.bench_travel_import $${url:+--postgresql "$$url"}
+	$(BIN)/python -m tests.bench.bench_travel_import $${url:+--postgresql "$$url"} && \
+	$(BIN)/python -m tests.bench.bench_recalculation $${url:+--postgresql "$$url"}
 
-## load: 20 concurrent writers for 60 s against gunicorn, answers reconciled with the database
+## load: 20 concurrent writers for 60 s against gunicorn, answers reconciled with the database;
+## then 20 people on the demo's dashboard (latency percentiles)
 load: $(INSTALLED)
 	@url="$${EMS_TEST_DATABASE_URL:-}"; \
 	if [ -z "$$url" ] && $(BIN)/python tests/postgresql_available.py "$(PG_DEFAULT_URL)"; then \
 		url="$(PG_DEFAULT_URL)"; fi; \
-	$(BIN)/python -m tests.bench.load_writers $${url:+--postgresql "$$url"}
+	$(BIN)/python -m tests.bench.load_writers $${url:+--postgresql "$$url"} && \
+	$(BIN)/python -m tests.bench.load_dashboard $${url:+--postgresql "$$url"}
 
 ## browser: Debian's Chromium for the browser tests (Playwright drives it; no browser download)
 browser:
