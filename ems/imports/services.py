@@ -251,10 +251,9 @@ def _without_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def _mapped(importer: Importer, sheets: list[Sheet], reading: Reading) -> Table:
-    """The rows of the one sheet in ``sheets`` mapped to the import's fields; the sheet is
-    taken out of the list, so that the file as read is freed while the rows are planned."""
-    return columns.apply(sheets.pop(), reading.header_index, reading.mapping, importer.fields)
+def _mapped(importer: Importer, sheet: Sheet, reading: Reading) -> Table:
+    """The rows of ``sheet`` mapped to the import's fields."""
+    return columns.apply(sheet, reading.header_index, reading.mapping, importer.fields)
 
 
 def _planned(
@@ -286,13 +285,15 @@ def check_file(
     if batch is not None and batch.status == "imported":
         return ImportResult(batch=batch, already_imported=True)
     with _without_cycle_collection():
-        sheets = [read_sheet(data, filename)]
-        layout = reading or read_layout(importer, sheets[0], profile=profile)
+        sheet = read_sheet(data, filename)
+        layout = reading or read_layout(importer, sheet, profile=profile)
         if isinstance(layout, Proposal):
             result = ImportResult(proposal=layout)
             status, summary = "mapping", "columns to be mapped"
         else:
-            result = _planned(importer, _mapped(importer, sheets, layout), layout, None).result
+            table = _mapped(importer, sheet, layout)
+            del sheet  # the file as read is freed while its rows are planned
+            result = _planned(importer, table, layout, None).result
             status, summary = "checked", f"{result.rows} rows checked, kept for the go-ahead"
     if batch is None:
         batch = ImportBatch(kind=importer.kind, file_sha256=digest)
@@ -409,11 +410,13 @@ def import_file(
     if batch is not None and batch.status == "imported":
         return ImportResult(batch=batch, already_imported=True)
     with _without_cycle_collection():
-        sheets = [read_sheet(data, filename)]
-        layout = reading or read_layout(importer, sheets[0], profile=profile)
+        sheet = read_sheet(data, filename)
+        layout = reading or read_layout(importer, sheet, profile=profile)
         if isinstance(layout, Proposal):
             raise MappingNeeded(layout)
-        plan = _planned(importer, _mapped(importer, sheets, layout), layout, on_progress)
+        table = _mapped(importer, sheet, layout)
+        del sheet  # the file as read is freed while its rows are planned
+        plan = _planned(importer, table, layout, on_progress)
         if dry_run:
             return plan.result
         return _write_batch(

@@ -186,9 +186,10 @@ class EmissionLine(Base):
 
 
 class LedgerVersion(Base):
-    """Which committed state of a year's lines is current: a ledger write gives each year it
-    touched a new version just before it commits, and figures kept for a year (see
-    ems.ledger.versions) are valid while its version is the one they were computed at."""
+    """Which committed state of a year's records and lines is current: a transaction that
+    changes them gives the year a new version just before it commits, and figures kept for a
+    year (see ems.ledger.versions) are valid while its version is the one they were computed
+    at."""
 
     __tablename__ = "ledger_versions"
 

@@ -350,9 +350,7 @@ def add_lines(lines: list[LineSpec]) -> None:
 
     Called by activity services inside the audited change that created the activities.
     """
-    years = {spec.year for spec in lines}
-    check_open_years(years)
-    versions.touched(years)
+    check_open_years({spec.year for spec in lines})
     _insert_lines(lines)
     db.session.flush()
 
@@ -368,7 +366,6 @@ def supersede_lines(
     serialize(f"ledger.activity:{activity_type}")  # no writer of one of them in between
     years = activity_figures(activity_type=activity_type, activity_ids=activity_ids)[1]
     check_open_years(years)  # the years' locks before the update reads the lines
-    versions.touched(years)
     for start in range(0, len(activity_ids), 500):
         db.session.execute(
             sa.update(EmissionLine)
@@ -393,7 +390,6 @@ def restore_lines(*, removal_id: int, removed_at: dt.datetime) -> int:
     removed = EmissionLine.superseded_by_removal_id == removal_id
     years = set(db.session.scalars(sa.select(EmissionLine.year).distinct().where(removed)))
     check_open_years(years)
-    versions.touched(years)
     recalculated: dict[int, Recalculation] = {}
     for recalculation in db.session.scalars(
         sa.select(Recalculation)
