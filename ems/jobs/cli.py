@@ -1,12 +1,41 @@
-"""`ems worker`: run the queued jobs; `ems jobs list`: the latest jobs and how they stand."""
+"""`ems worker`: run the queued jobs; `ems jobs list`: the latest jobs and how they stand; and
+the progress bar the commands doing a job's work themselves show."""
 
 from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
 from ems.jobs import queue, services
+
+if TYPE_CHECKING:
+    from click._termui_impl import ProgressBar as ClickProgressBar
+
+
+class ProgressBar:
+    """A progress callback ``(done, total)`` drawing a bar on standard error, opened once the
+    total is known; use it in a ``with`` block."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self._bar: ClickProgressBar[int] | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            self._bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+            self._bar.__enter__()
+        self._bar.update(done - self._bar.pos)
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
 
 
 @click.command("worker")
@@ -21,7 +50,8 @@ from ems.jobs import queue, services
 )
 @with_appcontext
 def worker_command(workers: int) -> None:
-    """Run background jobs (recalculations) from the queue until stopped (Ctrl-C)."""
+    """Run background jobs (recalculations, large imports, report issues) from the queue until
+    stopped (Ctrl-C)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     where = app.config.get("JOBS_REDIS_URL") or "a SQLite file in the instance folder"
     click.echo(

@@ -6,45 +6,18 @@ same progress callback as the web's background jobs.
 
 from __future__ import annotations
 
-import sys
-from typing import TYPE_CHECKING
-
 import click
 
 from ems.errors import NotFound, ValidationFailed
 from ems.extensions import db
 from ems.factors import services as factors
+from ems.jobs.cli import ProgressBar
 from ems.ledger import services
 from ems.ledger.services import RecalculationPreview
-
-if TYPE_CHECKING:
-    from click._termui_impl import ProgressBar as ClickProgressBar
 
 
 def _tonnes(grams: int) -> str:
     return f"{grams / 1_000_000:,.3f}"
-
-
-class ProgressBar:
-    """A progress callback ``(done, total)`` drawing a bar on standard error, opened once the
-    number of records is known; use it in a ``with`` block."""
-
-    def __init__(self, label: str) -> None:
-        self.label = label
-        self._bar: ClickProgressBar[int] | None = None
-
-    def __call__(self, done: int, total: int) -> None:
-        if self._bar is None:
-            self._bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
-            self._bar.__enter__()
-        self._bar.update(done - self._bar.pos)
-
-    def __enter__(self) -> ProgressBar:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.__exit__(None, None, None)
 
 
 def print_preview(preview: RecalculationPreview) -> None:

@@ -8,6 +8,7 @@ import click
 
 from ems.errors import Conflict, ValidationFailed
 from ems.extensions import db
+from ems.jobs.cli import ProgressBar
 from ems.reporting import services
 
 
@@ -24,7 +25,8 @@ def report_command(year: int, out: Path, draft: bool, note: str) -> None:
         click.echo(f"Draft of {year} written to {out} ({len(content):,} bytes).")
         return
     try:
-        report = services.issue_report(actor=None, year=year, note=note)
+        with ProgressBar("Issuing") as progress:
+            report = services.issue_report(actor=None, year=year, note=note, progress=progress)
     except ValidationFailed as exc:
         db.session.rollback()
         raise click.ClickException(

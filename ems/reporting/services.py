@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -521,9 +522,13 @@ def _require_issuer(actor: User | None) -> None:
         raise PermissionDenied(_("Only management can issue the annual report."))
 
 
-def issue_report(*, actor: User | None, year: int | None, note: str | None = "") -> IssuedReport:
-    """Issue ``year``'s report: render it, store the PDF with its snapshot and SHA-256 as the
-    year's next version, and record the year's totals as reported (if not reported yet)."""
+#: the steps of an issue, for its progress: figures, PDF, files, stored
+ISSUE_STEPS = 4
+
+
+def check_issue(*, actor: User | None, year: int | None, note: str | None) -> tuple[int, str]:
+    """The year and note of an issue ``actor`` may make, checked (the web checks them before
+    queuing the issue, the issue again when it runs); ValidationFailed naming the field if not."""
     _require_issuer(actor)
     errors: dict[str, str] = {}
     year = check_year(errors, "year", year)
@@ -535,6 +540,25 @@ def issue_report(*, actor: User | None, year: int | None, note: str | None = "")
     if errors:
         raise ValidationFailed(errors)
     assert year is not None  # noqa: S101 (checked above)
+    return year, text
+
+
+def issue_report(
+    *,
+    actor: User | None,
+    year: int | None,
+    note: str | None = "",
+    progress: Callable[[int, int], None] | None = None,
+) -> IssuedReport:
+    """Issue ``year``'s report: render it, store the PDF with its snapshot and SHA-256 as the
+    year's next version, and record the year's totals as reported (if not reported yet).
+    ``progress`` is told of each of the ISSUE_STEPS as it is done."""
+    year, text = check_issue(actor=actor, year=year, note=note)
+
+    def step(done: int) -> None:
+        if progress is not None:
+            progress(done, ISSUE_STEPS)
+
     version = (
         db.session.scalar(
             sa.select(sa.func.max(IssuedReport.version)).where(IssuedReport.year == year)
@@ -544,7 +568,9 @@ def issue_report(*, actor: User | None, year: int | None, note: str | None = "")
     issued_at = utcnow()
     report_id = identifier(year, version)
     data = annual_report_data(year, report_id=report_id, issued_on=issued_at.date(), draft=False)
+    step(1)
     content = pdf.render_annual_report(data, logo_png=_logo())
+    step(2)
     report = IssuedReport(
         year=year,
         version=version,
@@ -577,6 +603,7 @@ def issue_report(*, actor: User | None, year: int | None, note: str | None = "")
         )
         for name, media_type, content in exports.issued_files(data["exports"], issued_at=issued_at)
     ]
+    step(3)
     db.session.add_all(files)
     db.session.flush()
     targets.record_reported(
@@ -603,6 +630,7 @@ def issue_report(*, actor: User | None, year: int | None, note: str | None = "")
             },
         ),
     )
+    step(ISSUE_STEPS)
     return report
 
 

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from flask import Blueprint, Response, render_template, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ems.auth.models import Role
 from ems.auth.permissions import role_required, signed_in_user
+from ems.errors import PermissionDenied, ValidationFailed
 from ems.exports import download
-from ems.extensions import utcnow
+from ems.extensions import db, utcnow
 from ems.inventory import gwp
+from ems.jobs import kinds
+from ems.jobs import queue as job_queue
+from ems.jobs import services as jobs
+from ems.jobs.models import Job
 from ems.org.models import FIRST_YEAR, LAST_YEAR
 from ems.reporting import exports, services
 from ems.reporting.forms import IssueForm
-from ems.web import submit_form
 
 bp = Blueprint("reporting", __name__, url_prefix="/reports")
 
@@ -68,15 +74,27 @@ def index() -> ResponseReturnValue:
 @bp.post("/issue")
 @role_required(*ISSUERS)
 def issue() -> ResponseReturnValue:
-    """Issue a year's report as its next version."""
+    """Issue a year's report as its next version: checked here, built and stored by a job whose
+    page shows its progress, then leads back to the reports with the new version listed."""
     form = IssueForm()
-    done = submit_form(
-        form,
-        lambda: services.issue_report(actor=signed_in_user(), **form.service_data()),
-        success=_("Report issued. It is stored as issued and can be downloaded again."),
-        next_url=url_for("reporting.index"),
-    )
-    return done or _index(form, 422)
+    if form.validate_on_submit():
+        try:
+            year, note = services.check_issue(actor=signed_in_user(), **form.service_data())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            form.add_service_errors(exc)
+        else:
+            job = jobs.submit(
+                actor=signed_in_user(),
+                kind=ISSUE_JOB,
+                params={"year": year, "note": note},
+                locale=str(get_locale() or "en"),
+            )
+            job_id = job.id  # read before the commit, which ends the transaction
+            db.session.commit()
+            job_queue.enqueue(job_id)
+            return redirect(url_for("jobs.show", job_id=job_id))
+    return _index(form, 422)
 
 
 @bp.get(f"/<int(min={FIRST_YEAR}, max={LAST_YEAR}):year>/draft.pdf")
@@ -131,3 +149,45 @@ def gtb_pack(year: int, fmt: str) -> ResponseReturnValue:
         f"ems-greening-the-blue-{year}-live-{today}",
         fmt,
     )
+
+
+# --- issuing as a job ---------------------------------------------------------------------------
+
+ISSUE_JOB = "reporting.issue"
+
+
+def _run_issue(work: kinds.JobWork) -> dict[str, Any]:
+    if work.actor is None:
+        raise PermissionDenied(_("The account that asked for this report is gone."))
+    report = services.issue_report(
+        actor=work.actor,
+        year=work.params["year"],
+        note=work.params["note"],
+        progress=work.progress,
+    )
+    return {"report_id": report.id, "identifier": report.identifier}
+
+
+def _show_issued(job: Job) -> ResponseReturnValue:
+    assert job.result is not None  # noqa: S101 (a done job has its result)
+    flash(
+        _(
+            "Report %(id)s issued. It is stored as issued and can be downloaded again.",
+            id=job.result["identifier"],
+        ),
+        "success",
+    )
+    return redirect(url_for("reporting.index"))
+
+
+kinds.register_kind(
+    kinds.JobKind(
+        name=ISSUE_JOB,
+        run=_run_issue,
+        title=lambda job: _("Issue of the %(year)d report", year=job.params["year"]),
+        show_result=_show_issued,
+        back_url=lambda job: url_for("reporting.index"),
+        viewers=READERS,
+        writes=True,
+    )
+)

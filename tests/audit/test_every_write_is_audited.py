@@ -52,6 +52,7 @@ READ_ONLY = {
     "reporting.identifier",
     "reporting.annual_report_data",
     "reporting.draft_pdf",
+    "reporting.check_issue",
     "reporting.issued_reports",
     "reporting.get_issued",
     "reporting.get_issued_file",
