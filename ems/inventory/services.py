@@ -105,7 +105,11 @@ def _year_groups(year: int) -> list[Group]:
             int(g),
             n,
         )
-        for source, basis, scope, category, site, dept, g, n in db.session.execute(stmt)
+        # on the connection: plain rows, without the ORM's result machinery (a year can have
+        # thousands of groups)
+        for source, basis, scope, category, site, dept, g, n in db.session.connection().execute(
+            stmt
+        )
     ]
 
 

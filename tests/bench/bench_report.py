@@ -4,12 +4,12 @@ Run by `make bench` (not part of the test suite). Builds a ledger like bench_inv
 tenth of the lines superseded, 40 sites, 25 departments, every source, both figures of air
 travel and electricity): --lines lines spread over --years years ending with the report year
 (default: a million lines all in the report year, the size the report must handle; --years 10
-spreads them over ten years) and times, as medians: gathering the report's figures
-(`annual_report_data`), rendering the PDF from them, and the whole draft (`draft_pdf`), against
-the single bare SQL query for the year's total — the fastest way to get the report's first
-figure. The whole draft is timed twice: computed afresh, and with the year's figures already
-computed at this version of its lines (kept by ems.ledger.versions, as after any page that
-showed them).
+spreads them over ten years) and times, in turns (tests.bench.timing; minimum and median, wall
+and CPU): gathering the report's figures (`annual_report_data`), rendering the PDF from them,
+and the whole draft (`draft_pdf`), against the single bare SQL query for the year's total — the
+fastest way to get the report's first figure. The whole draft is timed twice: computed afresh,
+and with the year's figures already computed at this version of its lines (kept by
+ems.ledger.versions, as after any page that showed them).
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ from ems.extensions import db
 from ems.org import services as org
 from ems.reporting import pdf, services
 from tests.bench.bench_inventory import BARE_TOTAL, YEAR, computed_afresh, ledger_dimensions
-from tests.bench.bench_ledger import _rows, analyze, database, insert_lines, median_seconds
+from tests.bench.bench_ledger import _rows, analyze, database, insert_lines
+from tests.bench.timing import alternate
 from tests.conftest import app_config
 
 
@@ -52,14 +53,18 @@ def bench(kind: str, lines: int, years: int, repeat: int) -> None:
 
             data = figures()
             content = pdf.render_annual_report(data)
-            baseline = median_seconds(lambda: db.session.scalar(BARE_TOTAL, {"year": YEAR}), repeat)
-            gathered = median_seconds(lambda: computed_afresh(figures), repeat)
-            rendered = median_seconds(lambda: pdf.render_annual_report(data), repeat)
-            whole = median_seconds(
-                lambda: computed_afresh(lambda: services.draft_pdf(YEAR)), repeat
+            timings = alternate(
+                {
+                    "bare total query": lambda: db.session.scalar(BARE_TOTAL, {"year": YEAR}),
+                    "report figures (snapshot)": lambda: computed_afresh(figures),
+                    "PDF from the snapshot": lambda: pdf.render_annual_report(data),
+                    "whole draft report": lambda: computed_afresh(lambda: services.draft_pdf(YEAR)),
+                    # the figures already computed at this version of the year (by a page or
+                    # by the draft just before)
+                    "whole draft, figures kept": lambda: services.draft_pdf(YEAR),
+                },
+                repeat,
             )
-            # the figures already computed at this version of the year (by a page or a draft)
-            whole_kept = median_seconds(lambda: services.draft_pdf(YEAR), repeat)
             total = db.session.scalar(sa.text("SELECT count(*) FROM emission_lines"))
             in_year = db.session.scalar(
                 sa.text("SELECT count(*) FROM emission_lines WHERE year = :year"), {"year": YEAR}
@@ -69,16 +74,10 @@ def bench(kind: str, lines: int, years: int, repeat: int) -> None:
                 f"in {YEAR}, a tenth superseded), built in {built:.0f} s; "
                 f"the PDF has {len(content):,} bytes"
             )
-            print(f"  bare total query:                 {baseline * 1000:9.1f} ms")
-            for name, seconds in (
-                ("report figures (snapshot)", gathered),
-                ("PDF from the snapshot", rendered),
-                ("whole draft report", whole),
-                ("whole draft, figures kept", whole_kept),
-            ):
-                print(
-                    f"  {name + ':':<32} {seconds * 1000:9.1f} ms   ratio {seconds / baseline:.2f}"
-                )
+            baseline = timings.pop("bare total query")
+            print(baseline.line("bare total query"))
+            for name, timing in timings.items():
+                print(timing.line(name, baseline, cpu_ratio=db.engine.dialect.name == "sqlite"))
             db.session.remove()
             db.engine.dispose()
 
