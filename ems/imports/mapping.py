@@ -503,12 +503,19 @@ def _tail_start(sheet: Sheet, header_index: int, required: Sequence[int]) -> int
 
 
 def apply(
-    sheet: Sheet, header_index: int, mapping: ColumnMapping, fields: Sequence[Field]
+    sheet: Sheet,
+    header_index: int,
+    mapping: ColumnMapping,
+    fields: Sequence[Field],
+    *,
+    consume: bool = False,
 ) -> Table:
     """The rows of ``sheet`` below its header as ``fields`` (see Table): a required field no
     column holds, two columns for one field and values beyond the header are refused naming
     the field or row. Skipped, and listed: total rows (one that says total and lacks a required
-    value), the header repeated, and notes below the data; unknown columns are ignored."""
+    value), the header repeated, and notes below the data; unknown columns are ignored.
+    ``consume``: each row of the sheet is emptied once mapped (a large file's cells make way
+    for its mapped rows; the sheet is of no further use)."""
     header_row = header_index + 1
     headers = column_keys(sheet.rows[header_index])
     header_words = [words(header) for header in headers]
@@ -537,6 +544,8 @@ def apply(
     tail = _tail_start(sheet, header_index, required)
     for index in range(header_index + 1, len(sheet.rows)):
         cells = sheet.rows[index]
+        if consume:
+            sheet.rows[index] = []
         number = index + 1
         if not "".join(cells).strip():
             continue

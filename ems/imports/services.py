@@ -252,8 +252,10 @@ def _without_cycle_collection() -> Iterator[None]:
 
 
 def _mapped(importer: Importer, sheet: Sheet, reading: Reading) -> Table:
-    """The rows of ``sheet`` mapped to the import's fields."""
-    return columns.apply(sheet, reading.header_index, reading.mapping, importer.fields)
+    """The rows of ``sheet`` mapped to the import's fields; the sheet is consumed."""
+    return columns.apply(
+        sheet, reading.header_index, reading.mapping, importer.fields, consume=True
+    )
 
 
 def _planned(

@@ -71,7 +71,7 @@ CLASS_FALLBACKS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LegResult:
     """A flight leg's distance, haul, class used, factors and emissions."""
 

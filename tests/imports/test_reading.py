@@ -94,6 +94,23 @@ def test_the_header_is_found_below_title_rows_and_totals_are_skipped() -> None:
     assert table.skipped_rows == [6]
 
 
+def test_a_consumed_sheet_gives_the_same_rows_and_is_emptied_as_they_are_mapped() -> None:
+    sheet = read_sheet(_csv(ROWS, ";").encode("cp1252"), "export.csv")
+    mapping = propose(sheet, FIELDS).mapping
+    mapping.formats = guess_formats(sheet, 2, mapping, FIELDS)
+    kept = apply(sheet, 2, mapping, FIELDS)
+    consumed = apply(sheet, 2, mapping, FIELDS, consume=True)
+    assert consumed.rows == kept.rows
+    assert consumed.skipped_rows == kept.skipped_rows
+    assert sheet.rows[3:] == [[], [], []]  # the cells below the header are freed
+    assert sheet.rows[2][0] == "PNR"  # the header is left as it was
+
+
+def test_repeated_cells_of_a_text_file_are_kept_once() -> None:
+    sheet = read_sheet(b"Ref,Airport\nA1,GVA\nA2,GVA\nA3,GVA\n", "export.csv")
+    assert sheet.rows[1][1] is sheet.rows[2][1] is sheet.rows[3][1]
+
+
 def test_a_workbook_with_a_title_and_a_total_row() -> None:
     workbook = Workbook()
     sheet = workbook.active

@@ -177,8 +177,8 @@ def test_ticket_numbers_are_kept_and_group_bookings_without_a_reference(app):
     )
     by_key = {t.booking_reference: t.tickets for t in trips}
     assert by_key == {
-        "0571234567890": ["0571234567890", "0571234567890"],
-        "B2": ["0579999999999"],
+        "0571234567890": ("0571234567890", "0571234567890"),
+        "B2": ("0579999999999",),
     }
     assert errors_of("PNR,Traveller,From,To,Date,Ticket no\n,Ana,GVA,FRA,2025-03-03,\n") == {
         (2, "booking_reference")

@@ -9,7 +9,8 @@ translated values by the import profile, written numbers as "1234.5" and dates i
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -73,10 +74,11 @@ class Cancellation:
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class ImportedTrip:
     """The rows of one booking, checked: its flights (with their ticket numbers), journeys
-    and stays, and the refunds or cancellations it was sent with."""
+    and stays, and the refunds or cancellations it was sent with. A large file has hundreds of
+    thousands: their items are tuples (an empty one takes no memory), their fields slots."""
 
     booking_reference: str
     traveller: str
@@ -84,15 +86,15 @@ class ImportedTrip:
     purpose: str
     paid_by: PaidBy
     notes: str
-    rows: list[int] = field(default_factory=list)
-    legs: list[CheckedLeg] = field(default_factory=list)
+    rows: tuple[int, ...] = ()
+    legs: tuple[CheckedLeg, ...] = ()
     #: the ticket number of each flight ("" where the file gives none), as ``legs``
-    tickets: list[str] = field(default_factory=list)
-    ground: list[GroundLeg] = field(default_factory=list)
-    hotels: list[HotelStay] = field(default_factory=list)
-    cancellations: list[Cancellation] = field(default_factory=list)
+    tickets: tuple[str, ...] = ()
+    ground: tuple[GroundLeg, ...] = ()
+    hotels: tuple[HotelStay, ...] = ()
+    cancellations: tuple[Cancellation, ...] = ()
     #: the row and date of each item, for the closed-year check
-    dated_rows: list[tuple[int, dt.date]] = field(default_factory=list)
+    dated_rows: tuple[tuple[int, dt.date], ...] = ()
     #: the trip's own fields the file holds (the others are kept as recorded)
     given: frozenset[str] = frozenset()
 
@@ -652,7 +654,7 @@ def _check_joins_booking(
     return len(errors) == before
 
 
-def _same_ground(ground: GroundLeg, others: list[GroundLeg]) -> bool:
+def _same_ground(ground: GroundLeg, others: Sequence[GroundLeg]) -> bool:
     return any(
         (g.mode, g.travelled_on, g.origin, g.destination)
         == (ground.mode, ground.travelled_on, ground.origin, ground.destination)
@@ -661,30 +663,30 @@ def _same_ground(ground: GroundLeg, others: list[GroundLeg]) -> bool:
 
 
 def _add(trip: ImportedTrip, number: int, booking: _BookingRow) -> None:
-    """Add a checked row to its booking."""
-    trip.rows.append(number)
+    """Add a checked row to its booking (a booking has a few rows: its tuples grow by one)."""
+    trip.rows += (number,)
     if booking.cancellation is not None:
-        trip.cancellations.append(booking.cancellation)
+        trip.cancellations += (booking.cancellation,)
         return
     for leg in booking.legs:
-        trip.legs.append(leg)
-        trip.tickets.append(booking.ticket)
-        trip.dated_rows.append((number, leg[2]))
+        trip.legs += (leg,)
+        trip.tickets += (booking.ticket,)
+        trip.dated_rows += ((number, leg[2]),)
     if booking.ground is not None:
-        trip.ground.append(booking.ground)
-        trip.dated_rows.append((number, booking.ground.travelled_on))
+        trip.ground += (booking.ground,)
+        trip.dated_rows += ((number, booking.ground.travelled_on),)
     if booking.hotel is not None:
-        trip.hotels.append(booking.hotel)
-        trip.dated_rows.append((number, booking.hotel.check_in_on))
+        trip.hotels += (booking.hotel,)
+        trip.dated_rows += ((number, booking.hotel.check_in_on),)
 
 
 def _in_date_order(trip: ImportedTrip) -> None:
     """Flights, journeys and stays in date order (rows kept in order within a day)."""
     order = sorted(range(len(trip.legs)), key=lambda index: (trip.legs[index][2], index))
-    trip.legs = [trip.legs[index] for index in order]
-    trip.tickets = [trip.tickets[index] for index in order]
-    trip.ground.sort(key=lambda g: g.travelled_on)
-    trip.hotels.sort(key=lambda h: h.check_in_on)
+    trip.legs = tuple(trip.legs[index] for index in order)
+    trip.tickets = tuple(trip.tickets[index] for index in order)
+    trip.ground = tuple(sorted(trip.ground, key=lambda g: g.travelled_on))
+    trip.hotels = tuple(sorted(trip.hotels, key=lambda h: h.check_in_on))
 
 
 def _new_trip(booking: _BookingRow, given: frozenset[str]) -> ImportedTrip:
@@ -711,14 +713,18 @@ TRIP_FIELD_COLUMNS = {
 
 def parse(table: Table, *, today: dt.date | None = None) -> list[ImportedTrip]:
     """Check every row; return the trips by booking, or raise ImportFailed listing every
-    problem."""
+    problem. The table's rows are consumed as they are read: a large file's rows make way for
+    its bookings instead of being held beside them."""
     today = today or utcnow().date()
     columns = set(table.mapping.columns.values())
     given = frozenset(name for name, column in TRIP_FIELD_COLUMNS.items() if column in columns)
     context = (_departments(), _Places(), today)
     errors: list[RowError] = []
     trips: dict[str, ImportedTrip] = {}
-    for number, row in table.rows:
+    rows = table.rows
+    rows.reverse()  # taken from the end, in the file's order
+    while rows:
+        number, row = rows.pop()
         unsafe = control_character_errors(number, row)
         if unsafe:
             errors += unsafe

@@ -9,6 +9,7 @@ refund or cancellation of all its flights, journeys and stays removes it, restor
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
@@ -63,13 +64,13 @@ from ems.travel.services.trips import (
 IMPORT_KIND = "travel"
 
 
-@dataclass
+@dataclass(slots=True)
 class _Computed:
     """A new trip's figures: each flight's, journey's and stay's result."""
 
-    legs: list[LegResult]
-    ground: list[GroundResult]
-    hotels: list[HotelResult]
+    legs: tuple[LegResult, ...]
+    ground: tuple[GroundResult, ...]
+    hotels: tuple[HotelResult, ...]
 
     def grams(self, with_rf: bool) -> int:
         """Grams CO2e of the trip (journeys and stays count alike with and without RF)."""
@@ -91,13 +92,13 @@ class _Change:
 def _compute(trip: ImportedTrip, flights: FlightCalculator, selector: FactorSelector) -> _Computed:
     """The figures of a new trip (none when the organisation did not pay it)."""
     if trip.paid_by is not PaidBy.organisation:
-        return _Computed([], [], [])
+        return _Computed((), (), ())
     return _Computed(
-        legs=[
+        legs=tuple(
             flights.leg(origin=o, destination=d, departure_on=day, cabin_class=cabin, passengers=n)
             for o, d, day, cabin, n in trip.legs
-        ],
-        ground=[
+        ),
+        ground=tuple(
             ground_result(
                 selector,
                 mode=g.mode.value,
@@ -106,8 +107,8 @@ def _compute(trip: ImportedTrip, flights: FlightCalculator, selector: FactorSele
                 passengers=g.passengers,
             )
             for g in trip.ground
-        ],
-        hotels=[
+        ),
+        hotels=tuple(
             hotel_result(
                 selector,
                 country_code=h.country_code,
@@ -116,14 +117,16 @@ def _compute(trip: ImportedTrip, flights: FlightCalculator, selector: FactorSele
                 rooms=h.rooms,
             )
             for h in trip.hotels
-        ],
+        ),
     )
 
 
 def _file_items(trip: ImportedTrip) -> ItemRows:
     """The items of a booking as the file gives them, stored as the trip form stores them
     (flights with their ticket numbers)."""
-    rows = _item_rows(TripItems(legs=trip.legs, ground=trip.ground, hotels=trip.hotels))
+    rows = _item_rows(
+        TripItems(legs=list(trip.legs), ground=list(trip.ground), hotels=list(trip.hotels))
+    )
     for row, ticket in zip(rows["legs"], trip.tickets, strict=True):
         row["ticket_number"] = ticket or None
     return rows
@@ -156,7 +159,7 @@ def _item_day(item: dict[str, Any]) -> dt.date:
     return item.get("departure_on") or item.get("travelled_on") or item["check_in_on"]
 
 
-def _without_cancelled(items: ItemRows, cancellations: list[Cancellation]) -> ItemRows:
+def _without_cancelled(items: ItemRows, cancellations: Sequence[Cancellation]) -> ItemRows:
     """The items left once the refunds and cancellations took back what they name; all gone
     when one names the whole booking. A row naming an item on another date than any of the
     named items' takes back the items it names on every date."""
@@ -328,29 +331,28 @@ def _keep_items(trip: ImportedTrip, items: ItemRows) -> None:
             for row in items["legs"]
         )
     ]
-    trip.legs = [leg for leg, _ticket in kept_legs]
-    trip.tickets = [ticket for _leg, ticket in kept_legs]
-    trip.ground = [
+    trip.legs = tuple(leg for leg, _ticket in kept_legs)
+    trip.tickets = tuple(ticket for _leg, ticket in kept_legs)
+    trip.ground = tuple(
         g
         for g in trip.ground
         if any(
             row["mode"] == g.mode and row["travelled_on"] == g.travelled_on
             for row in items["ground_legs"]
         )
-    ]
-    trip.hotels = [
+    )
+    trip.hotels = tuple(
         h
         for h in trip.hotels
         if any(
             row["country_code"] == h.country_code and row["check_in_on"] == h.check_in_on
             for row in items["hotel_stays"]
         )
-    ]
+    )
 
 
 def _plan(table: Table, on_progress: imports.Progress | None) -> imports.Plan:
-    trips = agency_file.parse(table)
-    table.rows.clear()  # the bookings hold what the plan needs: the rows' memory is freed
+    trips = agency_file.parse(table)  # consumes the rows: the bookings hold what the plan needs
     recorded = _recorded([trip.booking_reference for trip in trips])
     result = imports.ImportResult(co2e_g={"with_rf": 0, "without_rf": 0})
     selector = FactorSelector()
