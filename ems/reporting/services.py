@@ -218,27 +218,41 @@ def _buildings(year: int, groups: list[inventory.Group]) -> list[dict[str, Any]]
 
 
 def _procurement(year: int) -> list[dict[str, Any]]:
-    """Procurement emissions by spend category."""
+    """Procurement emissions by spend category: the ledger's sums kept per version of the
+    year's lines (a purchase's change, its category's included, is one), the names as they are
+    now."""
+    by_category = versions.kept(
+        ("report_procurement", year), [year], lambda: _procurement_by_category(year)
+    )
+    names = dict(db.session.execute(sa.select(SpendCategory.id, SpendCategory.name)).all())
+    return sorted(
+        (
+            {"category": names[category_id], "purchases": purchases, "co2e_g": grams}
+            for category_id, (purchases, grams) in by_category.items()
+            if category_id in names
+        ),
+        key=lambda row: -row["co2e_g"],
+    )
+
+
+def _procurement_by_category(year: int) -> dict[int, tuple[int, int]]:
+    """(purchases, grams) of the year's current procurement lines, by spend category id."""
     rows = db.session.execute(
         sa.select(
-            SpendCategory.name,
+            Purchase.category_id,
             sa.func.count(sa.distinct(Purchase.id)),
             sa.func.sum(EmissionLine.co2e_g),
         )
         .join(Purchase, Purchase.id == EmissionLine.activity_id)
-        .join(SpendCategory, SpendCategory.id == Purchase.category_id)
         .where(
             EmissionLine.year == year,
             _CURRENT,
             EmissionLine.activity_type == procurement.ACTIVITY_TYPE,
             EmissionLine.source_category == SourceCategory.procurement,
         )
-        .group_by(SpendCategory.name)
+        .group_by(Purchase.category_id)
     )
-    return sorted(
-        ({"category": name, "purchases": int(n), "co2e_g": int(g)} for name, n, g in rows),
-        key=lambda row: -row["co2e_g"],
-    )
+    return {category_id: (int(n), int(g)) for category_id, n, g in rows}
 
 
 def _actions(year: int, path: targets.Trajectory | None) -> dict[str, Any]:

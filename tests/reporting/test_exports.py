@@ -310,3 +310,41 @@ def test_an_empty_year_gives_headers_and_zero_totals(app):
     pack = gtb_pack_rows(2030)
     assert _pack_total(pack) == 0.0
     assert {(row["tCO2e"], row["Activity quantity"]) for row in _pack(pack)} == {(0.0, None)}
+
+
+def test_the_report_shows_procurement_as_it_stands_after_each_change(year):
+    """The report's procurement table is kept per version of the year's lines: a purchase added
+    or a category renamed shows at once."""
+    from ems.reporting import services as reporting
+
+    def table() -> list[dict[str, object]]:
+        data = reporting.annual_report_data(
+            2025, report_id="EMS-T", issued_on=dt.date(2026, 1, 31), draft=True
+        )
+        return data["procurement"]
+
+    (before,) = table()
+    assert before["category"].startswith("IT equip")
+    assert before["purchases"] == 1
+    computers = next(c for c in procurement.list_categories() if c.name.startswith("IT equip"))
+    procurement.create_purchase(
+        actor=None,
+        purchased_on=dt.date(2025, 6, 2),
+        category_id=computers.id,
+        amount=Decimal(5000),
+        currency="CHF",
+    )
+    db.session.commit()
+    (added,) = table()
+    assert added["purchases"] == 2
+    assert added["co2e_g"] > before["co2e_g"]
+    procurement.update_category(
+        actor=None,
+        category=computers,
+        name="Laptops and servers",
+        naics_code=computers.naics_code,
+        material=computers.material,
+    )
+    db.session.commit()
+    (renamed,) = table()
+    assert renamed == {**added, "category": "Laptops and servers"}
