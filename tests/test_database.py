@@ -75,3 +75,64 @@ def test_naive_datetimes_are_refused(app, create_user):
     with pytest.raises(sa.exc.StatementError):
         db.session.flush()
     db.session.rollback()
+
+
+@pytest.mark.parametrize("rows", [3, 150])  # on PostgreSQL: an INSERT, then COPY
+def test_bulk_writes_read_back_as_the_orm_writes_them(app, rows):
+    """bulk_insert stores every kind of value as an ORM insert does: enumerations, exact
+    decimals, UTC timestamps, booleans, None and text with tabs, quotes and line breaks."""
+    from decimal import Decimal
+
+    from ems.extensions import bulk_insert, utcnow
+    from ems.factors import services as factors
+    from ems.ledger.models import Basis, EmissionLine, SourceCategory
+
+    factors.load_shipped_sets(actor=None)
+    factor = db.session.scalars(sa.select(factors.EmissionFactor).limit(1)).one()
+    now = utcnow()
+
+    def line(activity_id: int) -> dict[str, object]:
+        odd = activity_id % rows % 2  # the same for n and n + rows
+        return {
+            "activity_type": "test",
+            "activity_id": activity_id,
+            "item": "leg\t1 «GVA→NBO»",
+            "year": 2025,
+            "scope": 3,
+            "scope3_category": 6 if odd else None,
+            "source_category": SourceCategory.air_travel,
+            "basis": Basis.with_rf if odd else None,
+            "quantity": Decimal("1234.000000000000000001"),
+            "quantity_unit": "passenger.km",
+            "factor_id": factor.id,
+            "factor_kgco2e_per_unit": Decimal("0.15102"),
+            "factor_unit": "passenger.km",
+            "co2e_g": 186_361 + activity_id,
+            "method": "test",
+            "calculation_version": "1",
+            "factor_selection": "edition_year",
+            "is_fallback": bool(odd),
+            "note": 'a "quoted"\nnote\\',
+            "created_at": now,
+            "superseded_at": None,
+        }
+
+    bulk_insert(EmissionLine, [line(n) for n in range(rows)])
+    db.session.add_all(EmissionLine(**line(n)) for n in range(rows, 2 * rows))
+    db.session.commit()
+    db.session.expire_all()
+    found = db.session.scalars(
+        sa.select(EmissionLine).where(EmissionLine.activity_type == "test")
+    ).all()
+    columns = [name for name in line(0) if name != "activity_id"]
+
+    def seen(item: EmissionLine) -> tuple[object, ...]:
+        return tuple(getattr(item, name) for name in columns if name not in ("co2e_g",))
+
+    by_id = {item.activity_id: item for item in found}
+    assert len(by_id) == 2 * rows
+    for n in range(rows):
+        assert seen(by_id[n]) == seen(by_id[n + rows]), n
+        assert by_id[n].co2e_g == 186_361 + n
+    assert by_id[0].quantity == Decimal("1234.000000000000000001")
+    assert by_id[0].created_at == now
