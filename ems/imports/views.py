@@ -12,7 +12,6 @@ from typing import Any
 
 from flask import Response, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired, FileSize
@@ -28,9 +27,8 @@ from ems.imports import services as imports
 from ems.imports.forms import mapping_form
 from ems.imports.mapping import fields_text, missing_fields, propose
 from ems.jobs import kinds
-from ems.jobs import queue as job_queue
-from ems.jobs import services as jobs
 from ems.jobs.models import Job
+from ems.jobs.views import start_job
 from ems.removals import views as removal_views
 from ems.tables import read_sheet
 
@@ -200,16 +198,10 @@ def commit(page: ImportPage, batch_id: int) -> ResponseReturnValue:
     imported by a background job, whose page shows its progress, then leads on."""
     batch = imports.get_batch(page.importer.kind, batch_id)
     if batch.rows > JOB_ROWS and batch.status == "checked" and page.importer.kind in _pages:
-        job = jobs.submit(
-            actor=signed_in_user(),
-            kind=COMMIT_JOB,
-            params={"kind": page.importer.kind, "batch_id": batch.id, "file": batch.filename},
-            locale=str(get_locale() or "en"),
+        return start_job(
+            COMMIT_JOB,
+            {"kind": page.importer.kind, "batch_id": batch.id, "file": batch.filename},
         )
-        job_id = job.id  # read before the commit, which ends the transaction
-        db.session.commit()
-        job_queue.enqueue(job_id)
-        return redirect(url_for("jobs.show", job_id=job_id))
     try:
         result = imports.commit_batch(page.importer, actor=signed_in_user(), batch=batch)
     except ValidationFailed as exc:

@@ -3,15 +3,32 @@ its result as its kind shows it."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template, url_for
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ems.auth.permissions import ANY_ROLE, role_required, signed_in_user
-from ems.jobs import kinds, services
+from ems.extensions import db
+from ems.jobs import kinds, queue, services
 from ems.jobs.models import Job, JobStatus
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
+
+
+def start_job(kind: str, params: Mapping[str, Any]) -> ResponseReturnValue:
+    """Queue a job of ``kind`` for the signed-in user, in their language, and lead to its page
+    (the request's transaction is committed first: the worker must find the job's record)."""
+    job = services.submit(
+        actor=signed_in_user(), kind=kind, params=params, locale=str(get_locale() or "en")
+    )
+    job_id = job.id  # read before the commit, which ends the transaction
+    db.session.commit()
+    queue.enqueue(job_id)
+    return redirect(url_for("jobs.show", job_id=job_id))
 
 
 def _state(job: Job) -> str:

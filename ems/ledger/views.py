@@ -7,19 +7,17 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from ems.auth.models import Role
-from ems.auth.permissions import role_required, signed_in_user
+from ems.auth.permissions import role_required
 from ems.errors import PermissionDenied, ValidationFailed
 from ems.extensions import db
 from ems.factors import services as factors
 from ems.forms import choices
 from ems.jobs import kinds
-from ems.jobs import queue as job_queue
-from ems.jobs import services as jobs
 from ems.jobs.models import Job
+from ems.jobs.views import start_job
 from ems.ledger import services
 from ems.ledger.forms import RecalculationForm
 from ems.ledger.models import Basis, Recalculation, SourceCategory
@@ -90,20 +88,17 @@ def recalculate() -> ResponseReturnValue:
     )
     if form.validate_on_submit():
         try:
-            job = _queue_recalculation(form)
+            kind, params = _recalculation_job(form)
         except ValidationFailed as exc:
             db.session.rollback()
             form.add_service_errors(exc)
         else:
-            job_id = job.id  # read before the commit, which ends the transaction
-            db.session.commit()
-            job_queue.enqueue(job_id)
-            return redirect(url_for("jobs.show", job_id=job_id))
+            return start_job(kind, params)
     return render_template("ledger/recalculate.html", form=form, preview=None)
 
 
-def _queue_recalculation(form: RecalculationForm) -> Job:
-    """Record the job the submitted form asks for (the caller commits and queues it)."""
+def _recalculation_job(form: RecalculationForm) -> tuple[str, dict[str, Any]]:
+    """The kind and parameters of the job the submitted form asks for."""
     overrides = {}
     if form.factor_set_id.data:
         chosen = factors.get_set(form.factor_set_id.data)
@@ -123,9 +118,7 @@ def _queue_recalculation(form: RecalculationForm) -> Job:
         if errors:
             raise ValidationFailed(errors)
         kind = APPLY_JOB
-    return jobs.submit(
-        actor=signed_in_user(), kind=kind, params=params, locale=str(get_locale() or "en")
-    )
+    return kind, params
 
 
 # --- the recalculation jobs -------------------------------------------------------------------

@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -18,9 +17,8 @@ from ems.exports import download
 from ems.extensions import db, utcnow
 from ems.inventory import gwp
 from ems.jobs import kinds
-from ems.jobs import queue as job_queue
-from ems.jobs import services as jobs
 from ems.jobs.models import Job
+from ems.jobs.views import start_job
 from ems.org.models import FIRST_YEAR, LAST_YEAR
 from ems.reporting import exports, services
 from ems.reporting.forms import IssueForm
@@ -84,16 +82,7 @@ def issue() -> ResponseReturnValue:
             db.session.rollback()
             form.add_service_errors(exc)
         else:
-            job = jobs.submit(
-                actor=signed_in_user(),
-                kind=ISSUE_JOB,
-                params={"year": year, "note": note},
-                locale=str(get_locale() or "en"),
-            )
-            job_id = job.id  # read before the commit, which ends the transaction
-            db.session.commit()
-            job_queue.enqueue(job_id)
-            return redirect(url_for("jobs.show", job_id=job_id))
+            return start_job(ISSUE_JOB, {"year": year, "note": note})
     return _index(form, 422)
 
 
