@@ -78,12 +78,13 @@ def test_naive_datetimes_are_refused(app, create_user):
 
 
 @pytest.mark.parametrize("rows", [3, 150])  # on PostgreSQL: an INSERT, then COPY
-def test_bulk_writes_read_back_as_the_orm_writes_them(app, rows):
-    """bulk_insert stores every kind of value as an ORM insert does: enumerations, exact
+@pytest.mark.parametrize("write", ["bulk_insert", "stream_insert"])
+def test_bulk_writes_read_back_as_the_orm_writes_them(app, rows, write):
+    """Bulk writes store every kind of value as an ORM insert does: enumerations, exact
     decimals, UTC timestamps, booleans, None and text with tabs, quotes and line breaks."""
     from decimal import Decimal
 
-    from ems.extensions import bulk_insert, utcnow
+    from ems.extensions import bulk_insert, stream_insert, utcnow
     from ems.factors import services as factors
     from ems.ledger.models import Basis, EmissionLine, SourceCategory
 
@@ -117,7 +118,10 @@ def test_bulk_writes_read_back_as_the_orm_writes_them(app, rows):
             "superseded_at": None,
         }
 
-    bulk_insert(EmissionLine, [line(n) for n in range(rows)])
+    if write == "bulk_insert":
+        bulk_insert(EmissionLine, [line(n) for n in range(rows)])
+    else:
+        stream_insert(EmissionLine, (line(n) for n in range(rows)), chunk=7)
     db.session.add_all(EmissionLine(**line(n)) for n in range(rows, 2 * rows))
     db.session.commit()
     db.session.expire_all()
@@ -136,3 +140,15 @@ def test_bulk_writes_read_back_as_the_orm_writes_them(app, rows):
         assert by_id[n].co2e_g == 186_361 + n
     assert by_id[0].quantity == Decimal("1234.000000000000000001")
     assert by_id[0].created_at == now
+
+
+@pytest.mark.parametrize("rows", [3, 150])  # on PostgreSQL: an INSERT, then COPY
+def test_a_bulk_write_that_breaks_a_constraint_raises_as_sqlalchemy_does(app, rows):
+    """A clash in a bulk write is an IntegrityError whichever way it is written (the web
+    answers 409 Conflict), and the transaction writes nothing."""
+    from ems.extensions import bulk_insert
+
+    with pytest.raises(sa.exc.IntegrityError):
+        bulk_insert(Department, [{"name": "Same", "code": f"C{n}"} for n in range(rows)])
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Department)) == 0

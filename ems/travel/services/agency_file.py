@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -78,7 +78,8 @@ class Cancellation:
 class ImportedTrip:
     """The rows of one booking, checked: its flights (with their ticket numbers), journeys
     and stays, and the refunds or cancellations it was sent with. A large file has hundreds of
-    thousands: their items are tuples (an empty one takes no memory), their fields slots."""
+    thousands: their items (at most Trip.MAX_LEGS of a kind) are tuples, an empty one taking
+    no memory; their rows and refunds, as many as the file has, lists."""
 
     booking_reference: str
     traveller: str
@@ -86,13 +87,13 @@ class ImportedTrip:
     purpose: str
     paid_by: PaidBy
     notes: str
-    rows: tuple[int, ...] = ()
+    rows: list[int] = field(default_factory=list)
     legs: tuple[CheckedLeg, ...] = ()
     #: the ticket number of each flight ("" where the file gives none), as ``legs``
     tickets: tuple[str, ...] = ()
     ground: tuple[GroundLeg, ...] = ()
     hotels: tuple[HotelStay, ...] = ()
-    cancellations: tuple[Cancellation, ...] = ()
+    cancellations: list[Cancellation] = field(default_factory=list)
     #: the row and date of each item, for the closed-year check
     dated_rows: tuple[tuple[int, dt.date], ...] = ()
     #: the trip's own fields the file holds (the others are kept as recorded)
@@ -663,10 +664,10 @@ def _same_ground(ground: GroundLeg, others: Sequence[GroundLeg]) -> bool:
 
 
 def _add(trip: ImportedTrip, number: int, booking: _BookingRow) -> None:
-    """Add a checked row to its booking (a booking has a few rows: its tuples grow by one)."""
-    trip.rows += (number,)
+    """Add a checked row to its booking (its items, a few, in tuples that grow by one)."""
+    trip.rows.append(number)
     if booking.cancellation is not None:
-        trip.cancellations += (booking.cancellation,)
+        trip.cancellations.append(booking.cancellation)
         return
     for leg in booking.legs:
         trip.legs += (leg,)
