@@ -5,8 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import decimal
-import itertools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -147,53 +146,20 @@ def bulk_insert(model: type[Base], rows: list[dict[str, Any]]) -> None:
     connection.exec_driver_sql(compiled.string, params)
 
 
-def _copy(
-    connection: sa.Connection, table: sa.Table, columns: list[str], rows: Iterable[Any]
-) -> None:
+def _copy(connection: sa.Connection, table: sa.Table, columns: list[str], rows: list[Any]) -> None:
     """``rows`` (tuples of bound values, as ``columns``) written by PostgreSQL's COPY, each
-    value sent in the text form of its Python type, by a thread of the driver's: the server
-    stores rows while the next ones are made."""
+    value sent in the text form of its Python type."""
     import psycopg  # only PostgreSQL installations use it
-    from psycopg.copy import QueuedLibpqWriter
 
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     names = ", ".join(table.c[name].name for name in columns)
     statement = f"COPY {table.name} ({names}) FROM STDIN"
     try:
-        with cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
+        with cursor.copy(statement) as copy:
             for row in rows:
                 copy.write_row(row)
     except psycopg.Error as error:  # as SQLAlchemy raises it (a clash: IntegrityError, 409)
         raise sa.exc.DBAPIError.instance(statement, None, error, psycopg.Error) from error
-
-
-def stream_insert(model: type[Base], rows: Iterable[dict[str, Any]], *, chunk: int) -> None:
-    """Insert the rows an iterator makes: on PostgreSQL one COPY, each row sent as it is made
-    (the server stores them while the next are made); elsewhere, and for fewer than
-    COPY_FROM_ROWS rows, `bulk_insert` ``chunk`` rows at a time. Every row has the keys of the
-    first."""
-    connection = db.session.connection()
-    rows = iter(rows)
-    if connection.dialect.name != "postgresql":
-        while batch := list(itertools.islice(rows, chunk)):
-            bulk_insert(model, batch)
-        return
-    head = list(itertools.islice(rows, COPY_FROM_ROWS))
-    if len(head) < COPY_FROM_ROWS:  # a few rows (a form's): no COPY for them
-        bulk_insert(model, head)
-        return
-    table = cast(sa.Table, model.__table__)
-    columns = list(head[0])
-    compiled = sa.insert(table).compile(dialect=connection.dialect, column_keys=columns)
-    processors = cast(dict[str, Callable[[Any], Any]], compiled._bind_processors)
-    converters = [(name, processors.get(name)) for name in columns]
-
-    def bound(row: dict[str, Any]) -> tuple[Any, ...]:
-        return tuple(
-            row[name] if convert is None else convert(row[name]) for name, convert in converters
-        )
-
-    _copy(connection, table, columns, map(bound, itertools.chain(head, rows)))
 
 
 @contextlib.contextmanager

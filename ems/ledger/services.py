@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from ems.audit import services as audit
 from ems.auth.models import Role, User
 from ems.errors import NotFound, PermissionDenied, ValidationFailed
-from ems.extensions import db, serialize, stream_insert, utcnow
+from ems.extensions import bulk_insert, db, serialize, utcnow
 from ems.factors.models import EmissionFactor, FactorSet
 from ems.factors.services import FactorSelector, SelectedFactor
 from ems.ledger import versions
@@ -221,7 +221,7 @@ def _line_values(
     }
 
 
-#: lines built and written at once by `_insert_lines` on SQLite (their rows, not all, are held)
+#: lines built and written at once by `_insert_lines` (their rows, not all, are held)
 INSERT_CHUNK = 10_000
 
 
@@ -231,14 +231,14 @@ def _insert_lines(lines: Sequence[LineSpec], *, recalculation_id: int | None = N
         return
     now = utcnow()
     factors: dict[int, _FactorColumns] = {}  # a factor's columns read once for all its lines
-    stream_insert(
-        EmissionLine,
-        (
-            _line_values(spec, recalculation_id=recalculation_id, now=now, factors=factors)
-            for spec in lines
-        ),
-        chunk=INSERT_CHUNK,
-    )
+    for start in range(0, len(lines), INSERT_CHUNK):
+        bulk_insert(
+            EmissionLine,
+            [
+                _line_values(spec, recalculation_id=recalculation_id, now=now, factors=factors)
+                for spec in lines[start : start + INSERT_CHUNK]
+            ],
+        )
     _lock_sets({spec.selected.factor_set.id for spec in lines})
 
 
