@@ -26,7 +26,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from ems.auth.models import User
-from ems.errors import PermissionDenied, ValidationFailed
+from ems.errors import Conflict, PermissionDenied, ValidationFailed
 from ems.extensions import db, no_wait_connection, own_transaction, utcnow
 from ems.jobs import kinds
 from ems.jobs.models import Job, JobStatus
@@ -216,7 +216,7 @@ def _work(claimed: _Claimed, kind: kinds.JobKind) -> None:
     except ValidationFailed as exc:
         session.rollback()
         _fail(claimed, "; ".join(exc.errors.values()))
-    except PermissionDenied as exc:
+    except (PermissionDenied, Conflict) as exc:  # refused, or another change came first
         session.rollback()
         _fail(claimed, str(exc))
     except Exception:

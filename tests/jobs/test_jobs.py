@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ems.auth.models import Role, User
-from ems.errors import NotFound
+from ems.errors import Conflict, NotFound
 from ems.extensions import db, utcnow
 from ems.jobs import queue, runner, services
 from ems.jobs.models import Job, JobStatus
@@ -163,6 +163,20 @@ def test_an_unexpected_error_fails_the_job_rolls_back_and_is_logged(
     assert failed.status == JobStatus.failed
     assert failed.message == "The job failed unexpectedly; nothing was changed."
     assert "boom" in caplog.text
+    assert world.ledger_state() == (0, 5, 0)
+
+
+def test_a_job_that_met_another_change_fails_with_its_message(app, meters, create_user):
+    def clashing(activity_id, selector):
+        raise Conflict("Another change of meter 1 came first; try again.")
+
+    ledger.register_calculator(world.ACTIVITY_TYPE, clashing)
+    editor = create_user(roles=(Role.ems,))
+    job_id = queue_job(ledger_views.APPLY_JOB, editor, reason="new edition")
+    run(job_id)
+    failed = job(job_id)
+    assert failed.status == JobStatus.failed
+    assert failed.message == "Another change of meter 1 came first; try again."
     assert world.ledger_state() == (0, 5, 0)
 
 
