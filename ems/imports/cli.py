@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from ems.errors import ValidationFailed
@@ -51,6 +52,16 @@ def describe_reading(result: imports.ImportResult) -> list[str]:
     return lines
 
 
+def _clash() -> click.ClickException:
+    """Another import wrote some of the same records at the same moment (its transaction
+    committed first): this one wrote nothing."""
+    db.session.rollback()
+    return click.ClickException(
+        "Another import recorded some of the same records at the same moment; nothing was "
+        "imported. Run the import again: what is recorded now is skipped."
+    )
+
+
 def run_import(
     importer: imports.Importer, file: Path, *, dry_run: bool, profile: str | None = None
 ) -> None:
@@ -74,12 +85,17 @@ def run_import(
         raise click.ClickException("; ".join(exc.errors.values())) from None
     except ValidationFailed as exc:
         raise click.ClickException("; ".join(exc.errors.values())) from None
+    except sa.exc.IntegrityError:
+        raise _clash() from None
     if result.already_imported:
         batch_id = result.batch.id if result.batch else "?"
         click.echo(f"{file.name} was imported before (batch #{batch_id}); nothing changed.")
         return
     if not dry_run:
-        db.session.commit()
+        try:
+            db.session.commit()
+        except sa.exc.IntegrityError:
+            raise _clash() from None
     for line in describe_reading(result):
         click.echo(line)
     figures = ", ".join(

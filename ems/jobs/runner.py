@@ -219,6 +219,15 @@ def _work(claimed: _Claimed, kind: kinds.JobKind) -> None:
     except (PermissionDenied, Conflict) as exc:  # refused, or another change came first
         session.rollback()
         _fail(claimed, str(exc))
+    except (sa.exc.IntegrityError, sa.orm.exc.StaleDataError):  # as the web's 409
+        session.rollback()
+        _fail(
+            claimed,
+            _(
+                "Someone else changed the same records at the same time; nothing was changed. "
+                "Try again."
+            ),
+        )
     except Exception:
         session.rollback()
         log.exception("job %d (%s) failed", claimed.job_id, claimed.kind)

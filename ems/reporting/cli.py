@@ -37,8 +37,16 @@ def report_command(year: int, out: Path, draft: bool, note: str) -> None:
     except Conflict as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
-    db.session.commit()
-    out.write_bytes(report.pdf)
+    try:  # the file first: an issue whose PDF could not be written is not made
+        out.write_bytes(report.pdf)
+    except OSError as exc:
+        db.session.rollback()
+        raise click.ClickException(f"{out}: {exc.strerror}; nothing was issued.") from None
+    try:
+        db.session.commit()
+    except Exception:
+        out.unlink(missing_ok=True)
+        raise
     click.echo(
         f"Issued {report.identifier}: {out} ({report.pdf_size_bytes:,} bytes, "
         f"SHA-256 {report.pdf_sha256})."

@@ -180,6 +180,24 @@ def test_a_job_that_met_another_change_fails_with_its_message(app, meters, creat
     assert world.ledger_state() == (0, 5, 0)
 
 
+def test_a_job_that_met_a_clash_in_the_database_fails_with_a_plain_message(
+    app, meters, create_user, caplog
+):
+    def clashing(activity_id, selector):
+        raise sa.exc.IntegrityError("INSERT …", {}, Exception("duplicate key"))
+
+    ledger.register_calculator(world.ACTIVITY_TYPE, clashing)
+    editor = create_user(roles=(Role.ems,))
+    job_id = queue_job(ledger_views.APPLY_JOB, editor, reason="new edition")
+    run(job_id)
+    failed = job(job_id)
+    assert failed.status == JobStatus.failed
+    assert failed.message == (
+        "Someone else changed the same records at the same time; nothing was changed. Try again."
+    )
+    assert world.ledger_state() == (0, 5, 0)
+
+
 def stall(job_id: int, *, attempts: int, seconds_ago: float = 120) -> None:
     """Leave the job as a killed worker leaves it: running, silent for ``seconds_ago``."""
     db.session.execute(

@@ -255,6 +255,12 @@ def test_the_command_line_issues_and_writes_drafts(year_2025, app, tmp_path):
     assert result.exit_code != 0
     assert "Nothing is recorded for 1999" in result.output
 
+    # a PDF that cannot be written: no version is issued
+    result = runner.invoke(cli, ["report", "2025", "--out", str(tmp_path / "no" / "r.pdf")])
+    assert result.exit_code == 1
+    assert "No such file or directory; nothing was issued." in result.output
+    assert [r.identifier for r in services.issued_reports(2025)] == ["EMS-2025-v1"]
+
 
 def test_the_logo_from_the_settings_is_on_the_cover(year_2025, app):
     from PIL import Image

@@ -365,3 +365,38 @@ def test_a_checked_file_is_audited_and_expires_after_a_day(client, create_user, 
     assert checked.status_code == 200
     assert db.session.scalars(sa.select(ImportBatch.filename)).all() == ["n.csv"]
     assert "travel.import.expired" in db.session.scalars(sa.select(AuditEntry.action)).all()
+
+
+def test_the_command_line_says_so_when_another_import_recorded_the_same_bookings_first(
+    app, loaded, tmp_path, monkeypatch
+):
+    """Two imports of the same bookings at once (PostgreSQL: both plan, then one commits
+    first): the other meets the booking references' unique index, writes nothing and says why,
+    without a traceback. Here the other import's trip is recorded in between, as its commit
+    would leave it."""
+    from ems.imports import services as import_services
+
+    planned = import_services._planned
+
+    def recorded_meanwhile(*args, **kwargs):
+        plan = planned(*args, **kwargs)
+        services.create_trip(
+            actor=None,
+            traveller="Ben Okoro",
+            booking_reference="XYZ789",
+            legs=[
+                services.LegInput(
+                    origin="NBO", destination="GVA", departure_on=dt.date(2024, 5, 10)
+                )
+            ],
+        )
+        return plan
+
+    monkeypatch.setattr(import_services, "_planned", recorded_meanwhile)
+    path = tmp_path / "agency.csv"
+    path.write_text(AGENCY)
+    result = app.test_cli_runner().invoke(cli, ["import", "travel", str(path)])
+    assert result.exit_code == 1, result.output
+    assert "Another import recorded some of the same records at the same moment" in result.output
+    assert "Traceback" not in result.output
+    assert count(Trip) == 0  # nothing of this transaction is left
