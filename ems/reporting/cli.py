@@ -41,7 +41,7 @@ def report_command(year: int, out: Path, draft: bool, note: str) -> None:
         out.write_bytes(report.pdf)
     except OSError as exc:
         db.session.rollback()
-        raise click.ClickException(f"{out}: {exc.strerror}; nothing was issued.") from None
+        raise click.ClickException(f"{out}: {exc.strerror or exc}; nothing was issued.") from None
     try:
         db.session.commit()
     except Exception:
