@@ -23,10 +23,25 @@
     return true;
   }
 
+  // the sign-in has ended (the answer is the login page) or the job is no longer the user's:
+  // the page reloads, and the server says so
+  function signedOut(response) {
+    return response.redirected || [401, 403, 404].indexOf(response.status) !== -1;
+  }
+
   function poll() {
     fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
-      .then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (job) { if (!job || show(job)) { window.setTimeout(poll, 1000); } })
+      .then(function (response) {
+        if (signedOut(response)) {
+          window.location.reload();
+          return false;
+        }
+        return response.ok ? response.json() : null;
+      })
+      .then(function (job) {
+        if (job === false) { return; }
+        if (!job || show(job)) { window.setTimeout(poll, 1000); }
+      })
       .catch(function () { window.setTimeout(poll, 1000); });
   }
 
