@@ -292,6 +292,7 @@ kinds.register_kind(
         show_result=_show_committed,
         back_url=lambda job: url_for(_pages[job.params["kind"]]().page_endpoint),
         writes=True,
+        needs_actor=True,
     )
 )
 

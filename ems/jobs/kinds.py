@@ -50,6 +50,9 @@ class JobKind:
     #: roles that may see every job of this kind (besides the user who queued it)
     viewers: tuple[Role, ...] = ()
     writes: bool = False
+    #: the work is done in the name of the user who queued it (the service checks their
+    #: roles): a job whose account is gone is refused, never run as the command line
+    needs_actor: bool = False
 
 
 _kinds: dict[str, JobKind] = {}

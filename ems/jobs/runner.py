@@ -199,6 +199,8 @@ def _work(claimed: _Claimed, kind: kinds.JobKind) -> None:
         actor = session.get(User, claimed.created_by_id) if claimed.created_by_id else None
         if actor is not None and not actor.is_active:  # deactivated since it was queued
             raise PermissionDenied(_("The account that asked for this job is deactivated."))
+        if actor is None and kind.needs_actor:
+            raise PermissionDenied(_("The account that asked for this job is gone."))
         result = kind.run(kinds.JobWork(params=claimed.params, actor=actor, progress=progress))
         if kind.writes:
             ended = _end(

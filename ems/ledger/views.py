@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from ems.auth.models import Role
 from ems.auth.permissions import role_required
-from ems.errors import PermissionDenied, ValidationFailed
+from ems.errors import ValidationFailed
 from ems.extensions import db
 from ems.factors import services as factors
 from ems.forms import choices
@@ -179,8 +179,6 @@ def _run_preview(work: kinds.JobWork) -> dict[str, Any]:
 
 
 def _run_apply(work: kinds.JobWork) -> dict[str, Any]:
-    if work.actor is None:
-        raise PermissionDenied(_("The account that asked for this recalculation is gone."))
     recalculation = services.apply_recalculation(
         actor=work.actor,
         year=work.params["year"],
@@ -233,5 +231,6 @@ kinds.register_kind(
         back_url=_back_to_form,
         viewers=READERS,
         writes=True,
+        needs_actor=True,
     )
 )

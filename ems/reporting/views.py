@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from ems.auth.models import Role
 from ems.auth.permissions import role_required, signed_in_user
-from ems.errors import PermissionDenied, ValidationFailed
+from ems.errors import ValidationFailed
 from ems.exports import download
 from ems.extensions import db, utcnow
 from ems.inventory import gwp
@@ -146,8 +146,6 @@ ISSUE_JOB = "reporting.issue"
 
 
 def _run_issue(work: kinds.JobWork) -> dict[str, Any]:
-    if work.actor is None:
-        raise PermissionDenied(_("The account that asked for this report is gone."))
     report = services.issue_report(
         actor=work.actor,
         year=work.params["year"],
@@ -178,5 +176,6 @@ kinds.register_kind(
         back_url=lambda job: url_for("reporting.index"),
         viewers=READERS,
         writes=True,
+        needs_actor=True,
     )
 )

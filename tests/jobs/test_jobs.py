@@ -198,6 +198,15 @@ def test_a_job_that_met_a_clash_in_the_database_fails_with_a_plain_message(
     assert world.ledger_state() == (0, 5, 0)
 
 
+def test_a_job_done_in_its_users_name_is_refused_without_one(app, meters):
+    job_id = queue_job(ledger_views.APPLY_JOB, None, reason="new edition")  # no account
+    run(job_id)
+    failed = job(job_id)
+    assert failed.status == JobStatus.failed
+    assert failed.message == "The account that asked for this job is gone."
+    assert world.ledger_state() == (0, 5, 0)
+
+
 def stall(job_id: int, *, attempts: int, seconds_ago: float = 120) -> None:
     """Leave the job as a killed worker leaves it: running, silent for ``seconds_ago``."""
     db.session.execute(
