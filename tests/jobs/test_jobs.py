@@ -166,25 +166,25 @@ def test_an_unexpected_error_fails_the_job_rolls_back_and_is_logged(
     assert world.ledger_state() == (0, 5, 0)
 
 
-def test_a_job_that_met_another_change_fails_with_its_message(app, meters, create_user):
-    def clashing(activity_id, selector):
-        raise Conflict("Another change of meter 1 came first; try again.")
-
-    ledger.register_calculator(world.ACTIVITY_TYPE, clashing)
-    editor = create_user(roles=(Role.ems,))
-    job_id = queue_job(ledger_views.APPLY_JOB, editor, reason="new edition")
-    run(job_id)
-    failed = job(job_id)
-    assert failed.status == JobStatus.failed
-    assert failed.message == "Another change of meter 1 came first; try again."
-    assert world.ledger_state() == (0, 5, 0)
-
-
-def test_a_job_that_met_a_clash_in_the_database_fails_with_a_plain_message(
-    app, meters, create_user, caplog
+@pytest.mark.parametrize(
+    ("clash", "message"),
+    [
+        (
+            Conflict("Another change of meter 1 came first; try again."),
+            "Another change of meter 1 came first; try again.",
+        ),
+        (  # as the web's 409
+            sa.exc.IntegrityError("INSERT …", {}, Exception("duplicate key")),
+            "Someone else changed the same records at the same time; nothing was changed. "
+            "Try again.",
+        ),
+    ],
+)
+def test_a_job_that_met_another_change_fails_with_a_plain_message(
+    app, meters, create_user, clash, message
 ):
     def clashing(activity_id, selector):
-        raise sa.exc.IntegrityError("INSERT …", {}, Exception("duplicate key"))
+        raise clash
 
     ledger.register_calculator(world.ACTIVITY_TYPE, clashing)
     editor = create_user(roles=(Role.ems,))
@@ -192,9 +192,7 @@ def test_a_job_that_met_a_clash_in_the_database_fails_with_a_plain_message(
     run(job_id)
     failed = job(job_id)
     assert failed.status == JobStatus.failed
-    assert failed.message == (
-        "Someone else changed the same records at the same time; nothing was changed. Try again."
-    )
+    assert failed.message == message
     assert world.ledger_state() == (0, 5, 0)
 
 
