@@ -28,11 +28,12 @@ $(INSTALLED): pyproject.toml
 ## create the first admin if none, serve on 127.0.0.1:5000 with a worker for background jobs
 # Plain HTTP on the loopback address: the session cookie cannot be Secure here (it is by default).
 # The worker (`ems worker`, queue in a SQLite file of the instance folder) runs the background
-# jobs (recalculations) beside the server, and is stopped when the server stops.
+# jobs beside the server (on a new database first the demo's load, whose progress the sign-in
+# page shows), and is stopped when the server stops.
 run: $(INSTALLED) $(COMPILED)
 	$(BIN)/ems db upgrade
 	$(BIN)/ems factors load
-	$(BIN)/ems demo load --if-empty
+	$(BIN)/ems demo load --if-empty --in-background
 	$(BIN)/ems setup
 	@$(BIN)/ems demo accounts
 	@echo "Serving ems on http://$(HOST):$(PORT)/, background jobs run by one worker"

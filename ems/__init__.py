@@ -119,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     from ems.auth.permissions import can_access
     from ems.auth.views import admin_bp
     from ems.auth.views import bp as auth_bp
+    from ems.demo.views import bp as demo_bp
     from ems.energy.views import bp as energy_bp
     from ems.factors.views import bp as factors_bp
     from ems.home.views import bp as home_bp
@@ -148,6 +149,7 @@ def _register_blueprints(app: Flask) -> None:
         factors_bp,
         ledger_bp,
         jobs_bp,
+        demo_bp,
         audit_bp,
         tokens_bp,
         api_bp,

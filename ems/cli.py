@@ -92,9 +92,14 @@ def create_user_command(
 )
 def setup_command(admin_email: str) -> None:
     """Prepare an installation: the default spending categories where there are none yet; on a
-    database without accounts, the first administrator."""
+    database without accounts, the first administrator. Nothing while the demo organisation is
+    being loaded: it brings its own."""
+    from ems.demo import services as demo
     from ems.procurement import services as procurement
 
+    if demo.load_in_progress() is not None:
+        click.echo("The demo organisation is being loaded; it brings its accounts and categories.")
+        return
     if not procurement.list_categories():
         procurement.add_default_categories(actor=None)
         db.session.commit()

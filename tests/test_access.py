@@ -122,6 +122,7 @@ EXPECTED_ACCESS: dict[str, frozenset[object]] = {
     # queue it and hold none of its kind's roles (tests/jobs/test_pages.py)
     "jobs.show": SIGNED_IN,
     "jobs.status": SIGNED_IN,
+    "demo.load_status": PUBLIC,
     "travel.list_trips": frozenset({Role.travel, Role.ems, Role.management}),
     "travel.show_trip": frozenset({Role.travel, Role.ems, Role.management}),
     "travel.new_trip": frozenset({Role.travel, Role.ems}),

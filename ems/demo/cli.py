@@ -1,4 +1,4 @@
-"""`ems demo load [--if-empty]` and `ems demo accounts`: the demo organisation."""
+"""`ems demo load [--if-empty] [--in-background]` and `ems demo accounts`: the demo organisation."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from ems.auth import services as auth
 from ems.demo import generator, services
 from ems.errors import ValidationFailed
 from ems.extensions import db
+from ems.jobs import queue
+from ems.jobs.cli import ProgressBar
 from ems.targets import services as targets
 
 demo_cli = AppGroup("demo", help="The demo organisation: load it, show its accounts.")
@@ -20,9 +22,7 @@ def _echo_accounts() -> None:
     click.echo("  Demo accounts, one per role (a password changed since stays changed):")
     for account in services.DEMO_ACCOUNTS:
         user = auth.find_user(account.email)
-        if user is None:
-            continue
-        state = "" if user.is_active else "  (deactivated)"
+        state = "" if user is None or user.is_active else "  (deactivated)"
         click.echo(
             f"    {account.email:<25} password: {services.DEMO_PASSWORD}   "
             f"role: {account.role.value}{state}"
@@ -35,14 +35,23 @@ def _echo_accounts() -> None:
     is_flag=True,
     help="On a database that is not empty, say so and succeed instead of refusing.",
 )
+@click.option(
+    "--in-background",
+    is_flag=True,
+    help="Queue the load for the worker (ems worker) and return at once; the sign-in page "
+    "shows how far it got.",
+)
 @click.option("--seed", type=int, default=generator.SEED, show_default=True, hidden=True)
-def load_command(if_empty: bool, seed: int) -> None:
+def load_command(if_empty: bool, in_background: bool, seed: int) -> None:
     """Load the demo organisation into an empty database (refused on a database with data)."""
     started = time.monotonic()
     try:
-        result = services.load_demo(
-            seed=seed, progress=lambda step: click.echo(f"  demo: {step}…", err=True)
-        )
+        if in_background:
+            job_id = services.queue_load(seed=seed).id
+        else:
+            services.check_not_loading()
+            with ProgressBar("  Loading the demo organisation") as bar:
+                result = services.load_demo(seed=seed, progress=bar)
     except ValidationFailed as exc:
         db.session.rollback()
         message = "; ".join(exc.errors.values())
@@ -51,6 +60,13 @@ def load_command(if_empty: bool, seed: int) -> None:
             return
         raise click.ClickException(message) from None
     db.session.commit()
+    if in_background:
+        queue.enqueue(job_id)
+        click.echo(
+            f"Demo organisation queued: job {job_id} loads it in the worker; the sign-in page "
+            "shows how far it got."
+        )
+        return
     seconds = time.monotonic() - started
     click.echo(f"\n  Demo organisation “{generator.ORGANISATION_NAME}” loaded in {seconds:.0f} s.")
     _echo_accounts()
@@ -74,10 +90,16 @@ def load_command(if_empty: bool, seed: int) -> None:
 
 @demo_cli.command("accounts")
 def accounts_command() -> None:
-    """Print the demo accounts, if the demo organisation is loaded."""
+    """Print the demo accounts, if the demo organisation is loaded or being loaded."""
     if not services.demo_loaded():
-        click.echo("The demo organisation is not loaded.")
-        return
+        loading = services.load_in_progress()
+        if loading is None:
+            click.echo("The demo organisation is not loaded.")
+            return
+        click.echo(
+            f"\n  The demo organisation is being loaded by the worker (job {loading.id}); "
+            "its accounts can log in once it is done."
+        )
     click.echo("")
     _echo_accounts()
     click.echo("")

@@ -31,6 +31,9 @@ from ems.extensions import db, refresh_statistics
 from ems.factors import services as factors
 from ems.imports import services as imports
 from ems.inventory import services as inventory
+from ems.jobs import services as jobs
+from ems.jobs.kinds import Progress
+from ems.jobs.models import Job, JobStatus
 from ems.org import services as org
 from ems.org.models import Department, Site
 from ems.procurement import importer as procurement_importer
@@ -64,6 +67,8 @@ DEMO_ACCOUNTS = (
     DemoAccount("management@demo.example", "Demo director", Role.management),
     DemoAccount("admin@demo.example", "Demo administrator", Role.admin),
 )
+#: the job that loads the demo in a worker (`ems demo load --in-background`, as `make run` does)
+LOAD_JOB = "demo.load"
 #: the years issued as annual reports by the demo director
 ISSUED_YEARS = (2024, 2025)
 #: the years recorded as reported by the working group (published before ems was used)
@@ -129,6 +134,47 @@ def _check_empty() -> None:
                 "organisation is loaded only into an empty database."
             }
         )
+
+
+def load_in_progress() -> Job | None:
+    """The job loading the demo organisation, while it waits or runs; None otherwise."""
+    latest = _latest_load()
+    return latest if latest is not None and not latest.is_ended else None
+
+
+def load_to_show() -> Job | None:
+    """The demo load the sign-in page tells about: one in progress, or one that failed while
+    no account exists yet (nobody could sign in); None otherwise."""
+    latest = _latest_load()
+    if latest is None or latest.status == JobStatus.done:
+        return None
+    if latest.status == JobStatus.failed and auth.count_users():
+        return None
+    return latest
+
+
+def check_not_loading() -> None:
+    """ValidationFailed while a load of the demo organisation is queued or running."""
+    pending = load_in_progress()
+    if pending is not None:
+        raise ValidationFailed(
+            {"": f"The demo organisation is being loaded already (job {pending.id})."}
+        )
+
+
+def _latest_load() -> Job | None:
+    return db.session.scalars(
+        sa.select(Job).where(Job.kind == LOAD_JOB).order_by(Job.id.desc()).limit(1)
+    ).first()
+
+
+def queue_load(*, seed: int = generator.SEED) -> Job:
+    """Queue the load of the demo organisation for a worker (the caller commits, then puts
+    the job on the queue); ValidationFailed as ``load_demo`` would refuse, or if a load is
+    queued or running already."""
+    _check_empty()
+    check_not_loading()
+    return jobs.submit(actor=None, kind=LOAD_JOB, params={"seed": seed})
 
 
 # --- the organisation -------------------------------------------------------------------------
@@ -307,7 +353,7 @@ def _calibrated(
     raise ValueError(f"{len(candidates)} candidate bookings make only {total} g of {budget_g} g")
 
 
-def _flights(data: DemoData, desk: User, result: LoadResult) -> None:
+def _flights(data: DemoData, desk: User, result: LoadResult, year_done: Callable[[], None]) -> None:
     flights = travel.calculator()
     for year, candidates in data.flights.items():
         others_g = inventory.inventories(year)[inventory.Boundary.gtb].total_g
@@ -318,6 +364,7 @@ def _flights(data: DemoData, desk: User, result: LoadResult) -> None:
         )
         result.bookings[year] = len(chosen)
         result.flight_legs[year] = sum(len(trip) for trip in chosen)
+        year_done()
 
 
 # --- the management system --------------------------------------------------------------------
@@ -596,36 +643,45 @@ def _management_system(ids: _Ids) -> None:
 # --- the whole load ---------------------------------------------------------------------------
 
 
-def load_demo(
-    *, seed: int = generator.SEED, progress: Callable[[str], None] | None = None
-) -> LoadResult:
+def load_steps(data: DemoData) -> int:
+    """How many steps ``load_demo`` reports for ``data``: one per year of flights, and 7."""
+    return len(data.flights) + 7
+
+
+def load_demo(*, seed: int = generator.SEED, progress: Progress | None = None) -> LoadResult:
     """Load the demo organisation into an empty database (ValidationFailed if it holds data of
     its own, or the demo already): accounts, settings, years of records calibrated to their
-    Greening-the-Blue totals, nonconformities and issued reports."""
+    Greening-the-Blue totals, nonconformities and issued reports. ``progress`` is told the
+    steps done and their number (a year of flights is one step)."""
     _check_empty()
-    say = progress or (lambda _message: None)
-    say("generating the records")
     data = generator.generate(seed)
-    say("loading the shipped factor sets")
+    steps, done = load_steps(data), 0
+
+    def step() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, steps)
+
+    step()
     factors.load_shipped_sets(actor=None)
     ids = _Ids()
     _accounts(ids)
     ems, desk = ids.users[Role.ems], ids.users[Role.travel]
-    say("organisation, sites, rates and categories")
+    step()
     _organisation(ids, ems)
-    say("energy bills, refrigerants, fleet and purchases")
+    step()
     _buildings(data, ids, ems)
-    say("rail journeys and hotel nights")
+    step()
     _ground_trips(data, ids, desk)
     db.session.flush()
-    say("flights, calibrated to each year's total")
+    step()
     result = LoadResult()
-    _flights(data, desk, result)
+    _flights(data, desk, result, step)
     refresh_statistics()  # the reports and years below read tens of thousands of fresh rows
-    say("closing the years whose data is final")
     for year in CLOSED_YEARS:
         org.close_year(actor=ems, year=year)
-    say("nonconformities, actions, review meeting and annual reports")
+    step()
     _management_system(ids)
     result.gtb_totals_g = inventory.totals_by_year(inventory.Boundary.gtb)
     audit.record(
@@ -639,4 +695,5 @@ def load_demo(
         ),
     )
     db.session.flush()
+    step()
     return result

@@ -31,7 +31,7 @@ def start_job(kind: str, params: Mapping[str, Any]) -> ResponseReturnValue:
     return redirect(url_for("jobs.show", job_id=job_id))
 
 
-def _state(job: Job) -> str:
+def job_state(job: Job) -> str:
     """Where the job stands, in words."""
     if job.status == JobStatus.queued:
         return _("Waiting for a worker to start it…")
@@ -60,7 +60,7 @@ def show(job_id: int) -> ResponseReturnValue:
         "jobs/job.html",
         job=job,
         title=kind.title(job) if kind else job.kind,
-        state=_state(job),
+        state=job_state(job),
         back_url=kind.back_url(job) if kind else None,
     )
 
@@ -76,7 +76,7 @@ def status(job_id: int) -> ResponseReturnValue:
         progress_done=job.progress_done,
         progress_total=job.progress_total,
         percent=job.percent,
-        state=_state(job),
+        state=job_state(job),
         message=job.message,
         url=url_for("jobs.show", job_id=job.id),
     )

@@ -202,6 +202,10 @@ READ_ONLY = {
     "imports.list_batches",
     "demo.demo_loaded",
     "demo.real_data",
+    "demo.load_steps",
+    "demo.load_in_progress",
+    "demo.load_to_show",
+    "demo.check_not_loading",
     "travel.check_legs",
     "travel.estimate_flight",
     "travel.get_trip",
@@ -228,7 +232,7 @@ READ_ONLY = {
 
 #: bookkeeping of background work: a queued job's record, audited by the change the job makes
 #: (an applied recalculation writes its own entry), not by the asking
-JOB_BOOKKEEPING = {"jobs.submit"}
+JOB_BOOKKEEPING = {"jobs.submit", "demo.queue_load"}
 
 #: writes that only ever happen inside another service's audited change (the activity's own)
 INSIDE_AUDITED_CHANGES = {
