@@ -15,10 +15,11 @@ from ems.demo import services
 from ems.extensions import db
 from ems.jobs import kinds
 from ems.jobs.models import Job
-from ems.jobs.views import job_state
+from ems.jobs.views import job_progress, job_state
 
 bp = Blueprint("demo", __name__, url_prefix="/demo")
 bp.add_app_template_global(job_state)
+bp.add_app_template_global(job_progress)
 
 
 def _run_load(work: kinds.JobWork) -> dict[str, Any]:
@@ -63,11 +64,12 @@ def load_status() -> ResponseReturnValue:
     job = services.load_to_show()
     if job is None:
         return jsonify(error=_("No demo load in progress.")), 404
+    progress = job_progress(job)
     return jsonify(
         status=job.status.value,
-        progress_done=job.progress_done,
-        progress_total=job.progress_total,
-        percent=job.percent,
+        progress_done=progress.done,
+        progress_total=progress.total,
+        percent=progress.percent,
         state=job_state(job),
         url=url_for("auth.login"),
     )

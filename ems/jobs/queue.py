@@ -64,8 +64,16 @@ def _create_queue(app: Flask) -> JobQueue:
     # the tasks run in a worker thread: each in an app context of its own (its own session)
     @storage.task(name="ems.jobs.run")
     def run_task(job_id: int) -> None:
+        key = _progress_key(job_id)
+
+        def note(done: int, total: int) -> None:
+            storage.put(key, (done, total))
+
         with app.app_context():
-            runner.run_job(job_id)
+            try:
+                runner.run_job(job_id, note_progress=note)
+            finally:
+                storage.get(key)  # taken: the job's record holds its last progress now
 
     @storage.periodic_task(huey.crontab(minute="*"), name="ems.jobs.recover")
     def recover_task() -> None:
@@ -73,6 +81,22 @@ def _create_queue(app: Flask) -> JobQueue:
             recover(app)
 
     return JobQueue(storage, run_task, recover_task)
+
+
+def _progress_key(job_id: int) -> str:
+    return f"ems.jobs.progress.{job_id}"
+
+
+def noted_progress(job_id: int, app: Flask | None = None) -> tuple[int, int] | None:
+    """The progress (done, total) of a running job that its record could not take (SQLite,
+    while the job's work holds the only write lock), as its worker noted it on the queue;
+    None if none was noted, or the queue does not answer."""
+    try:
+        noted = get_queue(app).huey.get(_progress_key(job_id), peek=True)
+    except Exception:
+        log.warning("the progress of job %d could not be read from the queue", job_id)
+        return None
+    return (int(noted[0]), int(noted[1])) if noted is not None else None
 
 
 def enqueue(job_id: int, app: Flask | None = None) -> None:

@@ -7,8 +7,8 @@ heartbeat) are written in short transactions of their own, on other connections,
 web page sees them while the work is still uncommitted.
 
 SQLite has one writer at a time: while a job that writes holds the lock, its progress cannot
-be written and is skipped (the page shows it running until it ends). A job that only reads
-(a preview) reports its progress on SQLite too.
+be written to its record; the worker notes it on the queue instead (``note_progress``), where
+the job's page reads it. A job that only reads (a preview) writes its progress on SQLite too.
 """
 
 from __future__ import annotations
@@ -100,11 +100,13 @@ def _write_aside(job_id: int, attempt: int, **values: Any) -> bool:
 
 class ProgressReporter:
     """The progress callback given to a job's work: writes (done, total) at most every
-    PROGRESS_INTERVAL_SECONDS, and always the last item."""
+    PROGRESS_INTERVAL_SECONDS, and always the last item; where the database is busy, tells
+    ``aside`` instead (the queue, which the job's page reads too)."""
 
-    def __init__(self, job_id: int, attempt: int) -> None:
+    def __init__(self, job_id: int, attempt: int, aside: kinds.Progress | None = None) -> None:
         self.job_id = job_id
         self.attempt = attempt
+        self.aside = aside
         self._last = float("-inf")
         #: the latest progress told, written with the job's end (SQLite may have skipped it)
         self.told: dict[str, int] = {}
@@ -115,13 +117,18 @@ class ProgressReporter:
         if done < total and now - self._last < PROGRESS_INTERVAL_SECONDS:
             return
         self._last = now
-        _write_aside(
+        written = _write_aside(
             self.job_id,
             self.attempt,
             progress_done=done,
             progress_total=total,
             heartbeat_at=utcnow(),
         )
+        if not written and self.aside is not None:
+            try:
+                self.aside(done, total)
+            except Exception:  # progress is for the eyes: the work goes on without it
+                log.warning("job %d: progress not noted on the queue", self.job_id)
 
 
 class Heartbeat:
@@ -171,8 +178,9 @@ def _fail(claimed: _Claimed, message: str) -> None:
         log.exception("job %d: its failure could not be recorded", claimed.job_id)
 
 
-def run_job(job_id: int) -> None:
-    """Run the queued job ``job_id`` (inside an app context); nothing if it is not queued."""
+def run_job(job_id: int, *, note_progress: kinds.Progress | None = None) -> None:
+    """Run the queued job ``job_id`` (inside an app context); nothing if it is not queued.
+    ``note_progress`` is told the progress that the database is too busy to take."""
     claimed = _claim(job_id)
     if claimed is None:
         log.info("job %d is not queued (taken by another worker, or ended)", job_id)
@@ -186,13 +194,13 @@ def run_job(job_id: int) -> None:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         interval = float(app.config["JOBS_HEARTBEAT_SECONDS"])
         with Heartbeat(app, job_id, claimed.attempt, interval):
-            _work(claimed, kind)
+            _work(claimed, kind, note_progress)
 
 
-def _work(claimed: _Claimed, kind: kinds.JobKind) -> None:
+def _work(claimed: _Claimed, kind: kinds.JobKind, note_progress: kinds.Progress | None) -> None:
     """Do the work in the session's one transaction; commit it with the job's end."""
     session = db.session
-    progress = ProgressReporter(claimed.job_id, claimed.attempt)
+    progress = ProgressReporter(claimed.job_id, claimed.attempt, note_progress)
     try:
         # a job that writes takes SQLite's write lock up front; one that reads never waits
         session.connection(execution_options={"sqlite_immediate": kind.writes})

@@ -4,6 +4,7 @@ its result as its kind shows it."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, jsonify, redirect, render_template, url_for
@@ -31,16 +32,36 @@ def start_job(kind: str, params: Mapping[str, Any]) -> ResponseReturnValue:
     return redirect(url_for("jobs.show", job_id=job_id))
 
 
+@dataclass(frozen=True)
+class ShownProgress:
+    """How far a job got, as its page shows it."""
+
+    done: int
+    total: int
+    #: 0–100; None while the total is not known
+    percent: int | None
+
+
+def job_progress(job: Job) -> ShownProgress:
+    """The job's progress from its record or, while its work holds SQLite's only write lock,
+    as its worker noted it on the queue."""
+    done, total = job.progress_done, job.progress_total
+    if job.status == JobStatus.running and not total:
+        done, total = queue.noted_progress(job.id) or (done, total)
+        if total:
+            return ShownProgress(done, total, min(100, done * 100 // total))
+    return ShownProgress(done, total, job.percent)
+
+
 def job_state(job: Job) -> str:
     """Where the job stands, in words."""
     if job.status == JobStatus.queued:
         return _("Waiting for a worker to start it…")
     if job.status == JobStatus.running:
-        if job.progress_total:
+        progress = job_progress(job)
+        if progress.total:
             return _(
-                "Running: %(done)d of %(total)d done.",
-                done=job.progress_done,
-                total=job.progress_total,
+                "Running: %(done)d of %(total)d done.", done=progress.done, total=progress.total
             )
         return _("Running…")
     if job.status == JobStatus.done:
@@ -59,6 +80,7 @@ def show(job_id: int) -> ResponseReturnValue:
     return render_template(
         "jobs/job.html",
         job=job,
+        progress=job_progress(job),
         title=kind.title(job) if kind else job.kind,
         state=job_state(job),
         back_url=kind.back_url(job) if kind else None,
@@ -70,12 +92,13 @@ def show(job_id: int) -> ResponseReturnValue:
 def status(job_id: int) -> ResponseReturnValue:
     """The job's progress for the page's script, polled every second."""
     job = services.get_job(job_id, viewer=signed_in_user())
+    progress = job_progress(job)
     return jsonify(
         id=job.id,
         status=job.status.value,
-        progress_done=job.progress_done,
-        progress_total=job.progress_total,
-        percent=job.percent,
+        progress_done=progress.done,
+        progress_total=progress.total,
+        percent=progress.percent,
         state=job_state(job),
         message=job.message,
         url=url_for("jobs.show", job_id=job.id),

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import re
 
+import sqlalchemy as sa
+
 from ems.auth.models import Role
-from ems.jobs import runner
+from ems.extensions import db
+from ems.jobs import queue, runner
+from ems.jobs.models import Job, JobStatus
 from ems.ledger import services as ledger
 from tests.jobs.test_jobs import APPLY_FORM, PREVIEW_FORM, job, read_afresh
 
@@ -104,3 +108,23 @@ def test_the_job_page_loads_its_script_which_is_served(client, login, create_use
     with client.get("/static/js/jobs.js") as script:
         assert script.status_code == 200
         assert "data-job-status-url" in script.get_data(as_text=True)
+
+
+def test_a_job_page_shows_the_progress_its_worker_noted_on_the_queue(
+    app, client, login, create_user, meters, waiting
+):
+    """On SQLite a job that writes holds the only write lock, and its worker notes its progress
+    on the queue instead of the job's record (see runner.ProgressReporter)."""
+    login(client, create_user(roles=(Role.ems,)))
+    url = queue_from_the_form(client, PREVIEW_FORM)
+    job_id = int(JOB_URL.match(url).group(1))
+    read_afresh()
+    db.session.execute(sa.update(Job).where(Job.id == job_id).values(status=JobStatus.running))
+    db.session.commit()
+    assert "Running…" in client.get(url).get_data(as_text=True)
+    queue.get_queue(app).huey.put(f"ems.jobs.progress.{job_id}", (3, 8))
+    page = client.get(url).get_data(as_text=True)
+    assert "Running: 3 of 8 done." in page
+    assert 'value="3" max="8"' in page
+    status = client.get(f"{url}.json").json
+    assert (status["progress_done"], status["progress_total"], status["percent"]) == (3, 8, 37)
