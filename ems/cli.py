@@ -11,7 +11,7 @@ from flask.cli import FlaskGroup
 from ems.auth import services as auth
 from ems.auth.models import Role
 from ems.errors import ValidationFailed
-from ems.extensions import db
+from ems.extensions import db, read_only
 
 DEFAULT_ADMIN_EMAIL = "admin@example.org"
 
@@ -97,9 +97,11 @@ def setup_command(admin_email: str) -> None:
     from ems.demo import services as demo
     from ems.procurement import services as procurement
 
+    read_only()  # on SQLite a running load holds the write lock: look without waiting for it
     if demo.load_in_progress() is not None:
         click.echo("The demo organisation is being loaded; it brings its accounts and categories.")
         return
+    db.session.rollback()
     if not procurement.list_categories():
         procurement.add_default_categories(actor=None)
         db.session.commit()

@@ -91,6 +91,14 @@ login_manager = LoginManager()
 babel = Babel()
 
 
+def read_only() -> None:
+    """Begin the session's transaction as one that only reads: on SQLite it takes no write
+    lock, so a command that only looks never waits for a long writer (a job). Nothing if the
+    session's transaction has begun already."""
+    if db.session().get_transaction() is None:
+        db.session.connection(execution_options={"sqlite_immediate": False})
+
+
 def serialize(name: str, *, shared: bool = False) -> None:
     """Make concurrent transactions that call this with the same ``name`` run one at a time;
     ``shared`` ones run together, but never beside one that is not shared.

@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from ems.auth import services as auth
 from ems.demo import generator, services
 from ems.errors import ValidationFailed
-from ems.extensions import db
+from ems.extensions import db, read_only
 from ems.jobs import queue
 from ems.jobs.cli import ProgressBar
 from ems.targets import services as targets
@@ -46,10 +46,13 @@ def load_command(if_empty: bool, in_background: bool, seed: int) -> None:
     """Load the demo organisation into an empty database (refused on a database with data)."""
     started = time.monotonic()
     try:
+        # refused before the write lock is asked for: on SQLite a running load holds it
+        read_only()
+        services.check_can_load()
+        db.session.rollback()
         if in_background:
             job_id = services.queue_load(seed=seed).id
         else:
-            services.check_not_loading()
             with ProgressBar("  Loading the demo organisation") as bar:
                 result = services.load_demo(seed=seed, progress=bar)
     except ValidationFailed as exc:
@@ -91,6 +94,7 @@ def load_command(if_empty: bool, in_background: bool, seed: int) -> None:
 @demo_cli.command("accounts")
 def accounts_command() -> None:
     """Print the demo accounts, if the demo organisation is loaded or being loaded."""
+    read_only()
     if not services.demo_loaded():
         loading = services.load_in_progress()
         if loading is None:

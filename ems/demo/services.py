@@ -27,7 +27,7 @@ from ems.energy import importer as energy_importer
 from ems.energy import services as energy
 from ems.energy.models import EnergyRecord, FleetRecord, RefrigerantTopUp
 from ems.errors import ValidationFailed
-from ems.extensions import db, refresh_statistics
+from ems.extensions import db, refresh_statistics, serialize
 from ems.factors import services as factors
 from ems.imports import services as imports
 from ems.inventory import services as inventory
@@ -153,6 +153,13 @@ def load_to_show() -> Job | None:
     return latest
 
 
+def check_can_load() -> None:
+    """ValidationFailed if the demo cannot be loaded now: the database holds data, or the
+    demo, or a load of it is queued or running."""
+    _check_empty()
+    check_not_loading()
+
+
 def check_not_loading() -> None:
     """ValidationFailed while a load of the demo organisation is queued or running."""
     pending = load_in_progress()
@@ -172,8 +179,8 @@ def queue_load(*, seed: int = generator.SEED) -> Job:
     """Queue the load of the demo organisation for a worker (the caller commits, then puts
     the job on the queue); ValidationFailed as ``load_demo`` would refuse, or if a load is
     queued or running already."""
-    _check_empty()
-    check_not_loading()
+    serialize(LOAD_JOB)  # two commands queuing at once: the second sees the first's job
+    check_can_load()
     return jobs.submit(actor=None, kind=LOAD_JOB, params={"seed": seed})
 
 

@@ -10,6 +10,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ems.extensions import read_only
 from ems.jobs import queue, services
 
 if TYPE_CHECKING:
@@ -70,6 +71,7 @@ def jobs_cli() -> None:
 @with_appcontext
 def list_command(limit: int) -> None:
     """The latest jobs, newest first."""
+    read_only()
     click.echo(f"{'id':>6} {'kind':<32} {'status':<8} {'progress':>13} {'tries':>5}  created (UTC)")
     for job in services.list_jobs(limit=limit):
         progress = f"{job.progress_done}/{job.progress_total}" if job.progress_total else ""

@@ -69,6 +69,7 @@ def _create_queue(app: Flask) -> JobQueue:
         def note(done: int, total: int) -> None:
             storage.put(key, (done, total))
 
+        storage.get(key)  # what an attempt stopped mid-way (or an earlier database) left
         with app.app_context():
             try:
                 runner.run_job(job_id, note_progress=note)

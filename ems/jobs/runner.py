@@ -276,7 +276,9 @@ def recover_stalled(*, stale_after: dt.timedelta) -> list[int]:
             conn.execute(
                 sa.update(Job)
                 .where(Job.id == job.id, Job.status == job.status)
-                .values(status=JobStatus.queued, heartbeat_at=now)
+                .values(
+                    status=JobStatus.queued, heartbeat_at=now, progress_done=0, progress_total=0
+                )
             )
             if job.status == JobStatus.running:
                 log.warning("job %d: its worker stopped; queued again", job.id)

@@ -206,6 +206,7 @@ READ_ONLY = {
     "demo.load_in_progress",
     "demo.load_to_show",
     "demo.check_not_loading",
+    "demo.check_can_load",
     "travel.check_legs",
     "travel.estimate_flight",
     "travel.get_trip",

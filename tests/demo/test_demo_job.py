@@ -18,7 +18,8 @@ from ems.demo.cli import demo_cli
 from ems.errors import ValidationFailed
 from ems.extensions import db
 from ems.jobs import runner
-from ems.jobs.models import JobStatus
+from ems.jobs.cli import jobs_cli
+from ems.jobs.models import Job, JobStatus
 from tests.conftest import TEST_PASSWORD
 from tests.jobs.conftest import waiting  # noqa: F401 (the fixture)
 from tests.jobs.test_jobs import job, read_afresh
@@ -126,3 +127,27 @@ def test_a_load_is_queued_only_into_an_empty_database(app, waiting):  # noqa: F8
     assert refused.exit_code == 1
     assert "holds data of its own (accounts: 1)" in refused.output
     assert services.load_in_progress() is None
+
+
+def test_the_commands_answer_while_a_running_load_holds_sqlites_write_lock(app, queued):
+    """The worker's load holds SQLite's only write lock for its whole run: the commands that
+    `make run` calls meanwhile look without asking for it, instead of failing "locked"."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL has no single write lock")
+    db.session.execute(sa.update(Job).where(Job.id == queued).values(status=JobStatus.running))
+    db.session.commit()
+    writer = db.engine.raw_connection()  # the worker's transaction, as it holds the lock
+    writer.cursor().execute("BEGIN IMMEDIATE")
+    try:
+        cli = app.test_cli_runner()
+        listed = cli.invoke(demo_cli, ["accounts"])
+        assert f"being loaded by the worker (job {queued})" in listed.output, listed.output
+        assert "being loaded; it brings" in cli.invoke(setup_command).output
+        for args in (["load", "--in-background"], ["load"]):
+            refused = cli.invoke(demo_cli, args)
+            assert refused.exit_code == 1
+            assert f"being loaded already (job {queued})" in refused.output
+        assert "demo.load" in cli.invoke(jobs_cli, ["list"]).output
+    finally:
+        writer.rollback()
+        writer.close()

@@ -232,6 +232,18 @@ def test_a_job_whose_worker_stopped_runs_once_more(app, meters):
     assert (done.status, done.attempts) == (JobStatus.done, 2)
 
 
+def test_a_job_sent_again_starts_its_progress_over(app, meters, waiting):
+    """Its page must not show how far the stopped attempt got."""
+    job_id = queue_job(ledger_views.PREVIEW_JOB)
+    db.session.execute(
+        sa.update(Job).where(Job.id == job_id).values(progress_done=3, progress_total=5)
+    )
+    stall(job_id, attempts=1)
+    assert queue.recover() == [job_id]
+    again = job(job_id)
+    assert (again.status, again.progress_done, again.progress_total) == (JobStatus.queued, 0, 0)
+
+
 def test_a_job_whose_worker_stopped_twice_fails(app, meters):
     job_id = queue_job(ledger_views.PREVIEW_JOB)
     stall(job_id, attempts=2)

@@ -19,6 +19,9 @@
       bar.max = job.progress_total;
       bar.value = job.progress_done;
       bar.textContent = job.percent + " %";
+    } else if (bar) {  // not known (again: a job run once more starts over)
+      bar.removeAttribute("value");
+      bar.textContent = "";
     }
     return true;
   }
