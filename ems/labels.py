@@ -291,7 +291,7 @@ METHODS: dict[str, Label] = {
 
 HAUL_METHODS: dict[str, Label] = {
     "desnz": _l("DESNZ haul definitions of the factor year"),
-    "distance_bands": _l("Distance bands (domestic, under 3,700 km, longer)"),
+    "distance_bands": _l("Distance bands (UK domestic, under 3,700 km, longer)"),
 }
 
 BASELINE_ORIGINS: dict[str, Label] = {

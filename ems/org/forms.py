@@ -48,8 +48,8 @@ class OrganisationForm(VersionedForm):
                 (
                     "distance_bands",
                     _l(
-                        "Distance bands: same country domestic, under 3,700 km "
-                        "short haul, else long haul"
+                        "Distance bands: UK domestic flights domestic, others short haul "
+                        "under 3,700 km, else long haul"
                     ),
                 ),
             ]

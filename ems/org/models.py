@@ -31,7 +31,7 @@ class Organisation(Base):
     DEFAULT_BASELINE_YEAR = 2010
     DEFAULT_TARGET_YEAR = 2030
     DEFAULT_TARGET_REDUCTION_PCT = 45
-    #: DESNZ haul definitions (default), or distance bands (same country domestic, < 3,700 km short)
+    #: DESNZ haul definitions (default), or distance bands (UK domestic, others < 3,700 km short)
     HAUL_METHODS = ("desnz", "distance_bands")
     GWP_REPORTS = ("ar5", "ar4", "ar6")
     DEFAULT_RESTATEMENT_THRESHOLD_PCT = 5

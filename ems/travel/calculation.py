@@ -1,10 +1,14 @@
 """Flight emissions by the DESNZ method: haul, cabin class, factor edition, with and without RF.
 
 Each leg is computed on its own great-circle distance (no uplift: the 8 % is inside the DESNZ
-factors). The haul follows the DESNZ rules of the factor edition (flights to or from the UK:
-domestic, short or long haul by the country's haul definition; all others: international,
-to/from non-UK), or distance bands when the organisation chooses so. A class DESNZ does not
-publish for a haul falls back to the nearest published one, and the line says so.
+factors). The haul follows the haul definitions of the leg's year's DESNZ edition (the nearest
+edition where the year has none, 2018–2021 say: the line names the edition used): flights
+within the UK and the places that edition counts as domestic (the Crown dependencies from 2023;
+in 2022 Jersey and Guernsey are short haul) are domestic; flights between them and another
+country take that country's haul; all others are international, to/from non-UK. Or, when the
+organisation chooses so, distance bands: UK domestic flights domestic, every other flight short
+or long haul by DESNZ's 3,700 km, with its class. A class DESNZ does not publish for a haul
+falls back to the nearest published one, and the line says so.
 """
 
 from __future__ import annotations
@@ -29,9 +33,10 @@ from ems.travel.airports import Airport, great_circle_km
 AIR_FAMILY = "desnz_air"
 HAUL_FAMILY = "desnz_haul"
 METHOD = "desnz_air_gcd"
-#: the UK and the Crown dependencies DESNZ counts as domestic
-UK_COUNTRIES = frozenset({"GB", "JE", "GG", "IM"})
-#: the distance-band rule an organisation may choose instead of the DESNZ haul definitions
+#: the UK, domestic in every edition (other places only where an edition says so)
+UK = "GB"
+#: DESNZ's short-haul limit, for the distance bands an organisation may choose instead of the
+#: haul definitions
 SHORT_HAUL_MAX_KM = Decimal(3700)
 #: legs shorter than this could often be made by rail
 RAIL_HINT_MAX_KM = Decimal(700)
@@ -140,33 +145,46 @@ class FlightCalculator:
         self, origin: Airport, destination: Airport, distance_km: Decimal, year: int
     ) -> tuple[str, list[str]]:
         """The DESNZ haul of a leg and what was assumed to decide it."""
+        countries = (origin.country_code, destination.country_code)
         if self.haul_method is HaulMethod.distance_bands:
-            if origin.country_code == destination.country_code:
-                return "domestic", [_("distance bands: same country, domestic")]
+            if countries == (UK, UK):
+                return "domestic", [_("distance bands: UK domestic")]
             band = "short_haul" if distance_km < SHORT_HAUL_MAX_KM else "long_haul"
             return band, [_("distance bands: %(band)s", band=band)]
-        in_uk = (origin.country_code in UK_COUNTRIES, destination.country_code in UK_COUNTRIES)
-        if all(in_uk):
-            return "domestic", []
-        if not any(in_uk):
-            return "international_non_uk", []
-        other = destination.country_code if in_uk[0] else origin.country_code
         tables = self._haul_tables()
         if not tables:
             raise ValidationFailed(
                 {"": _("The DESNZ haul definitions are not loaded; run “ems factors load”.")}
             )
         edition = min(tables, key=lambda y: (abs(y - year), y))
-        haul = tables[edition].get(other)
+        table = tables[edition]
+        domestic = [code == UK or table.get(code) == "domestic" for code in countries]
+        if not any(domestic):
+            return "international_non_uk", []
+        if edition == year:
+            notes = [_("haul by the DESNZ %(edition)d haul definitions", edition=edition)]
+        else:
+            notes = [
+                _(
+                    "haul by the DESNZ %(edition)d haul definitions (none published for %(year)d)",
+                    edition=edition,
+                    year=year,
+                )
+            ]
+        if all(domestic):
+            return "domestic", notes
+        other = countries[1] if domestic[0] else countries[0]
+        haul = table.get(other)
         if haul is None:
-            return "long_haul", [
+            notes.append(
                 _(
                     "%(country)s is not in the %(year)d haul definitions: long haul",
                     country=other,
                     year=edition,
                 )
-            ]
-        return haul, []
+            )
+            return "long_haul", notes
+        return haul, notes
 
     def leg(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import math
 from decimal import Decimal
@@ -10,6 +11,7 @@ import pytest
 
 from ems.extensions import db
 from ems.factors import services as factors
+from ems.factors.shipped import DATA_DIR as DATA
 from ems.travel import airports
 from ems.travel.calculation import CabinClass, FlightCalculator, HaulMethod
 
@@ -111,9 +113,79 @@ def test_a_date_beyond_the_newest_edition_uses_it_as_a_recorded_fallback(flights
     assert "2025 edition" in result.with_rf.note
 
 
+def published(year: int, haul: str, cabin: str, rf: str = "with_rf") -> Decimal:
+    """The factor as the shipped DESNZ table gives it (kg CO2e per passenger-km)."""
+    with (DATA / "desnz_air_passenger.csv").open() as rows:
+        for row in csv.DictReader(rows):
+            if (row["set_year"], row["haul"], row["cabin_class"], row["rf"]) == (
+                str(year),
+                haul,
+                cabin,
+                rf,
+            ):
+                return Decimal(row["kgco2e_per_pkm"])
+    raise LookupError((year, haul, cabin, rf))
+
+
 def test_distance_bands_when_the_organisation_chooses_them(flights):
     bands = FlightCalculator(haul_method=HaulMethod.distance_bands)
-    assert leg(bands, "GVA", "ZRH").haul == "domestic"  # same country
+    assert leg(bands, "LHR", "EDI").haul == "domestic"  # UK domestic: DESNZ's own figure
+    zurich = leg(bands, "GVA", "ZRH", "business")  # another country's domestic flight
+    assert (zurich.haul, zurich.factor_class) == ("short_haul", "business")
     assert leg(bands, "GVA", "LHR").haul == "short_haul"
     assert leg(bands, "GVA", "JFK").haul == "long_haul"
     assert leg(flights, "GVA", "ZRH").haul == "international_non_uk"  # DESNZ: not to/from the UK
+
+
+def test_distance_bands_keep_the_class_of_a_long_domestic_flight(flights):
+    """JFK–LAX in business is a long-haul business flight, not the UK domestic average."""
+    bands = FlightCalculator(haul_method=HaulMethod.distance_bands)
+    result = leg(bands, "JFK", "LAX", "business", dt.date(2024, 5, 2))
+    assert result.distance_km > 3700
+    assert (result.haul, result.factor_class) == ("long_haul", "business")
+    factor = published(2024, "long_haul", "business")
+    assert result.with_rf.factor.kgco2e_per_unit == factor
+    assert result.co2e_g_with_rf == int((result.distance_km * factor * 1000).quantize(Decimal(1)))
+    assert "distance bands: long_haul" in result.notes
+
+
+@pytest.mark.parametrize(
+    ("origin", "destination", "day", "haul", "cabin", "edition"),
+    [
+        # DESNZ 2022 calls Jersey and Guernsey short haul, the Isle of Man domestic
+        ("LGW", "JER", dt.date(2022, 7, 1), "short_haul", "economy", 2022),
+        ("GCI", "LGW", dt.date(2022, 7, 1), "short_haul", "economy", 2022),
+        ("LPL", "IOM", dt.date(2022, 7, 1), "domestic", "average", 2022),
+        # from 2023 all three are domestic
+        ("LGW", "JER", dt.date(2023, 7, 1), "domestic", "average", 2023),
+        ("JER", "GCI", dt.date(2024, 7, 1), "domestic", "average", 2024),
+        # 2019 has no haul definitions of its own: the nearest edition's (2022) are used
+        ("LGW", "JER", dt.date(2019, 7, 1), "short_haul", "economy", 2022),
+    ],
+)
+def test_crown_dependencies_follow_each_editions_haul_definitions(
+    flights, origin, destination, day, haul, cabin, edition
+):
+    result = leg(flights, origin, destination, "economy", day)
+    assert (result.haul, result.factor_class) == (haul, cabin)
+    factor_year = result.with_rf.factor_set.edition_year
+    assert result.with_rf.factor.kgco2e_per_unit == published(factor_year, haul, cabin)
+    said = "; ".join(result.notes)
+    assert f"haul by the DESNZ {edition} haul definitions" in said
+    if edition != day.year:
+        assert f"(none published for {day.year})" in said
+
+
+def test_jersey_in_2022_costs_what_the_short_haul_factor_says(flights):
+    """The flight a rule of all editions counted as UK domestic, 63 % more than the 2022 sheet's
+    short haul gives."""
+    result = leg(flights, "LGW", "JER", "economy", dt.date(2022, 7, 1))
+    domestic = published(2022, "domestic", "average")
+    short = published(2022, "short_haul", "economy")
+    assert result.co2e_g_with_rf == int((result.distance_km * short * 1000).quantize(Decimal(1)))
+    assert round(domestic / short - 1, 2) == Decimal("0.63")
+
+
+def test_flights_outside_the_uk_and_its_domestic_places_are_international(flights):
+    result = leg(flights, "JER", "CDG", "economy", dt.date(2022, 7, 1))  # Jersey not UK in 2022
+    assert (result.haul, result.notes) == ("international_non_uk", ())
