@@ -136,6 +136,7 @@ EXPECTED_ACCESS: dict[str, frozenset[object]] = {
     "travel.remove_import": frozenset({Role.travel, Role.ems}),
     "travel.import_template": SIGNED_IN,
     "travel.export_trips": frozenset({Role.travel, Role.ems, Role.management}),
+    "travel.export_icao": frozenset({Role.travel, Role.ems, Role.management}),
     "energy.list_records": ORG_READERS,
     "energy.export_records": ORG_READERS,
     "energy.new_record": ORG_EDITORS,

@@ -549,4 +549,14 @@ def export_trips(fmt: str) -> ResponseReturnValue:
     )
 
 
+@bp.get("/icao-<int:year>.<any(csv, xlsx):fmt>")
+@role_required(*READERS)
+def export_icao(year: int, fmt: str) -> ResponseReturnValue:
+    """The year's flights as ICAO's Carbon Emissions Calculator takes them: one row per route
+    and class, passengers summed (see services.icao)."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise NotFound(f"year {year}")
+    return exports.download(services.icao_rows(year), f"ems-flights-for-icao-{year}", fmt)
+
+
 import_views.register_page(services.IMPORTER.kind, _import_page)

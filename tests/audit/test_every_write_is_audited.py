@@ -207,6 +207,7 @@ READ_ONLY = {
     "demo.load_to_show",
     "demo.check_not_loading",
     "demo.check_can_load",
+    "travel.icao_rows",
     "travel.check_legs",
     "travel.estimate_flight",
     "travel.get_trip",

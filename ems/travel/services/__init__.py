@@ -28,6 +28,7 @@ from ems.travel.services.analysis import (
     RouteFigures,
     flight_analysis,
 )
+from ems.travel.services.icao import icao_rows
 from ems.travel.services.legs import (
     MAX_DAYS_AHEAD,
     CheckedLeg,
@@ -109,6 +110,7 @@ __all__ = [
     "get_trip",
     "ground_results",
     "hotel_results",
+    "icao_rows",
     "import_trips",
     "imports",
     "latest_trip_year",
