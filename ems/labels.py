@@ -290,7 +290,7 @@ METHODS: dict[str, Label] = {
 }
 
 HAUL_METHODS: dict[str, Label] = {
-    "desnz": _l("DESNZ haul definitions of the factor year"),
+    "desnz": _l("DESNZ haul definitions of each flight's year"),
     "distance_bands": _l("Distance bands (UK domestic, under 3,700 km, longer)"),
 }
 

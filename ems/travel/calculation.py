@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -125,6 +125,7 @@ class FlightCalculator:
     selector: FactorSelector = field(default_factory=FactorSelector)
     haul_method: HaulMethod = HaulMethod.desnz
     _hauls: dict[int, dict[str, str]] | None = None
+    _domestic_somewhere: frozenset[str] | None = None
 
     def _haul_tables(self) -> dict[int, dict[str, str]]:
         if self._hauls is None:
@@ -140,6 +141,17 @@ class FlightCalculator:
                     tables.setdefault(year, {})[country] = haul
             self._hauls = tables
         return self._hauls
+
+    def _ever_domestic(self) -> frozenset[str]:
+        """The places other than the UK that some edition counts as domestic."""
+        if self._domestic_somewhere is None:
+            self._domestic_somewhere = frozenset(
+                code
+                for table in self._haul_tables().values()
+                for code, haul in table.items()
+                if haul == "domestic" and code != UK
+            )
+        return self._domestic_somewhere
 
     def haul(
         self, origin: Airport, destination: Airport, distance_km: Decimal, year: int
@@ -159,18 +171,20 @@ class FlightCalculator:
         edition = min(tables, key=lambda y: (abs(y - year), y))
         table = tables[edition]
         domestic = [code == UK or table.get(code) == "domestic" for code in countries]
-        if not any(domestic):
-            return "international_non_uk", []
         if edition == year:
-            notes = [_("haul by the DESNZ %(edition)d haul definitions", edition=edition)]
+            notes = [_("DESNZ %(edition)d haul definitions", edition=edition)]
         else:
             notes = [
                 _(
-                    "haul by the DESNZ %(edition)d haul definitions (none published for %(year)d)",
+                    "DESNZ %(edition)d haul definitions (no %(year)d edition loaded)",
                     edition=edition,
                     year=year,
                 )
             ]
+        if not any(domestic):
+            # where a place some edition counts as domestic is foreign, say by which edition
+            said = any(code in self._ever_domestic() for code in countries)
+            return "international_non_uk", notes if said else []
         if all(domestic):
             return "domestic", notes
         other = countries[1] if domestic[0] else countries[0]
@@ -277,6 +291,45 @@ def leg_lines(
             (Basis.without_rf, result.without_rf),
         )
     ]
+
+
+#: a journey on the ground between two places known only by their coordinates (airport codes)
+#: goes this many times the great-circle distance: the route's detour. Rail and bus: the detour
+#: coefficients of the pledge4future co2calculator (data/detour.csv: train 1.2, bus 1.5); road
+#: (taxi, car): 1.3, as the IRAP Travel Carbon Footprint calculator uses (content.yml).
+ROUTE_FACTORS = {
+    "rail": Decimal("1.2"),
+    "international_rail": Decimal("1.2"),
+    "bus": Decimal("1.5"),
+    "coach": Decimal("1.5"),
+    "taxi": Decimal("1.3"),
+    "car": Decimal("1.3"),
+}
+ROUTE_KM_STEP = Decimal("0.1")
+
+
+def route_km(mode: str, origin: Airport, destination: Airport) -> Decimal:
+    """The route distance of a ground journey between two places: the great-circle distance
+    times the mode's route factor, to 0.1 km."""
+    straight = great_circle_km(origin, destination)
+    return (straight * ROUTE_FACTORS[mode]).quantize(ROUTE_KM_STEP, rounding=ROUND_HALF_UP)
+
+
+def route_note(mode: str, origin: Airport, destination: Airport, distance_km: Decimal) -> str:
+    """What a ground journey's line says of its distance, where it runs between two known
+    places: estimated by the route factor, or the straight line (recorded before ems applied
+    route factors); nothing where the distance was entered."""
+    straight = great_circle_km(origin, destination)
+    if distance_km == route_km(mode, origin, destination):
+        return _(
+            "distance estimated: %(factor)s × great circle %(km)s km (route factor of %(mode)s)",
+            factor=ROUTE_FACTORS[mode],
+            km=straight,
+            mode=mode,
+        )
+    if distance_km == straight:
+        return _("distance: great circle between the places, without a route factor")
+    return ""
 
 
 OTHER_FAMILY = "desnz_other"

@@ -208,6 +208,7 @@ READ_ONLY = {
     "demo.check_not_loading",
     "demo.check_can_load",
     "travel.icao_rows",
+    "travel.ground_label",
     "travel.check_legs",
     "travel.estimate_flight",
     "travel.get_trip",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
@@ -13,7 +13,7 @@ from ems.extensions import db
 from ems.factors import services as factors
 from ems.factors.shipped import DATA_DIR as DATA
 from ems.travel import airports
-from ems.travel.calculation import CabinClass, FlightCalculator, HaulMethod
+from ems.travel.calculation import CabinClass, FlightCalculator, HaulMethod, route_km, route_note
 
 
 def independent_haversine(a: airports.Airport, b: airports.Airport) -> float:
@@ -86,7 +86,7 @@ def test_co2e_is_distance_times_the_published_factor(
     assert result.with_rf.factor.kgco2e_per_unit == Decimal(with_rf)
     assert result.without_rf.factor.kgco2e_per_unit == Decimal(without_rf)
     grams = result.distance_km * Decimal(with_rf) * 1000
-    assert result.co2e_g_with_rf == int(grams.quantize(Decimal(1)))
+    assert result.co2e_g_with_rf == int(grams.quantize(Decimal(1), ROUND_HALF_UP))
     assert result.with_rf.factor_set.edition_year == day.year
 
 
@@ -145,7 +145,9 @@ def test_distance_bands_keep_the_class_of_a_long_domestic_flight(flights):
     assert (result.haul, result.factor_class) == ("long_haul", "business")
     factor = published(2024, "long_haul", "business")
     assert result.with_rf.factor.kgco2e_per_unit == factor
-    assert result.co2e_g_with_rf == int((result.distance_km * factor * 1000).quantize(Decimal(1)))
+    assert result.co2e_g_with_rf == int(
+        (result.distance_km * factor * 1000).quantize(Decimal(1), ROUND_HALF_UP)
+    )
     assert "distance bands: long_haul" in result.notes
 
 
@@ -171,9 +173,9 @@ def test_crown_dependencies_follow_each_editions_haul_definitions(
     factor_year = result.with_rf.factor_set.edition_year
     assert result.with_rf.factor.kgco2e_per_unit == published(factor_year, haul, cabin)
     said = "; ".join(result.notes)
-    assert f"haul by the DESNZ {edition} haul definitions" in said
+    assert f"DESNZ {edition} haul definitions" in said
     if edition != day.year:
-        assert f"(none published for {day.year})" in said
+        assert f"(no {day.year} edition loaded)" in said
 
 
 def test_jersey_in_2022_costs_what_the_short_haul_factor_says(flights):
@@ -182,10 +184,29 @@ def test_jersey_in_2022_costs_what_the_short_haul_factor_says(flights):
     result = leg(flights, "LGW", "JER", "economy", dt.date(2022, 7, 1))
     domestic = published(2022, "domestic", "average")
     short = published(2022, "short_haul", "economy")
-    assert result.co2e_g_with_rf == int((result.distance_km * short * 1000).quantize(Decimal(1)))
+    assert result.co2e_g_with_rf == int(
+        (result.distance_km * short * 1000).quantize(Decimal(1), ROUND_HALF_UP)
+    )
     assert round(domestic / short - 1, 2) == Decimal("0.63")
 
 
 def test_flights_outside_the_uk_and_its_domestic_places_are_international(flights):
     result = leg(flights, "JER", "CDG", "economy", dt.date(2022, 7, 1))  # Jersey not UK in 2022
-    assert (result.haul, result.notes) == ("international_non_uk", ())
+    assert (result.haul, result.notes) == ("international_non_uk", ("DESNZ 2022 haul definitions",))
+    assert leg(flights, "GVA", "CDG").notes == ()  # no place of the UK's in any edition
+
+
+@pytest.mark.parametrize(
+    ("mode", "factor"),
+    [("rail", "1.2"), ("international_rail", "1.2"), ("coach", "1.5"), ("car", "1.3")],
+)
+def test_a_journey_between_two_places_goes_the_route_factor_times_the_straight_line(mode, factor):
+    """London–Manchester by rail: the straight line is about a fifth short of the track."""
+    london, manchester = airports.find("LHR"), airports.find("MAN")
+    straight = airports.great_circle_km(london, manchester)
+    route = route_km(mode, london, manchester)
+    assert route == (straight * Decimal(factor)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    assert f"{factor} × great circle {straight} km" in route_note(mode, london, manchester, route)
+    # recorded before route factors: the straight line, said so; a distance entered: nothing
+    assert "without a route factor" in route_note(mode, london, manchester, straight)
+    assert route_note(mode, london, manchester, Decimal("296")) == ""

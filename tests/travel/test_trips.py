@@ -337,9 +337,12 @@ def test_rail_taxi_car_and_hotel_nights(loaded):
     gva_zrh = [line for line in lines if "GVA-ZRH" in line.note]
     from ems.travel import airports
 
-    assert gva_zrh[0].quantity == airports.great_circle_km(
-        airports.find("GVA"), airports.find("ZRH")
-    )
+    # between two airports: the great circle times rail's route factor, and the line says so
+    straight = airports.great_circle_km(airports.find("GVA"), airports.find("ZRH"))
+    assert gva_zrh[0].quantity == (straight * Decimal("1.2")).quantize(Decimal("0.1"))
+    assert f"1.2 × great circle {straight} km (route factor of rail)" in gva_zrh[0].note
+    # the distance given for Geneva–Zurich is the traveller's: no word of a route factor
+    assert "route factor" not in rail.note
     hotel = by_method[("desnz_hotel_room_night", Decimal(2))]
     assert hotel.factor_kgco2e_per_unit == Decimal("6.6")  # DESNZ 2024, Switzerland
     assert hotel.co2e_g == 13_200

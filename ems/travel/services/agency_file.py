@@ -25,7 +25,7 @@ from ems.imports.mapping import Table
 from ems.org.models import Department
 from ems.org.services import countries
 from ems.travel import airports
-from ems.travel.calculation import CabinClass
+from ems.travel.calculation import ROUTE_FACTORS, CabinClass, route_km
 from ems.travel.models import FlightLeg, GroundLeg, HotelStay, PaidBy, Trip
 from ems.travel.services.agency_words import (
     BOOKING_CLASS_LETTERS,
@@ -436,8 +436,9 @@ def _check_journey(
     places: _Places,
     today: dt.date,
 ) -> GroundLeg | None:
-    """A rail or road journey as the trip form checks it; without a distance, the great-circle
-    distance between its ends where both are airports or cities with one airport."""
+    """A rail or road journey as the trip form checks it; without a distance, the route's
+    (the great-circle distance times the mode's route factor) between its ends where both are
+    airports or cities with one airport."""
     mode, day = mode_day
     passengers = _whole_number(errors, number, row, "passengers", "1")
     distance: Decimal | None = None
@@ -448,10 +449,10 @@ def _check_journey(
             errors.append(RowError(number, "distance_km", _("a number of km is required")))
             return None
     origin, destination = row.get("origin", ""), row.get("destination", "")
-    if distance is None and origin and destination:
+    if distance is None and origin and destination and mode in ROUTE_FACTORS:
         ends = places.airports(origin), places.airports(destination)
         if len(ends[0]) == 1 and len(ends[1]) == 1 and ends[0][0] != ends[1][0]:
-            distance = airports.great_circle_km(ends[0][0], ends[1][0])
+            distance = route_km(mode, ends[0][0], ends[1][0])
     found: dict[str, str] = {}
     checked = _check_ground(
         found,

@@ -48,7 +48,7 @@ from ems.travel.services import agency_file, agency_words
 from ems.travel.services.agency_file import Cancellation, ImportedTrip
 from ems.travel.services.agency_words import RowKind
 from ems.travel.services.legs import GroundInput, HotelInput, LegInput, TripItems
-from ems.travel.services.lines import ACTIVITY_TYPE
+from ems.travel.services.lines import ACTIVITY_TYPE, ground_label
 from ems.travel.services.trips import (
     ITEM_COLUMNS,
     ItemRows,
@@ -431,14 +431,11 @@ def _item_lines(trip_id: int, trip: ImportedTrip, computed: _Computed) -> list[l
             department_id=trip.department_id,
         )
     for position, (ground, result) in enumerate(zip(trip.ground, computed.ground, strict=False)):
-        ends = ground.origin and ground.destination and f"{ground.origin}-{ground.destination}"
         lines += ground_lines(
             result,
             activity_id=trip_id,
             item=f"journey {position + 1}",
-            label=" ".join(
-                part for part in (ground.mode.value, ends, str(ground.travelled_on)) if part
-            ),
+            label=ground_label(ground),
             department_id=trip.department_id,
         )
     for position, (stay, stay_result) in enumerate(zip(trip.hotels, computed.hotels, strict=False)):

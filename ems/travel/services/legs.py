@@ -14,7 +14,7 @@ from ems.extensions import utcnow
 from ems.org.models import FIRST_YEAR
 from ems.org.services import countries
 from ems.travel import airports
-from ems.travel.calculation import CabinClass
+from ems.travel.calculation import CabinClass, route_km
 from ems.travel.models import FlightLeg, GroundLeg, GroundMode, HotelStay, Trip
 from ems.validation import check_text
 
@@ -182,10 +182,10 @@ def _check_ground(
             required=False,
         )
         distance = item.distance_km
-        if distance is None:  # from/to airport codes, where both are known
+        if distance is None:  # from/to airport codes, where both are known: the route's km
             ends = airports.find(origin), airports.find(destination)
             if ends[0] and ends[1]:
-                distance = airports.great_circle_km(ends[0], ends[1])
+                distance = route_km(mode.value, ends[0], ends[1])
         if distance is not None and distance.is_finite():
             distance = distance.quantize(Decimal("0.1"))  # km to 0.1, checked after rounding
         else:

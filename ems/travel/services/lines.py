@@ -27,8 +27,9 @@ from ems.travel.calculation import (
     hotel_lines,
     hotel_result,
     leg_lines,
+    route_note,
 )
-from ems.travel.models import PaidBy, Trip
+from ems.travel.models import GroundLeg, PaidBy, Trip
 from ems.travel.services.legs import LegInput, check_legs, with_return
 
 ACTIVITY_TYPE = "trip"
@@ -116,17 +117,7 @@ def trip_lines(trip_id: int, selector: FactorSelector) -> list[ledger.LineSpec]:
             ground_res,
             activity_id=trip.id,
             item=f"journey {ground.position + 1}",
-            label=" ".join(
-                part
-                for part in (
-                    ground.mode.value,
-                    ground.origin
-                    and ground.destination
-                    and f"{ground.origin}-{ground.destination}",
-                    str(ground.travelled_on),
-                )
-                if part
-            ),
+            label=ground_label(ground),
             department_id=trip.department_id,
         )
     for stay, stay_res in zip(trip.hotel_stays, hotel_results(trip, selector), strict=True):
@@ -139,6 +130,18 @@ def trip_lines(trip_id: int, selector: FactorSelector) -> list[ledger.LineSpec]:
             department_id=trip.department_id,
         )
     return lines
+
+
+def ground_label(ground: GroundLeg) -> str:
+    """What a journey's line says of it: mode, places, date, and how its distance was found
+    where it runs between two known places (see calculation.route_note)."""
+    ends = ground.origin and ground.destination and f"{ground.origin}-{ground.destination}"
+    label = " ".join(part for part in (ground.mode.value, ends, str(ground.travelled_on)) if part)
+    places = [airports.find_place(ground.origin), airports.find_place(ground.destination)]
+    if ends and len(places[0]) == 1 and len(places[1]) == 1 and places[0] != places[1]:
+        note = route_note(ground.mode.value, places[0][0], places[1][0], ground.distance_km)
+        return f"{label}; {note}" if note else label
+    return label
 
 
 ledger.register_calculator(ACTIVITY_TYPE, trip_lines, preload=ledger.rows_by_id(Trip))
