@@ -262,6 +262,7 @@ _NUMBERED_ITEM = re.compile(r"(leg|journey|stay) (\d+)")
 FACTOR_SELECTIONS: dict[str, Label] = {
     "edition_year": _l("Edition of the activity's year"),
     "nearest_edition": _l("Nearest edition (fallback)"),
+    "average": _l("Mean of the published places (fallback)"),
     "pinned": _l("Pinned set"),
     "supplier": _l("Supplier's factor"),
     "organisation_setting": _l("Organisation setting"),

@@ -527,14 +527,16 @@ class SelectedFactor:
 
     factor: EmissionFactor
     factor_set: FactorSet
-    #: "edition_year" (the activity's own year), "nearest_edition" (fallback), "pinned"
+    #: "edition_year" (the activity's own year), "nearest_edition" (fallback), "pinned",
+    #: "average" (no factor for the activity's place: a mean of the published ones, fallback)
     selection: str
     note: str
 
     @property
     def is_fallback(self) -> bool:
-        """True when no edition of the activity's year has this factor."""
-        return self.selection == "nearest_edition"
+        """True when no edition of the activity's year has this factor, or none has one for
+        the activity's place."""
+        return self.selection in ("nearest_edition", "average")
 
 
 class FactorSelector:

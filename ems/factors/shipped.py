@@ -206,6 +206,53 @@ def desnz_other() -> Iterator[SetSpec]:
         )
 
 
+#: the family of the mean hotel factors ems derives from each DESNZ edition (hotels in a country
+#: DESNZ publishes no factor for)
+HOTEL_AVERAGE_FAMILY = "ems_hotel_average"
+#: the derived factor's place in a key: the mean of every country published
+HOTEL_AVERAGE_REGION = "world"
+
+
+def hotel_averages() -> Iterator[SetSpec]:
+    """For each DESNZ edition, the unweighted mean of its countries' room-night factors
+    (London apart, the UK counted once), to 0.1 kg as DESNZ publishes them: the fallback for a
+    stay in a country the edition does not cover."""
+    for desnz in desnz_other():
+        countries = {
+            factor.attributes["country"]: factor.kgco2e_per_unit
+            for factor in desnz.factors
+            if factor.activity == "hotel_stay" and "city" not in factor.attributes
+        }
+        if not countries:
+            continue
+        mean = sum(countries.values(), Decimal(0)) / len(countries)
+        year = desnz.edition_year
+        yield SetSpec(
+            code=f"ems-hotel-average-{year}",
+            family=HOTEL_AVERAGE_FAMILY,
+            publisher="ems, from DESNZ",
+            title=f"Hotel stay, mean of the {len(countries)} countries of DESNZ {year}",
+            edition_year=year,
+            version=desnz.version,
+            licence=OGL,
+            source=f"Derived from {desnz.code} ({desnz.source}): the unweighted mean of its "
+            f"{len(countries)} country room-night factors, London apart, rounded half-up to "
+            "0.1 kg.",
+            notes="Used for hotel stays in countries DESNZ publishes no factor for; their "
+            "lines are flagged as fallbacks.",
+            factors=[
+                FactorSpec(
+                    category="hotel",
+                    activity="hotel_stay_average",
+                    unit="room_night",
+                    attributes={"region": HOTEL_AVERAGE_REGION},
+                    kgco2e_per_unit=mean.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP),
+                    label=f"Mean of {len(countries)} countries: {', '.join(sorted(countries))}",
+                )
+            ],
+        )
+
+
 def desnz_hauls() -> Iterator[SetSpec]:
     """DESNZ 'Haul definition' sheets: the haul of flights between the UK and each country."""
     by_year: dict[int, list[HaulSpec]] = defaultdict(list)
@@ -454,6 +501,7 @@ def shipped_sets() -> Iterator[SetSpec]:
     yield from desnz_air()
     yield from desnz_other()
     yield from desnz_hauls()
+    yield from hotel_averages()
     yield from epa_supply_chain()
     yield from ember_grid()
     yield from electricitymaps_grid()

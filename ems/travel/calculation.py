@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
@@ -26,6 +26,7 @@ from ems.extensions import db
 from ems.factors.keys import factor_key
 from ems.factors.models import FactorSet, HaulDefinition
 from ems.factors.services import FactorSelector, SelectedFactor
+from ems.factors.shipped import HOTEL_AVERAGE_FAMILY, HOTEL_AVERAGE_REGION
 from ems.ledger.models import Basis, SourceCategory
 from ems.ledger.services import LineSpec, co2e_grams
 from ems.travel.airports import Airport, great_circle_km
@@ -399,7 +400,9 @@ def ground_result(
 def hotel_result(
     selector: FactorSelector, *, country_code: str, check_in_on: dt.date, nights: int, rooms: int
 ) -> HotelResult:
-    """The DESNZ room-night factor of the country, where DESNZ publishes one."""
+    """The DESNZ room-night factor of the country; where no edition publishes one, the mean of
+    the countries the year's edition publishes (ems.factors.shipped.hotel_averages), flagged
+    as a fallback; None without either."""
     try:
         selected: SelectedFactor | None = selector.select(
             family=OTHER_FAMILY,
@@ -407,13 +410,34 @@ def hotel_result(
             key=factor_key("hotel", "hotel_stay", "room_night", country=country_code),
         )
     except NotFound:
-        selected = None
+        selected = _hotel_average(selector, country_code, check_in_on.year)
     return HotelResult(
         country_code=country_code,
         check_in_on=check_in_on,
         room_nights=nights * rooms,
         selected=selected,
     )
+
+
+def _hotel_average(selector: FactorSelector, country_code: str, year: int) -> SelectedFactor | None:
+    try:
+        average = selector.select(
+            family=HOTEL_AVERAGE_FAMILY,
+            year=year,
+            key=factor_key(
+                "hotel", "hotel_stay_average", "room_night", region=HOTEL_AVERAGE_REGION
+            ),
+        )
+    except NotFound:  # the derived sets are not loaded
+        return None
+    note = _(
+        "no DESNZ hotel factor for %(country)s: %(mean)s",
+        country=country_code,
+        mean=average.factor_set.title,
+    )
+    if average.note:
+        note = f"{note}; {average.note}"
+    return replace(average, selection="average", note=note)
 
 
 def ground_lines(
@@ -442,7 +466,7 @@ def ground_lines(
 def hotel_lines(
     result: HotelResult, *, activity_id: int, item: str, label: str, department_id: int | None
 ) -> list[LineSpec]:
-    """The ledger line of a hotel stay; none where there is no factor for the country."""
+    """The ledger line of a hotel stay; none without a factor (the mean's set not loaded)."""
     if result.selected is None:
         return []
     return [

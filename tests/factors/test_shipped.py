@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -126,6 +126,7 @@ def test_shipped_sets_carry_provenance_and_are_locked(loaded):
         "desnz_air",
         "desnz_other",
         "desnz_haul",
+        "ems_hotel_average",
         "epa_supply_chain",
         "ember_grid",
         "electricitymaps_grid",
@@ -175,3 +176,31 @@ def test_factors_list_command_shows_every_set_with_provenance(app, loaded):
         assert f"{spec.code}  v{spec.version}" in result.output
     assert "Open Government Licence v3.0" in result.output
     assert "Public domain (work of the US Government)" in result.output
+
+
+def test_the_hotel_means_are_the_mean_of_every_country_each_edition_publishes():
+    """No country left out (a name the key mapping does not know would be): the mean of the
+    file's rows, London and regions (2019's "Caribbean Region") apart, for every edition with
+    hotel factors."""
+    from ems.factors.shipped import hotel_averages
+
+    with (DATA_DIR / "desnz_other.csv").open(encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    means = {s.edition_year: s.factors[0] for s in hotel_averages()}
+    years = {int(r["set_year"]) for r in rows if r["category"] == "hotel"}
+    assert set(means) == years
+    for year, factor in means.items():
+        values = [
+            Decimal(r["kgco2e_per_unit"])
+            for r in rows
+            if r["set_year"] == str(year)
+            and r["category"] == "hotel"
+            and "(London)" not in r["desnz_label"]
+            and not r["desnz_label"].endswith("Region")
+        ]
+        mean = (sum(values, Decimal(0)) / len(values)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        assert (factor.kgco2e_per_unit, factor.key) == (
+            mean,
+            "hotel/hotel_stay_average/region=world/room_night",
+        ), year
+        assert factor.label.startswith(f"Mean of {len(values)} countries")

@@ -64,10 +64,24 @@ def other_factors() -> dict[tuple[str, str, str], Decimal]:
         }
 
 
+def hotel_mean(year: int) -> Decimal:
+    """The mean room-night factor of the countries DESNZ publishes for ``year`` (London apart),
+    to 0.1 kg, from the shipped file."""
+    with (FACTORS / "desnz_other.csv").open(encoding="utf-8") as file:
+        values = [
+            Decimal(r["kgco2e_per_unit"])
+            for r in csv.DictReader(file)
+            if r["set_year"] == str(year)
+            and r["category"] == "hotel"
+            and "(London)" not in r["desnz_label"]
+        ]
+    return (sum(values, Decimal(0)) / len(values)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
 def route(origin: str, destination: str, factor: str = "1.2") -> Decimal:
     """A rail journey's km between two places: the great circle times the route factor (the
     pledge4future co2calculator's 1.2 for trains), to 0.1 km."""
-    return (km(origin, destination) * Decimal(factor)).quantize(Decimal("0.1"))
+    return (km(origin, destination) * Decimal(factor)).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
 def km(origin: str, destination: str) -> Decimal:
@@ -105,7 +119,9 @@ def expected_grams(trip: Trip) -> dict[str, int]:
         activity = HOTEL_ACTIVITIES.get(stay.country_code)
         if activity is not None:
             factor = other[(str(stay.check_in_on.year), activity, "Room per night")]
-            totals["other"] += grams(Decimal(stay.nights * stay.rooms), factor)
+        else:  # no DESNZ factor for the country: the mean of the year's countries
+            factor = hotel_mean(stay.check_in_on.year)
+        totals["other"] += grams(Decimal(stay.nights * stay.rooms), factor)
     return totals
 
 

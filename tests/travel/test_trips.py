@@ -288,7 +288,7 @@ def test_estimate_page_and_airport_lookup(client, create_user, login, loaded):
 
 
 def test_rail_taxi_car_and_hotel_nights(loaded):
-    from decimal import Decimal
+    from decimal import ROUND_HALF_UP, Decimal
 
     from ems.ledger.models import SourceCategory
 
@@ -339,16 +339,26 @@ def test_rail_taxi_car_and_hotel_nights(loaded):
 
     # between two airports: the great circle times rail's route factor, and the line says so
     straight = airports.great_circle_km(airports.find("GVA"), airports.find("ZRH"))
-    assert gva_zrh[0].quantity == (straight * Decimal("1.2")).quantize(Decimal("0.1"))
+    assert gva_zrh[0].quantity == (straight * Decimal("1.2")).quantize(
+        Decimal("0.1"), ROUND_HALF_UP
+    )
     assert f"1.2 × great circle {straight} km (route factor of rail)" in gva_zrh[0].note
     # the distance given for Geneva–Zurich is the traveller's: no word of a route factor
     assert "route factor" not in rail.note
     hotel = by_method[("desnz_hotel_room_night", Decimal(2))]
     assert hotel.factor_kgco2e_per_unit == Decimal("6.6")  # DESNZ 2024, Switzerland
     assert hotel.co2e_g == 13_200
-    # DESNZ has no hotel factor for Kenya: the stay is kept, without a line
-    assert len(trip.hotel_stays) == 2
-    assert len([line for line in lines if line.source_category is SourceCategory.hotels]) == 1
+    assert not hotel.is_fallback
+    # DESNZ has no hotel factor for Kenya: the mean of its 2024 countries, flagged as a fallback
+    kenya = by_method[("desnz_hotel_room_night", Decimal(1))]
+    assert kenya.factor.key == "hotel/hotel_stay_average/region=world/room_night"
+    assert kenya.factor.factor_set.code == "ems-hotel-average-2024"
+    assert (kenya.is_fallback, kenya.factor_selection) == (True, "average")
+    assert kenya.co2e_g == int(kenya.factor_kgco2e_per_unit * 1000)
+    assert "no DESNZ hotel factor for KE: Hotel stay, mean of the 38 countries of DESNZ 2024" in (
+        kenya.note
+    )
+    assert len([line for line in lines if line.source_category is SourceCategory.hotels]) == 2
 
 
 def test_ground_and_hotel_errors_name_the_row_and_field(loaded):
