@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from ems.actions import services as actions
 from ems.actions.models import Nonconformity
@@ -98,40 +99,43 @@ def real_data() -> list[str]:
     """What the database holds that the demo would mix with: records, nonconformities, sites,
     departments and accounts other than the demo's ("trips: 12", "accounts: 1"); empty if none.
 
-    The command line shows these messages (English only: the demo has no web page)."""
+    The command line shows these words, and the sign-in page when a load failed on them."""
     found = []
     for label, model in (
-        ("trips", Trip),
-        ("energy records", EnergyRecord),
-        ("refrigerant top-ups", RefrigerantTopUp),
-        ("fleet records", FleetRecord),
-        ("purchases", Purchase),
-        ("nonconformities", Nonconformity),
-        ("sites", Site),
-        ("departments", Department),
+        (_("trips"), Trip),
+        (_("energy records"), EnergyRecord),
+        (_("refrigerant top-ups"), RefrigerantTopUp),
+        (_("fleet records"), FleetRecord),
+        (_("purchases"), Purchase),
+        (_("nonconformities"), Nonconformity),
+        (_("sites"), Site),
+        (_("departments"), Department),
     ):
         count = db.session.scalar(sa.select(sa.func.count()).select_from(model)) or 0
         if count:
-            found.append(f"{label}: {count}")
+            found.append(_("%(what)s: %(count)d", what=label, count=count))
     others = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(User)
         .where(User.email.not_in([account.email for account in DEMO_ACCOUNTS]))
     )
     if others:
-        found.append(f"accounts: {others}")
+        found.append(_("%(what)s: %(count)d", what=_("accounts"), count=others))
     return found
 
 
 def _check_empty() -> None:
     if demo_loaded():
-        raise ValidationFailed({"": "The demo organisation is loaded already."})
+        raise ValidationFailed({"": _("The demo organisation is loaded already.")})
     found = real_data()
     if found:
         raise ValidationFailed(
             {
-                "": f"This database holds data of its own ({', '.join(found)}); the demo "
-                "organisation is loaded only into an empty database."
+                "": _(
+                    "This database holds data of its own (%(found)s); the demo organisation is "
+                    "loaded only into an empty database.",
+                    found=", ".join(found),
+                )
             }
         )
 
@@ -157,15 +161,10 @@ def check_can_load() -> None:
     """ValidationFailed if the demo cannot be loaded now: the database holds data, or the
     demo, or a load of it is queued or running."""
     _check_empty()
-    check_not_loading()
-
-
-def check_not_loading() -> None:
-    """ValidationFailed while a load of the demo organisation is queued or running."""
     pending = load_in_progress()
     if pending is not None:
         raise ValidationFailed(
-            {"": f"The demo organisation is being loaded already (job {pending.id})."}
+            {"": _("The demo organisation is being loaded already (job %(id)d).", id=pending.id)}
         )
 
 

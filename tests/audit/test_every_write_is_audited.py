@@ -205,7 +205,6 @@ READ_ONLY = {
     "demo.load_steps",
     "demo.load_in_progress",
     "demo.load_to_show",
-    "demo.check_not_loading",
     "demo.check_can_load",
     "travel.icao_rows",
     "travel.ground_label",
