@@ -70,6 +70,6 @@ def load_status() -> ResponseReturnValue:
         progress_done=progress.done,
         progress_total=progress.total,
         percent=progress.percent,
-        state=job_state(job),
+        state=job_state(job, progress),
         url=url_for("auth.login"),
     )

@@ -53,12 +53,12 @@ def job_progress(job: Job) -> ShownProgress:
     return ShownProgress(done, total, job.percent)
 
 
-def job_state(job: Job) -> str:
-    """Where the job stands, in words."""
+def job_state(job: Job, progress: ShownProgress | None = None) -> str:
+    """Where the job stands, in words (``progress``: its progress, read already)."""
     if job.status == JobStatus.queued:
         return _("Waiting for a worker to start it…")
     if job.status == JobStatus.running:
-        progress = job_progress(job)
+        progress = progress or job_progress(job)
         if progress.total:
             return _(
                 "Running: %(done)d of %(total)d done.", done=progress.done, total=progress.total
@@ -77,12 +77,13 @@ def show(job_id: int) -> ResponseReturnValue:
     kind = kinds.get_kind(job.kind)
     if job.status == JobStatus.done and kind is not None:
         return kind.show_result(job)
+    progress = job_progress(job)
     return render_template(
         "jobs/job.html",
         job=job,
-        progress=job_progress(job),
+        progress=progress,
         title=kind.title(job) if kind else job.kind,
-        state=job_state(job),
+        state=job_state(job, progress),
         back_url=kind.back_url(job) if kind else None,
     )
 
@@ -99,7 +100,7 @@ def status(job_id: int) -> ResponseReturnValue:
         progress_done=progress.done,
         progress_total=progress.total,
         percent=progress.percent,
-        state=job_state(job),
+        state=job_state(job, progress),
         message=job.message,
         url=url_for("jobs.show", job_id=job.id),
     )
