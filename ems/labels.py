@@ -311,6 +311,7 @@ FACTOR_FAMILIES: dict[str, Label] = {
     "desnz_haul": _l("DESNZ haul definitions"),
     "desnz_other": _l("DESNZ fuels, travel, hotels and materials"),
     "electricitymaps_grid": _l("Electricity Maps grid averages"),
+    "ems_hotel_average": _l("Hotel stays: mean of the DESNZ countries (derived by ems)"),
     "ember_grid": _l("Ember grid averages"),
     "epa_supply_chain": _l("US EPA supply-chain factors"),
     "ipcc_gwp": _l("IPCC global warming potentials"),
