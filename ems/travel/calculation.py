@@ -21,6 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from ems import labels
 from ems.errors import NotFound, ValidationFailed
 from ems.extensions import db
 from ems.factors.keys import factor_key
@@ -177,7 +178,7 @@ class FlightCalculator:
         else:
             notes = [
                 _(
-                    "DESNZ %(edition)d haul definitions (no %(year)d edition loaded)",
+                    "DESNZ %(edition)d haul definitions (none loaded for %(year)d)",
                     edition=edition,
                     year=year,
                 )
@@ -326,7 +327,7 @@ def route_note(mode: str, origin: Airport, destination: Airport, distance_km: De
             "distance estimated: %(factor)s × great circle %(km)s km (route factor of %(mode)s)",
             factor=ROUTE_FACTORS[mode],
             km=straight,
-            mode=mode,
+            mode=labels.label("ground_mode", mode).split(" (")[0].lower(),
         )
     if distance_km == straight:
         return _("distance: great circle between the places, without a route factor")
@@ -431,9 +432,11 @@ def _hotel_average(selector: FactorSelector, country_code: str, year: int) -> Se
     except NotFound:  # the derived sets are not loaded
         return None
     note = _(
-        "no DESNZ hotel factor for %(country)s: %(mean)s",
+        "no DESNZ hotel factor for %(country)s: the mean of the countries of DESNZ %(edition)d "
+        "(%(set)s)",
         country=country_code,
-        mean=average.factor_set.title,
+        edition=average.factor_set.edition_year,
+        set=average.factor_set.code,
     )
     if average.note:
         note = f"{note}; {average.note}"

@@ -29,6 +29,7 @@ def test_one_row_per_route_and_class_with_the_passengers_summed(
     trip(("GVA", "JFK"), passengers=3)
     trip(("GVA", "JFK"), cabin="business")
     trip(("GVA", "LHR"), cabin="unknown")
+    trip(("GVA", "LHR"), passengers=2)  # the same route in economy: the same row for ICAO
     trip(("GVA", "NBO"), day=dt.date(2023, 12, 31))  # another year
     services.create_trip(
         actor=None, traveller="Guest", paid_by="other", legs=legs(("GVA", "JFK"))
@@ -41,11 +42,11 @@ def test_one_row_per_route_and_class_with_the_passengers_summed(
     assert "ems-flights-for-icao-2024.csv" in exported.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(exported.get_data().decode("utf-8-sig"))))
     assert rows == [
-        ["From", "To", "Cabin class", "Trip type", "Passengers", "Legs", "Class recorded in ems"],
-        ["GVA", "JFK", "Economy", "One way", "4", "2", "economy"],
-        ["GVA", "JFK", "Business", "One way", "1", "1", "business"],
-        ["GVA", "LHR", "Economy", "One way", "1", "1", "unknown"],
-        ["JFK", "GVA", "Economy", "One way", "1", "1", "economy"],
+        ["From", "To", "Cabin class", "Trip type", "Passengers", "Legs", "Classes recorded in ems"],
+        ["GVA", "JFK", "Economy", "One way", "4", "2", "Economy"],
+        ["GVA", "LHR", "Economy", "One way", "3", "2", "Economy, Unknown"],  # one row per class
+        ["GVA", "JFK", "Business", "One way", "1", "1", "Business"],
+        ["JFK", "GVA", "Economy", "One way", "1", "1", "Economy"],
     ]
     workbook = load_workbook(BytesIO(client.get("/travel/icao-2024.xlsx").data))
     assert [cell.value for cell in next(workbook.active.iter_rows(min_row=2))] == [
@@ -55,7 +56,7 @@ def test_one_row_per_route_and_class_with_the_passengers_summed(
         "One way",
         4,
         2,
-        "economy",
+        "Economy",
     ]
     assert len(services.icao_rows(2023)) == 2  # the header and GVA–NBO
     assert services.icao_rows(2022) == [services.icao_rows(2022)[0]]  # no flights: the header

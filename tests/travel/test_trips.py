@@ -355,9 +355,10 @@ def test_rail_taxi_car_and_hotel_nights(loaded):
     assert kenya.factor.factor_set.code == "ems-hotel-average-2024"
     assert (kenya.is_fallback, kenya.factor_selection) == (True, "average")
     assert kenya.co2e_g == int(kenya.factor_kgco2e_per_unit * 1000)
-    assert "no DESNZ hotel factor for KE: Hotel stay, mean of the 38 countries of DESNZ 2024" in (
-        kenya.note
-    )
+    assert (
+        "no DESNZ hotel factor for KE: the mean of the countries of DESNZ 2024 "
+        "(ems-hotel-average-2024)"
+    ) in kenya.note
     assert len([line for line in lines if line.source_category is SourceCategory.hotels]) == 2
 
 
