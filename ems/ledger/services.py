@@ -79,23 +79,34 @@ class LineSpec:
 Calculator = Callable[[int, FactorSelector], list[LineSpec]]
 #: loads many activities, with what their calculator reads, in a few queries
 Preloader = Callable[[Sequence[int]], Sequence[object]]
+#: the ids of a year's activities of one type, lines or none
+YearActivities = Callable[[int], Iterable[int]]
 _calculators: dict[str, Calculator] = {}
 _preloaders: dict[str, Preloader] = {}
+_year_activities: dict[str, YearActivities] = {}
 #: activities a recalculation loads at once
 PRELOAD_CHUNK = 500
 
 
 def register_calculator(
-    activity_type: str, calculator: Calculator, *, preload: Preloader | None = None
+    activity_type: str,
+    calculator: Calculator,
+    *,
+    preload: Preloader | None = None,
+    year_activities: YearActivities | None = None,
 ) -> None:
     """Declare how lines of ``activity_type`` are computed (activity features call this).
 
     ``preload(ids)``: the activities of ``ids`` loaded into the session with everything the
     calculator reads, so that a recalculation computes a chunk of them without a query each.
+    ``year_activities(year)``: the year's activities, those without lines too, which a
+    recalculation computes as well (a factor that did not exist may now give them lines).
     """
     _calculators[activity_type] = calculator
     if preload is not None:
         _preloaders[activity_type] = preload
+    if year_activities is not None:
+        _year_activities[activity_type] = year_activities
 
 
 def rows_by_id(model: Any) -> Preloader:
@@ -628,6 +639,9 @@ def preview_recalculation(
         old_by_activity[(line.activity_type, line.activity_id)].append(
             (line.factor_id, line.co2e_g)
         )
+    for activity_type, of_year in _year_activities.items():
+        for activity_id in of_year(year):
+            old_by_activity.setdefault((activity_type, activity_id), [])  # none yet: computed too
     activities = sorted(old_by_activity.items())
     _loaded: list[object] = []  # the chunk being computed, held so the session keeps it
     for done, ((activity_type, activity_id), old) in enumerate(activities):

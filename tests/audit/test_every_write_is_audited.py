@@ -208,6 +208,7 @@ READ_ONLY = {
     "demo.check_can_load",
     "travel.icao_rows",
     "travel.ground_label",
+    "travel.trips_of_year",
     "travel.check_legs",
     "travel.estimate_flight",
     "travel.get_trip",

@@ -486,3 +486,23 @@ def test_tiny_and_non_numeric_distances_are_refused(client, create_user, login, 
     )
     assert response.status_code == 200
     assert "Enter a number." in response.get_data(as_text=True)
+
+
+def test_a_recalculation_gives_a_line_to_a_stay_recorded_without_one(loaded):
+    """A stay in Kenya recorded before the hotel means had no line; recalculating its year
+    gives it one (a year's trips are recomputed, not only those with lines)."""
+    stay = services.HotelInput(country_code="KE", check_in_on=dt.date(2024, 5, 2), nights=3)
+    trip = services.create_trip(actor=None, traveller="Ana", hotels=[stay])
+    services.create_trip(  # not the organisation's: never in the inventory
+        actor=None, traveller="Guest", paid_by="other", hotels=[stay]
+    )
+    db.session.commit()
+    db.session.execute(sa.delete(EmissionLine))  # as it was recorded before
+    db.session.commit()
+    preview = ledger.preview_recalculation(year=2024)
+    assert (preview.activities, preview.changed_activities) == (1, 1)
+    ledger.apply_recalculation(actor=None, year=2024, reason="hotel means")
+    db.session.commit()
+    (line,) = ledger.current_lines(activity_type="trip", activity_id=trip.id)
+    assert (line.quantity, line.is_fallback, line.factor_selection) == (3, True, "average")
+    assert ledger.preview_recalculation(year=2024).changed_activities == 0

@@ -7,6 +7,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from ems.errors import NotFound
@@ -29,7 +30,7 @@ from ems.travel.calculation import (
     leg_lines,
     route_note,
 )
-from ems.travel.models import GroundLeg, PaidBy, Trip
+from ems.travel.models import FlightLeg, GroundLeg, HotelStay, PaidBy, Trip
 from ems.travel.services.legs import LegInput, check_legs, with_return
 
 ACTIVITY_TYPE = "trip"
@@ -144,7 +145,30 @@ def ground_label(ground: GroundLeg) -> str:
     return label
 
 
-ledger.register_calculator(ACTIVITY_TYPE, trip_lines, preload=ledger.rows_by_id(Trip))
+def trips_of_year(year: int) -> list[int]:
+    """The trips the organisation paid with a flight, journey or stay in ``year``."""
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    dated = sa.union(
+        sa.select(FlightLeg.trip_id).where(FlightLeg.departure_on.between(first, last)),
+        sa.select(GroundLeg.trip_id).where(GroundLeg.travelled_on.between(first, last)),
+        sa.select(HotelStay.trip_id).where(HotelStay.check_in_on.between(first, last)),
+    ).subquery()
+    return list(
+        db.session.scalars(
+            sa.select(Trip.id).where(
+                Trip.id.in_(sa.select(dated.c.trip_id)), Trip.paid_by == PaidBy.organisation
+            )
+        )
+    )
+
+
+ledger.register_calculator(
+    ACTIVITY_TYPE,
+    trip_lines,
+    preload=ledger.rows_by_id(Trip),
+    # a stay in a country without a factor had no line before the hotel means: computed too
+    year_activities=trips_of_year,
+)
 
 
 @dataclass(frozen=True)
