@@ -351,3 +351,20 @@ def test_a_reissued_ticket_is_a_change_and_is_audited(loaded):
         sa.select(AuditEntry).where(AuditEntry.action == "travel.trip.tickets_changed")
     ).one()
     assert entry.changes == {"leg 1 ticket": {"before": "0572400000400", "after": "0572400000499"}}
+
+
+def test_a_journey_recorded_before_route_factors_is_not_changed_by_the_same_booking(loaded):
+    """Geneva–Zurich by rail, imported when journeys went the straight line: the booking sent
+    again is unchanged (in a closed year it would otherwise be refused)."""
+    data = read("concur_itinerary.csv")
+    services.import_trips(actor=None, data=data, filename="concur.csv")
+    db.session.commit()
+    zurich = trip("TRN448")
+    for journey in zurich.ground_legs:  # as ems recorded them before route factors
+        journey.distance_km = km("GVA", "ZRH")
+    db.session.commit()
+    again = services.import_trips(actor=None, data=data + b"\r\n", filename="again.csv")
+    db.session.commit()
+    assert "TRN448" in again.skipped
+    assert again.changed == []
+    assert [g.distance_km for g in trip("TRN448").ground_legs] == [km("GVA", "ZRH")] * 2

@@ -31,6 +31,7 @@ from ems.ledger import services as ledger
 from ems.org import services as org
 from ems.org.services import get_organisation
 from ems.removals import services as removals
+from ems.travel import airports
 from ems.travel.calculation import (
     FlightCalculator,
     GroundResult,
@@ -42,6 +43,7 @@ from ems.travel.calculation import (
     hotel_lines,
     hotel_result,
     leg_lines,
+    route_km,
 )
 from ems.travel.models import FlightLeg, GroundLeg, HotelStay, PaidBy, Trip, TripSource
 from ems.travel.services import agency_file, agency_words
@@ -308,6 +310,7 @@ def _plan_booking(
             planned.cancelled.append(stored)
             result.cancelled.append(trip.booking_reference)
         return errors
+    _keep_straight_lines(stored, items)
     fields = _changed_fields(trip, stored)
     same_fields = all(getattr(stored, name) == value for name, value in fields.items())
     if same_fields and not _items_differ(stored, items):
@@ -318,6 +321,25 @@ def _plan_booking(
         planned.changes.append(_Change(trip=stored, fields=fields, items=items))
         result.changed.append(trip.booking_reference)
     return errors
+
+
+def _keep_straight_lines(stored: Trip, items: ItemRows) -> None:
+    """A journey recorded before route factors went the straight line between its places; the
+    same booking sent again without a distance keeps it (not a change of the booking: the
+    journey's line says how its distance was found)."""
+    for row, journey in zip(items["ground_legs"], stored.ground_legs, strict=False):
+        same = all(
+            row[name] == getattr(journey, name)
+            for name in ("mode", "origin", "destination", "travelled_on")
+        )
+        if not same or row["distance_km"] == journey.distance_km:
+            continue
+        ends = airports.find_place(journey.origin), airports.find_place(journey.destination)
+        if len(ends[0]) == 1 and len(ends[1]) == 1:
+            straight = airports.great_circle_km(ends[0][0], ends[1][0])
+            estimated = route_km(journey.mode.value, ends[0][0], ends[1][0])
+            if journey.distance_km == straight and row["distance_km"] == estimated:
+                row["distance_km"] = journey.distance_km
 
 
 def _keep_items(trip: ImportedTrip, items: ItemRows) -> None:
