@@ -421,6 +421,10 @@ def hotel_result(
 
 
 def _hotel_average(selector: FactorSelector, country_code: str, year: int) -> SelectedFactor | None:
+    pinned = selector.pinned.get(OTHER_FAMILY)
+    if pinned is not None:  # the mean of the pinned edition's countries
+        pinned_set = db.session.get(FactorSet, pinned)
+        year = pinned_set.edition_year if pinned_set is not None else year
     try:
         average = selector.select(
             family=HOTEL_AVERAGE_FAMILY,

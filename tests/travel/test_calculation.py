@@ -8,6 +8,7 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
+import sqlalchemy as sa
 
 from ems.extensions import db
 from ems.factors import services as factors
@@ -210,3 +211,27 @@ def test_a_journey_between_two_places_goes_the_route_factor_times_the_straight_l
     # recorded before route factors: the straight line, said so; a distance entered: nothing
     assert "without a route factor" in route_note(mode, london, manchester, straight)
     assert route_note(mode, london, manchester, Decimal("296")) == ""
+
+
+def test_a_hotel_in_a_country_without_a_factor_takes_the_mean_of_the_pinned_edition(flights):
+    """With DESNZ's 2019 set pinned for a recalculation, the Kenyan stay of 2024 takes 2019's
+    mean, as the Swiss one takes 2019's factor."""
+    from ems.factors.models import FactorSet
+    from ems.factors.services import FactorSelector
+    from ems.travel.calculation import hotel_result
+
+    other_2019 = db.session.scalars(
+        sa.select(FactorSet.id).where(FactorSet.code == "desnz-other-2019")
+    ).one()
+    pinned = FactorSelector(overrides={"desnz_other": other_2019})
+    day = dt.date(2024, 5, 2)
+    kenya = hotel_result(pinned, country_code="KE", check_in_on=day, nights=1, rooms=1)
+    assert kenya.selected.factor_set.code == "ems-hotel-average-2019"
+    assert kenya.selected.is_fallback
+    swiss = hotel_result(pinned, country_code="CH", check_in_on=day, nights=1, rooms=1)
+    assert (swiss.selected.factor_set.code, swiss.selected.selection) == (
+        "desnz-other-2019",
+        "pinned",
+    )
+    unpinned = hotel_result(FactorSelector(), country_code="KE", check_in_on=day, nights=1, rooms=1)
+    assert unpinned.selected.factor_set.code == "ems-hotel-average-2024"
