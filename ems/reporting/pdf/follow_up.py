@@ -110,7 +110,7 @@ class FollowUpSections(Blocks):
         q = self.data["quality"]
         items = [
             self.text(
-                "sentences.fallback",
+                "sentences.fallback_hotels" if source == "hotels" else "sentences.fallback",
                 source=self.source(source),
                 lines=number(figures["lines"]),
                 co2e=with_unit(figures["co2e_g"]),
