@@ -18,8 +18,6 @@ from ems.jobs.models import Job
 from ems.jobs.views import job_progress, job_state
 
 bp = Blueprint("demo", __name__, url_prefix="/demo")
-bp.add_app_template_global(job_state)
-bp.add_app_template_global(job_progress)
 
 
 def _run_load(work: kinds.JobWork) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import csv
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -213,11 +213,11 @@ HOTEL_AVERAGE_FAMILY = "ems_hotel_average"
 HOTEL_AVERAGE_REGION = "world"
 
 
-def hotel_averages() -> Iterator[SetSpec]:
-    """For each DESNZ edition, the unweighted mean of its countries' room-night factors
-    (London apart, the UK counted once), to 0.1 kg as DESNZ publishes them: the fallback for a
-    stay in a country the edition does not cover."""
-    for desnz in desnz_other():
+def hotel_averages(desnz_sets: Iterable[SetSpec]) -> Iterator[SetSpec]:
+    """For each DESNZ edition of ``desnz_sets`` (desnz_other's), the unweighted mean of its
+    countries' room-night factors (London apart, the UK counted once), to 0.1 kg as DESNZ
+    publishes them: the fallback for a stay in a country the edition does not cover."""
+    for desnz in desnz_sets:
         countries = {
             factor.attributes["country"]: factor.kgco2e_per_unit
             for factor in desnz.factors
@@ -499,9 +499,10 @@ def ipcc_gwp() -> Iterator[SetSpec]:
 def shipped_sets() -> Iterator[SetSpec]:
     """Every factor set ems ships, in loading order."""
     yield from desnz_air()
-    yield from desnz_other()
+    other = list(desnz_other())
+    yield from other
     yield from desnz_hauls()
-    yield from hotel_averages()
+    yield from hotel_averages(other)
     yield from epa_supply_chain()
     yield from ember_grid()
     yield from electricitymaps_grid()

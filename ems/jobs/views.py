@@ -42,6 +42,7 @@ class ShownProgress:
     percent: int | None
 
 
+@bp.app_template_global()
 def job_progress(job: Job) -> ShownProgress:
     """The job's progress from its record or, while its work holds SQLite's only write lock,
     as its worker noted it on the queue."""
@@ -53,6 +54,7 @@ def job_progress(job: Job) -> ShownProgress:
     return ShownProgress(done, total, job.percent)
 
 
+@bp.app_template_global()
 def job_state(job: Job, progress: ShownProgress | None = None) -> str:
     """Where the job stands, in words (``progress``: its progress, read already)."""
     if job.status == JobStatus.queued:

@@ -173,6 +173,10 @@ class FlightCalculator:
         edition = min(tables, key=lambda y: (abs(y - year), y))
         table = tables[edition]
         domestic = [code == UK or table.get(code) == "domestic" for code in countries]
+        # most legs touch no place of the UK's: no note to write (where a place some edition
+        # counts as domestic is foreign, the note says by which edition)
+        if not any(domestic) and not any(code in self._ever_domestic() for code in countries):
+            return "international_non_uk", []
         if edition == year:
             notes = [_("DESNZ %(edition)d haul definitions", edition=edition)]
         else:
@@ -184,9 +188,7 @@ class FlightCalculator:
                 )
             ]
         if not any(domestic):
-            # where a place some edition counts as domestic is foreign, say by which edition
-            said = any(code in self._ever_domestic() for code in countries)
-            return "international_non_uk", notes if said else []
+            return "international_non_uk", notes
         if all(domestic):
             return "domestic", notes
         other = countries[1] if domestic[0] else countries[0]

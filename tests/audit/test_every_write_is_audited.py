@@ -209,6 +209,7 @@ READ_ONLY = {
     "travel.icao_rows",
     "travel.ground_label",
     "travel.trips_of_year",
+    "travel.journey_ends",
     "travel.check_legs",
     "travel.estimate_flight",
     "travel.get_trip",

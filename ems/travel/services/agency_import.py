@@ -50,7 +50,7 @@ from ems.travel.services import agency_file, agency_words
 from ems.travel.services.agency_file import Cancellation, ImportedTrip
 from ems.travel.services.agency_words import RowKind
 from ems.travel.services.legs import GroundInput, HotelInput, LegInput, TripItems
-from ems.travel.services.lines import ACTIVITY_TYPE, ground_label
+from ems.travel.services.lines import ACTIVITY_TYPE, ground_label, journey_ends
 from ems.travel.services.trips import (
     ITEM_COLUMNS,
     ItemRows,
@@ -334,10 +334,10 @@ def _keep_straight_lines(stored: Trip, items: ItemRows) -> None:
         )
         if not same or row["distance_km"] == journey.distance_km:
             continue
-        ends = airports.find_place(journey.origin), airports.find_place(journey.destination)
-        if len(ends[0]) == 1 and len(ends[1]) == 1:
-            straight = airports.great_circle_km(ends[0][0], ends[1][0])
-            estimated = route_km(journey.mode.value, ends[0][0], ends[1][0])
+        ends = journey_ends(journey)
+        if ends is not None:
+            straight = airports.great_circle_km(*ends)
+            estimated = route_km(journey.mode.value, *ends)
             if journey.distance_km == straight and row["distance_km"] == estimated:
                 row["distance_km"] = journey.distance_km
 

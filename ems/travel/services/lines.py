@@ -133,14 +133,23 @@ def trip_lines(trip_id: int, selector: FactorSelector) -> list[ledger.LineSpec]:
     return lines
 
 
+def journey_ends(ground: GroundLeg) -> tuple[airports.Airport, airports.Airport] | None:
+    """The two places a journey runs between, where each is one known airport (a code, or a
+    city with one airport) and they differ; None otherwise."""
+    places = airports.find_place(ground.origin), airports.find_place(ground.destination)
+    if len(places[0]) == 1 and len(places[1]) == 1 and places[0] != places[1]:
+        return places[0][0], places[1][0]
+    return None
+
+
 def ground_label(ground: GroundLeg) -> str:
     """What a journey's line says of it: mode, places, date, and how its distance was found
     where it runs between two known places (see calculation.route_note)."""
     ends = ground.origin and ground.destination and f"{ground.origin}-{ground.destination}"
     label = " ".join(part for part in (ground.mode.value, ends, str(ground.travelled_on)) if part)
-    places = [airports.find_place(ground.origin), airports.find_place(ground.destination)]
-    if ends and len(places[0]) == 1 and len(places[1]) == 1 and places[0] != places[1]:
-        note = route_note(ground.mode.value, places[0][0], places[1][0], ground.distance_km)
+    places = journey_ends(ground) if ends else None
+    if places is not None:
+        note = route_note(ground.mode.value, *places, ground.distance_km)
         return f"{label}; {note}" if note else label
     return label
 
