@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
@@ -35,15 +36,44 @@ def value(code: str, key: str) -> Decimal:
 def test_published_air_values(loaded):
     international_economy = air_key("international_non_uk", "economy", "with_rf")
     assert value("desnz-air-2024", international_economy) == Decimal("0.13465")
-    unrounded = value("desnz-air-2023", international_economy)
-    assert str(unrounded).startswith("0.1346433303")
-    assert unrounded.quantize(Decimal("0.00001")) == Decimal("0.13464")  # 2024 stores 0.13465
+    # the 2023 cell holds 0.13464333…, displayed as 0.13464; 2024 republished it as 0.13465
+    assert value("desnz-air-2023", international_economy) == Decimal("0.13464")
     assert value("desnz-air-2025", air_key("long_haul", "business", "with_rf")) == Decimal(
         "0.33940"
     )
+    # the cell holds 0.140625: displayed half-up, not by banker's rounding (0.14062)
+    assert value("desnz-air-2021", international_economy) == Decimal("0.14063")
     assert value(
-        "desnz-air-2021", air_key("international_non_uk", "economy", "with_rf")
-    ) == Decimal("0.140625")
+        "desnz-other-2018", "transmission_distribution/uk_electricity_td_losses/kwh"
+    ) == Decimal("0.02413")  # the cell holds 0.024130000000000002
+
+
+def _desnz_values() -> list[tuple[str, str, str]]:
+    """(file, row label, value text) of every number in the shipped DESNZ tables."""
+    columns = {
+        "desnz_air_passenger.csv": (
+            "kgco2e_per_pkm",
+            "kgco2_per_pkm",
+            "kgch4_co2e_per_pkm",
+            "kgn2o_co2e_per_pkm",
+        ),
+        "desnz_other.csv": ("kgco2e_per_unit",),
+    }
+    found = []
+    for name, wanted in columns.items():
+        with (DATA_DIR / name).open(newline="", encoding="utf-8") as handle:
+            for number, row in enumerate(csv.DictReader(handle), start=2):
+                found += [(name, f"row {number} {column}", row[column]) for column in wanted]
+    return found
+
+
+def test_every_desnz_value_is_the_figure_desnz_prints():
+    """No binary noise (0.15970000000000004) and no unrounded cell (0.20010828…): every value
+    is a plain decimal of at most 5 places, without trailing zeros, as the sheets display it."""
+    values = _desnz_values()
+    assert len(values) == 224 * 4 + 966
+    for name, where, text in values:
+        assert re.fullmatch(r"-?\d+(\.\d{0,4}[1-9])?", text), (name, where, text)
 
 
 @pytest.mark.parametrize(
@@ -104,10 +134,7 @@ def test_values_round_trip_exactly(loaded):
         for factor in spec.factors
     }
     assert stored == expected
-    assert (
-        stored[("desnz-air-2018", air_key("long_haul", "economy", "with_rf"))]
-        == "0.16279000000000002"
-    )
+    assert stored[("desnz-air-2018", air_key("long_haul", "economy", "with_rf"))] == "0.16279"
 
 
 def test_loading_is_idempotent(loaded):
