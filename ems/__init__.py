@@ -119,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     from ems.auth.permissions import can_access
     from ems.auth.views import admin_bp
     from ems.auth.views import bp as auth_bp
+    from ems.credits.views import bp as credits_bp
     from ems.demo.views import bp as demo_bp
     from ems.energy.views import bp as energy_bp
     from ems.factors.views import bp as factors_bp
@@ -144,6 +145,7 @@ def _register_blueprints(app: Flask) -> None:
         travel_bp,
         energy_bp,
         procurement_bp,
+        credits_bp,
         org_bp,
         removals_bp,
         factors_bp,

@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from flask import Response
 
@@ -40,12 +40,20 @@ def xlsx_bytes(
 
     With ``dated``, the workbook says it was created and modified then (not now), and its zip
     members carry that time: the same rows give the same bytes (files issued with a report)."""
+    return workbook_bytes({title: rows}, dated=dated)
+
+
+def workbook_bytes(
+    sheets: Mapping[str, Iterable[Sequence[object]]], *, dated: dt.datetime | None = None
+) -> bytes:
+    """A workbook of one sheet per title of ``sheets``, in their order (see ``xlsx_bytes``)."""
     from openpyxl import Workbook  # imported here: only XLSX downloads need it
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-    for row in rows:
-        sheet.append([safe_cell(value) for value in row])
+    for title, rows in sheets.items():
+        sheet = workbook.create_sheet(title=title[:31])
+        for row in rows:
+            sheet.append([safe_cell(value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     if dated is None:

@@ -99,6 +99,8 @@ BASES: dict[str, Label] = {
     "without_rf": _l("without RF"),
     "location": _l("location-based"),
     "market": _l("market-based"),
+    "icao": _l("ICAO calculator"),
+    "outside": _l("outside the scopes"),
 }
 
 NONCONFORMITY_STATUSES: dict[str, Label] = {
@@ -153,6 +155,8 @@ IMPORT_KINDS: dict[str, Label] = {
     "travel": _l("Travel"),
     "energy": _l("Energy"),
     "procurement": _l("Procurement"),
+    "waste": _l("Waste"),
+    "water": _l("Water"),
 }
 
 REPORT_STATUSES: dict[str, Label] = {
@@ -204,6 +208,24 @@ ENERGY_TYPES: dict[str, Label] = {
     "onsite_renewable": _l("On-site renewable generation"),
 }
 
+#: how on-site electricity is generated (``EnergyRecord.technology``)
+ONSITE_TECHNOLOGIES: dict[str, Label] = {
+    "solar_pv": _l("Solar PV"),
+    "wind": _l("Wind"),
+    "hydro": _l("Hydro"),
+    "biomass": _l("Biomass"),
+    "geothermal": _l("Geothermal"),
+    "other": _l("Other renewable"),
+}
+
+#: the contractual instrument of purchased electricity (``EnergyRecord.instrument``)
+RENEWABLE_INSTRUMENTS: dict[str, Label] = {
+    "none": _l("None"),
+    "certificates": _l("Energy attribute certificates (GO, REGO, I-REC, REC)"),
+    "green_tariff": _l("Green tariff or supplier contract"),
+    "ppa": _l("Power purchase agreement (PPA)"),
+}
+
 FLEET_MEASURES: dict[str, Label] = {
     "diesel_litres": _l("Diesel (litres)"),
     "petrol_litres": _l("Petrol (litres)"),
@@ -214,6 +236,33 @@ FLEET_MEASURES: dict[str, Label] = {
     "plug_in_hybrid_car_km": _l("Plug-in hybrid car (km)"),
     "battery_electric_car_km": _l("Battery electric car (km)"),
     "car_km": _l("Car, fuel unknown (km)"),
+}
+
+WASTE_STREAMS: dict[str, Label] = {
+    "mixed": _l("Mixed (general) waste"),
+    "paper_card": _l("Paper and card"),
+    "plastics": _l("Plastics"),
+    "glass": _l("Glass"),
+    "metals": _l("Metals"),
+    "food_organic": _l("Food and organic"),
+    "e_waste": _l("Electrical and electronic (e-waste)"),
+    "hazardous": _l("Hazardous"),
+}
+
+WASTE_TREATMENTS: dict[str, Label] = {
+    "landfill": _l("Landfill"),
+    "recycling": _l("Recycling"),
+    "composting": _l("Composting"),
+    "anaerobic_digestion": _l("Anaerobic digestion"),
+    "incineration_energy_recovery": _l("Incineration with energy recovery"),
+    "incineration_no_recovery": _l("Incineration without energy recovery"),
+}
+
+WATER_SOURCES: dict[str, Label] = {
+    "mains": _l("Mains (public supply)"),
+    "ground": _l("Groundwater (own well)"),
+    "rain": _l("Rainwater"),
+    "recycled": _l("Recycled (grey) water"),
 }
 
 GROUND_MODES: dict[str, Label] = {
@@ -243,6 +292,8 @@ ACTIVITY_TYPES: dict[str, Label] = {
     "refrigerant_top_up": _l("Refrigerant top-up"),
     "fleet_record": _l("Fleet record"),
     "purchase": _l("Purchase"),
+    "waste_record": _l("Waste record"),
+    "water_record": _l("Water record"),
 }
 
 #: which part of an activity a ledger line is for (``EmissionLine.item``); numbered items
@@ -255,6 +306,9 @@ LINE_ITEMS: dict[str, Label] = {
     "leak": _l("Refrigerant leak"),
     "fleet": _l("Fleet"),
     "purchase": _l("Purchase"),
+    "waste": _l("Waste"),
+    "supply": _l("Water supply"),
+    "wastewater": _l("Wastewater treatment"),
 }
 _NUMBERED_ITEM = re.compile(r"(leg|journey|stay) (\d+)")
 
@@ -263,6 +317,7 @@ FACTOR_SELECTIONS: dict[str, Label] = {
     "edition_year": _l("Edition of the activity's year"),
     "nearest_edition": _l("Nearest edition (fallback)"),
     "average": _l("Mean of the published places (fallback)"),
+    "proxy": _l("Another place's factor, as the organisation chose (fallback)"),
     "pinned": _l("Pinned set"),
     "supplier": _l("Supplier's factor"),
     "organisation_setting": _l("Organisation setting"),
@@ -284,15 +339,32 @@ METHODS: dict[str, Label] = {
     "supplier_factor": _l("Supplier's factor"),
     "scope2_location": _l("Electricity, location-based: grid average"),
     "scope2_market": _l("Electricity, market-based: supplier or certificates"),
+    "scope2_market_residual_mix": _l("Electricity, market-based: residual mix"),
+    "scope2_market_grid_average": _l(
+        "Electricity, market-based: grid average (no residual mix imported)"
+    ),
     "mass_times_gwp": _l("kg × global warming potential"),
     "spend_based": _l("Spend-based: spend × supply-chain factor"),
     "material_factor": _l("Material: quantity × DESNZ factor"),
+    "desnz_waste": _l("Waste: tonnes × DESNZ waste factor"),
+    "desnz_water": _l("Water: m³ × DESNZ water factor"),
     "icao": _l("ICAO calculator"),
 }
 
 HAUL_METHODS: dict[str, Label] = {
     "desnz": _l("DESNZ haul definitions of each flight's year"),
     "distance_bands": _l("Distance bands (UK domestic, under 3,700 km, longer)"),
+}
+
+HOTEL_FALLBACKS: dict[str, Label] = {
+    "world": _l("Mean of every published country"),
+    "region": _l("Mean of the published countries of the region"),
+    "country": _l("A chosen country's factor"),
+}
+
+GTB_AIR_METHODS: dict[str, Label] = {
+    "desnz": _l("DESNZ without RF"),
+    "icao": _l("ICAO where present, DESNZ without RF for the others"),
 }
 
 BASELINE_ORIGINS: dict[str, Label] = {
@@ -315,6 +387,24 @@ FACTOR_FAMILIES: dict[str, Label] = {
     "ember_grid": _l("Ember grid averages"),
     "epa_supply_chain": _l("US EPA supply-chain factors"),
     "ipcc_gwp": _l("IPCC global warming potentials"),
+}
+
+CREDIT_STANDARDS: dict[str, Label] = {
+    "cdm_cer": _l("CDM Certified Emission Reductions (CERs)"),
+    "gold_standard_ver": _l("Gold Standard Verified Emission Reductions (VERs)"),
+    "verra_vcu": _l("Verra Verified Carbon Standard (VCUs)"),
+    "american_carbon_registry": _l("American Carbon Registry"),
+    "climate_action_reserve": _l("Climate Action Reserve"),
+    "plan_vivo": _l("Plan Vivo"),
+    "other": _l("Other standard"),
+}
+
+#: the state of the environmental management system, as the UN inventory asks it
+EMS_STATUSES: dict[str, Label] = {
+    "none": _l("None"),
+    "in_development": _l("In development"),
+    "implemented": _l("Implemented"),
+    "certified_iso14001": _l("Certified to ISO 14001"),
 }
 
 ROLES: dict[str, Label] = {
@@ -348,7 +438,12 @@ KINDS: dict[str, Mapping[str, Label]] = {
     "reported_kind": REPORTED_KINDS,
     "unit": UNITS,
     "energy_type": ENERGY_TYPES,
+    "onsite_technology": ONSITE_TECHNOLOGIES,
+    "renewable_instrument": RENEWABLE_INSTRUMENTS,
     "fleet_measure": FLEET_MEASURES,
+    "waste_stream": WASTE_STREAMS,
+    "waste_treatment": WASTE_TREATMENTS,
+    "water_source": WATER_SOURCES,
     "ground_mode": GROUND_MODES,
     "paid_by": PAID_BY,
     "trip_source": TRIP_SOURCES,
@@ -357,10 +452,14 @@ KINDS: dict[str, Mapping[str, Label]] = {
     "factor_selection": FACTOR_SELECTIONS,
     "method": METHODS,
     "haul_method": HAUL_METHODS,
+    "gtb_air_method": GTB_AIR_METHODS,
+    "hotel_fallback": HOTEL_FALLBACKS,
     "baseline_origin": BASELINE_ORIGINS,
     "gwp_edition": GWP_EDITIONS,
     "factor_family": FACTOR_FAMILIES,
     "role": ROLES,
+    "credit_standard": CREDIT_STANDARDS,
+    "ems_status": EMS_STATUSES,
 }
 
 #: codes that read as words or numbers and may appear in text as such ("open", "economy", "1")
@@ -480,11 +579,18 @@ FIELD_KINDS: dict[str, tuple[str, ...]] = {
     "mode": ("ground_mode",),
     "ground": ("ground_mode",),
     "energy_type": ("energy_type",),
+    "technology": ("onsite_technology",),
+    "instrument": ("renewable_instrument",),
     "unit": ("unit",),
     "quantity_unit": ("unit",),
     "measure": ("fleet_measure",),
+    "stream": ("waste_stream",),
+    "treatment": ("waste_treatment",),
+    "supply_source": ("water_source",),
     "paid_by": ("paid_by",),
     "flight_haul_method": ("haul_method",),
+    "gtb_air_method": ("gtb_air_method",),
+    "hotel_fallback": ("hotel_fallback",),
     "gwp_report": ("gwp_edition",),
     "kind": ("import_kind", "reported_kind"),
     "roles": ("role",),
@@ -535,7 +641,12 @@ _READABLE_KINDS = (
     "source",
     "unit",
     "energy_type",
+    "onsite_technology",
+    "renewable_instrument",
     "fleet_measure",
+    "waste_stream",
+    "waste_treatment",
+    "water_source",
     "ground_mode",
     "nonconformity_status",
     "action_status",
@@ -580,3 +691,23 @@ def enum_labels(members: Any, kind: str) -> dict[Any, Label]:
     code imports, e.g. ``SOURCE_LABELS``); the texts stay lazy."""
     table = KINDS[kind]
     return {member: table[member.value] for member in members}
+
+
+_REFRIGERANT = re.compile(r"(r|cfc|halon)(\d+)([a-z]*)")
+#: gases whose formula has lower-case letters
+_FORMULAS = {"ccl4": "CCl4", "ch3br": "CH3Br", "ch3ccl3": "CH3CCl3", "ch3cl": "CH3Cl"}
+
+
+def refrigerant_name(gas: str) -> str:
+    """A gas as its numbering writes it: r134a → R-134a, r410a → R-410A (a blend of the 400 and
+    500 series takes a capital letter), cfc11 → CFC-11, halon1301 → Halon 1301, sf6 → SF6."""
+    found = _REFRIGERANT.fullmatch(gas.lower())
+    if found is None:
+        return _FORMULAS.get(gas.lower(), gas.upper())
+    family, number, suffix = found.groups()
+    if family == "halon":
+        return f"Halon {number}"
+    if family == "cfc":
+        return f"CFC-{number}{suffix}"
+    blend = len(number) == 3 and number[0] in "45"
+    return f"R-{number}{suffix.upper() if blend else suffix}"

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ems.errors import ValidationFailed
 from ems.validation import has_control_characters
@@ -57,7 +58,11 @@ class ImportFailed(ValidationFailed):
 
     def __init__(self, row_errors: Sequence[RowError], message: str | None = None) -> None:
         self.row_errors = list(row_errors)
-        summary = message or _("%(n)d problems found; nothing was imported.", n=len(row_errors))
+        summary = message or ngettext(
+            "%(num)d problem found; nothing was imported.",
+            "%(num)d problems found; nothing was imported.",
+            len(row_errors),
+        )
         super().__init__({"file": summary})
 
 

@@ -19,7 +19,14 @@ from ems.actions import services as actions
 from ems.api import services as api_tokens
 from ems.auth import services as auth_services
 from ems.auth.models import Role, User
-from ems.energy.models import EnergyRecord, FleetRecord, RefrigerantTopUp
+from ems.credits import services as credits
+from ems.energy.models import (
+    EnergyRecord,
+    FleetRecord,
+    RefrigerantTopUp,
+    WasteRecord,
+    WaterRecord,
+)
 from ems.extensions import db
 from ems.factors import services as factors
 from ems.jobs.models import Job
@@ -68,6 +75,11 @@ EXPECTED_ACCESS: dict[str, frozenset[object]] = {
     "targets.gwp_editions": ORG_READERS,
     "inventory.close_year": ORG_EDITORS,
     "inventory.reopen_year": ORG_EDITORS,
+    "credits.list_credits": ORG_READERS,
+    "credits.new_credit": ORG_EDITORS,
+    "credits.edit_credit": ORG_EDITORS,
+    "credits.delete_credit": ORG_EDITORS,
+    "credits.export_credits": ORG_READERS,
     "removals.list_removals": frozenset({Role.travel, Role.ems}),
     "removals.restore": frozenset({Role.travel, Role.ems}),
     "auth.login": PUBLIC,
@@ -104,6 +116,9 @@ EXPECTED_ACCESS: dict[str, frozenset[object]] = {
     "org.new_headcount": ORG_EDITORS,
     "org.edit_headcount": ORG_EDITORS,
     "org.delete_headcount": ORG_EDITORS,
+    "org.list_management": ORG_READERS,
+    "org.new_management": ORG_EDITORS,
+    "org.edit_management": ORG_EDITORS,
     "audit.list_entries": ORG_READERS,
     "factors.list_sets": SIGNED_IN,
     "factors.show_set": SIGNED_IN,
@@ -137,6 +152,8 @@ EXPECTED_ACCESS: dict[str, frozenset[object]] = {
     "travel.import_template": SIGNED_IN,
     "travel.export_trips": frozenset({Role.travel, Role.ems, Role.management}),
     "travel.export_icao": frozenset({Role.travel, Role.ems, Role.management}),
+    "travel.icao": frozenset({Role.travel, Role.ems, Role.management}),
+    "travel.import_icao": frozenset({Role.ems}),
     "energy.list_records": ORG_READERS,
     "energy.export_records": ORG_READERS,
     "energy.new_record": ORG_EDITORS,
@@ -157,6 +174,26 @@ EXPECTED_ACCESS: dict[str, frozenset[object]] = {
     "energy.map_import": ORG_EDITORS,
     "energy.remove_import": ORG_EDITORS,
     "energy.import_template": SIGNED_IN,
+    "energy.waste": ORG_READERS,
+    "energy.export_waste": ORG_READERS,
+    "energy.new_waste_record": ORG_EDITORS,
+    "energy.edit_waste_record": ORG_EDITORS,
+    "energy.delete_waste_record": ORG_EDITORS,
+    "energy.import_waste": ORG_EDITORS,
+    "energy.map_waste_import": ORG_EDITORS,
+    "energy.commit_waste_import": ORG_EDITORS,
+    "energy.remove_waste_import": ORG_EDITORS,
+    "energy.waste_import_template": SIGNED_IN,
+    "energy.water": ORG_READERS,
+    "energy.export_water": ORG_READERS,
+    "energy.new_water_record": ORG_EDITORS,
+    "energy.edit_water_record": ORG_EDITORS,
+    "energy.delete_water_record": ORG_EDITORS,
+    "energy.import_water": ORG_EDITORS,
+    "energy.map_water_import": ORG_EDITORS,
+    "energy.commit_water_import": ORG_EDITORS,
+    "energy.remove_water_import": ORG_EDITORS,
+    "energy.water_import_template": SIGNED_IN,
     "procurement.list_purchases": ORG_READERS,
     "procurement.new_purchase": ORG_EDITORS,
     "procurement.edit_purchase": ORG_EDITORS,
@@ -280,6 +317,7 @@ def build_world() -> tuple[dict[Role, User], dict[str, object]]:
     energy_record = EnergyRecord(
         site_id=site.id,
         energy_type="onsite_renewable",
+        technology="solar_pv",
         period_start=dt.date(2024, 1, 1),
         period_end=dt.date(2024, 1, 31),
         quantity=Decimal(100),
@@ -298,6 +336,23 @@ def build_world() -> tuple[dict[Role, User], dict[str, object]]:
         period_end=dt.date(2024, 1, 2),
     )
     db.session.add(vehicle)
+    rubbish = WasteRecord(
+        site_id=site.id,
+        period_start=dt.date(2024, 1, 1),
+        period_end=dt.date(2024, 3, 31),
+        stream="mixed",
+        treatment="landfill",
+        tonnes=Decimal(2),
+    )
+    tap = WaterRecord(
+        site_id=site.id,
+        period_start=dt.date(2024, 1, 1),
+        period_end=dt.date(2024, 3, 31),
+        supply_source="mains",
+        supply_m3=Decimal(100),
+        wastewater_m3=Decimal(90),
+    )
+    db.session.add_all([rubbish, tap])
     category = SpendCategory(name="Consulting", naics_code="541611")
     purchase = Purchase(
         purchased_on=dt.date(2024, 3, 1), category=category, quantity=Decimal(1), quantity_unit="kg"
@@ -349,6 +404,18 @@ def build_world() -> tuple[dict[Role, User], dict[str, object]]:
     )
     db.session.add(report)
     api_token, _secret = api_tokens.create_token(actor=None, user=target, name="Booking tool")
+    credit = credits.create_credit(
+        actor=None,
+        standard="cdm_cer",
+        project_name="Hydro",
+        vintage_year=2023,
+        serial_first="XX-1-1001-9",
+        serial_last="XX-1-2000-9",
+        co2e_t=1000,
+        retired_on=dt.date(2024, 5, 2),
+        applied_year=2024,
+    )
+    org.set_management_indicators(actor=None, year=2024, ems_status="implemented", all_sites=True)
     removal = travel.delete_trip(
         actor=None,
         trip=travel.create_trip(
@@ -370,6 +437,8 @@ def build_world() -> tuple[dict[Role, User], dict[str, object]]:
         "record_id": energy_record.id,
         "top_up_id": leak.id,
         "fleet_record_id": vehicle.id,
+        "waste_record_id": rubbish.id,
+        "water_record_id": tap.id,
         "batch_id": batch.id,
         "purchase_id": purchase.id,
         "baseline_id": declared.id,
@@ -382,6 +451,7 @@ def build_world() -> tuple[dict[Role, User], dict[str, object]]:
         "report_id": report.id,
         "token_id": api_token.id,
         "removal_id": removal.id,
+        "credit_id": credit.id,
         "job_id": job.id,
         "name": "inventory.csv",
         "fmt": "csv",

@@ -11,11 +11,20 @@ from flask_babel import force_locale
 from ems import formatting, labels
 from ems.actions.models import ActionStatus, NonconformityStatus, Origin, Severity
 from ems.auth.models import Role
-from ems.energy.models import EnergyType
+from ems.credits.models import CreditStandard
+from ems.energy.models import (
+    EnergyType,
+    OnsiteTechnology,
+    RenewableInstrument,
+    WasteStream,
+    WasteTreatment,
+    WaterSource,
+)
 from ems.energy.services import FLEET
 from ems.factors.keys import UNIT_CODES
 from ems.inventory.services import Boundary
 from ems.ledger.models import Basis, SourceCategory
+from ems.org.models import EmsStatus
 from ems.travel.calculation import PUBLISHED_CLASSES, CabinClass, HaulMethod
 from ems.travel.models import GroundMode, PaidBy, TripSource
 
@@ -30,11 +39,18 @@ ENUMS: list[tuple[type[enum.Enum], str]] = [
     (PaidBy, "paid_by"),
     (TripSource, "trip_source"),
     (EnergyType, "energy_type"),
+    (OnsiteTechnology, "onsite_technology"),
+    (RenewableInstrument, "renewable_instrument"),
+    (WasteStream, "waste_stream"),
+    (WasteTreatment, "waste_treatment"),
+    (WaterSource, "water_source"),
     (Origin, "origin"),
     (Severity, "severity"),
     (NonconformityStatus, "nonconformity_status"),
     (ActionStatus, "action_status"),
     (Role, "role"),
+    (CreditStandard, "credit_standard"),
+    (EmsStatus, "ems_status"),
 ]
 
 

@@ -26,9 +26,16 @@ from pypdf import PdfReader
 from ems import create_app, labels
 from ems.actions.models import CorrectiveAction, Nonconformity
 from ems.auth.models import ApiToken, User
+from ems.credits.models import CarbonCredit
 from ems.demo import services as demo_services
 from ems.demo.cli import demo_cli
-from ems.energy.models import EnergyRecord, FleetRecord, RefrigerantTopUp
+from ems.energy.models import (
+    EnergyRecord,
+    FleetRecord,
+    RefrigerantTopUp,
+    WasteRecord,
+    WaterRecord,
+)
 from ems.extensions import db
 from ems.factors.models import EmissionFactor, FactorSet
 from ems.imports.models import ImportBatch
@@ -62,6 +69,8 @@ NOT_WALKED = {
     # import templates are input formats: they keep their codes
     "travel.import_template",
     "energy.import_template",
+    "energy.waste_import_template",
+    "energy.water_import_template",
     "procurement.import_template",
     "factors.template",
 }
@@ -75,7 +84,10 @@ MACHINE_EXPORTS: dict[str, set[str]] = {
     "energy.export_records": {"energy_type", "unit"},
     "energy.export_refrigerants": {"unit"},
     "energy.export_fleet": {"measure", "unit"},
+    "energy.export_waste": {"stream", "treatment"},
+    "energy.export_water": {"supply_source"},
     "procurement.export_purchases": {"unit", "method", "converted_unit"},
+    "credits.export_credits": {"standard"},
 }
 #: the files issued with a report are the same two tables, frozen
 ISSUED_FILE = "reporting.download_issued_file"
@@ -199,6 +211,8 @@ def _url_values() -> dict[str, list[Any]]:
         "record_id": EnergyRecord,
         "top_up_id": RefrigerantTopUp,
         "fleet_record_id": FleetRecord,
+        "waste_record_id": WasteRecord,
+        "water_record_id": WaterRecord,
         "batch_id": ImportBatch,
         "purchase_id": Purchase,
         "baseline_id": DeclaredBaseline,
@@ -209,6 +223,7 @@ def _url_values() -> dict[str, list[Any]]:
         "rate_id": ExchangeRate,
         "index_id": PriceIndex,
         "token_id": ApiToken,
+        "credit_id": CarbonCredit,
     }.items():
         found = _first(model)
         values[name] = [found] if found is not None else []
@@ -328,7 +343,13 @@ def test_every_page_walked(walked):
     assert roles_seen == {account.role.value for account in demo_services.DEMO_ACCOUNTS}
     assert len(walked["pages"]) > 150
     walked_endpoints = set(walked["urls"])
-    for endpoint in ("travel.show_trip", "actions.show", "energy.edit_fleet_record"):
+    for endpoint in (
+        "travel.show_trip",
+        "actions.show",
+        "energy.edit_fleet_record",
+        "energy.edit_waste_record",
+        "energy.edit_water_record",
+    ):
         assert endpoint in walked_endpoints
 
 

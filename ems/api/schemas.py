@@ -22,7 +22,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from ems import numbers
 from ems.actions.models import ActionStatus
 from ems.auth.models import Role, User
-from ems.energy.models import EnergyRecord, EnergyType
+from ems.energy.models import EnergyRecord, EnergyType, OnsiteTechnology, RenewableInstrument
 from ems.energy.services import UNITS
 from ems.errors import ValidationFailed
 from ems.inventory.services import Boundary
@@ -469,6 +469,28 @@ class EnergyRecordCreateSchema(BodySchema):
     meter_reference = _text(EnergyRecord.REFERENCE_MAX_LEN, load_default="")
     evidence_note = _text(EnergyRecord.NOTE_MAX_LEN, load_default="")
     is_estimate = StrictBoolean(load_default=False)
+    technology = _enum(
+        OnsiteTechnology,
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "How on-site generation is made (required for it)."},
+    )
+    instrument = _enum(
+        RenewableInstrument,
+        allow_none=True,
+        load_default=None,
+        metadata={
+            "description": "Electricity's instrument; `certificates` where omitted with "
+            "certificates."
+        },
+    )
+    meets_quality_criteria = StrictBoolean(
+        load_default=True,
+        metadata={
+            "description": "The instrument meets the GHG Protocol Scope 2 Quality "
+            "Criteria (else it does not lower the market-based figure)."
+        },
+    )
 
 
 class PurchaseCreateSchema(BodySchema):
@@ -699,6 +721,9 @@ class EnergyRecordSchema(OutSchema):
     unit = _out(fields.String)
     certificates_kwh = _nullable(fields.Float)
     supplier_factor_id = _nullable(fields.Integer)
+    technology = _nullable(fields.Enum, OnsiteTechnology, by_value=True)
+    instrument = _out(fields.Enum, RenewableInstrument, by_value=True)
+    meets_quality_criteria = _out(fields.Boolean)
     meter_reference = _out(fields.String)
     evidence_note = _out(fields.String)
     is_estimate = _out(fields.Boolean)

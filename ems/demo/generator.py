@@ -190,6 +190,10 @@ class EnergyRow:
     certificates_kwh: Decimal | None = None
     supplier_factor: str = ""
     estimated: bool = False
+    #: the technology of on-site generation ("solar_pv" for the roof-top panels)
+    technology: str = ""
+    #: the instrument of electricity with certificates; they meet the Scope 2 Quality Criteria
+    instrument: str = ""
 
 
 @dataclass(frozen=True)
@@ -213,6 +217,33 @@ class FleetRow:
     period_start: dt.date
     period_end: dt.date
     quantity: Decimal
+
+
+@dataclass(frozen=True)
+class WasteRow:
+    """Tonnes of a stream sent to a treatment over a quarter, as a row of the waste import."""
+
+    site: str
+    period_start: dt.date
+    period_end: dt.date
+    stream: str
+    treatment: str
+    tonnes: Decimal
+    reference: str
+    estimated: bool = False
+
+
+@dataclass(frozen=True)
+class WaterRow:
+    """A quarter's water bill of a site, as a row of the water import."""
+
+    site: str
+    period_start: dt.date
+    period_end: dt.date
+    supply_source: str
+    supply_m3: Decimal
+    wastewater_m3: Decimal | None
+    reference: str
 
 
 @dataclass(frozen=True)
@@ -296,6 +327,9 @@ class DemoData:
     #: candidate bookings of each year, in the order the loader takes them (spread over the
     #: year, so that any first part of them covers the whole year)
     flights: dict[int, tuple[FlightTrip, ...]] = field(default_factory=dict)
+    #: the waste contractors' quarterly reports and the water bills of each year
+    waste: dict[int, tuple[WasteRow, ...]] = field(default_factory=dict)
+    water: dict[int, tuple[WaterRow, ...]] = field(default_factory=dict)
 
 
 # --- energy ------------------------------------------------------------------------------------
@@ -343,6 +377,7 @@ GENEVA_CERTIFICATES_FROM = 2019
 #: the regional offices' electricity in a year like 2018, kWh
 REGIONAL_ELECTRICITY_KWH = {NAIROBI: 520_000, BANGKOK: 330_000, PANAMA: 230_000, NEW_YORK: 150_000}
 NAIROBI_GENERATOR_LITRES = 8_000
+#: Nairobi's roof-top solar PV (about 63 kWp at some 1,750 kWh per kWp a year) from 2019
 NAIROBI_SOLAR_KWH = 110_000
 NAIROBI_SOLAR_FROM = 2019
 NEW_YORK_GAS_KWH = 55_000
@@ -411,6 +446,8 @@ def _bills(
                 certificates_kwh=quantity if certificates else None,
                 supplier_factor=supplier_factor,
                 estimated=(site, year, index + 1) in ESTIMATED,
+                technology="solar_pv" if energy_type == "onsite_renewable" else "",
+                instrument="certificates" if certificates else "",
             )
         )
     return rows
@@ -616,6 +653,160 @@ def _fleet(rng: random.Random) -> tuple[FleetRow, ...]:
             )
         )
     return tuple(rows)
+
+
+# --- waste and water ---------------------------------------------------------------------------
+
+#: each site's waste a year, tonnes (about 60 kg a person at headquarters), where its mixed
+#: waste goes (Geneva burns it with energy recovery, the others landfill it), and whether its
+#: food waste is composted (else it goes with the mixed waste)
+WASTE_SITES = {
+    GENEVA: (38.0, "incineration_energy_recovery", "anaerobic_digestion"),
+    NAIROBI: (16.0, "landfill", "composting"),
+    BANGKOK: (9.0, "landfill", ""),
+    PANAMA: (6.0, "landfill", ""),
+    NEW_YORK: (4.0, "landfill", "composting"),
+}
+#: the shares of each stream; mixed waste falls as sorting improves, year by year
+WASTE_MIX_2018 = {
+    "mixed": 0.52,
+    "paper_card": 0.28,
+    "food_organic": 0.10,
+    "plastics": 0.05,
+    "glass": 0.03,
+    "metals": 0.02,
+}
+#: the share of the mixed waste moved to sorted streams each year after 2018
+SORTING_GAIN = 0.015
+#: e-waste collected once a year (fourth quarter), tonnes
+E_WASTE_T = {GENEVA: 0.6, NAIROBI: 0.2}
+#: each site's mains water a year, m³ (about 25 m³ a person, Geneva's cooling towers
+#: included), and the wastewater's share
+WATER_M3 = {GENEVA: 12_500, NAIROBI: 6_000, BANGKOK: 3_300, PANAMA: 2_000, NEW_YORK: 1_200}
+WASTEWATER_SHARE = 0.9
+#: Nairobi harvests rainwater from 2021 (its roof tanks), m³ a year
+NAIROBI_RAINWATER_M3 = 1_400
+NAIROBI_RAINWATER_FROM = 2021
+
+
+def _quarters(year: int) -> list[tuple[int, dt.date, dt.date]]:
+    return [(q, dt.date(year, q * 3 - 2, 1), _month_end(year, q * 3)) for q in range(1, 5)]
+
+
+def _waste(rng: random.Random) -> dict[int, tuple[WasteRow, ...]]:
+    """Quarterly waste reports of every site and year: mostly mixed waste and paper, paper and
+    the sorted streams recycled, food composted or digested where the site can."""
+    by_year: dict[int, tuple[WasteRow, ...]] = {}
+    for year in YEARS:
+        sorted_more = SORTING_GAIN * max(0, year - 2018)
+        mix = dict(WASTE_MIX_2018)
+        mix["mixed"] -= sorted_more
+        mix["paper_card"] += sorted_more * 0.6
+        mix["plastics"] += sorted_more * 0.4
+        rows = []
+        for site, (tonnes, disposal, food) in WASTE_SITES.items():
+            for quarter, start, end in _quarters(year):
+                reference = f"WTN-{site[:3].upper()}-{year}-Q{quarter}"
+                quarter_t = tonnes * OCCUPANCY[year] / 4
+                for stream, share in mix.items():
+                    treatment = "recycling"
+                    if stream == "mixed":
+                        treatment = disposal
+                    elif stream == "food_organic":
+                        treatment = food or disposal
+                    amount = Decimal(str(round(quarter_t * share * rng.uniform(0.9, 1.1), 2)))
+                    rows.append(WasteRow(site, start, end, stream, treatment, amount, reference))
+                if quarter == 4 and site in E_WASTE_T:
+                    rows.append(
+                        WasteRow(
+                            site,
+                            start,
+                            end,
+                            "e_waste",
+                            "recycling",
+                            Decimal(str(E_WASTE_T[site])),
+                            reference,
+                            estimated=True,
+                        )
+                    )
+        by_year[year] = tuple(rows)
+    return by_year
+
+
+def _water(rng: random.Random) -> dict[int, tuple[WaterRow, ...]]:
+    """Quarterly water bills of every site and year (mains water and its wastewater), and
+    Nairobi's rainwater."""
+    by_year: dict[int, tuple[WaterRow, ...]] = {}
+    for year in YEARS:
+        rows = []
+        for site, yearly in WATER_M3.items():
+            for quarter, start, end in _quarters(year):
+                supply = round(yearly * OCCUPANCY[year] / 4 * rng.uniform(0.92, 1.08))
+                rows.append(
+                    WaterRow(
+                        site,
+                        start,
+                        end,
+                        "mains",
+                        Decimal(supply),
+                        Decimal(round(supply * WASTEWATER_SHARE)),
+                        f"W-{site[:3].upper()}-{year}-Q{quarter}",
+                    )
+                )
+                if site == NAIROBI and year >= NAIROBI_RAINWATER_FROM:
+                    rain = round(NAIROBI_RAINWATER_M3 / 4 * rng.uniform(0.5, 1.5))
+                    rows.append(
+                        WaterRow(
+                            site,
+                            start,
+                            end,
+                            "rain",
+                            Decimal(rain),
+                            None,
+                            f"RW-NAI-{year}-Q{quarter}",
+                        )
+                    )
+        by_year[year] = tuple(rows)
+    return by_year
+
+
+def waste_csv(rows: Sequence[WasteRow]) -> bytes:
+    """A waste contractor's report of ``rows``."""
+    return _csv(
+        ("Site", "From", "To", "Waste stream", "Treatment", "Tonnes", "Estimated", "Reference"),
+        [
+            (
+                row.site,
+                row.period_start.isoformat(),
+                row.period_end.isoformat(),
+                row.stream,
+                row.treatment,
+                row.tonnes,
+                "yes" if row.estimated else "no",
+                row.reference,
+            )
+            for row in rows
+        ],
+    )
+
+
+def water_csv(rows: Sequence[WaterRow]) -> bytes:
+    """The water bills of ``rows``."""
+    return _csv(
+        ("Site", "From", "To", "Source", "Supply m3", "Wastewater m3", "Reference"),
+        [
+            (
+                row.site,
+                row.period_start.isoformat(),
+                row.period_end.isoformat(),
+                row.supply_source,
+                row.supply_m3,
+                "" if row.wastewater_m3 is None else row.wastewater_m3,
+                row.reference,
+            )
+            for row in rows
+        ],
+    )
 
 
 # --- procurement -------------------------------------------------------------------------------
@@ -1062,6 +1253,53 @@ def _flights(
     return by_year
 
 
+# --- climate neutrality and environmental management -----------------------------------------
+
+#: carbon credits retired (standard, project, project id, vintage, first and last serial, t,
+#: retired on, year applied, evidence): CDM CERs of an invented project. 2022 (1,969 t) is
+#: covered, 2023 (2,582 t) is not
+CREDITS = (
+    (
+        "cdm_cer",
+        "Demo Valley small hydro bundle (demo project)",
+        "DEMO-9001",
+        2021,
+        "XX-5-100001001-1-1-0-9001",
+        "XX-5-100003000-1-1-0-9001",
+        2000,
+        dt.date(2023, 5, 16),
+        2022,
+        "DEMO-RET-2023-0042 (demo retirement id, not a registry's)",
+    ),
+    (
+        "cdm_cer",
+        "Demo Valley small hydro bundle (demo project)",
+        "DEMO-9001",
+        2022,
+        "XX-5-100003001-1-1-0-9001",
+        "XX-5-100005000-1-1-0-9001",
+        2000,
+        dt.date(2024, 6, 4),
+        2023,
+        "DEMO-RET-2024-0107 (demo retirement id, not a registry's)",
+    ),
+)
+#: the environmental policy, adopted with the start of the EMS
+POLICY_ADOPTED_ON = dt.date(2019, 6, 12)
+#: each year's EMS: its state, whether it covers every site (else headquarters only), and the
+#: staff trained that year
+MANAGEMENT = {
+    2018: ("none", False, 0),
+    2019: ("in_development", False, 24),
+    2020: ("in_development", False, 40),
+    2021: ("in_development", False, 65),
+    2022: ("implemented", True, 180),
+    2023: ("implemented", True, 210),
+    2024: ("implemented", True, 150),
+    2025: ("implemented", True, 160),
+}
+
+
 # --- everything ------------------------------------------------------------------------------
 
 
@@ -1079,6 +1317,9 @@ def generate(seed: int = SEED) -> DemoData:
         purchases=_purchases(rng),
         ground_trips=_ground_trips(rng, travellers["GVA"]),
         flights=_flights(rng, travellers),
+        # their own generators: the records above stay as they were before waste and water
+        waste=_waste(random.Random(f"{seed}-waste")),  # noqa: S311 (invented demo data)
+        water=_water(random.Random(f"{seed}-water")),  # noqa: S311 (invented demo data)
     )
 
 
@@ -1142,6 +1383,9 @@ def energy_csv(rows: Sequence[EnergyRow]) -> bytes:
             "meter_reference",
             "evidence_note",
             "estimated",
+            "technology",
+            "instrument",
+            "meets_quality_criteria",
         ),
         [
             (
@@ -1156,6 +1400,9 @@ def energy_csv(rows: Sequence[EnergyRow]) -> bytes:
                 row.meter_reference,
                 row.evidence_note,
                 "yes" if row.estimated else "no",
+                row.technology,
+                row.instrument,
+                "yes" if row.instrument else "",
             )
             for row in rows
         ],

@@ -22,11 +22,20 @@ from ems.actions.models import Nonconformity
 from ems.audit import services as audit
 from ems.auth import services as auth
 from ems.auth.models import Role, User
-from ems.demo import generator
+from ems.credits import services as credits
+from ems.credits.models import CarbonCredit
+from ems.demo import generator, icao
 from ems.demo.generator import DemoData, FlightTrip
 from ems.energy import importer as energy_importer
 from ems.energy import services as energy
-from ems.energy.models import EnergyRecord, FleetRecord, RefrigerantTopUp
+from ems.energy import waste_water_importer
+from ems.energy.models import (
+    EnergyRecord,
+    FleetRecord,
+    RefrigerantTopUp,
+    WasteRecord,
+    WaterRecord,
+)
 from ems.errors import ValidationFailed
 from ems.extensions import db, refresh_statistics, serialize
 from ems.factors import services as factors
@@ -36,7 +45,7 @@ from ems.jobs import services as jobs
 from ems.jobs.kinds import Progress
 from ems.jobs.models import Job, JobStatus
 from ems.org import services as org
-from ems.org.models import Department, Site
+from ems.org.models import Department, ManagementIndicators, Site
 from ems.procurement import importer as procurement_importer
 from ems.procurement import services as procurement
 from ems.procurement.models import Purchase
@@ -76,6 +85,8 @@ ISSUED_YEARS = (2024, 2025)
 REPORTED_YEARS = (2022, 2023)
 #: the years the working group has closed: their data is final (the current year stays open)
 CLOSED_YEARS = (generator.BASELINE_YEAR, *range(2018, 2026))
+#: the years the demo has a results file of ICAO's calculator for (ems.demo.icao)
+ICAO_YEARS = (2022, 2023)
 
 
 @dataclass
@@ -106,7 +117,11 @@ def real_data() -> list[str]:
         (_("energy records"), EnergyRecord),
         (_("refrigerant top-ups"), RefrigerantTopUp),
         (_("fleet records"), FleetRecord),
+        (_("waste records"), WasteRecord),
+        (_("water records"), WaterRecord),
         (_("purchases"), Purchase),
+        (_("carbon credits retired"), CarbonCredit),
+        (_("environmental management indicators"), ManagementIndicators),
         (_("nonconformities"), Nonconformity),
         (_("sites"), Site),
         (_("departments"), Department),
@@ -215,6 +230,8 @@ def _organisation(ids: _Ids, ems: User) -> None:
         baseline_year=generator.BASELINE_YEAR,
         target_year=generator.TARGET_YEAR,
         target_reduction_pct=generator.TARGET_REDUCTION_PCT,
+        # most stays without a DESNZ factor are in Africa: the mean of its published countries
+        hotel_fallback="region",
     )
     for spec in generator.SITES:
         site = org.create_site(
@@ -257,6 +274,46 @@ def _organisation(ids: _Ids, ems: User) -> None:
             procurement.create_category(actor=ems, name=name, naics_code=naics_code)
 
 
+def _neutrality_and_management(ids: _Ids, ems: User) -> None:
+    """Credits retired for 2022 and 2023, and the environmental management of each year."""
+    for (
+        standard,
+        project_name,
+        project_id,
+        vintage_year,
+        serial_first,
+        serial_last,
+        co2e_t,
+        retired_on,
+        applied_year,
+        evidence,
+    ) in generator.CREDITS:
+        credits.create_credit(
+            actor=ems,
+            standard=standard,
+            project_name=project_name,
+            project_id=project_id,
+            vintage_year=vintage_year,
+            serial_first=serial_first,
+            serial_last=serial_last,
+            co2e_t=co2e_t,
+            retired_on=retired_on,
+            applied_year=applied_year,
+            evidence=evidence,
+        )
+    for year, (status, all_sites, staff_trained) in generator.MANAGEMENT.items():
+        org.set_management_indicators(
+            actor=ems,
+            year=year,
+            ems_status=status,
+            policy_adopted_on=generator.POLICY_ADOPTED_ON if status != "none" else None,
+            all_sites=all_sites,
+            site_ids=[] if all_sites or status == "none" else [ids.sites[generator.GENEVA]],
+            staff_trained=staff_trained,
+            note="Demo figures",
+        )
+
+
 # --- activity data ----------------------------------------------------------------------------
 
 
@@ -293,6 +350,24 @@ def _buildings(data: DemoData, ids: _Ids, ems: User) -> None:
             actor=ems,
             data=generator.purchases_csv(purchases),
             filename=f"finance-export-{year}.csv",
+        )
+
+
+def _waste_and_water(data: DemoData, ems: User) -> None:
+    """The sites' waste reports and water bills, imported a year at a time."""
+    for year, rows in data.waste.items():
+        imports.import_file(
+            waste_water_importer.WASTE_IMPORTER,
+            actor=ems,
+            data=generator.waste_csv(rows),
+            filename=f"waste-report-{year}.csv",
+        )
+    for year, water_rows in data.water.items():
+        imports.import_file(
+            waste_water_importer.WATER_IMPORTER,
+            actor=ems,
+            data=generator.water_csv(water_rows),
+            filename=f"water-bills-{year}.csv",
         )
 
 
@@ -676,14 +751,18 @@ def load_demo(*, seed: int = generator.SEED, progress: Progress | None = None) -
     ems, desk = ids.users[Role.ems], ids.users[Role.travel]
     step()
     _organisation(ids, ems)
+    _neutrality_and_management(ids, ems)
     step()
     _buildings(data, ids, ems)
+    _waste_and_water(data, ems)
     step()
     _ground_trips(data, ids, desk)
     db.session.flush()
     step()
     result = LoadResult()
     _flights(data, desk, result, step)
+    for year in ICAO_YEARS:  # the focal point's results of ICAO's calculator
+        icao.import_results(actor=ems, year=year)
     refresh_statistics()  # the reports and years below read tens of thousands of fresh rows
     for year in CLOSED_YEARS:
         org.close_year(actor=ems, year=year)

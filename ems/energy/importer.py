@@ -36,7 +36,7 @@ from flask_babel import lazy_gettext as _l
 from ems import labels
 from ems.auth.models import Role
 from ems.energy import services
-from ems.energy.models import EnergyRecord, EnergyType
+from ems.energy.models import EnergyRecord, EnergyType, OnsiteTechnology, RenewableInstrument
 from ems.errors import NotFound, ValidationFailed
 from ems.extensions import db
 from ems.factors.services import FactorSelector
@@ -162,6 +162,30 @@ FIELDS: tuple[Field, ...] = (
             "estimé|estimation|type de relevé|estimado|tipo de lectura|оценка"
         ),
     ),
+    Field(
+        "technology",
+        _l("Technology"),
+        synonyms=_listed(
+            "generation technology|technology type|source of generation|technologie|"
+            "technologie de production|erzeugungsart|technik|tecnología|технология"
+        ),
+    ),
+    Field(
+        "instrument",
+        _l("Renewable electricity instrument"),
+        synonyms=_listed(
+            "renewable instrument|contractual instrument|renewable energy instrument|"
+            "instrument contractuel|nachweis|instrumento"
+        ),
+    ),
+    Field(
+        "meets_quality_criteria",
+        _l("Meets the Scope 2 Quality Criteria"),
+        synonyms=_listed(
+            "quality criteria|meets quality criteria|scope 2 quality criteria|"
+            "meets scope 2 quality criteria|critères de qualité|qualitätskriterien"
+        ),
+    ),
 )
 #: how a spreadsheet says yes or no (and a meter export an estimated or actual reading)
 YES_NO = {
@@ -249,6 +273,53 @@ HEATING_OIL_NAMES = frozenset(
         "stookolie|huisbrandolie"
     )
 )
+#: how files name the technology of on-site generation (compared by ``name_words``)
+TECHNOLOGY_NAMES: dict[str, OnsiteTechnology] = {
+    name_words(name): technology
+    for technology, names in {
+        OnsiteTechnology.solar_pv: _listed(
+            "solar pv|solar|pv|photovoltaic|photovoltaics|solar photovoltaic|solar panels|"
+            "rooftop solar|photovoltaïque|photovoltaik|fotovoltaica|solaire|solarstrom|"
+            "солнечная"
+        ),
+        OnsiteTechnology.wind: _listed("wind|wind turbine|éolien|éolienne|windkraft|eólica|ветер"),
+        OnsiteTechnology.hydro: _listed(
+            "hydro|hydropower|hydroelectric|micro hydro|hydraulique|wasserkraft|hidráulica|гидро"
+        ),
+        OnsiteTechnology.biomass: _listed("biomass|biogas|biomasse|biomasa|биомасса"),
+        OnsiteTechnology.geothermal: _listed(
+            "geothermal|géothermie|geothermie|geotérmica|геотермальная"
+        ),
+        OnsiteTechnology.other: _listed("other|other renewable|autre|andere|otra"),
+    }.items()
+    for name in names
+}
+#: energy names that say the technology as well: solar (an on-site record named "solar" or
+#: "PV" is solar PV without a technology column)
+SOLAR_ENERGY_NAMES = frozenset(
+    name_words(name)
+    for name in _listed("solar|pv|solar pv|photovoltaïque|photovoltaik|fotovoltaica")
+)
+#: how files name the instrument of purchased electricity
+INSTRUMENT_NAMES: dict[str, RenewableInstrument] = {
+    name_words(name): instrument
+    for instrument, names in {
+        RenewableInstrument.none: _listed("none|no|-"),
+        RenewableInstrument.certificates: _listed(
+            "certificates|eac|energy attribute certificates|go|gos|guarantees of origin|"
+            "guarantee of origin|rego|regos|i-rec|irec|rec|recs|garanties d'origine|"
+            "herkunftsnachweise|garantías de origen"
+        ),
+        RenewableInstrument.green_tariff: _listed(
+            "green tariff|green electricity tariff|supplier contract|tarif vert|ökostromtarif|"
+            "tarifa verde"
+        ),
+        RenewableInstrument.ppa: _listed(
+            "ppa|power purchase agreement|corporate ppa|virtual ppa|vppa"
+        ),
+    }.items()
+    for name in names
+}
 #: where heating oil is kerosene (DESNZ burning oil): the UK and Ireland
 KEROSENE_COUNTRIES = frozenset({"GB", "IE"})
 #: the units in which a fuel's kWh are ambiguous until the calorific value is named
@@ -465,6 +536,10 @@ def parse(table: Table) -> CheckedRows:
                         ),
                     )
                 )
+        technology, instrument = _technology_and_instrument(errors, number, row, named)
+        meets = YES_NO.get(row.get("meets_quality_criteria", "yes").casefold() or "yes")
+        if meets is None:
+            errors.append(RowError(number, "meets_quality_criteria", _("“yes” or “no”")))
         if len(errors) > before or energy is None:
             continue
         try:
@@ -480,6 +555,9 @@ def parse(table: Table) -> CheckedRows:
                 meter_reference=row.get("meter_reference", ""),
                 evidence_note=row.get("evidence_note", ""),
                 is_estimate=bool(estimated),
+                technology=technology,
+                instrument=instrument,
+                meets_quality_criteria=bool(meets),
             )
         except ValidationFailed as exc:
             errors += [
@@ -507,6 +585,56 @@ def parse(table: Table) -> CheckedRows:
     )
     checked.value_notes += list(notes)
     return checked
+
+
+def _technology_and_instrument(
+    errors: list[RowError], number: int, row: dict[str, str], energy_name: str
+) -> tuple[str | None, str | None]:
+    """A row's technology (by its name, or solar PV where the energy's name says solar) and
+    instrument codes; each wrong name is an error of the row."""
+    technology: str | None = None
+    written = row.get("technology", "")
+    if written:
+        found = TECHNOLOGY_NAMES.get(name_words(written))
+        if found is None and written.strip().casefold() in OnsiteTechnology.__members__:
+            found = OnsiteTechnology(written.strip().casefold())
+        if found is None:
+            errors.append(
+                RowError(
+                    number,
+                    "technology",
+                    _(
+                        "“%(value)s” is not one of: solar PV, wind, hydro, biomass, geothermal, "
+                        "other",
+                        value=written[:40],
+                    ),
+                )
+            )
+        else:
+            technology = found.value
+    elif name_words(energy_name) in SOLAR_ENERGY_NAMES:
+        technology = OnsiteTechnology.solar_pv.value
+    instrument: str | None = None
+    written = row.get("instrument", "")
+    if written:
+        chosen = INSTRUMENT_NAMES.get(name_words(written))
+        if chosen is None and written.strip().casefold() in RenewableInstrument.__members__:
+            chosen = RenewableInstrument(written.strip().casefold())
+        if chosen is None:
+            errors.append(
+                RowError(
+                    number,
+                    "instrument",
+                    _(
+                        "“%(value)s” is not one of: none, certificates (GO, REGO, I-REC, REC), "
+                        "green tariff, PPA",
+                        value=written[:40],
+                    ),
+                )
+            )
+        else:
+            instrument = chosen.value
+    return technology, instrument
 
 
 def _profile_notes(table: Table, kinds: set[EnergyType]) -> list[str]:

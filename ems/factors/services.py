@@ -310,9 +310,21 @@ def import_factor_set(
         notes=notes,
         factors=specs,
     )
+    return add_factor_set(actor=actor, spec=spec, file_sha256=hashlib.sha256(data).hexdigest())
+
+
+def add_factor_set(
+    *, actor: User | None, spec: SetSpec, file_sha256: str
+) -> tuple[FactorSet, bool]:
+    """Store a set read from a user's file (``file_sha256``); returns (set, newly created).
+
+    The same content under an existing code and version changes nothing; other content under
+    it is refused (a correction is a new version).
+    """
+    _require_editor(actor)
     digest = spec.content_sha256()
     existing = db.session.scalar(
-        sa.select(FactorSet).where(FactorSet.code == code, FactorSet.version == version)
+        sa.select(FactorSet).where(FactorSet.code == spec.code, FactorSet.version == spec.version)
     )
     if existing is not None:
         if existing.content_sha256 == digest:
@@ -322,8 +334,8 @@ def import_factor_set(
                 "version": _(
                     "Version %(version)s of %(code)s exists with other "
                     "values. A correction is imported as a new version.",
-                    version=version,
-                    code=code,
+                    version=spec.version,
+                    code=spec.code,
                 )
             }
         )
@@ -332,10 +344,8 @@ def import_factor_set(
         actor=actor,
         action="factors.set.imported",
         obj=factor_set,
-        summary=f"Factor set {code} v{version} imported ({len(specs)} factors)",
-        changes=audit.diff(
-            {}, {"file_sha256": hashlib.sha256(data).hexdigest(), "factors": len(specs)}
-        ),
+        summary=f"Factor set {spec.code} v{spec.version} imported ({len(spec.factors)} factors)",
+        changes=audit.diff({}, {"file_sha256": file_sha256, "factors": len(spec.factors)}),
     )
     db.session.flush()
     return factor_set, True
@@ -528,7 +538,8 @@ class SelectedFactor:
     factor: EmissionFactor
     factor_set: FactorSet
     #: "edition_year" (the activity's own year), "nearest_edition" (fallback), "pinned",
-    #: "average" (no factor for the activity's place: a mean of the published ones, fallback)
+    #: "average" (no factor for the activity's place: a mean of the published ones, fallback),
+    #: "proxy" (no factor for the activity's place: another place's, the organisation's choice)
     selection: str
     note: str
 
@@ -536,7 +547,7 @@ class SelectedFactor:
     def is_fallback(self) -> bool:
         """True when no edition of the activity's year has this factor, or none has one for
         the activity's place."""
-        return self.selection in ("nearest_edition", "average")
+        return self.selection in ("nearest_edition", "average", "proxy")
 
 
 class FactorSelector:

@@ -17,6 +17,7 @@ from pathlib import Path
 import globalwarmingpotentials
 
 from ems.factors.keys import UNIT_CODES, country_code, country_code_from_iso3, factor_key, slug
+from ems.factors.regions import region_of
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "factors"
 
@@ -213,10 +214,27 @@ HOTEL_AVERAGE_FAMILY = "ems_hotel_average"
 HOTEL_AVERAGE_REGION = "world"
 
 
+def _room_night_mean(
+    countries: dict[str, Decimal], region: str, edition: int, what: str
+) -> FactorSpec:
+    mean = sum(countries.values(), Decimal(0)) / len(countries)
+    return FactorSpec(
+        category="hotel",
+        activity="hotel_stay_average",
+        unit="room_night",
+        attributes={"region": region},
+        kgco2e_per_unit=mean.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP),
+        label=f"Mean of {len(countries)} countries{what} of DESNZ {edition}: "
+        f"{', '.join(sorted(countries))}",
+    )
+
+
 def hotel_averages(desnz_sets: Iterable[SetSpec]) -> Iterator[SetSpec]:
-    """For each DESNZ edition of ``desnz_sets`` (desnz_other's), the unweighted mean of its
+    """For each DESNZ edition of ``desnz_sets`` (desnz_other's), the unweighted means of its
     countries' room-night factors (London apart, the UK counted once), to 0.1 kg as DESNZ
-    publishes them: the fallback for a stay in a country the edition does not cover."""
+    publishes them: of every country, and of the countries of each UN M49 region
+    (ems.factors.regions). The fallback for a stay in a country the edition does not cover,
+    as the organisation chooses (its settings)."""
     for desnz in desnz_sets:
         countries = {
             factor.attributes["country"]: factor.kgco2e_per_unit
@@ -225,8 +243,12 @@ def hotel_averages(desnz_sets: Iterable[SetSpec]) -> Iterator[SetSpec]:
         }
         if not countries:
             continue
-        mean = sum(countries.values(), Decimal(0)) / len(countries)
         year = desnz.edition_year
+        by_region: dict[str, dict[str, Decimal]] = defaultdict(dict)
+        for country, value in countries.items():
+            region = region_of(country)
+            if region is not None:
+                by_region[region][country] = value
         yield SetSpec(
             code=f"ems-hotel-average-{year}",
             family=HOTEL_AVERAGE_FAMILY,
@@ -236,19 +258,16 @@ def hotel_averages(desnz_sets: Iterable[SetSpec]) -> Iterator[SetSpec]:
             version=desnz.version,
             licence=OGL,
             source=f"Derived from {desnz.code} ({desnz.source}): the unweighted mean of its "
-            f"{len(countries)} country room-night factors, London apart, rounded half-up to "
-            "0.1 kg.",
+            f"{len(countries)} country room-night factors, London apart, and of those of each "
+            "UN M49 region, rounded half-up to 0.1 kg.",
             notes="Used for hotel stays in countries DESNZ publishes no factor for; their "
             "lines are flagged as fallbacks.",
             factors=[
-                FactorSpec(
-                    category="hotel",
-                    activity="hotel_stay_average",
-                    unit="room_night",
-                    attributes={"region": HOTEL_AVERAGE_REGION},
-                    kgco2e_per_unit=mean.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP),
-                    label=f"Mean of {len(countries)} countries: {', '.join(sorted(countries))}",
-                )
+                _room_night_mean(countries, HOTEL_AVERAGE_REGION, year, ""),
+                *(
+                    _room_night_mean(members, region, year, f" in {region.title()}")
+                    for region, members in sorted(by_region.items())
+                ),
             ],
         )
 
@@ -431,6 +450,24 @@ def gas_activity(species: str) -> str:
         if species.startswith(prefix) and species[len(prefix) :][:1].isdigit():
             return "r" + species[len(prefix) :].lower()
     return slug(species)
+
+
+#: gases the Montreal Protocol controls (ozone-depleting) among the GWP tables' species: CFCs,
+#: HCFCs, halons, carbon tetrachloride, methyl chloroform and methyl bromide. The GHG Protocol
+#: reports their emissions separately, outside the scopes.
+MONTREAL_PREFIXES = ("CFC", "HCFC", "Halon")
+MONTREAL_SPECIES = frozenset({"CCl4", "CH3CCl3", "CH3Br"})
+
+
+def ozone_depleting_gases() -> frozenset[str]:
+    """The activity slugs (r22, cfc11, halon1301…) of the Montreal Protocol gases the GWP tables
+    know, in any IPCC report."""
+    return frozenset(
+        gas_activity(species)
+        for column, _year in GWP_REPORTS.values()
+        for species in globalwarmingpotentials.data[column]
+        if species.startswith(MONTREAL_PREFIXES) or species in MONTREAL_SPECIES
+    )
 
 
 def _whole_or_exact(value: float) -> Decimal:

@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from ems.actions import services as actions
 from ems.auth.permissions import ANY_ROLE, role_required, signed_in_user
+from ems.credits import services as credits
 from ems.extensions import utcnow
 from ems.inventory import gwp as gwp_editions
 from ems.inventory import services as inventory
@@ -15,6 +16,7 @@ from ems.inventory.services import SOURCE_LABELS
 from ems.org import services as org
 from ems.org.models import FIRST_YEAR, LAST_YEAR
 from ems.targets import services as targets
+from ems.travel import services as travel
 from ems.web import int_arg
 
 bp = Blueprint("home", __name__)
@@ -55,6 +57,7 @@ def index() -> ResponseReturnValue:
     }
     if year is not None:
         both = inventory.inventories(year)
+        gross_g = both[inventory.Boundary.gtb].total_g
         path = targets.trajectory(targets.main_target(), totals=totals)
         context.update(
             gtb=both[inventory.Boundary.gtb],
@@ -64,5 +67,11 @@ def index() -> ResponseReturnValue:
             on_line=next((y for y in path.years if y.year == year), None) if path else None,
             movers=inventory.change_explained(year)[:6],
             quality=inventory.data_quality(year),
+            # the credits retired for the year beside its gross headline total (never netted)
+            neutrality=credits.neutrality_by_year({year: gross_g})[year],
+            # ICAO's figures beside DESNZ's, with how many flights have one
+            icao=travel.icao_coverage(year, missing_limit=0)
+            if both[inventory.Boundary.gtb].air_icao_g
+            else None,
         )
     return render_template("home/index.html", **context)

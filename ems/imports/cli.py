@@ -148,6 +148,24 @@ def import_energy_command(file: Path, dry_run: bool, profile: str | None) -> Non
     run_import(imports.importers()["energy"], file, dry_run=dry_run, profile=profile)
 
 
+@import_cli.command("waste")
+@click.argument("file", type=FILE)
+@DRY_RUN
+@PROFILE
+def import_waste_command(file: Path, dry_run: bool, profile: str | None) -> None:
+    """Import a waste contractor's report of the sites' waste: all rows or none."""
+    run_import(imports.importers()["waste"], file, dry_run=dry_run, profile=profile)
+
+
+@import_cli.command("water")
+@click.argument("file", type=FILE)
+@DRY_RUN
+@PROFILE
+def import_water_command(file: Path, dry_run: bool, profile: str | None) -> None:
+    """Import the sites' water bills and meter readings: all rows or none."""
+    run_import(imports.importers()["water"], file, dry_run=dry_run, profile=profile)
+
+
 @import_cli.command("list")
 def list_command() -> None:
     """Imported files, newest first: batch id, kind, status, file, records, by whom."""

@@ -70,11 +70,14 @@ class ImportPage:
     template_name: str
     template_rows: Sequence[Sequence[str]]
     upload_label: str = ""
+    #: the page mapping a file's columns, where a blueprint has several imports
+    map_endpoint: str = ""
 
     @property
     def mapping_endpoint(self) -> str:
-        """The page mapping a file's columns: ``map_import`` beside the import page."""
-        return f"{self.page_endpoint.split('.')[0]}.map_import"
+        """The page mapping a file's columns: ``map_endpoint``, else ``map_import`` beside the
+        import page."""
+        return self.map_endpoint or f"{self.page_endpoint.split('.')[0]}.map_import"
 
 
 def upload_page(page: ImportPage) -> ResponseReturnValue:

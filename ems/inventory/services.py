@@ -26,6 +26,7 @@ import sqlalchemy as sa
 
 from ems import labels
 from ems.energy.models import EnergyRecord
+from ems.energy.services.records import MARKET_GRID_AVERAGE
 from ems.extensions import db
 from ems.factors.models import EmissionFactor
 from ems.inventory import years
@@ -137,6 +138,10 @@ class Inventory:
     air_without_rf_g: int = 0
     scope2_location_g: int = 0
     scope2_market_g: int = 0
+    #: air travel by ICAO's calculator, of the legs that have an ICAO figure (never counted)
+    air_icao_g: int = 0
+    #: gases outside the scopes (R-22 and other Montreal Protocol gases): reported apart
+    outside_scopes_g: int = 0
     headcount: int | None = None
 
     @property
@@ -175,6 +180,8 @@ class Inventory:
             "air_travel_without_rf_co2e_kg": _kg(self.air_without_rf_g),
             "scope2_location_based_co2e_kg": _kg(self.scope2_location_g),
             "scope2_market_based_co2e_kg": _kg(self.scope2_market_g),
+            "air_travel_icao_co2_kg": _kg(self.air_icao_g),
+            "outside_scopes_co2e_kg": _kg(self.outside_scopes_g),
         }
 
 
@@ -202,6 +209,12 @@ def _inventories(year: int) -> dict[Boundary, Inventory]:
                 continue
             if group.basis is Basis.location:
                 inventory.scope2_location_g += group.co2e_g
+                continue
+            if group.basis is Basis.icao:
+                inventory.air_icao_g += group.co2e_g
+                continue
+            if group.basis is Basis.outside:
+                inventory.outside_scopes_g += group.co2e_g
                 continue
             if group.basis is Basis.without_rf:
                 inventory.air_without_rf_g += group.co2e_g
@@ -426,6 +439,10 @@ class DataQuality:
     months_without_energy: dict[str, list[int]] = field(default_factory=dict)
     #: energy records of the year whose quantity is an estimate
     estimated_energy_records: int = 0
+    #: market-based Scope 2 on the grid average because no residual mix was imported: kWh
+    #: and grams CO2e (a gap: the grid average counts the renewables others bought again)
+    market_grid_average_kwh: Decimal = Decimal(0)
+    market_grid_average_g: int = 0
 
     @property
     def issues(self) -> int:
@@ -435,6 +452,7 @@ class DataQuality:
             + (1 if self.flights_unknown_cabin else 0)
             + len(self.months_without_energy)
             + (1 if self.estimated_energy_records else 0)
+            + (1 if self.market_grid_average_kwh else 0)
         )
 
 
@@ -480,12 +498,22 @@ def _recorded_quality(year: int) -> DataQuality:
         )
         or 0
     )
+    for quantity, grams in db.session.execute(
+        sa.select(EmissionLine.quantity, EmissionLine.co2e_g).where(
+            EmissionLine.year == year,
+            EmissionLine.superseded_at.is_(None),
+            EmissionLine.method == MARKET_GRID_AVERAGE,
+        )
+    ):
+        quality.market_grid_average_kwh += quantity
+        quality.market_grid_average_g += grams
     return quality
 
 
 def data_quality(year: int) -> DataQuality:
-    """Fallback factors, unknown cabin classes, estimated energy quantities and months without
-    energy data of ``year`` (what its records give computed once per version of the year: a
+    """Fallback factors, unknown cabin classes, estimated energy quantities, market-based
+    electricity on the grid average (no residual mix) and months without energy data of
+    ``year`` (what its records give computed once per version of the year: a
     change of a record is a change of its years, see ems.ledger.services.check_open_years)."""
     recorded = versions.kept(("recorded_quality", year), [year], lambda: _recorded_quality(year))
     return replace(

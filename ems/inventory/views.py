@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from ems.auth.models import Role
 from ems.auth.permissions import role_required, signed_in_user
+from ems.credits import services as credits
 from ems.extensions import utcnow
 from ems.inventory import services, years
 from ems.inventory.forms import CloseYearForm, ReopenYearForm
@@ -29,6 +30,15 @@ def _years_page(
         "inventory/years.html",
         statuses=sorted(statuses.values(), key=lambda s: -s.year),
         reaches={year: years.reach(year) for year in statuses},
+        # gross emissions (the headline: Greening the Blue), then the credits applied to the
+        # year, then its climate-neutral status; credits never reduce the total
+        neutrality=credits.neutrality_by_year(
+            {
+                year: grams
+                for year, grams in services.totals_by_year(services.Boundary.gtb).items()
+                if year in statuses
+            }
+        ),
         # a year can be closed once it has ended, if it has figures
         closable={y for y in years.years_with_lines() if y < utcnow().year},
         quality={year: services.data_quality(year) for year in statuses},

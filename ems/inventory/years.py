@@ -19,7 +19,13 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute
 
-from ems.energy.models import EnergyRecord, FleetRecord, RefrigerantTopUp
+from ems.energy.models import (
+    EnergyRecord,
+    FleetRecord,
+    RefrigerantTopUp,
+    WasteRecord,
+    WaterRecord,
+)
 from ems.extensions import db, utcnow
 from ems.ledger import versions
 from ems.ledger.models import EmissionLine
@@ -137,6 +143,8 @@ def _dated_columns() -> list[tuple[InstrumentedAttribute[dt.date], InstrumentedA
         (EnergyRecord.period_start, EnergyRecord.period_end),
         (FleetRecord.period_start, FleetRecord.period_end),
         (RefrigerantTopUp.topped_up_on, RefrigerantTopUp.topped_up_on),
+        (WasteRecord.period_start, WasteRecord.period_end),
+        (WaterRecord.period_start, WaterRecord.period_end),
         (Purchase.purchased_on, Purchase.purchased_on),
     ]
 

@@ -35,6 +35,12 @@ class Basis(enum.StrEnum):
     without_rf = "without_rf"
     location = "location"
     market = "market"
+    #: air travel by ICAO's calculator, beside DESNZ's figures for the same legs (the UN
+    #: inventory's method); never in a total, shown beside it
+    icao = "icao"
+    #: gases outside the scopes (HCFCs and other Montreal Protocol gases, R-22): reported
+    #: separately, in no scope's total, as the GHG Protocol requires
+    outside = "outside"
 
 
 #: the figure of a two-figure source that totals count: air travel without RF (as the UN

@@ -300,23 +300,27 @@ def _same_line_key(values: Mapping[str, Any] | sa.RowMapping) -> tuple[Any, ...]
     return tuple(values[name] for name in SAME_LINE)
 
 
-def record_lines(*, activity_type: str, activity_id: int, lines: list[LineSpec]) -> None:
+def record_lines(
+    *, activity_type: str, activity_id: int, lines: list[LineSpec], basis: Basis | None = None
+) -> None:
     """Make ``lines`` the activity's current lines, changing only what differs.
 
     A current line identical to one of ``lines`` (every column of SAME_LINE) stays current, as
     it is; the other current lines are superseded (kept) and the rest of ``lines`` written. So
     an edit of one part of an activity (one leg of a trip) leaves the lines of the other parts
-    alone, and ``lines=[]`` supersedes them all.
+    alone, and ``lines=[]`` supersedes them all. With ``basis``, only the current lines of that
+    basis are compared and superseded (a second method's figures, written beside the others).
 
     Called by activity services inside the audited change of the activity itself.
     """
     _lock_activity(activity_type, activity_id)
+    current = _current(activity_type, activity_id)
+    if basis is not None:
+        current = sa.and_(current, EmissionLine.basis == basis)
     # the years' locks before the lines are read: a recalculation of one of them replaces its
     # lines before this reads them, or waits for this to commit
     years = {spec.year for spec in lines} | set(
-        db.session.scalars(
-            sa.select(EmissionLine.year).distinct().where(_current(activity_type, activity_id))
-        )
+        db.session.scalars(sa.select(EmissionLine.year).distinct().where(current))
     )
     org.lock_years(years)
     # the activity changed: figures of its years that read its record change (a cabin class
@@ -325,7 +329,7 @@ def record_lines(*, activity_type: str, activity_id: int, lines: list[LineSpec])
     unmatched: dict[tuple[Any, ...], list[int]] = defaultdict(list)
     for row in db.session.execute(
         sa.select(EmissionLine.id, *(getattr(EmissionLine, name) for name in SAME_LINE))
-        .where(_current(activity_type, activity_id))
+        .where(current)
         .order_by(EmissionLine.id)
     ):
         unmatched[_same_line_key(row._mapping)].append(row.id)

@@ -1,12 +1,23 @@
-"""Forms for the organisation's settings, sites, departments and headcount."""
+"""Forms for the organisation's settings, sites, departments, headcount and environmental
+management indicators."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
-from wtforms import SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    DateField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
+from ems import labels
 from ems.forms import EmsForm, VersionedForm, choices, upper
 from ems.numbers import (
     FLOOR_AREA_M2,
@@ -17,7 +28,15 @@ from ems.numbers import (
     WholeNumberField,
 )
 from ems.org import services
-from ems.org.models import Department, Headcount, Organisation, Site
+from ems.org.models import (
+    STAFF_TRAINED,
+    Department,
+    EmsStatus,
+    Headcount,
+    ManagementIndicators,
+    Organisation,
+    Site,
+)
 
 
 class OrganisationForm(VersionedForm):
@@ -66,6 +85,39 @@ class OrganisationForm(VersionedForm):
         ),
         description=_l("Converts refrigerant leaks to CO2e."),
     )
+    hotel_fallback = SelectField(
+        _l("Hotel stays in countries without a DESNZ factor"),
+        choices=choices(
+            [
+                ("world", _l("Mean of every country DESNZ publishes")),
+                ("region", _l("Mean of DESNZ’s countries in the region")),
+                ("country", _l("Factor of the country chosen below")),
+            ]
+        ),
+        description=_l(
+            "Regions as the UN M49 standard groups countries (Africa, Americas, Asia, Europe, "
+            "Oceania). Such stays are flagged as fallbacks in the data gaps."
+        ),
+    )
+    hotel_fallback_country = SelectField(
+        _l("Country whose hotel factor stands in"),
+        # none chosen is None until one is: the service checks the country
+        validate_choice=False,
+        description=_l("Only with the choice “factor of the country chosen below”."),
+    )
+    gtb_air_method = SelectField(
+        _l("Air travel in the Greening the Blue pack"),
+        choices=choices(
+            [
+                ("desnz", _l("DESNZ without RF, as every total of ems")),
+                ("icao", _l("ICAO where a flight has its figure, else DESNZ")),
+            ]
+        ),
+        description=_l(
+            "The UN inventory computes air travel with ICAO’s calculator. The totals of ems "
+            "(targets, reports) stay on DESNZ, the method of the baseline."
+        ),
+    )
     restatement_threshold_pct = WholeNumberField(
         _l("Restatement threshold (%)"),
         [InputRequired()],
@@ -80,6 +132,9 @@ class OrganisationForm(VersionedForm):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.reporting_currency.choices = choices((code, code) for code in services.currencies())
+        self.hotel_fallback_country.choices = choices(
+            [("", _l("None")), *services.countries().items()]
+        )
 
 
 class LogoForm(EmsForm):
@@ -144,3 +199,36 @@ class HeadcountForm(VersionedForm):
         description=_l("Source, or whether the figure is FTE."),
     )
     submit = SubmitField(_l("Save headcount"))
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as a list of checkboxes (usable without a mouse or JavaScript)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ManagementForm(VersionedForm):
+    """The environmental management indicators of one year."""
+
+    year = WholeNumberField(_l("Year"), [InputRequired()], kind=YEAR)
+    ems_status = SelectField(
+        _l("Environmental management system"),
+        choices=choices((s.value, labels.EMS_STATUSES[s.value]) for s in EmsStatus),
+        validate_choice=True,
+    )
+    policy_adopted_on = DateField(
+        _l("Environmental policy adopted on"),
+        [Optional()],
+        description=_l("Leave empty while no environmental policy is adopted."),
+    )
+    all_sites = BooleanField(_l("The EMS covers all sites"))
+    site_ids = MultiCheckboxField(_l("Sites the EMS covers"), coerce=int)
+    staff_trained = WholeNumberField(
+        _l("Staff trained"),
+        [Optional()],
+        kind=STAFF_TRAINED,
+        description=_l("Staff trained in environmental matters during the year."),
+    )
+    note = TextAreaField(_l("Note"), [Optional(), Length(max=ManagementIndicators.NOTE_MAX_LEN)])
+    submit = SubmitField(_l("Save"))

@@ -1,14 +1,15 @@
-"""Organisation settings, sites, departments and headcount."""
+"""Organisation settings, sites, departments, headcount and environmental management."""
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ems.extensions import Base, utcnow
-from ems.numbers import FLOOR_AREA_M2, HEADCOUNT
+from ems.numbers import FLOOR_AREA_M2, HEADCOUNT, WholeKind
 from ems.periods import FIRST_YEAR, LAST_YEAR
 
 
@@ -34,6 +35,12 @@ class Organisation(Base):
     #: DESNZ haul definitions (default), or distance bands (UK domestic, others < 3,700 km short)
     HAUL_METHODS = ("desnz", "distance_bands")
     GWP_REPORTS = ("ar5", "ar4", "ar6")
+    #: air travel in the Greening the Blue pack: DESNZ without RF, as every total of ems (default),
+    #: or ICAO's calculator where a flight has its figure (the UN inventory's method)
+    GTB_AIR_METHODS = ("desnz", "icao")
+    #: a hotel stay in a country DESNZ has no factor for: the mean of the published countries
+    #: of the world (default) or of the country's region, or the factor of a chosen country
+    HOTEL_FALLBACKS = ("world", "region", "country")
     DEFAULT_RESTATEMENT_THRESHOLD_PCT = 5
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,6 +56,16 @@ class Organisation(Base):
     #: how flight hauls are decided: "desnz" (the DESNZ haul definitions) or "distance_bands"
     flight_haul_method: Mapped[str] = mapped_column(
         sa.String(20), default="desnz", server_default="desnz"
+    )
+    #: hotel stays in countries without a DESNZ factor (see HOTEL_FALLBACKS), and the country
+    #: whose factor stands in for them when the choice is "country"
+    hotel_fallback: Mapped[str] = mapped_column(
+        sa.String(10), default="world", server_default="world"
+    )
+    hotel_fallback_country: Mapped[str | None] = mapped_column(sa.String(2))
+    #: air travel in the Greening the Blue pack: "desnz" or "icao" (see GTB_AIR_METHODS)
+    gtb_air_method: Mapped[str] = mapped_column(
+        sa.String(10), default="desnz", server_default="desnz"
     )
     #: a reported year (or the baseline) moving by more than this share asks for a restatement
     restatement_threshold_pct: Mapped[int] = mapped_column(default=5, server_default="5")
@@ -70,6 +87,8 @@ class Organisation(Base):
             target_reduction_pct=cls.DEFAULT_TARGET_REDUCTION_PCT,
             flight_haul_method=cls.HAUL_METHODS[0],
             gwp_report=cls.GWP_REPORTS[0],
+            gtb_air_method=cls.GTB_AIR_METHODS[0],
+            hotel_fallback=cls.HOTEL_FALLBACKS[0],
             restatement_threshold_pct=cls.DEFAULT_RESTATEMENT_THRESHOLD_PCT,
         )
 
@@ -168,3 +187,62 @@ class ReportingYear(Base):
     def is_closed(self) -> bool:
         """True while the year is closed."""
         return self.closed_at is not None
+
+
+class EmsStatus(enum.StrEnum):
+    """The state of the environmental management system (EMS), as the UN inventory asks it."""
+
+    none = "none"
+    in_development = "in_development"
+    implemented = "implemented"
+    certified_iso14001 = "certified_iso14001"
+
+
+#: staff trained in a year: none to the largest headcount
+STAFF_TRAINED = WholeKind(0, HEADCOUNT.maximum)
+
+#: the sites an EMS covers in a year, where it does not cover all of them
+management_scope_sites = sa.Table(
+    "management_scope_sites",
+    Base.metadata,
+    sa.Column(
+        "indicators_id",
+        sa.ForeignKey("management_indicators.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("site_id", sa.ForeignKey("sites.id"), primary_key=True, index=True),
+)
+
+
+class ManagementIndicators(Base):
+    """The environmental management indicators of one year (Greening the Blue): the EMS's
+    state and scope, the environmental policy, and the staff trained."""
+
+    __tablename__ = "management_indicators"
+    __table_args__ = (
+        sa.CheckConstraint(f"year BETWEEN {FIRST_YEAR} AND {LAST_YEAR}", name="year_range"),
+        sa.CheckConstraint("staff_trained >= 0", name="staff_trained_not_negative"),
+    )
+
+    NOTE_MAX_LEN = 1000
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(unique=True)
+    ems_status: Mapped[EmsStatus] = mapped_column(
+        sa.Enum(EmsStatus, native_enum=False, length=20, create_constraint=True, name="ems_status")
+    )
+    #: when the environmental policy was adopted; None: no policy (or its date unknown)
+    policy_adopted_on: Mapped[dt.date | None]
+    #: the EMS covers every site; otherwise the sites listed
+    all_sites: Mapped[bool] = mapped_column(default=False)
+    #: staff trained in environmental matters during the year; None: not counted
+    staff_trained: Mapped[int | None]
+    note: Mapped[str] = mapped_column(sa.String(NOTE_MAX_LEN), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version_id: Mapped[int] = mapped_column()
+    __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012
+
+    sites: Mapped[list[Site]] = relationship(secondary=management_scope_sites, order_by=Site.name)
+
+    def __repr__(self) -> str:
+        return f"<ManagementIndicators {self.year}: {self.ems_status}>"

@@ -1,7 +1,9 @@
-"""Organisation settings, sites, departments and headcount. Services flush; callers commit."""
+"""Organisation settings, sites, departments, headcount, reporting years and environmental
+management indicators. Services flush; callers commit."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import io
@@ -19,8 +21,18 @@ from ems.audit import services as audit
 from ems.auth.models import Role, User
 from ems.errors import NotFound, PermissionDenied, ValidationFailed, check_version
 from ems.extensions import Base, db, serialize, utcnow
-from ems.org.models import Department, Headcount, Organisation, ReportingYear, Site
-from ems.validation import check_text, check_year
+from ems.org.models import (
+    STAFF_TRAINED,
+    Department,
+    EmsStatus,
+    Headcount,
+    ManagementIndicators,
+    Organisation,
+    ReportingYear,
+    Site,
+)
+from ems.periods import FIRST_YEAR
+from ems.validation import check_text, check_whole, check_year
 
 M = TypeVar("M", bound=Base)
 
@@ -150,6 +162,9 @@ def update_organisation(
     flight_haul_method: str = Organisation.HAUL_METHODS[0],
     gwp_report: str = Organisation.GWP_REPORTS[0],
     restatement_threshold_pct: int | None = Organisation.DEFAULT_RESTATEMENT_THRESHOLD_PCT,
+    gtb_air_method: str = Organisation.GTB_AIR_METHODS[0],
+    hotel_fallback: str = Organisation.HOTEL_FALLBACKS[0],
+    hotel_fallback_country: str | None = None,
     expected_version: int | None = None,
 ) -> Organisation:
     """Change the organisation's name, currency, baseline and target."""
@@ -173,6 +188,15 @@ def update_organisation(
         errors["gwp_report"] = _("Choose AR4, AR5 or AR6.")
     if flight_haul_method not in Organisation.HAUL_METHODS:
         errors["flight_haul_method"] = _("Choose a method from the list.")
+    if gtb_air_method not in Organisation.GTB_AIR_METHODS:
+        errors["gtb_air_method"] = _("Choose a method from the list.")
+    if hotel_fallback not in Organisation.HOTEL_FALLBACKS:
+        errors["hotel_fallback"] = _("Choose a fallback from the list.")
+    hotel_fallback_country = (hotel_fallback_country or "").strip().upper() or None
+    if hotel_fallback == "country" and hotel_fallback_country not in countries():
+        errors["hotel_fallback_country"] = _("Choose the country whose factor stands in.")
+    if hotel_fallback != "country":
+        hotel_fallback_country = None
     if restatement_threshold_pct is None or not 1 <= restatement_threshold_pct <= 50:
         errors["restatement_threshold_pct"] = _("Enter a threshold between 1 and 50 %.")
     _raise(errors)
@@ -185,6 +209,9 @@ def update_organisation(
         "flight_haul_method": flight_haul_method,
         "gwp_report": gwp_report,
         "restatement_threshold_pct": restatement_threshold_pct,
+        "gtb_air_method": gtb_air_method,
+        "hotel_fallback": hotel_fallback,
+        "hotel_fallback_country": hotel_fallback_country,
     }
     organisation = get_organisation()
     _save(
@@ -631,3 +658,139 @@ def reopen_year(*, actor: User | None, year: int | None, reason: str | None) -> 
         },
     )
     return row
+
+
+# --- environmental management indicators -------------------------------------------------------
+
+
+def list_management_indicators() -> list[ManagementIndicators]:
+    """The environmental management indicators of every recorded year, latest first."""
+    return list(
+        db.session.scalars(
+            sa.select(ManagementIndicators).order_by(ManagementIndicators.year.desc())
+        )
+    )
+
+
+def get_management_indicators(year: int) -> ManagementIndicators:
+    """The indicators of ``year``; NotFound if none."""
+    record = db.session.scalar(
+        sa.select(ManagementIndicators).where(ManagementIndicators.year == year)
+    )
+    if record is None:
+        raise NotFound(f"management indicators {year}")
+    return record
+
+
+def _management_data(
+    errors: dict[str, str],
+    *,
+    ems_status: EmsStatus | str | None,
+    policy_adopted_on: dt.date | None,
+    all_sites: bool,
+    site_ids: Iterable[int],
+    staff_trained: int | str | None,
+    note: str | None,
+    today: dt.date,
+) -> dict[str, Any]:
+    """A year's indicators checked (errors recorded), with the sites of its scope."""
+    try:
+        status: EmsStatus | None = EmsStatus(str(ems_status or ""))
+    except ValueError:
+        errors["ems_status"] = _("Choose the state of the EMS.")
+        status = None
+    if policy_adopted_on is not None and (
+        policy_adopted_on.year < FIRST_YEAR or policy_adopted_on > today
+    ):
+        errors["policy_adopted_on"] = _("Enter a date from %(year)d up to today.", year=FIRST_YEAR)
+    wanted = sorted({int(site_id) for site_id in site_ids or () if site_id})
+    sites = (
+        []
+        if all_sites or not wanted
+        else list(db.session.scalars(sa.select(Site).where(Site.id.in_(wanted))))
+    )
+    if len(sites) != (0 if all_sites else len(wanted)):
+        errors["site_ids"] = _("Choose sites of the organisation.")
+    elif status not in (None, EmsStatus.none) and not all_sites and not sites:
+        errors["site_ids"] = _("Choose the sites the EMS covers, or all sites.")
+    return {
+        "ems_status": status,
+        "policy_adopted_on": policy_adopted_on,
+        "all_sites": bool(all_sites),
+        "staff_trained": check_whole(
+            errors, "staff_trained", staff_trained, STAFF_TRAINED, required=False
+        ),
+        "note": check_text(
+            errors, "note", note, ManagementIndicators.NOTE_MAX_LEN, required=False, multiline=True
+        ),
+        "sites": sorted(sites, key=lambda site: site.name),
+    }
+
+
+def set_management_indicators(
+    *,
+    actor: User | None,
+    year: int | None,
+    ems_status: EmsStatus | str | None,
+    policy_adopted_on: dt.date | None = None,
+    all_sites: bool = False,
+    site_ids: Iterable[int] = (),
+    staff_trained: int | str | None = None,
+    note: str | None = "",
+    expected_version: int | None = None,
+    today: dt.date | None = None,
+) -> ManagementIndicators:
+    """Record (or, with the version read, correct) the environmental management indicators of a
+    year: the EMS's state and the sites it covers (all, or those listed), the date the
+    environmental policy was adopted, the staff trained. Audited with before and after."""
+    _require_editor(actor)
+    errors: dict[str, str] = {}
+    year = check_year(errors, "year", year)
+    data = _management_data(
+        errors,
+        ems_status=ems_status,
+        policy_adopted_on=policy_adopted_on,
+        all_sites=all_sites,
+        site_ids=site_ids,
+        staff_trained=staff_trained,
+        note=note,
+        today=today or utcnow().date(),
+    )
+    _raise(errors)
+    record = db.session.scalar(
+        sa.select(ManagementIndicators).where(ManagementIndicators.year == year)
+    )
+    if record is not None and expected_version is None:
+        raise ValidationFailed(
+            {"year": _("%(year)d has its indicators already; edit them instead.", year=year)}
+        )
+    is_new = record is None
+    record = record or ManagementIndicators(year=year)
+    if not is_new:
+        check_version(record.version_id, expected_version)
+    sites = data.pop("sites")
+    before_sites = [] if is_new else [site.name for site in record.sites]
+    changes = audit.apply_changes(record, data)
+    after_sites = [site.name for site in sites]
+    if before_sites != after_sites:
+        changes["sites"] = {"before": before_sites, "after": after_sites}
+    if not changes and not is_new:
+        return record
+    record.sites = sites
+    record.updated_at = utcnow()  # a change of the sites alone gives a new version too
+    try:
+        with db.session.begin_nested():  # the same year recorded meanwhile by someone else
+            db.session.add(record)
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        raise ValidationFailed(
+            {"year": _("%(year)d has its indicators already; edit them instead.", year=year)}
+        ) from None
+    audit.record(
+        actor=actor,
+        action=f"org.management.{'created' if is_new else 'updated'}",
+        obj=record,
+        summary=f"Environmental management {year}: {record.ems_status.value}",
+        changes=changes if not is_new else {"year": {"before": None, "after": year}, **changes},
+    )
+    return record

@@ -1,4 +1,5 @@
-"""Pages to view and maintain the organisation: settings, sites, departments, headcount."""
+"""Pages to view and maintain the organisation: settings, sites, departments, headcount and the
+environmental management indicators of each year."""
 
 from __future__ import annotations
 
@@ -11,8 +12,17 @@ from flask_babel import gettext as _
 from ems.auth.models import Role
 from ems.auth.permissions import role_required, signed_in_user
 from ems.extensions import db
+from ems.forms import choices
 from ems.org import services
-from ems.org.forms import DepartmentForm, HeadcountForm, LogoForm, OrganisationForm, SiteForm
+from ems.org.forms import (
+    DepartmentForm,
+    HeadcountForm,
+    LogoForm,
+    ManagementForm,
+    OrganisationForm,
+    SiteForm,
+)
+from ems.org.models import ManagementIndicators
 from ems.web import form_page, remove_or_explain, submit_form
 
 bp = Blueprint("org", __name__, url_prefix="/org")
@@ -295,3 +305,65 @@ def delete_headcount(year: int) -> ResponseReturnValue:
     db.session.commit()
     flash(_("Headcount %(year)d removed.", year=year), "success")
     return redirect(url_for("org.list_headcounts"))
+
+
+# --- environmental management indicators -------------------------------------------------------
+
+
+@bp.get("/management")
+@role_required(*READERS)
+def list_management() -> ResponseReturnValue:
+    """The environmental management indicators of each year."""
+    return render_template(
+        "org/management.html",
+        records=services.list_management_indicators(),
+        site_count=len(services.list_sites()),
+    )
+
+
+def _management_form(record: ManagementIndicators | None = None) -> ManagementForm:
+    form = (
+        ManagementForm(obj=record, site_ids=[site.id for site in record.sites])
+        if record is not None
+        else ManagementForm()
+    )
+    form.site_ids.choices = choices((site.id, site.name) for site in services.list_sites())
+    return form
+
+
+@bp.route("/management/new", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def new_management() -> ResponseReturnValue:
+    """Record a year's environmental management indicators."""
+    form = _management_form()
+    return form_page(
+        form,
+        lambda: services.set_management_indicators(actor=signed_in_user(), **form.service_data()),
+        success=_("Environmental management indicators saved."),
+        next_url=url_for("org.list_management"),
+        title=_("Environmental management of a year"),
+        cancel_url=url_for("org.list_management"),
+    )
+
+
+@bp.route("/management/<id:year>/edit", methods=["GET", "POST"])
+@role_required(*EDITORS)
+def edit_management(year: int) -> ResponseReturnValue:
+    """Correct a year's environmental management indicators."""
+    record = services.get_management_indicators(year)
+    form = _management_form(record)
+    form.year.render_kw = {"readonly": True}  # the year is what identifies the record
+    return form_page(
+        form,
+        lambda: services.set_management_indicators(
+            actor=signed_in_user(),
+            year=record.year,
+            expected_version=form.expected_version(),
+            **form.service_data(exclude=("year",)),
+        ),
+        success=_("Environmental management indicators saved."),
+        next_url=url_for("org.list_management"),
+        current=record,
+        title=_("Environmental management %(year)d", year=record.year),
+        cancel_url=url_for("org.list_management"),
+    )

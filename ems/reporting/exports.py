@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 
 from ems import labels
-from ems.exports import XLSX_MIME, csv_bytes, xlsx_bytes
+from ems.exports import XLSX_MIME, csv_bytes, workbook_bytes, xlsx_bytes
 from ems.extensions import db
 from ems.inventory.services import (
     BOUNDARY_LABELS,
@@ -25,16 +26,27 @@ from ems.inventory.services import (
     in_boundary,
     year_groups,
 )
-from ems.ledger.models import Basis, EmissionLine, SourceCategory
+from ems.ledger.models import HEADLINE_BASES, Basis, EmissionLine, SourceCategory
 from ems.org.models import Department, Site
 from ems.org.services import get_organisation
+from ems.travel.services import icao_coverage
 from ems.units import GRAMS_PER_KG, GRAMS_PER_TONNE, round_half_up, rounded
 
 #: the figures shown beside a headline figure, never counted (as `inventories()` decides)
-NOT_COUNTED_BASES = frozenset({Basis.with_rf, Basis.location})
+NOT_COUNTED_BASES = frozenset(Basis) - HEADLINE_BASES
 #: the bases in the order the inventory lists them, with their labels (ems.labels)
 BASIS_LABELS: dict[Basis | None, object] = {
-    **labels.enum_labels((Basis.without_rf, Basis.with_rf, Basis.location, Basis.market), "basis"),
+    **labels.enum_labels(
+        (
+            Basis.without_rf,
+            Basis.with_rf,
+            Basis.icao,
+            Basis.location,
+            Basis.market,
+            Basis.outside,
+        ),
+        "basis",
+    ),
     None: "",
 }
 HEADLINE_BASIS = "air travel without RF; Scope 2 electricity market-based"
@@ -169,6 +181,13 @@ PACK_CATEGORIES = (
     PackCategory("Mobile combustion (own vehicles)", 1, SourceCategory.fleet, None),
     PackCategory("Fugitive emissions (refrigerants)", 1, SourceCategory.refrigerants, None),
     PackCategory(
+        "Optional: ozone-depleting refrigerants (outside the scopes)",
+        1,
+        SourceCategory.refrigerants,
+        Basis.outside,
+        "Montreal Protocol gases such as R-22: reported apart, in no scope and no total",
+    ),
+    PackCategory(
         "Purchased electricity (market-based)",
         2,
         SourceCategory.electricity,
@@ -198,6 +217,13 @@ PACK_CATEGORIES = (
         SourceCategory.air_travel,
         Basis.with_rf,
         "with radiative forcing, shown beside the headline figure, not counted",
+    ),
+    PackCategory(
+        "Business travel: air (ICAO calculator, flights with its figure)",
+        3,
+        SourceCategory.air_travel,
+        Basis.icao,
+        "CO2 only; shown beside the DESNZ figures, not counted",
     ),
     PackCategory(
         "Business travel: other (rail, bus, coach, taxi, car)",
@@ -249,7 +275,7 @@ def _gtb_cells(year: int) -> _Cells:
 
 
 def _pack_rows(
-    label: str, scope: int, by_unit: dict[str, tuple[Decimal, int]], counted: bool, note: str
+    label: str, scope: int | str, by_unit: dict[str, tuple[Decimal, int]], counted: bool, note: str
 ) -> list[list[object]]:
     """A category's rows: one per unit its activity is measured in (one, blank, without)."""
     if not by_unit:
@@ -289,7 +315,13 @@ def gtb_pack_rows(
         ["Organisation", get_organisation().name],
         ["Reporting year", year],
         ["Boundary", str(BOUNDARY_LABELS[Boundary.gtb])],
-        ["Headline basis", HEADLINE_BASIS],
+        [
+            "Headline basis",
+            "air travel by ICAO's calculator where a flight has its figure, DESNZ without RF "
+            "for the others (organisation setting); Scope 2 electricity market-based"
+            if get_organisation().gtb_air_method == "icao"
+            else HEADLINE_BASIS,
+        ],
         [
             "Generated",
             f"{provenance}; each figure is rounded to 0.001 t, the total is summed before rounding",
@@ -299,12 +331,34 @@ def gtb_pack_rows(
     ]
     cells = _gtb_cells(year)
     total_g = 0
+    # the organisation's choice: air travel by ICAO's calculator where a flight has its figure
+    by_icao = get_organisation().gtb_air_method == "icao"
     for category in PACK_CATEGORIES:
         by_unit = cells.pop((category.scope, category.source, category.basis), {})
         counted = _counted(category.basis)
+        note = category.note
+        if by_icao and category.basis is Basis.without_rf:
+            counted, note = False, "replaced by the row below (organisation setting)"
         if counted:
             total_g += sum(grams for _quantity, grams in by_unit.values())
-        rows += _pack_rows(category.label, category.scope, by_unit, counted, category.note)
+        # gases outside the scopes are in none: their row names no scope
+        scope = "" if category.basis is Basis.outside else category.scope
+        rows += _pack_rows(category.label, scope, by_unit, counted, note)
+        if by_icao and category.basis is Basis.without_rf:
+            coverage = icao_coverage(year, missing_limit=0)
+            total_g += coverage.gtb_g
+            rows.append(
+                [
+                    "Business travel: air (ICAO where present, DESNZ without RF for the others)",
+                    3,
+                    coverage.legs,
+                    "flights",
+                    _rounded(coverage.gtb_g, GRAMS_PER_TONNE),
+                    _yes_no(True),
+                    f"{coverage.legs_covered} of {coverage.legs} flights by ICAO's calculator "
+                    "(CO2 only); the others by DESNZ without RF",
+                ]
+            )
     # lines of the boundary that no category above takes (none today): counted as the
     # inventory counts them, so that the total stays the inventory's
     for (scope, source, basis), by_unit in sorted(
@@ -317,13 +371,17 @@ def gtb_pack_rows(
         rows += _pack_rows(label, scope, by_unit, counted, "")
     rows += [
         [
-            "Total (Greening the Blue boundary)",
+            "Total (Greening the Blue boundary, air travel by ICAO where present)"
+            if by_icao
+            else "Total (Greening the Blue boundary)",
             None,
             None,
             "",
             _rounded(total_g, GRAMS_PER_TONNE),
             "",
-            f"headline: {HEADLINE_BASIS}",
+            "the totals of ems stay on DESNZ, the method of the baseline"
+            if by_icao
+            else f"headline: {HEADLINE_BASIS}",
         ],
         [],
         [
@@ -343,7 +401,8 @@ ISSUED_FILES = {
     "inventory.csv": ("inventory", "csv"),
     "inventory.xlsx": ("inventory", "xlsx"),
     "gtb-pack.csv": ("gtb_pack", "csv"),
-    "gtb-pack.xlsx": ("gtb_pack", "xlsx"),
+    # the whole pack, one sheet per section (ems.reporting.gtb_pack); the CSV is its summary
+    "gtb-pack.xlsx": ("gtb_pack_sheets", "workbook"),
 }
 MEDIA_TYPES = {"csv": "text/csv", "xlsx": XLSX_MIME}
 SHEET_TITLES = {"inventory": "Inventory", "gtb_pack": "Greening the Blue"}
@@ -360,18 +419,16 @@ def issued_tables(
     }
 
 
-def issued_files(
-    tables: dict[str, list[list[object]]], *, issued_at: dt.datetime
-) -> list[tuple[str, str, bytes]]:
+def issued_files(tables: dict[str, Any], *, issued_at: dt.datetime) -> list[tuple[str, str, bytes]]:
     """(name, media type, bytes) of each file issued with a report, from its snapshot's tables;
     the XLSX files are dated ``issued_at``, so the same snapshot gives the same bytes."""
     files = []
     for name, (table, fmt) in ISSUED_FILES.items():
-        rows = tables[table]
-        content = (
-            xlsx_bytes(rows, title=SHEET_TITLES[table], dated=issued_at)
-            if fmt == "xlsx"
-            else csv_bytes(rows)
-        )
-        files.append((name, MEDIA_TYPES[fmt], content))
+        if fmt == "workbook":
+            content = workbook_bytes(tables[table], dated=issued_at)
+        elif fmt == "xlsx":
+            content = xlsx_bytes(tables[table], title=SHEET_TITLES[table], dated=issued_at)
+        else:
+            content = csv_bytes(tables[table])
+        files.append((name, MEDIA_TYPES["xlsx" if fmt == "workbook" else fmt], content))
     return files

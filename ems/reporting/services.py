@@ -35,7 +35,7 @@ from ems.org.models import Site
 from ems.org.services import get_organisation, logo_png
 from ems.procurement import services as procurement
 from ems.procurement.models import Purchase, SpendCategory
-from ems.reporting import exports, pdf
+from ems.reporting import exports, gtb_pack, pdf
 from ems.reporting.models import IssuedReport, IssuedReportFile
 from ems.targets import services as targets
 from ems.travel import services as travel
@@ -68,6 +68,8 @@ def _inventory(inv: inventory.Inventory) -> dict[str, Any]:
         "air_without_rf_g": inv.air_without_rf_g,
         "scope2_location_g": inv.scope2_location_g,
         "scope2_market_g": inv.scope2_market_g,
+        "air_icao_g": inv.air_icao_g,
+        "outside_scopes_g": inv.outside_scopes_g,
         "headcount": inv.headcount,
         "per_capita_g": inv.per_capita_g,
     }
@@ -183,7 +185,11 @@ def _buildings(year: int, groups: list[inventory.Group]) -> list[dict[str, Any]]
     """Scope 1 and 2 of each site, both Scope 2 figures, electricity in kWh, per m²."""
     sites: dict[int | None, dict[str, int]] = {}
     for group in groups:
-        if group.scope not in (1, 2) or group.source is SourceCategory.fleet:
+        if (
+            group.scope not in (1, 2)
+            or group.source is SourceCategory.fleet
+            or group.basis is Basis.outside
+        ):
             continue
         site = sites.setdefault(
             group.site_id, {"scope1_g": 0, "scope2_market_g": 0, "scope2_location_g": 0}
@@ -335,6 +341,26 @@ def _quality(year: int) -> dict[str, Any]:
         "flights_unknown_cabin": quality.flights_unknown_cabin,
         "months_without_energy": quality.months_without_energy,
         "estimated_energy_records": quality.estimated_energy_records,
+        "market_grid_average_kwh": str(quality.market_grid_average_kwh),
+        "market_grid_average_g": quality.market_grid_average_g,
+    }
+
+
+def _icao(year: int) -> dict[str, Any]:
+    """The year's ICAO figures beside DESNZ's (see travel.services.icao_coverage)."""
+    coverage = travel.icao_coverage(year, missing_limit=0)
+    return {
+        "legs": coverage.legs,
+        "legs_covered": coverage.legs_covered,
+        "icao_g": coverage.icao_g,
+        "desnz_covered_g": coverage.desnz_covered_g,
+        "gtb_g": coverage.gtb_g,
+        "difference_pct": None
+        if coverage.difference_pct is None
+        else float(coverage.difference_pct),
+        "sets": sorted(
+            {f"{s.code} v{s.version}" for s in travel.icao_sets() if s.edition_year == year}
+        ),
     }
 
 
@@ -494,6 +520,7 @@ def annual_report_data(
         "inventory": {"gtb": _inventory(gtb), "full": _inventory(full)},
         "change": change,
         "flights": travel.flight_analysis(year).as_json(),
+        "icao": _icao(year),
         "buildings": _buildings(year, groups),
         "procurement": _procurement(year),
         "actions": _actions(year, path),
@@ -509,9 +536,12 @@ def annual_report_data(
         },
     }
     if not draft:  # the tables of the files issued with the report (see `issue_report`)
-        data["exports"] = exports.issued_tables(
-            year, groups, report_id=report_id, issued_on=issued_on
-        )
+        data["exports"] = {
+            **exports.issued_tables(year, groups, report_id=report_id, issued_on=issued_on),
+            "gtb_pack_sheets": gtb_pack.gtb_pack_sheets(
+                year, generated_on=issued_on, issued_as=report_id
+            ),
+        }
     # through JSON and back: the snapshot renders exactly as it will after being stored
     return dict(json.loads(json.dumps(data)))
 

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from ems.auth.models import Role
 from ems.auth.permissions import role_required, signed_in_user
 from ems.errors import ValidationFailed
-from ems.exports import download
+from ems.exports import XLSX_MIME, download, workbook_bytes
 from ems.extensions import db, utcnow
 from ems.inventory import gwp
 from ems.jobs import kinds
@@ -22,6 +22,7 @@ from ems.jobs.views import start_job
 from ems.org.models import FIRST_YEAR, LAST_YEAR
 from ems.reporting import exports, services
 from ems.reporting.forms import IssueForm
+from ems.reporting.gtb_pack import gtb_pack_sheets
 
 bp = Blueprint("reporting", __name__, url_prefix="/reports")
 
@@ -131,13 +132,17 @@ def inventory_export(year: int, fmt: str) -> ResponseReturnValue:
 @role_required(*READERS)
 def gtb_pack(year: int, fmt: str) -> ResponseReturnValue:
     """The year's Greening-the-Blue data pack from today's figures (live, dated in the file
-    name and its header): scopes 1 and 2 and business travel."""
+    name and its header): the XLSX holds every section of the UN data collection, one sheet
+    each; the CSV its summary (scopes 1 and 2 and business travel)."""
     today = _today()
-    return download(
-        exports.gtb_pack_rows(year, generated_on=today),
-        f"ems-greening-the-blue-{year}-live-{today}",
-        fmt,
-    )
+    name = f"ems-greening-the-blue-{year}-live-{today}"
+    if fmt == "xlsx":
+        return Response(
+            workbook_bytes(gtb_pack_sheets(year, generated_on=today)),
+            mimetype=XLSX_MIME,
+            headers={"Content-Disposition": f"attachment; filename={name}.xlsx"},
+        )
+    return download(exports.gtb_pack_rows(year, generated_on=today), name, fmt)
 
 
 # --- issuing as a job ---------------------------------------------------------------------------

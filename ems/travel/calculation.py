@@ -26,10 +26,12 @@ from ems.errors import NotFound, ValidationFailed
 from ems.extensions import db
 from ems.factors.keys import factor_key
 from ems.factors.models import FactorSet, HaulDefinition
+from ems.factors.regions import region_of
 from ems.factors.services import FactorSelector, SelectedFactor
 from ems.factors.shipped import HOTEL_AVERAGE_FAMILY, HOTEL_AVERAGE_REGION
 from ems.ledger.models import Basis, SourceCategory
 from ems.ledger.services import LineSpec, co2e_grams
+from ems.org.services import get_organisation
 from ems.travel.airports import Airport, great_circle_km
 
 AIR_FAMILY = "desnz_air"
@@ -422,31 +424,80 @@ def hotel_result(
     )
 
 
+def _hotel_fallback(selector: FactorSelector) -> tuple[str, str | None]:
+    """The organisation's choice of fallback for hotel stays (read once per selection)."""
+    if "hotel_fallback" not in selector.memo:
+        settings = get_organisation()
+        selector.memo["hotel_fallback"] = (
+            settings.hotel_fallback,
+            settings.hotel_fallback_country,
+        )
+    how, country = selector.memo["hotel_fallback"]
+    return str(how), country
+
+
 def _hotel_average(selector: FactorSelector, country_code: str, year: int) -> SelectedFactor | None:
+    """The fallback of a stay in a country no DESNZ edition covers, as the organisation chose
+    it: the mean of the published countries of the country's UN M49 region or of the world
+    (ems.factors.shipped.hotel_averages), or the factor of a country it names; flagged."""
+    how, proxy = _hotel_fallback(selector)
+    if how == "country" and proxy and proxy != country_code:
+        try:
+            chosen = selector.select(
+                family=OTHER_FAMILY,
+                year=year,
+                key=factor_key("hotel", "hotel_stay", "room_night", country=proxy),
+            )
+        except NotFound:
+            pass  # that country has no factor either: the world mean below
+        else:
+            note = _(
+                "no DESNZ hotel factor for %(country)s: that of %(proxy)s stands in "
+                "(organisation setting)",
+                country=country_code,
+                proxy=proxy,
+            )
+            return replace(
+                chosen, selection="proxy", note="; ".join(filter(None, [note, chosen.note]))
+            )
     pinned = selector.pinned.get(OTHER_FAMILY)
-    if pinned is not None:  # the mean of the pinned edition's countries
+    if pinned is not None:  # the means of the pinned edition's countries
         pinned_set = db.session.get(FactorSet, pinned)
         year = pinned_set.edition_year if pinned_set is not None else year
-    try:
-        average = selector.select(
-            family=HOTEL_AVERAGE_FAMILY,
-            year=year,
-            key=factor_key(
-                "hotel", "hotel_stay_average", "room_night", region=HOTEL_AVERAGE_REGION
-            ),
-        )
-    except NotFound:  # the derived sets are not loaded
-        return None
-    note = _(
-        "no DESNZ hotel factor for %(country)s: the mean of the countries of DESNZ %(edition)d "
-        "(%(set)s)",
-        country=country_code,
-        edition=average.factor_set.edition_year,
-        set=average.factor_set.code,
-    )
-    if average.note:
-        note = f"{note}; {average.note}"
-    return replace(average, selection="average", note=note)
+    regions = [HOTEL_AVERAGE_REGION]
+    region = region_of(country_code) if how == "region" else None
+    if region is not None:
+        regions.insert(0, region)
+    for place in regions:
+        try:
+            average = selector.select(
+                family=HOTEL_AVERAGE_FAMILY,
+                year=year,
+                key=factor_key("hotel", "hotel_stay_average", "room_night", region=place),
+            )
+        except NotFound:  # no published country in the region, or the sets are not loaded
+            continue
+        if place == HOTEL_AVERAGE_REGION:
+            note = _(
+                "no DESNZ hotel factor for %(country)s: the mean of the countries of DESNZ "
+                "%(edition)d (%(set)s)",
+                country=country_code,
+                edition=average.factor_set.edition_year,
+                set=average.factor_set.code,
+            )
+        else:
+            note = _(
+                "no DESNZ hotel factor for %(country)s: the mean of the countries of %(region)s "
+                "in DESNZ %(edition)d (%(set)s)",
+                country=country_code,
+                region=place.title(),
+                edition=average.factor_set.edition_year,
+                set=average.factor_set.code,
+            )
+        if average.note:
+            note = f"{note}; {average.note}"
+        return replace(average, selection="average", note=note)
+    return None
 
 
 def ground_lines(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired, FileSize
 from wtforms import (
     BooleanField,
     DateField,
@@ -20,8 +21,17 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from ems import labels
 from ems.forms import EmsForm, VersionedForm, choices, strip_whitespace, upper
-from ems.numbers import DISTANCE_KM, NIGHTS, PASSENGERS, ROOMS, NumberField, WholeNumberField
+from ems.numbers import (
+    DISTANCE_KM,
+    NIGHTS,
+    PASSENGERS,
+    ROOMS,
+    YEAR,
+    NumberField,
+    WholeNumberField,
+)
 from ems.org.services import countries
+from ems.tables import MAX_FILE_BYTES
 from ems.travel.calculation import CabinClass
 from ems.travel.models import GroundLeg, GroundMode, PaidBy, Trip
 
@@ -175,3 +185,35 @@ class EstimateForm(EmsForm):
     passengers = WholeNumberField(_l("Passengers"), [Optional()], kind=PASSENGERS, default=1)
     is_return = BooleanField(_l("Return"))
     submit = SubmitField(_l("Estimate"))
+
+
+class IcaoImportForm(EmsForm):
+    """Upload ICAO's figures for a year's flights (see services.icao)."""
+
+    file = FileField(
+        _l("File"),
+        [FileRequired(), FileSize(MAX_FILE_BYTES)],
+        description=_l(
+            "The file of flights for ICAO’s calculator with its last column, kg CO2 per "
+            "passenger, filled in; or a route table: From, To, Cabin class, kg CO2 per passenger "
+            "(one leg, one way). CSV, XLSX or ODS."
+        ),
+    )
+    year = WholeNumberField(
+        _l("Year"), [InputRequired()], kind=YEAR, description=_l("The year of the flights.")
+    )
+    version = StringField(
+        _l("Calculator version"),
+        [InputRequired(), Length(max=40)],
+        description=_l("As ICAO's calculator states it, e.g. “v13.1 (2024)”."),
+    )
+    source = SelectField(
+        _l("The figures come from"),
+        choices=choices(
+            [
+                ("calculator", _l("ICAO’s Carbon Emissions Calculator, run on this year’s file")),
+                ("route_table", _l("A route table the organisation keeps")),
+            ]
+        ),
+    )
+    submit = SubmitField(_l("Import ICAO figures"))

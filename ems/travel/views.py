@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    flash,
     jsonify,
     redirect,
     render_template,
@@ -19,11 +20,12 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from ems import exports
+from ems import exports, formatting
 from ems.auth.models import Role
 from ems.auth.permissions import ANY_ROLE, role_required, signed_in_user
 from ems.errors import NotFound, ValidationFailed
 from ems.extensions import db
+from ems.imports import ImportFailed
 from ems.imports import views as import_views
 from ems.ledger import services as ledger
 from ems.org import services as org
@@ -31,7 +33,7 @@ from ems.org.models import FIRST_YEAR, LAST_YEAR
 from ems.removals import services as removals
 from ems.removals import views as removal_views
 from ems.travel import airports, services
-from ems.travel.forms import CABIN_LABELS, EstimateForm, TripForm
+from ems.travel.forms import CABIN_LABELS, EstimateForm, IcaoImportForm, TripForm
 from ems.travel.models import PaidBy, Trip, TripSource
 from ems.validation import without_control_characters
 from ems.web import MAX_ID, int_arg, paginate, return_url, submit_form
@@ -547,6 +549,79 @@ def export_trips(fmt: str) -> ResponseReturnValue:
     return exports.download(
         services.export_rows(_filters()), f"ems-trips-{dt.date.today().isoformat()}", fmt
     )
+
+
+def _icao_page(year: int | None, form: IcaoImportForm, row_errors: list[str]) -> str:
+    return render_template(
+        "travel/icao.html",
+        year=year,
+        closed=bool(year) and year in org.closed_years(),
+        years=services.trip_years(),
+        coverage=services.icao_coverage(year) if year else None,
+        sets=services.icao_sets(),
+        form=form,
+        row_errors=row_errors,
+    )
+
+
+@bp.get("/icao")
+@role_required(*READERS)
+def icao() -> ResponseReturnValue:
+    """ICAO's figures beside DESNZ's: a year's coverage, the routes still without a figure,
+    and the form to import the calculator's results."""
+    year = int_arg("year", FIRST_YEAR, LAST_YEAR) or services.latest_trip_year()
+    return _icao_page(year, IcaoImportForm(data={"year": year}), [])
+
+
+@bp.post("/icao")
+@role_required(Role.ems)
+def import_icao() -> ResponseReturnValue:
+    """Import ICAO's figures for a year's flights: all rows or none, every row error listed."""
+    form = IcaoImportForm()
+    row_errors: list[str] = []
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            done = services.import_icao_figures(
+                actor=signed_in_user(),
+                data=upload.read(),
+                filename=upload.filename or "",
+                **form.service_data(exclude=("file",)),
+            )
+        except ImportFailed as exc:
+            db.session.rollback()
+            form.add_service_errors(exc)
+            row_errors = [str(error) for error in exc.row_errors]
+        except ValidationFailed as exc:
+            db.session.rollback()
+            form.add_service_errors(exc)
+        else:
+            db.session.commit()
+            flash(
+                _(
+                    "ICAO figures for %(routes)s routes imported: %(covered)s of %(legs)s "
+                    "flights of %(year)d have one.",
+                    routes=formatting.number(done.routes),
+                    covered=formatting.number(done.legs_covered),
+                    legs=formatting.number(done.legs),
+                    year=done.factor_set.edition_year,
+                )
+                if done.created
+                else _("This file was imported before with the same figures; nothing changed."),
+                "success",
+            )
+            if done.legs_covered < done.legs_covered_before:
+                flash(
+                    _(
+                        "Fewer flights have an ICAO figure than before (%(before)s): the newest "
+                        "file of a year replaces its earlier ones, so it must hold every route.",
+                        before=formatting.number(done.legs_covered_before),
+                    ),
+                    "info",
+                )
+            return redirect(url_for("travel.icao", year=done.factor_set.edition_year))
+    year = form.year.data if isinstance(form.year.data, int) else services.latest_trip_year()
+    return _icao_page(year, form, row_errors), 422
 
 
 @bp.get("/icao-<int:year>.<any(csv, xlsx):fmt>")

@@ -22,9 +22,11 @@ from ems.api import services as api
 from ems.audit.models import AuditEntry
 from ems.auth import services as auth
 from ems.auth.models import Role
+from ems.credits import services as credits
 from ems.energy import services as energy
 from ems.extensions import db, utcnow
 from ems.factors import services as factors
+from ems.factors.shipped import FactorSpec, SetSpec
 from ems.imports import services as imports
 from ems.ledger import services as ledger
 from ems.org import services as org
@@ -108,8 +110,27 @@ READ_ONLY = {
     "energy.refrigerant_total_g",
     "energy.get_energy_record",
     "energy.record_lines",
+    "energy.renewable_shares",
+    "energy.residual_mix_key",
     "energy.split_by_year",
     "energy.supplier_factors",
+    "energy.check_waste_record",
+    "energy.check_water_record",
+    "energy.diversion_rates",
+    "energy.get_waste_record",
+    "energy.get_water_record",
+    "energy.waste_dated_years",
+    "energy.waste_export_rows",
+    "energy.waste_factor",
+    "energy.waste_query",
+    "energy.waste_record_lines",
+    "energy.waste_total_g",
+    "energy.water_dated_years",
+    "energy.water_export_rows",
+    "energy.water_query",
+    "energy.water_record_lines",
+    "energy.water_total_g",
+    "energy.water_years",
     "travel.calculator",
     "travel.check_items",
     "travel.ground_results",
@@ -188,6 +209,18 @@ READ_ONLY = {
     "org.closed_years",
     "org.reporting_year",
     "org.check_years_open",
+    "org.list_management_indicators",
+    "org.get_management_indicators",
+    "credits.require_editor",
+    "credits.serial_range",
+    "credits.overlapping_credits",
+    "credits.check_credit",
+    "credits.get_credit",
+    "credits.credits_query",
+    "credits.credit_totals",
+    "credits.retired_t_by_year",
+    "credits.neutrality_by_year",
+    "credits.export_rows",
     # locks only (to the end of the transaction)
     "org.year_lock",
     "org.lock_years",
@@ -207,6 +240,15 @@ READ_ONLY = {
     "demo.load_to_show",
     "demo.check_can_load",
     "travel.icao_rows",
+    "travel.icao_coverage",
+    "travel.icao_sets",
+    "travel.icao_figures",
+    "travel.icao_line",
+    "travel.icao_key",
+    "travel.file_digest",
+    "travel.trip_icao_lines",
+    "travel.leg_item",
+    "travel.flight_calculator",
     "travel.ground_label",
     "travel.trips_of_year",
     "travel.journey_ends",
@@ -262,12 +304,27 @@ ENERGY = {
     "supplier_factor_id": None,
     "meter_reference": "",
     "evidence_note": "",
+    "technology": "solar_pv",
 }
 FLEET = {
     "measure": "diesel_litres",
     "period_start": dt.date(2024, 1, 1),
     "period_end": dt.date(2024, 1, 31),
     "quantity": Decimal(50),
+}
+WASTE = {
+    "period_start": dt.date(2024, 1, 1),
+    "period_end": dt.date(2024, 3, 31),
+    "stream": "mixed",
+    "treatment": "landfill",
+    "tonnes": Decimal(2),
+}
+WATER = {
+    "period_start": dt.date(2024, 1, 1),
+    "period_end": dt.date(2024, 3, 31),
+    "supply_source": "mains",
+    "supply_m3": Decimal(100),
+    "wastewater_m3": Decimal(90),
 }
 AGENCY_CSV = (
     b"booking_reference,traveller,origin,destination,departure_date,paid_by\n"
@@ -278,6 +335,24 @@ PROFILE_HEADERS = ["PNR", "Passenger", "Date"]
 PROFILE_FIELDS = ["booking_reference", "traveller", "departure_date"]
 TRIP_LEGS = [travel.LegInput(origin="GVA", destination="LHR", departure_on=dt.date(2024, 3, 4))]
 BULK_TRIP = {"traveller": "Ana", "paid_by": "other", "booking_reference": "B1"}
+ICAO_SPEC = SetSpec(
+    code="icao-2023",
+    family="icao",
+    publisher="ICAO",
+    title="ICAO results",
+    edition_year=2023,
+    version="v13",
+    licence="-",
+    source="a file",
+    factors=[
+        FactorSpec(
+            category="air_icao",
+            activity="passenger_flight",
+            unit="passenger",
+            kgco2e_per_unit=Decimal("66.9"),
+        )
+    ],
+)
 FACTOR_CSV = b"category,activity,unit,kgco2e_per_unit\nelectricity,supplier_mix,kwh,0.1\n"
 FACTOR_META = {
     "family": "acme",
@@ -411,6 +486,25 @@ def _done(w: dict[str, Any]) -> CorrectiveAction:
         status="done",
         done_on=dt.date(2024, 6, 1),
     )
+
+
+CREDIT = {
+    "standard": "cdm_cer",
+    "project_name": "Hydro",
+    "vintage_year": 2023,
+    "serial_first": "XX-1-1001-9",
+    "serial_last": "XX-1-2000-9",
+    "co2e_t": 1000,
+    "retired_on": dt.date(2024, 5, 2),
+    "applied_year": 2024,
+}
+
+
+def _credit(w: dict[str, Any]) -> Any:
+    """A block of credits retired, recorded once."""
+    if "credit" not in w:
+        w["credit"] = credits.create_credit(actor=w["admin"], **CREDIT)
+    return w["credit"]
 
 
 def _confirm_a_wrong_password(w: dict[str, Any]) -> None:
@@ -581,6 +675,21 @@ WRITES: dict[str, tuple[str, Callable[[dict[str, Any]], object]]] = {
         "factors.set.imported",
         lambda w: factors.import_factor_set(
             actor=w["admin"], data=FACTOR_CSV, **{**FACTOR_META, "version": "2"}
+        ),
+    ),
+    "factors.add_factor_set": (
+        "factors.set.imported",
+        lambda w: factors.add_factor_set(actor=w["admin"], spec=ICAO_SPEC, file_sha256="0" * 64),
+    ),
+    "travel.import_icao_figures": (
+        "travel.icao.imported",
+        lambda w: travel.import_icao_figures(
+            actor=w["admin"],
+            data=b"From,To,Cabin class,kg CO2 per passenger\nGVA,LHR,Economy,66.9\n",
+            filename="icao.csv",
+            year=2024,
+            version="v13",
+            source="calculator",
         ),
     ),
     "factors.delete_factor_set": (
@@ -968,6 +1077,90 @@ WRITES: dict[str, tuple[str, Callable[[dict[str, Any]], object]]] = {
                 record=energy.record_fleet_use(actor=w["admin"], **FLEET),
                 **{**FLEET, "quantity": Decimal(60)},
             ),
+        ),
+    ),
+    "energy.record_waste": (
+        "energy.waste.created",
+        lambda w: (
+            factors.load_shipped_sets(actor=None),
+            energy.record_waste(actor=w["admin"], site_id=w["site"].id, **WASTE),
+        ),
+    ),
+    "energy.update_waste_record": (
+        "energy.waste.updated",
+        lambda w: (
+            factors.load_shipped_sets(actor=None),
+            energy.update_waste_record(
+                actor=w["admin"],
+                record=energy.record_waste(actor=w["admin"], site_id=w["site"].id, **WASTE),
+                site_id=w["site"].id,
+                **{**WASTE, "tonnes": Decimal(3)},
+            ),
+        ),
+    ),
+    "energy.delete_waste_record": (
+        "energy.waste.deleted",
+        lambda w: (
+            factors.load_shipped_sets(actor=None),
+            energy.delete_waste_record(
+                actor=w["admin"],
+                record=energy.record_waste(actor=w["admin"], site_id=w["site"].id, **WASTE),
+            ),
+        ),
+    ),
+    "energy.record_water": (
+        "energy.water.created",
+        lambda w: (
+            factors.load_shipped_sets(actor=None),
+            energy.record_water(actor=w["admin"], site_id=w["site"].id, **WATER),
+        ),
+    ),
+    "energy.update_water_record": (
+        "energy.water.updated",
+        lambda w: (
+            factors.load_shipped_sets(actor=None),
+            energy.update_water_record(
+                actor=w["admin"],
+                record=energy.record_water(actor=w["admin"], site_id=w["site"].id, **WATER),
+                site_id=w["site"].id,
+                **{**WATER, "supply_m3": Decimal(120)},
+            ),
+        ),
+    ),
+    "energy.delete_water_record": (
+        "energy.water.deleted",
+        lambda w: (
+            factors.load_shipped_sets(actor=None),
+            energy.delete_water_record(
+                actor=w["admin"],
+                record=energy.record_water(actor=w["admin"], site_id=w["site"].id, **WATER),
+            ),
+        ),
+    ),
+    "credits.create_credit": ("credits.credit.created", lambda w: _credit(w)),
+    "credits.update_credit": (
+        "credits.credit.updated",
+        lambda w: credits.update_credit(
+            actor=w["admin"],
+            credit=_credit(w),
+            expected_version=_credit(w).version_id,
+            **{**CREDIT, "project_name": "Renamed"},
+        ),
+    ),
+    "credits.delete_credit": (
+        "credits.credit.deleted",
+        lambda w: credits.delete_credit(actor=w["admin"], credit=_credit(w)),
+    ),
+    "org.set_management_indicators": (
+        "org.management.updated",
+        lambda w: org.set_management_indicators(
+            actor=w["admin"],
+            year=2024,
+            ems_status="implemented",
+            site_ids=[w["site"].id],
+            expected_version=org.set_management_indicators(
+                actor=w["admin"], year=2024, ems_status="in_development", all_sites=True
+            ).version_id,
         ),
     ),
     "travel.delete_trip": (

@@ -26,6 +26,7 @@ def create(site_id: int, energy_type: str, start: dt.date, end: dt.date, *, esti
         is_estimate=estimate,
         certificates_kwh=None,
         supplier_factor_id=None,
+        technology="solar_pv" if energy_type == "onsite_renewable" else None,
     )
 
 
@@ -54,6 +55,7 @@ def test_an_onsite_generation_record_changes_data_quality_and_reach(sites):  # n
         is_estimate=False,
         certificates_kwh=None,
         supplier_factor_id=None,
+        technology="solar_pv",
     )
     db.session.commit()
     assert inventory.data_quality(2025).estimated_energy_records == 0

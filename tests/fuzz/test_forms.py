@@ -78,6 +78,19 @@ VALID: dict[str, dict[str, str]] = {
         "period_start": f"{YEAR}-03-01",
         "period_end": f"{YEAR}-03-31",
     },
+    "/energy/waste/new": {
+        "period_start": f"{YEAR}-03-01",
+        "period_end": f"{YEAR}-03-31",
+        "stream": "paper_card",
+        "treatment": "recycling",
+        "tonnes": "1.5",
+    },
+    "/energy/water/new": {
+        "period_start": f"{YEAR}-03-01",
+        "period_end": f"{YEAR}-03-31",
+        "supply_source": "mains",
+        "supply_m3": "120",
+    },
     "/procurement/new": {
         "purchased_on": f"{YEAR}-03-01",
         "amount": "100",
@@ -131,6 +144,8 @@ def _pages(ids: dict[str, Any]) -> list[str]:
         f"/energy/{record}/edit",
         "/energy/refrigerants",
         "/energy/fleet",
+        "/energy/waste",
+        "/energy/water",
         "/procurement/new",
         f"/procurement/{purchase}/edit",
         "/procurement/categories",

@@ -122,6 +122,7 @@ def test_a_site_in_use_cannot_be_removed(client, create_user, login):
         actor=None,
         site_id=site.id,
         energy_type="onsite_renewable",
+        technology="solar_pv",
         period_start=dt.date(2024, 1, 1),
         period_end=dt.date(2024, 1, 31),
         quantity=Decimal(5),

@@ -235,3 +235,64 @@ def test_a_hotel_in_a_country_without_a_factor_takes_the_mean_of_the_pinned_edit
     )
     unpinned = hotel_result(FactorSelector(), country_code="KE", check_in_on=day, nights=1, rooms=1)
     assert unpinned.selected.factor_set.code == "ems-hotel-average-2024"
+
+
+def _hotel_fallback(how: str, country: str | None = None) -> None:
+    from ems.org import services as org
+
+    settings = org.get_organisation()
+    org.update_organisation(
+        actor=None,
+        name=settings.name,
+        reporting_currency=settings.reporting_currency,
+        baseline_year=settings.baseline_year,
+        target_year=settings.target_year,
+        target_reduction_pct=settings.target_reduction_pct,
+        hotel_fallback=how,
+        hotel_fallback_country=country,
+    )
+    db.session.commit()
+
+
+def test_a_hotel_fallback_can_be_the_mean_of_the_region_or_a_chosen_country(flights):
+    """Kenya has no DESNZ factor: the organisation chooses the mean of the published African
+    countries, or, say, South Africa's factor, instead of the world mean."""
+    from ems.factors.regions import region_of
+    from ems.factors.services import FactorSelector
+    from ems.factors.shipped import desnz_other
+    from ems.travel.calculation import hotel_result
+
+    day = dt.date(2024, 5, 2)
+    published = {
+        f.attributes["country"]: f.kgco2e_per_unit
+        for spec in desnz_other()
+        if spec.edition_year == 2024
+        for f in spec.factors
+        if f.activity == "hotel_stay" and "city" not in f.attributes
+    }
+    african = [value for code, value in published.items() if region_of(code) == "africa"]
+    assert african  # DESNZ 2024 publishes some African countries
+    world = hotel_result(FactorSelector(), country_code="KE", check_in_on=day, nights=1, rooms=1)
+
+    _hotel_fallback("region")
+    kenya = hotel_result(FactorSelector(), country_code="KE", check_in_on=day, nights=1, rooms=1)
+    mean = (sum(african, Decimal(0)) / len(african)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    assert kenya.selected.factor.kgco2e_per_unit == mean != world.selected.factor.kgco2e_per_unit
+    assert kenya.selected.is_fallback
+    assert "the mean of the countries of Africa in DESNZ 2024" in kenya.selected.note
+
+    _hotel_fallback("country", "ZA")
+    kenya = hotel_result(FactorSelector(), country_code="KE", check_in_on=day, nights=1, rooms=1)
+    assert kenya.selected.factor.kgco2e_per_unit == published["ZA"]
+    assert (kenya.selected.selection, kenya.selected.is_fallback) == ("proxy", True)
+    assert "that of ZA stands in" in kenya.selected.note
+    swiss = hotel_result(FactorSelector(), country_code="CH", check_in_on=day, nights=1, rooms=1)
+    assert swiss.selected.selection == "edition_year"  # a published country keeps its own
+
+
+def test_the_fallback_country_must_be_named(app):
+    from ems.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as refused:
+        _hotel_fallback("country")
+    assert "hotel_fallback_country" in refused.value.errors

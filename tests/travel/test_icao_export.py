@@ -42,11 +42,20 @@ def test_one_row_per_route_and_class_with_the_passengers_summed(
     assert "ems-flights-for-icao-2024.csv" in exported.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(exported.get_data().decode("utf-8-sig"))))
     assert rows == [
-        ["From", "To", "Cabin class", "Trip type", "Passengers", "Legs", "Classes recorded in ems"],
-        ["GVA", "JFK", "Economy", "One way", "4", "2", "Economy"],
-        ["GVA", "LHR", "Economy", "One way", "3", "2", "Economy, Unknown"],  # one row per class
-        ["GVA", "JFK", "Business", "One way", "1", "1", "Business"],
-        ["JFK", "GVA", "Economy", "One way", "1", "1", "Economy"],
+        [
+            "From",
+            "To",
+            "Cabin class",
+            "Trip type",
+            "Passengers",
+            "Legs",
+            "Classes recorded in ems",
+            "kg CO2 per passenger",  # for the focal point to fill in from the calculator
+        ],
+        ["GVA", "JFK", "Economy", "One way", "4", "2", "Economy", ""],
+        ["GVA", "LHR", "Economy", "One way", "3", "2", "Economy, Unknown", ""],  # one per class
+        ["GVA", "JFK", "Business", "One way", "1", "1", "Business", ""],
+        ["JFK", "GVA", "Economy", "One way", "1", "1", "Economy", ""],
     ]
     workbook = load_workbook(BytesIO(client.get("/travel/icao-2024.xlsx").data))
     assert [cell.value for cell in next(workbook.active.iter_rows(min_row=2))] == [
@@ -57,6 +66,7 @@ def test_one_row_per_route_and_class_with_the_passengers_summed(
         4,
         2,
         "Economy",
+        None,
     ]
     assert len(services.icao_rows(2023)) == 2  # the header and GVA–NBO
     assert services.icao_rows(2022) == [services.icao_rows(2022)[0]]  # no flights: the header

@@ -16,7 +16,13 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from ems.audit import services as audit
 from ems.auth.models import Role, User
-from ems.energy.models import EnergyRecord, FleetRecord, RefrigerantTopUp
+from ems.energy.models import (
+    EnergyRecord,
+    FleetRecord,
+    RefrigerantTopUp,
+    WasteRecord,
+    WaterRecord,
+)
 from ems.errors import NotFound, PermissionDenied, ValidationFailed, check_version
 from ems.extensions import db, utcnow
 from ems.factors.services import FactorSelector
@@ -26,12 +32,18 @@ from ems.org.models import FIRST_YEAR
 from ems.removals import services as removals
 from ems.removals.models import Removal
 
-#: the activity types of the three kinds of record in the ledger
+#: the activity types of the kinds of record in the ledger
 ACTIVITY_TYPE = "energy_record"
 REFRIGERANT_ACTIVITY = "refrigerant_top_up"
 FLEET_ACTIVITY = "fleet_record"
+WASTE_ACTIVITY = "waste_record"
+WATER_ACTIVITY = "water_record"
 #: the longest period an energy or fleet record covers
 MAX_PERIOD_DAYS = 3 * 366
+
+
+#: the kinds of record
+Record = EnergyRecord | RefrigerantTopUp | FleetRecord | WasteRecord | WaterRecord
 
 
 def require_editor(actor: User | None) -> None:
@@ -105,7 +117,7 @@ def record_computed_lines(
     ledger.record_lines(activity_type=activity_type, activity_id=activity_id, lines=lines)
 
 
-def dated_years(record: EnergyRecord | RefrigerantTopUp | FleetRecord) -> set[int]:
+def dated_years(record: Record) -> set[int]:
     """The years a record's days fall in."""
     if isinstance(record, RefrigerantTopUp):
         return {record.topped_up_on.year}
@@ -115,7 +127,7 @@ def dated_years(record: EnergyRecord | RefrigerantTopUp | FleetRecord) -> set[in
 def update_record(
     *,
     actor: User | None,
-    record: EnergyRecord | RefrigerantTopUp | FleetRecord,
+    record: Record,
     expected_version: int | None,
     check: Callable[..., dict[str, Any]],
     data: dict[str, Any],
@@ -138,9 +150,7 @@ def update_record(
     audit.record(actor=actor, action=action, obj=record, summary=summary, changes=changes)
 
 
-#: the three kinds of record
-Record = EnergyRecord | RefrigerantTopUp | FleetRecord
-R = TypeVar("R", EnergyRecord, RefrigerantTopUp, FleetRecord)
+R = TypeVar("R", EnergyRecord, RefrigerantTopUp, FleetRecord, WasteRecord, WaterRecord)
 
 
 def create_record(

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from ems import labels
 from ems.auth.models import User
-from ems.energy.models import EnergyRecord, EnergyType
+from ems.energy.models import EnergyRecord, EnergyType, OnsiteTechnology, RenewableInstrument
 from ems.energy.services._shared import (
     ACTIVITY_TYPE,
     check_period,
@@ -38,7 +38,7 @@ from ems.energy.services._shared import (
     year_site_filter,
     years_text,
 )
-from ems.errors import ValidationFailed
+from ems.errors import NotFound, ValidationFailed
 from ems.extensions import db
 from ems.factors.keys import factor_key
 from ems.factors.models import EmissionFactor, FactorSet
@@ -134,6 +134,81 @@ def _grid(selector: FactorSelector, country: str, year: int) -> SelectedFactor:
     )
 
 
+#: the category of residual-mix factors in an imported set (activity ``electricity``, unit
+#: ``kwh``, attribute ``country``: the ISO 3166 alpha-2 code, as the grid factors have it)
+RESIDUAL_MIX_CATEGORY = "residual_mix"
+#: the market-based methods: a supplier's factor (or none needed: all kWh covered), the
+#: residual mix of the site's country, the grid average where no residual mix was imported
+MARKET_SUPPLIER = "scope2_market"
+MARKET_RESIDUAL_MIX = "scope2_market_residual_mix"
+MARKET_GRID_AVERAGE = "scope2_market_grid_average"
+#: instruments whose contract (a supplier factor) carries the renewable attribute
+CONTRACTS = (RenewableInstrument.green_tariff, RenewableInstrument.ppa)
+
+
+def residual_mix_key(country: str) -> str:
+    """The key of a country's residual-mix factor in an imported set."""
+    return factor_key(RESIDUAL_MIX_CATEGORY, "electricity", "kwh", country=country)
+
+
+def _residual_mix(selector: FactorSelector, country: str, year: int) -> SelectedFactor | None:
+    """The residual mix of ``country`` for ``year`` from the imported sets that hold one: the
+    family of the newest such set, selected as any family is (the year's edition, else the
+    nearest, or the pinned set); None where no imported set has one."""
+    key = residual_mix_key(country)
+    families: dict[str, str | None] = selector.memo.setdefault("residual_mix_families", {})
+    if key not in families:
+        families[key] = db.session.scalar(
+            sa.select(FactorSet.family)
+            .join(EmissionFactor)
+            .where(FactorSet.is_shipped.is_(False), EmissionFactor.key == key)
+            .order_by(FactorSet.id.desc())
+            .limit(1)
+        )
+    family = families[key]
+    if family is None:
+        return None
+    try:
+        return selector.select(family=family, key=key, year=year)
+    except NotFound:  # a pinned set of the family without this country
+        return None
+
+
+@dataclass(frozen=True)
+class MarketFactor:
+    """The factor of the market-based line's kWh not covered by certificates, its method, and
+    what its note says of the choice."""
+
+    selected: SelectedFactor
+    method: str
+    note: str
+
+
+def _market_factor(
+    record: EnergyRecord,
+    supplier: EmissionFactor | None,
+    selector: FactorSelector,
+    grid: SelectedFactor,
+    year: int,
+) -> MarketFactor:
+    """The supplier's factor; else (or where a green tariff or PPA does not meet the quality
+    criteria) the residual mix of the site's country, else its grid average."""
+    country = record.site.country_code
+    note = ""
+    if supplier is not None:
+        if record.instrument not in CONTRACTS or record.meets_quality_criteria:
+            return MarketFactor(_supplier(supplier), MARKET_SUPPLIER, "")
+        note = "supplier factor not used: the contract does not meet the Scope 2 Quality Criteria; "
+    residual = _residual_mix(selector, country, year)
+    if residual is not None:
+        return MarketFactor(
+            residual, MARKET_RESIDUAL_MIX, f"{note}residual mix {residual.factor_set.code}"
+        )
+    return MarketFactor(
+        grid, MARKET_GRID_AVERAGE, f"{note}grid average: no residual mix for {country}"
+    )
+
+
 def record_lines(record: EnergyRecord, selector: FactorSelector) -> list[ledger.LineSpec]:
     """The ledger lines of one energy record, year by year."""
     lines: list[ledger.LineSpec] = []
@@ -209,7 +284,18 @@ def record_lines(record: EnergyRecord, selector: FactorSelector) -> list[ledger.
             item="electricity",
             note=note,
         )
-        covered = min(part.certificates_kwh or Decimal(0), kwh)
+        market = _market_factor(record, supplier, selector, grid, part.year)
+        certificates = min(part.certificates_kwh or Decimal(0), kwh)
+        covered = certificates if record.meets_quality_criteria else Decimal(0)
+        if covered:
+            market_note = f"{note}; {covered} kWh covered by certificates"
+        elif certificates:
+            market_note = (
+                f"{note}; {certificates} kWh of certificates not counted: they do not meet the "
+                "Scope 2 Quality Criteria"
+            )
+        else:
+            market_note = note
         line(
             year=part.year,
             scope=2,
@@ -217,10 +303,10 @@ def record_lines(record: EnergyRecord, selector: FactorSelector) -> list[ledger.
             basis=Basis.market,
             quantity=kwh - covered,
             quantity_unit="kwh",
-            selected=_supplier(supplier) if supplier else grid,
-            method="scope2_market",
+            selected=market.selected,
+            method=market.method,
             item="electricity",
-            note=note if not covered else f"{note}; {covered} kWh covered by certificates",
+            note=f"{market_note}; {market.note}" if market.note else market_note,
         )
         if country == UK:
             losses = selector.select(
@@ -317,6 +403,57 @@ def _check_supplier_factor(
         )
 
 
+def _check_technology(
+    errors: dict[str, str], technology: str | None, kind: EnergyType
+) -> OnsiteTechnology | None:
+    """The technology of on-site generation, which needs one; other energy has none."""
+    if not technology:
+        if kind is EnergyType.onsite_renewable:
+            errors["technology"] = _("Choose how the electricity is generated on site.")
+        return None
+    try:
+        chosen = OnsiteTechnology(technology)
+    except ValueError:
+        errors["technology"] = _("Choose a technology from the list.")
+        return None
+    if kind is not EnergyType.onsite_renewable:
+        errors["technology"] = _("Only on-site generation has a technology.")
+    return chosen
+
+
+def _check_instrument(
+    errors: dict[str, str],
+    instrument: str | None,
+    kind: EnergyType,
+    certificates: Decimal | None,
+    supplier_factor_id: int | None,
+) -> RenewableInstrument:
+    """The instrument of electricity: certificates with their kWh, a green tariff or PPA with
+    the supplier's factor; none for other energy. Without one named, a record with
+    certificates is taken to hold certificates."""
+    if not instrument:
+        return RenewableInstrument.certificates if certificates else RenewableInstrument.none
+    try:
+        chosen = RenewableInstrument(instrument)
+    except ValueError:
+        errors["instrument"] = _("Choose an instrument from the list.")
+        return RenewableInstrument.none
+    if chosen is RenewableInstrument.none:
+        if certificates and "certificates_kwh" not in errors:
+            errors["instrument"] = _(
+                "Choose energy attribute certificates for the kWh covered by certificates."
+            )
+    elif kind is not EnergyType.electricity:
+        errors["instrument"] = _("Instruments apply to electricity only.")
+    elif chosen is RenewableInstrument.certificates and not certificates:
+        errors["certificates_kwh"] = _("Enter the kWh the certificates cover.")
+    elif chosen in CONTRACTS and not supplier_factor_id:
+        errors["supplier_factor_id"] = _(
+            "A green tariff or PPA needs the supplier's factor (import it as a factor set)."
+        )
+    return chosen
+
+
 def check_energy_record(
     *,
     site_id: int | None,
@@ -330,6 +467,9 @@ def check_energy_record(
     meter_reference: str | None,
     evidence_note: str | None,
     is_estimate: bool = False,
+    technology: str | None = None,
+    instrument: str | None = None,
+    meets_quality_criteria: bool = True,
 ) -> dict[str, Any]:
     """An energy record's values, checked; ValidationFailed names each wrong field."""
     errors: dict[str, str] = {}
@@ -340,6 +480,10 @@ def check_energy_record(
     _check_unit(errors, unit, kind)
     certificates = _check_certificates(errors, certificates_kwh, kind, amount, unit)
     _check_supplier_factor(errors, supplier_factor_id, kind)
+    chosen_technology = _check_technology(errors, technology, kind)
+    chosen_instrument = _check_instrument(
+        errors, instrument, kind, certificates, supplier_factor_id
+    )
     reference = check_text(
         errors, "meter_reference", meter_reference, EnergyRecord.REFERENCE_MAX_LEN, required=False
     )
@@ -365,6 +509,9 @@ def check_energy_record(
         "meter_reference": reference,
         "evidence_note": note,
         "is_estimate": bool(is_estimate),
+        "technology": chosen_technology,
+        "instrument": chosen_instrument,
+        "meets_quality_criteria": bool(meets_quality_criteria),
     }
 
 
@@ -384,6 +531,9 @@ FIELDS = [
     "meter_reference",
     "evidence_note",
     "is_estimate",
+    "technology",
+    "instrument",
+    "meets_quality_criteria",
 ]
 
 
@@ -484,12 +634,17 @@ def energy_totals(*, year: int | None = None, site_id: int | None = None) -> Ene
 
 
 def supplier_factors() -> list[EmissionFactor]:
-    """Factors in kg CO2e per kWh from imported (not shipped) sets: supplier-specific ones."""
+    """Factors in kg CO2e per kWh from imported (not shipped) sets: supplier-specific ones
+    (residual mixes are not)."""
     return list(
         db.session.scalars(
             sa.select(EmissionFactor)
             .join(FactorSet)
-            .where(FactorSet.is_shipped.is_(False), EmissionFactor.unit == "kwh")
+            .where(
+                FactorSet.is_shipped.is_(False),
+                EmissionFactor.unit == "kwh",
+                EmissionFactor.category != RESIDUAL_MIX_CATEGORY,
+            )
             .order_by(FactorSet.code, EmissionFactor.key)
         )
     )
@@ -506,6 +661,11 @@ ENERGY_EXPORT_HEADER = [
     "unit",
     "unit_label",
     "certificates_kwh",
+    "instrument",
+    "instrument_label",
+    "meets_quality_criteria",
+    "technology",
+    "technology_label",
     "meter_reference",
     "estimated",
     "co2e_years",
@@ -546,6 +706,11 @@ def energy_export_rows(
                 record.unit,
                 labels.unit(record.unit),
                 record.certificates_kwh,
+                record.instrument.value if is_electricity else "",
+                labels.label("renewable_instrument", record.instrument) if is_electricity else "",
+                ("yes" if record.meets_quality_criteria else "no") if is_electricity else "",
+                record.technology.value if record.technology else "",
+                labels.label("onsite_technology", record.technology) if record.technology else "",
                 record.meter_reference,
                 "yes" if record.is_estimate else "no",
                 years_text(lines),

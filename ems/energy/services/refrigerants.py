@@ -19,11 +19,11 @@ from ems.energy.services._shared import (
     delete_record,
     get_record,
     kg_of,
+    line_sums,
     record_computed_lines,
     register_removal_kind,
     require_editor,
     set_codes,
-    total_g,
     update_record,
     with_lines,
     year_site_filter,
@@ -34,8 +34,9 @@ from ems.factors import services as factors
 from ems.factors.keys import factor_key
 from ems.factors.models import EmissionFactor, FactorSet
 from ems.factors.services import FactorSelector, SelectedFactor
+from ems.factors.shipped import ozone_depleting_gases
 from ems.ledger import services as ledger
-from ems.ledger.models import SourceCategory
+from ems.ledger.models import Basis, SourceCategory
 from ems.org.models import FIRST_YEAR, Site
 from ems.org.services import get_organisation
 from ems.removals import services as removals
@@ -51,7 +52,8 @@ def gwp_set_code(report: str) -> str:
 
 
 def refrigerant_gases() -> list[str]:
-    """Gases and blends the GWP tables know, refrigerants first."""
+    """Gases and blends the GWP tables know: refrigerants first, the ozone-depleting ones after
+    the others."""
     gases = set(
         db.session.scalars(
             sa.select(EmissionFactor.activity)
@@ -59,7 +61,8 @@ def refrigerant_gases() -> list[str]:
             .where(FactorSet.family == "ipcc_gwp", EmissionFactor.category == "gwp")
         )
     )
-    return sorted(gases, key=lambda gas: (not gas.startswith("r"), gas))
+    outside = ozone_depleting_gases()
+    return sorted(gases, key=lambda gas: (not gas.startswith("r"), gas in outside, gas))
 
 
 def _gwp(gas: str, selector: FactorSelector, year: int) -> SelectedFactor:
@@ -89,6 +92,10 @@ def _refrigerant_lines(top_up_id: int, selector: FactorSelector) -> list[ledger.
     if top_up is None:
         return []
     year = top_up.topped_up_on.year
+    note = f"{top_up.gas} {top_up.kg} kg {top_up.equipment}".strip()
+    outside = top_up.gas in ozone_depleting_gases()
+    if outside:
+        note += "; ozone-depleting (Montreal Protocol): outside the scopes, reported apart"
     return [
         ledger.LineSpec(
             activity_type=REFRIGERANT_ACTIVITY,
@@ -102,7 +109,9 @@ def _refrigerant_lines(top_up_id: int, selector: FactorSelector) -> list[ledger.
             method="mass_times_gwp",
             site_id=top_up.site_id,
             item="leak",
-            note=f"{top_up.gas} {top_up.kg} kg {top_up.equipment}".strip(),
+            # HCFCs are not Kyoto gases: the GHG Protocol has them reported outside the scopes
+            basis=Basis.outside if outside else None,
+            note=note,
         )
     ]
 
@@ -236,10 +245,17 @@ def refrigerant_query(
     )
 
 
-def refrigerant_total_g(*, year: int | None = None, site_id: int | None = None) -> int:
-    """Grams CO2e of the current lines of the top-ups ``refrigerant_query`` selects."""
+def refrigerant_total_g(
+    *, year: int | None = None, site_id: int | None = None, outside_scopes: bool = False
+) -> int:
+    """Grams CO2e of the current lines of the top-ups ``refrigerant_query`` selects: of the
+    gases in scope 1, or (``outside_scopes``) of the ozone-depleting ones reported apart."""
     ids = sa.select(RefrigerantTopUp.id).where(*_refrigerant_filter(year, site_id))
-    return total_g(REFRIGERANT_ACTIVITY, ids, year)
+    return sum(
+        grams
+        for (_item, basis), grams in line_sums(REFRIGERANT_ACTIVITY, ids, year).items()
+        if (basis is Basis.outside) == outside_scopes
+    )
 
 
 def get_refrigerant_top_up(top_up_id: int) -> RefrigerantTopUp:

@@ -58,9 +58,11 @@ def number(value: object, places: int = 0) -> str:
     return _typeset(formatting.number(value, places, locale=LOCALE))
 
 
-def percent(value: float | None, places: int = 1) -> str:
-    """A share or change in percent; "–" when unknown."""
-    return "–" if value is None else _typeset(formatting.percent(value, places, locale=LOCALE))
+def percent(value: float | None, places: int = 1, *, sign: bool = False) -> str:
+    """A share or change in percent ("+" before a rise, with ``sign``); "–" when unknown."""
+    if value is None:
+        return "–"
+    return _typeset(formatting.percent(value, places, locale=LOCALE, sign=sign))
 
 
 def _share(part: int, whole: int) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from reportlab.platypus import Flowable
 
 from ems.reporting.pdf.blocks import Blocks
-from ems.reporting.pdf.figures import _share, figure, number, with_unit
+from ems.reporting.pdf.figures import _share, figure, number, percent, with_unit
 
 
 class FlightSections(Blocks):
@@ -52,6 +52,25 @@ class FlightSections(Blocks):
             [lab["business_share"], _share(business["co2e_without_rf_g"], without_rf)],
         ]
         story.append(self.table([lab["measure"], lab["value"]], figures))
+        icao = self.data.get("icao")  # reports issued before ICAO figures existed lack them
+        if icao and icao["legs_covered"]:
+            story.append(self.sub("icao"))
+            change = icao["difference_pct"]
+            story.append(
+                self.p(
+                    self.text(
+                        "sentences.icao",
+                        covered=number(icao["legs_covered"]),
+                        legs=number(icao["legs"]),
+                        share=_share(icao["legs_covered"], icao["legs"]),
+                        sets=", ".join(icao["sets"]),
+                        icao=with_unit(icao["icao_g"]),
+                        desnz=with_unit(icao["desnz_covered_g"]),
+                        change=percent(change, sign=True),
+                        gtb=with_unit(icao["gtb_g"]),
+                    )
+                )
+            )
         story.append(self.sub("haul_class"))
         haul_rows = []
         previous = None

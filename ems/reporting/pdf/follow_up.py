@@ -129,6 +129,14 @@ class FollowUpSections(Blocks):
             items.append(
                 self.text("sentences.estimated", records=number(q["estimated_energy_records"]))
             )
+        if Decimal(q.get("market_grid_average_kwh", 0)):  # reports issued before: none
+            items.append(
+                self.text(
+                    "sentences.grid_average",
+                    kwh=number(round(Decimal(q["market_grid_average_kwh"]))),
+                    co2e=with_unit(q["market_grid_average_g"]),
+                )
+            )
         for site, months in q["months_without_energy"].items():
             key = "sentences.months_missing" if len(months) > 1 else "sentences.month_missing"
             items.append(self.text(key, site=site, months=", ".join(str(m) for m in months)))

@@ -112,6 +112,13 @@ class SourceSections(Charts):
                 figure(full["scope2_location_g"]),
             ],
         ]
+        # reports issued before ICAO figures and gases outside the scopes existed lack them
+        for key, label in (
+            ("air_icao_g", lab["air_icao"]),
+            ("outside_scopes_g", lab["outside_scopes"]),
+        ):
+            if full.get(key):
+                pairs.append([label, figure(gtb.get(key, 0)), figure(full[key])])
         story.append(self.table([lab["measure"], f"{gtb_name} (t)", f"{full_name} (t)"], pairs))
         return story
 

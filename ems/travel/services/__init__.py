@@ -28,7 +28,15 @@ from ems.travel.services.analysis import (
     RouteFigures,
     flight_analysis,
 )
-from ems.travel.services.icao import icao_rows
+from ems.travel.services.icao import (
+    IcaoCoverage,
+    IcaoImport,
+    IcaoSource,
+    icao_coverage,
+    icao_rows,
+    icao_sets,
+    import_icao_figures,
+)
 from ems.travel.services.legs import (
     MAX_DAYS_AHEAD,
     CheckedLeg,
@@ -92,6 +100,9 @@ __all__ = [
     "GroundInput",
     "HaulClassFigures",
     "HotelInput",
+    "IcaoCoverage",
+    "IcaoImport",
+    "IcaoSource",
     "ItemRows",
     "LegInput",
     "RouteFigures",
@@ -110,7 +121,10 @@ __all__ = [
     "get_trip",
     "ground_results",
     "hotel_results",
+    "icao_coverage",
     "icao_rows",
+    "icao_sets",
+    "import_icao_figures",
     "import_trips",
     "imports",
     "latest_trip_year",

@@ -49,6 +49,7 @@ from ems.travel.models import FlightLeg, GroundLeg, HotelStay, PaidBy, Trip, Tri
 from ems.travel.services import agency_file, agency_words
 from ems.travel.services.agency_file import Cancellation, ImportedTrip
 from ems.travel.services.agency_words import RowKind
+from ems.travel.services.icao_figures import IcaoFigures, icao_figures, icao_line
 from ems.travel.services.legs import GroundInput, HotelInput, LegInput, TripItems
 from ems.travel.services.lines import ACTIVITY_TYPE, ground_label, journey_ends
 from ems.travel.services.trips import (
@@ -440,7 +441,9 @@ def _write(batch: ImportBatch, planned: _Planned, actor: User | None) -> None:
     db.session.flush()
 
 
-def _item_lines(trip_id: int, trip: ImportedTrip, computed: _Computed) -> list[ledger.LineSpec]:
+def _item_lines(
+    trip_id: int, trip: ImportedTrip, computed: _Computed, figures: IcaoFigures
+) -> list[ledger.LineSpec]:
     """The ledger lines of a new trip, labelled as the trip form labels them (trip_lines)."""
     lines: list[ledger.LineSpec] = []
     for position, leg in enumerate(computed.legs):
@@ -452,6 +455,16 @@ def _item_lines(trip_id: int, trip: ImportedTrip, computed: _Computed) -> list[l
             label=f"leg {position + 1} {leg.route} {leg.departure_on}",
             department_id=trip.department_id,
         )
+        icao = icao_line(
+            leg,
+            figures,
+            activity_type=ACTIVITY_TYPE,
+            activity_id=trip_id,
+            item=f"leg {position + 1}",
+            department_id=trip.department_id,
+        )
+        if icao is not None:
+            lines.append(icao)
     for position, (ground, result) in enumerate(zip(trip.ground, computed.ground, strict=False)):
         lines += ground_lines(
             result,
@@ -530,6 +543,7 @@ def _write_chunk(
     ground_rows: list[dict[str, Any]] = []
     hotel_rows: list[dict[str, Any]] = []
     lines: list[ledger.LineSpec] = []
+    figures = icao_figures(FactorSelector())
     for trip, computed in new:
         trip_id = ids[trip.booking_reference]
         items = _file_items(trip)
@@ -544,7 +558,7 @@ def _write_chunk(
             {"trip_id": trip_id, "position": position, **row}
             for position, row in enumerate(items["hotel_stays"])
         ]
-        lines += _item_lines(trip_id, trip, computed)
+        lines += _item_lines(trip_id, trip, computed, figures)
     for model, rows in ((FlightLeg, leg_rows), (GroundLeg, ground_rows), (HotelStay, hotel_rows)):
         if rows:
             bulk_insert(model, rows)

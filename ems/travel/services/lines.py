@@ -31,6 +31,7 @@ from ems.travel.calculation import (
     route_note,
 )
 from ems.travel.models import FlightLeg, GroundLeg, HotelStay, PaidBy, Trip
+from ems.travel.services.icao_figures import icao_figures, icao_line
 from ems.travel.services.legs import LegInput, check_legs, with_return
 
 ACTIVITY_TYPE = "trip"
@@ -93,26 +94,36 @@ def hotel_results(trip: Trip, selector: FactorSelector | None = None) -> list[Ho
     ]
 
 
+def flight_calculator(selector: FactorSelector) -> FlightCalculator:
+    """The selection's flight calculator, made once per selection (the organisation's haul
+    rule, the haul tables)."""
+    flights = selector.memo.get("flights")
+    if flights is None:
+        flights = selector.memo["flights"] = FlightCalculator(
+            selector=selector, haul_method=HaulMethod(get_organisation().flight_haul_method)
+        )
+    assert isinstance(flights, FlightCalculator)  # noqa: S101 (memo holds what this put there)
+    return flights
+
+
 def trip_lines(trip_id: int, selector: FactorSelector) -> list[ledger.LineSpec]:
     """The ledger lines of a trip (none when the organisation did not pay it)."""
     trip = db.session.get(Trip, trip_id)
     if trip is None or trip.paid_by is not PaidBy.organisation:
         return []
-    flights = selector.memo.get("flights")
-    if flights is None:  # once per selection: the organisation's haul rule, the haul tables
-        flights = selector.memo["flights"] = FlightCalculator(
-            selector=selector, haul_method=HaulMethod(get_organisation().flight_haul_method)
-        )
+    flights = flight_calculator(selector)
     lines = []
-    for leg, result in zip(trip.legs, trip_results(trip, flights), strict=True):
+    results = trip_results(trip, flights)
+    for leg, result in zip(trip.legs, results, strict=True):
         lines += leg_lines(
             result,
             activity_type=ACTIVITY_TYPE,
             activity_id=trip.id,
-            item=f"leg {leg.position + 1}",
-            label=f"leg {leg.position + 1} {result.route} {leg.departure_on}",
+            item=leg_item(leg),
+            label=f"{leg_item(leg)} {result.route} {leg.departure_on}",
             department_id=trip.department_id,
         )
+    lines += trip_icao_lines(trip, results, selector)
     for ground, ground_res in zip(trip.ground_legs, ground_results(trip, selector), strict=True):
         lines += ground_lines(
             ground_res,
@@ -131,6 +142,30 @@ def trip_lines(trip_id: int, selector: FactorSelector) -> list[ledger.LineSpec]:
             department_id=trip.department_id,
         )
     return lines
+
+
+def leg_item(leg: FlightLeg) -> str:
+    """Which part of its trip a flight leg's lines are for: "leg 1", "leg 2"…"""
+    return f"leg {leg.position + 1}"
+
+
+def trip_icao_lines(
+    trip: Trip, results: Sequence[LegResult], selector: FactorSelector
+) -> list[ledger.LineSpec]:
+    """The ICAO lines of a trip's computed flights that have an imported ICAO figure."""
+    figures = icao_figures(selector)
+    found = (
+        icao_line(
+            result,
+            figures,
+            activity_type=ACTIVITY_TYPE,
+            activity_id=trip.id,
+            item=leg_item(leg),
+            department_id=trip.department_id,
+        )
+        for leg, result in zip(trip.legs, results, strict=True)
+    )
+    return [line for line in found if line is not None]
 
 
 def journey_ends(ground: GroundLeg) -> tuple[airports.Airport, airports.Airport] | None:
