@@ -500,7 +500,11 @@ def _recorded_quality(year: int) -> DataQuality:
     )
     for quantity, grams in db.session.execute(
         sa.select(EmissionLine.quantity, EmissionLine.co2e_g).where(
+            # source and basis first: the current-lines index finds the year's market-based
+            # electricity without reading its flights
             EmissionLine.year == year,
+            EmissionLine.source_category == SourceCategory.electricity,
+            EmissionLine.basis == Basis.market,
             EmissionLine.superseded_at.is_(None),
             EmissionLine.method == MARKET_GRID_AVERAGE,
         )
