@@ -25,7 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ems import labels
-from ems.energy.models import EnergyRecord
+from ems.energy.models import EnergyRecord, WasteRecord, WaterRecord
 from ems.energy.services.records import MARKET_GRID_AVERAGE
 from ems.extensions import db
 from ems.factors.models import EmissionFactor
@@ -439,6 +439,9 @@ class DataQuality:
     months_without_energy: dict[str, list[int]] = field(default_factory=dict)
     #: energy records of the year whose quantity is an estimate
     estimated_energy_records: int = 0
+    #: waste and water records of the year whose quantities are estimates (bins counted, a
+    #: meter not read)
+    estimated_waste_water_records: int = 0
     #: market-based Scope 2 on the grid average because no residual mix was imported: kWh
     #: and grams CO2e (a gap: the grid average counts the renewables others bought again)
     market_grid_average_kwh: Decimal = Decimal(0)
@@ -452,6 +455,7 @@ class DataQuality:
             + (1 if self.flights_unknown_cabin else 0)
             + len(self.months_without_energy)
             + (1 if self.estimated_energy_records else 0)
+            + (1 if self.estimated_waste_water_records else 0)
             + (1 if self.market_grid_average_kwh else 0)
         )
 
@@ -488,15 +492,20 @@ def _recorded_quality(year: int) -> DataQuality:
         quality.flights += count
         if cabin == CabinClass.unknown:
             quality.flights_unknown_cabin += count
-    quality.estimated_energy_records = (
-        db.session.scalar(
-            sa.select(sa.func.count(EnergyRecord.id)).where(
-                EnergyRecord.period_start <= dt.date(year, 12, 31),
-                EnergyRecord.period_end >= dt.date(year, 1, 1),
-                EnergyRecord.is_estimate.is_(True),
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    quality.estimated_energy_records, quality.estimated_waste_water_records = (
+        sum(
+            db.session.scalar(
+                sa.select(sa.func.count(model.id)).where(
+                    model.period_start <= last,
+                    model.period_end >= first,
+                    model.is_estimate.is_(True),
+                )
             )
+            or 0
+            for model in models
         )
-        or 0
+        for models in ((EnergyRecord,), (WasteRecord, WaterRecord))
     )
     for quantity, grams in db.session.execute(
         sa.select(EmissionLine.quantity, EmissionLine.co2e_g).where(

@@ -341,6 +341,7 @@ def _quality(year: int) -> dict[str, Any]:
         "flights_unknown_cabin": quality.flights_unknown_cabin,
         "months_without_energy": quality.months_without_energy,
         "estimated_energy_records": quality.estimated_energy_records,
+        "estimated_waste_water_records": quality.estimated_waste_water_records,
         "market_grid_average_kwh": str(quality.market_grid_average_kwh),
         "market_grid_average_g": quality.market_grid_average_g,
     }

@@ -391,3 +391,24 @@ def test_an_import_is_removed_and_restored_as_a_whole(sites):
     removals.restore(actor=None, removal=removal)
     db.session.commit()
     assert services.waste_total_g() == total
+
+
+def test_estimated_waste_and_water_records_count_in_the_data_quality(sites):
+    from ems.inventory.services import data_quality
+
+    waste(sites["CH"], is_estimate=True)
+    waste(sites["CH"], stream="paper_card", treatment="recycling")
+    services.record_water(
+        actor=None,
+        site_id=sites["CH"],
+        period_start=dt.date(2023, 1, 1),
+        period_end=dt.date(2023, 3, 31),
+        supply_source="mains",
+        supply_m3="900",
+        is_estimate=True,
+    )
+    db.session.commit()
+    quality = data_quality(2023)
+    assert quality.estimated_waste_water_records == 2
+    assert quality.estimated_energy_records == 0
+    assert data_quality(2022).estimated_waste_water_records == 0

@@ -129,6 +129,13 @@ class FollowUpSections(Blocks):
             items.append(
                 self.text("sentences.estimated", records=number(q["estimated_energy_records"]))
             )
+        if q.get("estimated_waste_water_records"):  # reports issued before: none
+            items.append(
+                self.text(
+                    "sentences.estimated_waste_water",
+                    records=number(q["estimated_waste_water_records"]),
+                )
+            )
         if Decimal(q.get("market_grid_average_kwh", 0)):  # reports issued before: none
             items.append(
                 self.text(
