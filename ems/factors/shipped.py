@@ -490,7 +490,15 @@ def ipcc_gwp() -> Iterator[SetSpec]:
         factors = [
             FactorSpec(
                 category="gwp", activity="co2", unit="kg", kgco2e_per_unit=Decimal(1), label="CO2"
-            )
+            ),
+            # the refrigerant R-744 is carbon dioxide: GWP 1 by definition, in every report
+            FactorSpec(
+                category="gwp",
+                activity="r744",
+                unit="kg",
+                kgco2e_per_unit=Decimal(1),
+                label="R-744 (carbon dioxide, as a refrigerant)",
+            ),
         ]
         factors += [
             FactorSpec(

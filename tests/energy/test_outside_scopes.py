@@ -60,3 +60,9 @@ def test_the_refrigerant_page_flags_the_gas(client, create_user, login, sites):
     page = client.get("/energy/refrigerants?year=2024").get_data(as_text=True)
     assert "ozone-depleting" in page
     assert "outside the scopes" in page
+
+
+def test_r744_is_carbon_dioxide(sites):
+    leak = top_up(sites["CH"], gas="R-744", kg="12")
+    (line,) = ledger.current_lines(activity_type="refrigerant_top_up", activity_id=leak.id)
+    assert (line.co2e_g, line.basis) == (12_000, None)  # GWP 1, in scope 1
