@@ -38,6 +38,7 @@ from ems.factors.models import FactorSet
 from ems.factors.services import FactorSelector, add_factor_set
 from ems.factors.shipped import FactorSpec, SetSpec
 from ems.ledger import services as ledger
+from ems.ledger import versions
 from ems.ledger.models import Basis, EmissionLine
 from ems.org import services as org
 from ems.org.services import get_organisation
@@ -445,7 +446,14 @@ def _leg_item() -> sa.ColumnElement[str]:
 
 
 def icao_coverage(year: int, *, missing_limit: int = 50) -> IcaoCoverage:
-    """The year's ICAO coverage and both methods' figures (read-only)."""
+    """The year's ICAO coverage and both methods' figures (read-only), computed once per
+    version of the year's lines (the dashboard asks on every visit). Shared: do not change."""
+    return versions.kept(
+        ("icao_coverage", year, missing_limit), [year], lambda: _coverage(year, missing_limit)
+    )
+
+
+def _coverage(year: int, missing_limit: int) -> IcaoCoverage:
     icao = sa.orm.aliased(EmissionLine)
     desnz = sa.orm.aliased(EmissionLine)
     covered = (
