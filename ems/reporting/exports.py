@@ -60,7 +60,7 @@ def _rounded(grams: int, grams_per_unit: int) -> float:
     return float(rounded(grams, grams_per_unit))
 
 
-def _counted(basis: Basis | None) -> bool:
+def counts_in_total(basis: Basis | None) -> bool:
     """Whether lines of ``basis`` count in totals."""
     return basis not in NOT_COUNTED_BASES
 
@@ -117,7 +117,7 @@ def inventory_rows(year: int, groups: list[Group] | None = None) -> list[list[ob
         for group in groups:
             if not in_boundary(boundary, group.scope, group.scope3_category, group.source):
                 continue
-            counted = _counted(group.basis)
+            counted = counts_in_total(group.basis)
             if counted:
                 total_g += group.co2e_g
                 total_lines += group.lines
@@ -335,7 +335,7 @@ def gtb_pack_rows(
     by_icao = get_organisation().gtb_air_method == "icao"
     for category in PACK_CATEGORIES:
         by_unit = cells.pop((category.scope, category.source, category.basis), {})
-        counted = _counted(category.basis)
+        counted = counts_in_total(category.basis)
         note = category.note
         if by_icao and category.basis is Basis.without_rf:
             counted, note = False, "replaced by the row below (organisation setting)"
@@ -364,7 +364,7 @@ def gtb_pack_rows(
     for (scope, source, basis), by_unit in sorted(
         cells.items(), key=lambda item: (item[0][0], _SOURCE_ORDER[item[0][1]])
     ):
-        counted = _counted(basis)
+        counted = counts_in_total(basis)
         if counted:
             total_g += sum(grams for _quantity, grams in by_unit.values())
         label = f"Other: {labels.label('source', source)} {BASIS_LABELS[basis]}".strip()

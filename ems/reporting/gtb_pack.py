@@ -32,13 +32,14 @@ from ems.energy.services import (
 from ems.extensions import db
 from ems.factors.models import EmissionFactor
 from ems.inventory.services import Boundary, inventory
-from ems.ledger.models import HEADLINE_BASES, Basis, EmissionLine, SourceCategory
+from ems.ledger.models import Basis, EmissionLine, SourceCategory
 from ems.org.models import ManagementIndicators, Site
 from ems.org.services import get_organisation
-from ems.reporting.exports import gtb_pack_rows
+from ems.reporting.exports import counts_in_total, gtb_pack_rows
 from ems.travel.models import FlightLeg
 from ems.travel.services import icao_coverage
 from ems.travel.services.icao import ICAO_CLASSES
+from ems.travel.services.lines import leg_item_sql
 from ems.units import GRAMS_PER_TONNE, round_half_up, rounded
 
 Rows = list[list[Any]]
@@ -345,10 +346,6 @@ def _current(year: int) -> list[sa.ColumnElement[bool]]:
     return [EmissionLine.year == year, EmissionLine.superseded_at.is_(None)]
 
 
-def _counted(basis: Basis | None) -> bool:
-    return basis is None or basis in HEADLINE_BASES
-
-
 def _sites() -> dict[int, str]:
     return dict(db.session.execute(sa.select(Site.id, Site.name)).all())
 
@@ -389,7 +386,7 @@ def facilities_energy(year: int) -> Rows:
     for site_id, energy, scope, basis, unit, quantity, grams in sorted(
         found, key=lambda r: (sites.get(r[0] or 0, ""), str(r[1]), r[2], str(r[3] or ""))
     ):
-        counted = _counted(basis)
+        counted = counts_in_total(basis)
         total_g += int(grams) if counted else 0
         rows.append(
             [
@@ -542,8 +539,7 @@ def air_travel_icao(year: int) -> Rows:
             FlightLeg,
             sa.and_(
                 FlightLeg.trip_id == EmissionLine.activity_id,
-                EmissionLine.item
-                == sa.literal("leg ") + sa.cast(FlightLeg.position + 1, sa.String),
+                EmissionLine.item == leg_item_sql(),
             ),
         )
         .where(*_current(year), EmissionLine.basis == Basis.icao)

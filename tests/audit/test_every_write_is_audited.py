@@ -248,6 +248,7 @@ READ_ONLY = {
     "travel.file_digest",
     "travel.trip_icao_lines",
     "travel.leg_item",
+    "travel.leg_item_sql",
     "travel.flight_calculator",
     "travel.ground_label",
     "travel.trips_of_year",

@@ -50,6 +50,7 @@ from ems.travel.services.icao_figures import ICAO_FAMILY
 from ems.travel.services.lines import (
     ACTIVITY_TYPE,
     flight_calculator,
+    leg_item_sql,
     trip_icao_lines,
     trip_results,
     trips_of_year,
@@ -441,10 +442,6 @@ class IcaoCoverage:
         return change.quantize(Decimal("0.1"))
 
 
-def _leg_item() -> sa.ColumnElement[str]:
-    return sa.literal("leg ") + sa.cast(FlightLeg.position + 1, sa.String)
-
-
 def icao_coverage(year: int, *, missing_limit: int = 50) -> IcaoCoverage:
     """The year's ICAO coverage and both methods' figures (read-only), computed once per
     version of the year's lines (the dashboard asks on every visit). Shared: do not change."""
@@ -488,7 +485,7 @@ def _coverage(year: int, missing_limit: int) -> IcaoCoverage:
         .where(
             EmissionLine.activity_type == ACTIVITY_TYPE,
             EmissionLine.activity_id == FlightLeg.trip_id,
-            EmissionLine.item == _leg_item(),
+            EmissionLine.item == leg_item_sql(),
             EmissionLine.basis == Basis.icao,
             EmissionLine.superseded_at.is_(None),
         )

@@ -149,6 +149,11 @@ def leg_item(leg: FlightLeg) -> str:
     return f"leg {leg.position + 1}"
 
 
+def leg_item_sql() -> sa.ColumnElement[str]:
+    """``leg_item`` in SQL, to join a flight leg to its trip's lines."""
+    return sa.literal("leg ") + sa.cast(FlightLeg.position + 1, sa.String)
+
+
 def trip_icao_lines(
     trip: Trip, results: Sequence[LegResult], selector: FactorSelector
 ) -> list[ledger.LineSpec]:
