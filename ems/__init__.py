@@ -14,7 +14,7 @@ from flask_babel import get_locale
 from jinja2 import StrictUndefined
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ems import config, errors, formatting
+from ems import config, errors, formatting, languages
 from ems.extensions import babel, configure_sqlite, csrf, db, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -103,11 +103,16 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _select_locale() -> str | None:
-    """The user's preferred language among those translated; the default outside requests."""
-    if not has_request_context():
-        return None
-    available = [str(locale) for locale in babel.list_translations()]
-    return request.accept_languages.best_match(available) or None
+    """The signed-in user's preferred language, else the header switch's choice (a cookie),
+    else the browser's best match among the six; the default outside requests."""
+    from flask_login import current_user
+
+    if not has_request_context():  # the command line: the shell's language, as gettext reads it
+        return languages.from_environment(os.environ)
+    chosen = getattr(current_user, "language", None) or request.cookies.get(languages.COOKIE)
+    if languages.known(chosen):
+        return chosen
+    return request.accept_languages.best_match(languages.CODES) or None
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -162,6 +167,8 @@ def _register_blueprints(app: Flask) -> None:
     app.jinja_env.globals.update(
         can_access=can_access,
         get_locale=get_locale,
+        page_language=lambda: languages.language(get_locale()),
+        languages=languages.LANGUAGES,
         current_url=web.current_url,
         return_url=web.return_url,
     )

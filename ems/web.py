@@ -232,9 +232,9 @@ def _shown(field: Field, value: object) -> str:
     return str(getattr(value, "value", value))
 
 
-def _field_changes(form: BaseForm, current: object, where: str = "") -> list[str]:
+def _field_changes(form: BaseForm, current: object, item: str = "") -> list[str]:
     """ "Label: yours → now" for each of ``form``'s fields whose value ``current`` holds
-    differently; ``where`` ("on leg 2") names the item the fields belong to."""
+    differently; ``item`` ("leg 2") names the item the fields belong to."""
     changes = []
     for name, field in form._fields.items():
         if name in _NOT_COMPARED or isinstance(field, SubmitField | FieldList | FormField):
@@ -244,8 +244,16 @@ def _field_changes(form: BaseForm, current: object, where: str = "") -> list[str
         stored = getattr(current, name)
         if _same(stored, field.data):
             continue
-        change = f"{field.label.text}: {_shown(field, field.data)} → {_shown(field, stored)}"
-        changes.append(f"{change} {where}" if where else change)
+        values = {
+            "field": field.label.text,
+            "yours": _shown(field, field.data),
+            "now": _shown(field, stored),
+        }
+        changes.append(
+            _("%(field)s: %(yours)s → %(now)s on %(item)s", item=item, **values)
+            if item
+            else _("%(field)s: %(yours)s → %(now)s", **values)
+        )
     return changes
 
 
@@ -271,8 +279,7 @@ def _item_changes(form: EmsForm, current: object) -> list[str]:
             elif index >= len(entered):
                 changes.append(_("%(item)s: added meanwhile", item=item))
             else:
-                where = _("on %(item)s", item=item)
-                changes += _field_changes(entered[index], stored[index], where)
+                changes += _field_changes(entered[index], stored[index], item)
     return changes
 
 

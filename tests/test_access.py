@@ -85,6 +85,8 @@ EXPECTED_ACCESS: dict[str, frozenset[object]] = {
     "auth.login": PUBLIC,
     "auth.logout": PUBLIC,
     "auth.change_password": SIGNED_IN,
+    "auth.account": SIGNED_IN,
+    "auth.set_language": PUBLIC,
     "users.list_users": ADMIN,
     "users.new_user": ADMIN,
     "users.edit_user": ADMIN,

@@ -12,6 +12,8 @@ import csv
 import io
 import os
 import re
+import tomllib
+import unicodedata
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -19,11 +21,12 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from babel.messages.pofile import read_po
 from flask import Flask, url_for
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from ems import create_app, labels
+from ems import PROJECT_ROOT, create_app, formatting, labels, languages
 from ems.actions.models import CorrectiveAction, Nonconformity
 from ems.auth.models import ApiToken, User
 from ems.credits.models import CarbonCredit
@@ -39,6 +42,7 @@ from ems.energy.models import (
 from ems.extensions import db
 from ems.factors.models import EmissionFactor, FactorSet
 from ems.imports.models import ImportBatch
+from ems.inventory import services as inventory
 from ems.ledger.models import Recalculation
 from ems.org.models import Department, Headcount, Site
 from ems.procurement.models import ExchangeRate, PriceIndex, Purchase, SpendCategory
@@ -427,3 +431,148 @@ def test_the_demo_reports_are_typeset(walked):
         else:
             assert f"Report EMS-{YEAR}-v1" in pages[0]
             assert "Issued on" in pages[0]
+
+
+# --- the six languages ------------------------------------------------------------------------
+
+#: the five languages besides English
+TRANSLATED = [code for code in languages.CODES if code != languages.DEFAULT]
+_PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sdfr]|%%|\{[a-z_]*\}")
+
+
+def _english_left(code: str) -> list[str]:
+    """The English of every message translated otherwise in ``code``: whole messages of two
+    words or more, and the stretches of three words or more between placeholders; those the
+    translation itself holds (a name, "Greening the Blue") are left out."""
+    path = Path(PROJECT_ROOT / "ems" / "translations" / code / "LC_MESSAGES" / "messages.po")
+    with path.open("rb") as po:
+        catalogue = [message for message in read_po(po) if message.id]
+    # what a translator kept in English on purpose somewhere (a file's column name, a name)
+    kept = " ".join(
+        " ".join([m.string] if isinstance(m.string, str) else m.string) for m in catalogue
+    )
+    fragments: set[str] = set()
+    for message in catalogue:
+        english = message.id if isinstance(message.id, str) else message.id[1]
+        translated = " ".join(
+            [message.string] if isinstance(message.string, str) else message.string
+        )
+        for part in _PLACEHOLDER.split(english.replace("%%", "%")):
+            part = " ".join(part.split()).strip(" .,:;()“”")
+            words = part.split(" ")
+            enough = len(words) >= (2 if part == english.strip(" .") else 3)
+            if enough and len(part) >= 12 and part not in translated and part not in kept:
+                fragments.add(part)
+    return sorted(fragments)
+
+
+#: pages written for developers in English: the API's description (its text is not marked)
+NOT_TRANSLATED = {"/api/v1/docs"}
+#: messages written into a ledger line's note when it is computed: stored, as data is
+STORED_NOTES = {"edition has this factor; the", "edition was used"}
+
+
+def _stored_texts() -> list[str]:
+    """Every text the demo stored (names, titles, notes, audit summaries, ledger notes…):
+    data, shown as it was written, in whatever language its author used."""
+    texts: set[str] = set()
+    for table in db.metadata.sorted_tables:
+        for column in table.columns:
+            if isinstance(column.type, sa.String) and not isinstance(column.type, sa.Enum):
+                texts.update(
+                    " ".join(value.split())
+                    for value in db.session.scalars(sa.select(column).distinct())
+                    if isinstance(value, str) and len(value) >= 12
+                )
+    return sorted(texts)
+
+
+@pytest.fixture(scope="module")
+def walked_in_languages(demo: Flask) -> dict[str, dict[str, str]]:
+    """Every page, fetched as the demo's administrator (who may open them all) in each of the
+    five languages besides English (the header switch's cookie), and the draft report of the
+    year in each."""
+    admin = next(a for a in demo_services.DEMO_ACCOUNTS if a.role.value == "admin")
+    pages: dict[str, dict[str, str]] = {}
+    with demo.app_context():
+        urls = _urls(demo)
+        for code in TRANSLATED:
+            client = demo.test_client()
+            client.set_cookie(languages.COOKIE, code)
+            response = client.post(
+                "/auth/login", data={"email": admin.email, "password": demo_services.DEMO_PASSWORD}
+            )
+            assert response.status_code == 302
+            pages[code] = {}
+            for endpoint, endpoint_urls in urls.items():
+                if export_kind(endpoint, endpoint_urls[0]) is not None:
+                    continue
+                for url in endpoint_urls:
+                    response = client.get(url)
+                    assert response.status_code < 500, (code, url)
+                    if response.status_code == 200 and response.mimetype == "text/html":
+                        pages[code][url] = response.get_data(as_text=True)
+        pages["stored"] = dict.fromkeys(_stored_texts(), "")
+        db.session.remove()
+    return pages
+
+
+@pytest.mark.parametrize("code", TRANSLATED)
+def test_every_page_is_in_the_reader_s_language(walked_in_languages, code):
+    """No marked string left in English on any page, and Arabic pages right to left."""
+    pages = walked_in_languages[code]
+    assert len(pages) > 100  # the administrator opens every page
+    language = languages.LANGUAGES[code]
+    fragments = _english_left(code)
+    assert len(fragments) > 500
+    stored = list(walked_in_languages["stored"])
+    found = []
+    for url, html in sorted(pages.items()):
+        assert f'<html lang="{language.tag}" dir="{language.direction}"' in html, url
+        if url in NOT_TRANSLATED:
+            continue
+        text = " ".join(visible_text(html).split())
+        for fragment in fragments:
+            if fragment not in text or fragment in STORED_NOTES:
+                continue
+            escaped = re.escape(fragment)
+            if re.search(rf"{escaped}[^>]{{0,12}} > |> [^>]{{0,12}}{escaped}", text):
+                continue  # in a factor's path as its publisher names it ("Refuse > … > …")
+            if not any(fragment in value and value in text for value in stored):
+                found.append(f"{url}: {fragment!r}")
+    assert not found, f"{len(found)} English strings in {code}:\n" + "\n".join(found[:60])
+
+
+@pytest.mark.parametrize("code", ["zh", "ar", "fr"])
+def test_the_demo_report_is_written_in_the_language_asked_for(demo, code):
+    """Its headings from the language's texts, its figures formatted as the language writes
+    them, each script in a font that has it (pypdf reads it back in reading order)."""
+    texts = tomllib.loads((PROJECT_ROOT / "reports" / "texts" / f"{code}.toml").read_text("utf-8"))
+    with demo.app_context():
+        total_g = inventory.inventories(YEAR)[inventory.Boundary.gtb].total_g
+        client = demo.test_client()
+        admin = next(a for a in demo_services.DEMO_ACCOUNTS if a.role.value == "management")
+        client.post(
+            "/auth/login", data={"email": admin.email, "password": demo_services.DEMO_PASSWORD}
+        )
+        response = client.get(f"/reports/{YEAR}/draft.pdf?language={code}")
+        db.session.remove()
+    assert response.status_code == 200
+    assert f"-{code}.pdf" in response.headers["Content-Disposition"]
+    reader = PdfReader(io.BytesIO(response.data))
+    # Arabic is drawn in its joined (presentation) forms: read back as letters
+    text = unicodedata.normalize("NFKC", "\n".join(page.extract_text() for page in reader.pages))
+    for heading in ("summary", "trend", "breakdown", "flights", "methodology"):
+        assert texts["headings"][heading] in text, (code, heading)
+    assert texts["title"] in text
+    # the year's total as the language writes it (French: "2 299,8"; Chinese, Arabic: "2,299.8")
+    figure = formatting.tonnes(total_g, 1, locale=code).replace("-", "−")
+    assert unicodedata.normalize("NFKC", figure) in text, (code, figure)
+    assert ("\u202f" in figure) == (code == "fr")  # a narrow space groups French thousands
+    fonts = {
+        str(font["/BaseFont"])
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    wanted = {"zh": "DroidSansFallback", "ar": "NotoSansArabic", "fr": "DejaVuSans"}[code]
+    assert any(wanted in font for font in fonts), fonts

@@ -7,6 +7,7 @@ from wtforms import (
     EmailField,
     PasswordField,
     SelectChoice,
+    SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
@@ -14,6 +15,7 @@ from wtforms import (
 from wtforms.validators import Email, InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ems import languages
 from ems.auth.models import Role, User
 from ems.forms import EmsForm, VersionedForm, choices
 
@@ -60,6 +62,17 @@ class ChangePasswordForm(EmsForm):
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField(_l("Change password"))
+
+
+class LanguageForm(EmsForm):
+    """One's own preferred language."""
+
+    language = SelectField(
+        _l("Language"),
+        choices=choices([("", _l("The language my browser asks for")), *languages.CHOICES]),
+        description=_l("Pages, messages and e-mails are in this language."),
+    )
+    submit = SubmitField(_l("Save"))
 
 
 class LogOutEverywhereForm(EmsForm):

@@ -53,6 +53,8 @@ class User(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     password_changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[dt.datetime | None]
+    #: the language ems speaks to this user in (a code of ems.languages); None: the browser's
+    language: Mapped[str | None] = mapped_column(sa.String(8))
     #: optimistic lock: bumped on every update; a stale edit fails instead of overwriting
     version_id: Mapped[int] = mapped_column()
     __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012

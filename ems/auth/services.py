@@ -508,3 +508,23 @@ def _verify_dummy(password: str) -> None:
 def record_logout(*, user: User) -> None:
     """Audit a logout (the session itself is removed by the session interface)."""
     audit.record(actor=user, action="auth.logout", obj=user, summary=f"{user.email} logged out")
+
+
+def set_language(*, user: User, language: str | None) -> None:
+    """Set the language ems speaks to ``user`` in (a code of ems.languages); None: the
+    browser's. Audited when it changes."""
+    from ems import languages
+
+    if language is not None and languages.known(language) is None:
+        raise ValidationFailed({"language": _("Choose one of the languages offered.")})
+    if user.language == language:
+        return
+    before, user.language = user.language, language
+    audit.record(
+        actor=user,
+        action="auth.user.language_changed",
+        obj=user,
+        summary=f"{user.email} chose the language {language or 'of their browser'}",
+        changes={"language": {"before": before, "after": language}},
+    )
+    db.session.flush()

@@ -4,16 +4,27 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import ngettext, refresh
 from flask_login import current_user, login_user, logout_user
 
+from ems import languages
 from ems.auth import services
 from ems.auth.forms import (
     ChangePasswordForm,
     EditUserForm,
+    LanguageForm,
     LoginForm,
     LogOutEverywhereForm,
     NewUserForm,
@@ -29,7 +40,9 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 admin_bp = Blueprint("users", __name__, url_prefix="/admin/users")
 
 #: endpoints a user who must change their password may still reach
-PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.logout", "static"}
+PASSWORD_CHANGE_ALLOWED = {"auth.change_password", "auth.logout", "auth.set_language", "static"}
+#: how long the header switch's choice is kept for visitors who are not signed in
+LANGUAGE_COOKIE_MAX_AGE_S = 365 * 24 * 3600
 
 
 def _server_session() -> ServerSession:
@@ -139,6 +152,56 @@ def change_password() -> ResponseReturnValue:
             )
             return redirect(url_for("home.index"))
     return render_template("auth/change_password.html", form=form), status
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@role_required(*ANY_ROLE)
+def account() -> ResponseReturnValue:
+    """One's own account: who one is, one's roles and preferred language."""
+    user = signed_in_user()
+    form = LanguageForm(data={"language": user.language or ""})
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.set_language(user=user, language=form.language.data or None)
+        except ValidationFailed as exc:
+            form.add_service_errors(exc)
+            status = 422
+        else:
+            db.session.commit()
+            refresh()  # the message below in the language just chosen
+            flash(_("Your preferred language has been saved."), "success")
+            response = redirect(url_for("auth.account"))
+            # the header switch's earlier choice would outlive the preference once cleared
+            response.delete_cookie(languages.COOKIE)
+            return response
+    elif form.is_submitted():
+        status = 400 if "csrf_token" in form.errors else 422
+    return render_template("auth/account.html", form=form, user=user), status
+
+
+@bp.route("/language", methods=["GET", "POST"])
+def set_language() -> ResponseReturnValue:
+    """The header's language switch: a signed-in user's choice is saved as their preferred
+    language (POST); a visitor's is kept in a cookie (a link, so that no session is stored
+    for them)."""
+    code = languages.known(request.values.get("language"))
+    target = _safe_next(request.values.get("next")) or url_for("home.index")
+    if code is None:
+        return redirect(target)
+    if request.method == "POST" and current_user.is_authenticated:
+        services.set_language(user=signed_in_user(), language=code)
+        db.session.commit()
+    response = make_response(redirect(target))
+    response.set_cookie(
+        languages.COOKIE,
+        code,
+        max_age=LANGUAGE_COOKIE_MAX_AGE_S,
+        secure=request.is_secure,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
 @admin_bp.get("/")

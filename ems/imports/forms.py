@@ -33,7 +33,7 @@ class MappingForm(EmsForm):
         ),
     )
     day_first = SelectField(
-        _l("Dates such as 03/04/2025 are"),
+        _l("Order of day and month in dates such as 03/04/2025"),
         choices=[
             SelectChoice("1", _l("day first (3 April)")),
             SelectChoice("0", _l("month first (4 March)")),

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Response, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired, FileSize
@@ -306,16 +307,18 @@ def remove(page: ImportPage, batch_id: int) -> ResponseReturnValue:
     batch = imports.get_batch(page.importer.kind, batch_id)
     return removal_views.confirm_removal(
         title=_("Remove the import of %(file)s?", file=batch.filename),
-        summary=_(
-            "Imported on %(date)s by %(who)s: %(n)d %(noun)s from %(rows)d rows.",
-            date=(batch.imported_at or batch.created_at).strftime("%Y-%m-%d"),
+        summary=ngettext(
+            "Imported on %(date)s by %(who)s: %(num)d record from %(rows)d rows.",
+            "Imported on %(date)s by %(who)s: %(num)d records from %(rows)d rows.",
+            batch.created_count,
+            date=format_date(batch.imported_at or batch.created_at, "medium"),
             who=batch.user_label,
-            n=batch.created_count,
-            noun=page.importer.noun,
             rows=batch.rows,
         )
         if batch.status == "imported"
-        else _("Checked on %(date)s, never imported.", date=batch.created_at.strftime("%Y-%m-%d")),
+        else _(
+            "Checked on %(date)s, never imported.", date=format_date(batch.created_at, "medium")
+        ),
         preview=imports.preview_removal(page.importer, batch),
         remove=lambda: imports.remove_batch(page.importer, actor=signed_in_user(), batch=batch),
         done_message=_(

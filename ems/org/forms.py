@@ -17,7 +17,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ems import labels
+from ems import labels, languages
 from ems.forms import EmsForm, VersionedForm, choices, upper
 from ems.numbers import (
     FLOOR_AREA_M2,
@@ -116,6 +116,14 @@ class OrganisationForm(VersionedForm):
         description=_l(
             "The UN inventory computes air travel with ICAO’s calculator. The totals of ems "
             "(targets, reports) stay on DESNZ, the method of the baseline."
+        ),
+    )
+    report_language = SelectField(
+        _l("Language of the annual report"),
+        choices=choices(languages.CHOICES),
+        description=_l(
+            "The language a report is drafted and issued in unless another is chosen; a year "
+            "can be issued in several languages."
         ),
     )
     restatement_threshold_pct = WholeNumberField(

@@ -67,6 +67,8 @@ class Organisation(Base):
     gtb_air_method: Mapped[str] = mapped_column(
         sa.String(10), default="desnz", server_default="desnz"
     )
+    #: the language annual reports are written in unless another is chosen (ems.languages)
+    report_language: Mapped[str] = mapped_column(sa.String(8), default="en", server_default="en")
     #: a reported year (or the baseline) moving by more than this share asks for a restatement
     restatement_threshold_pct: Mapped[int] = mapped_column(default=5, server_default="5")
     #: the logo on the annual report's cover, as PNG; None: the default logo in reports/
@@ -90,6 +92,7 @@ class Organisation(Base):
             gtb_air_method=cls.GTB_AIR_METHODS[0],
             hotel_fallback=cls.HOTEL_FALLBACKS[0],
             restatement_threshold_pct=cls.DEFAULT_RESTATEMENT_THRESHOLD_PCT,
+            report_language="en",
         )
 
 

@@ -17,6 +17,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from PIL import Image, ImageOps
 
+from ems import languages
 from ems.audit import services as audit
 from ems.auth.models import Role, User
 from ems.errors import NotFound, PermissionDenied, ValidationFailed, check_version
@@ -165,6 +166,7 @@ def update_organisation(
     gtb_air_method: str = Organisation.GTB_AIR_METHODS[0],
     hotel_fallback: str = Organisation.HOTEL_FALLBACKS[0],
     hotel_fallback_country: str | None = None,
+    report_language: str = languages.DEFAULT,
     expected_version: int | None = None,
 ) -> Organisation:
     """Change the organisation's name, currency, baseline and target."""
@@ -197,6 +199,8 @@ def update_organisation(
         errors["hotel_fallback_country"] = _("Choose the country whose factor stands in.")
     if hotel_fallback != "country":
         hotel_fallback_country = None
+    if languages.known(report_language) is None:
+        errors["report_language"] = _("Choose one of the languages offered.")
     if restatement_threshold_pct is None or not 1 <= restatement_threshold_pct <= 50:
         errors["restatement_threshold_pct"] = _("Enter a threshold between 1 and 50 %.")
     _raise(errors)
@@ -212,6 +216,7 @@ def update_organisation(
         "gtb_air_method": gtb_air_method,
         "hotel_fallback": hotel_fallback,
         "hotel_fallback_country": hotel_fallback_country,
+        "report_language": report_language,
     }
     organisation = get_organisation()
     _save(

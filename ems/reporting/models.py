@@ -41,6 +41,8 @@ class IssuedReport(Base):
     pdf: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
     pdf_sha256: Mapped[str] = mapped_column(sa.String(64))
     pdf_size_bytes: Mapped[int]
+    #: the language the report was written in (ems.languages); a year can be issued in several
+    language: Mapped[str] = mapped_column(sa.String(8), default="en", server_default="en")
 
 
 class IssuedReportFile(Base):

@@ -15,10 +15,12 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from ems import labels as code_labels
+from ems import languages
 from ems.actions import services as actions
 from ems.actions.models import ActionStatus, CorrectiveAction, Nonconformity, NonconformityStatus
 from ems.audit import services as audit
@@ -86,59 +88,139 @@ def _t(grams: int) -> str:
 def _sentences(
     summary: dict[str, Any], change: list[dict[str, Any]], labels: dict[str, str]
 ) -> list[str]:
-    """Three sentences a director reads first, written from the figures."""
+    """Three sentences a director reads first, written from the figures in the report's
+    language (the caller forces it)."""
     year, total = summary["year"], summary["total_g"]
     sentences = []
     previous, change_pct = summary["previous_g"], summary["change_pct"]
     if previous is None or change_pct is None:
         sentences.append(
-            f"In {year} emissions were {_t(total)} CO2e; {year - 1} has no records to compare with."
+            _(
+                "In %(year)d emissions were %(total)s CO2e; %(previous_year)d has no records to "
+                "compare with.",
+                year=year,
+                total=_t(total),
+                previous_year=year - 1,
+            )
         )
     else:
-        direction = "more" if total >= previous else "less"
+        values = {
+            "year": year,
+            "total": _t(total),
+            "change": pdf.percent(abs(change_pct)),
+            "previous_year": year - 1,
+            "previous": _t(previous),
+        }
         sentences.append(
-            f"In {year} emissions were {_t(total)} CO2e, {abs(change_pct):,.1f} % {direction} "
-            f"than in {year - 1} ({_t(previous)})."
+            _(
+                "In %(year)d emissions were %(total)s CO2e, %(change)s more than in "
+                "%(previous_year)d (%(previous)s).",
+                **values,
+            )
+            if total >= previous
+            else _(
+                "In %(year)d emissions were %(total)s CO2e, %(change)s less than in "
+                "%(previous_year)d (%(previous)s).",
+                **values,
+            )
         )
     if summary["trajectory_g"] is not None and summary["baseline_g"]:
         versus = summary["change_from_baseline_pct"]
         gap = total - summary["trajectory_g"]
-        position = (
-            f"the year is in progress, not judged against the trajectory "
-            f"({_t(summary['trajectory_g'])})"
-            if summary["on_track"] is None
-            else f"on track, {_t(-gap)} below the trajectory"
-            if gap <= 0
-            else f"off track, {_t(gap)} above the trajectory"
-        )
-        sentence = (
-            f"That is {abs(versus):,.1f} % {'below' if versus < 0 else 'above'} the "
-            f"{summary['baseline_year']} baseline ({_t(summary['baseline_g'])}), {position} to "
-            f"−{summary['reduction_pct']} % by {summary['target_year']}"
-        )
-        if summary["required_pct_per_year"] is not None and summary["required_pct_per_year"] > 0:
-            sentence += (
-                f"; the target now takes a cut of {summary['required_pct_per_year']:.1f} % a year"
+        values = {
+            "pct": pdf.percent(abs(versus)),
+            "baseline_year": summary["baseline_year"],
+            "baseline": _t(summary["baseline_g"]),
+            "reduction": summary["reduction_pct"],
+            "target_year": summary["target_year"],
+        }
+        parts = [
+            _("That is %(pct)s below the %(baseline_year)d baseline (%(baseline)s).", **values)
+            if versus < 0
+            else _("That is %(pct)s above the %(baseline_year)d baseline (%(baseline)s).", **values)
+        ]
+        if summary["on_track"] is None:
+            parts.append(
+                _(
+                    "The year is in progress and is not judged against the trajectory to "
+                    "−%(reduction)d %% by %(target_year)d (%(trajectory)s).",
+                    trajectory=_t(summary["trajectory_g"]),
+                    **values,
+                )
             )
-        sentences.append(sentence + ".")
+        elif gap <= 0:
+            parts.append(
+                _(
+                    "It is on track, %(gap)s below the trajectory to −%(reduction)d %% by "
+                    "%(target_year)d.",
+                    gap=_t(-gap),
+                    **values,
+                )
+            )
+        else:
+            parts.append(
+                _(
+                    "It is off track, %(gap)s above the trajectory to −%(reduction)d %% by "
+                    "%(target_year)d.",
+                    gap=_t(gap),
+                    **values,
+                )
+            )
+        if summary["required_pct_per_year"] is not None and summary["required_pct_per_year"] > 0:
+            parts.append(
+                _(
+                    "The target now takes a cut of %(pct)s a year.",
+                    pct=pdf.percent(summary["required_pct_per_year"]),
+                )
+            )
+        # Chinese sets no space after a sentence's full stop
+        sentences.append(("" if str(get_locale()).startswith("zh") else " ").join(parts))
     else:
-        sentences.append("No baseline is recorded, so the year cannot be set against the target.")
+        sentences.append(
+            _("No baseline is recorded, so the year cannot be set against the target.")
+        )
     movers = [c for c in change if c["after_g"] != c["before_g"]]
     if movers:
         top = movers[0]
-        parts = sorted(
+        parts_g = sorted(
             (("activity", top["activity_g"]), ("mix", top["mix_g"]), ("factor", top["factor_g"])),
             key=lambda item: -abs(item[1]),
         )
         sign = "+" if top["after_g"] >= top["before_g"] else "−"
+        moved = f"{sign}{_t(abs(top['after_g'] - top['before_g']))}"
+        part = f"{'+' if parts_g[0][1] >= 0 else '−'}{_t(abs(parts_g[0][1]))}"
+        source = labels[top["source"]]
         sentences.append(
-            f"The largest change came from {labels[top['source']].lower()} "
-            f"({sign}{_t(abs(top['after_g'] - top['before_g']))}), mostly from "
-            f"{parts[0][0]} ({'+' if parts[0][1] >= 0 else '−'}{_t(abs(parts[0][1]))})."
+            {
+                "activity": _(
+                    "The largest change came from %(source)s (%(change)s), mostly from the "
+                    "activity (%(part)s).",
+                    source=source,
+                    change=moved,
+                    part=part,
+                ),
+                "mix": _(
+                    "The largest change came from %(source)s (%(change)s), mostly from the mix "
+                    "(%(part)s).",
+                    source=source,
+                    change=moved,
+                    part=part,
+                ),
+                "factor": _(
+                    "The largest change came from %(source)s (%(change)s), mostly from the "
+                    "emission factors (%(part)s).",
+                    source=source,
+                    change=moved,
+                    part=part,
+                ),
+            }[parts_g[0][0]]
         )
     elif summary["per_capita_g"] is not None:
         sentences.append(
-            f"Per person, emissions were {summary['per_capita_g'] / 1000:,.0f} kg CO2e."
+            _(
+                "Per person, emissions were %(kg)s kg CO2e.",
+                kg=pdf.number(summary["per_capita_g"] / 1000),
+            )
         )
     return sentences
 
@@ -448,9 +530,18 @@ def _restatements() -> list[dict[str, Any]]:
 
 
 def annual_report_data(
-    year: int, *, report_id: str, issued_on: dt.date, draft: bool
+    year: int, *, report_id: str, issued_on: dt.date, draft: bool, language: str | None = None
 ) -> dict[str, Any]:
-    """Every figure and label of ``year``'s report, as JSON types (the issued snapshot)."""
+    """Every figure and label of ``year``'s report, as JSON types (the issued snapshot), in
+    ``language`` (default: the organisation's report language)."""
+    code = languages.known(language) or get_organisation().report_language
+    with force_locale(code), pdf.report_locale(code):
+        data = _report_data(year, report_id=report_id, issued_on=issued_on, draft=draft)
+    data["language"] = code
+    return data
+
+
+def _report_data(year: int, *, report_id: str, issued_on: dt.date, draft: bool) -> dict[str, Any]:
     organisation = get_organisation()
     groups = inventory.year_groups(year)
     both = inventory.inventories(year)
@@ -554,10 +645,15 @@ def _logo() -> bytes | None:
     return logo_png()
 
 
-def draft_pdf(year: int) -> bytes:
-    """A draft of ``year``'s report, marked DRAFT on every page; nothing is stored."""
+def draft_pdf(year: int, language: str | None = None) -> bytes:
+    """A draft of ``year``'s report in ``language`` (default: the organisation's report
+    language), marked DRAFT on every page; nothing is stored."""
     data = annual_report_data(
-        year, report_id=identifier(year, None), issued_on=utcnow().date(), draft=True
+        year,
+        report_id=identifier(year, None),
+        issued_on=utcnow().date(),
+        draft=True,
+        language=language,
     )
     return pdf.render_annual_report(data, logo_png=_logo())
 
@@ -571,11 +667,17 @@ def _require_issuer(actor: User | None) -> None:
 ISSUE_STEPS = 4
 
 
-def check_issue(*, actor: User | None, year: int | None, note: str | None) -> tuple[int, str]:
-    """The year and note of an issue ``actor`` may make, checked (the web checks them before
-    queuing the issue, the issue again when it runs); ValidationFailed naming the field if not."""
+def check_issue(
+    *, actor: User | None, year: int | None, note: str | None, language: str | None = None
+) -> tuple[int, str, str]:
+    """The year, note and language of an issue ``actor`` may make, checked (the web checks
+    them before queuing the issue, the issue again when it runs); ValidationFailed naming the
+    field if not. No language: the organisation's report language."""
     _require_issuer(actor)
     errors: dict[str, str] = {}
+    code = get_organisation().report_language if language is None else languages.known(language)
+    if code is None:
+        errors["language"] = _("Choose one of the languages offered.")
     year = check_year(errors, "year", year)
     text = check_text(errors, "note", note, IssuedReport.NOTE_MAX_LEN, required=False)
     if year and not inventory.inventories(year)[inventory.Boundary.full].lines:
@@ -585,7 +687,8 @@ def check_issue(*, actor: User | None, year: int | None, note: str | None) -> tu
     if errors:
         raise ValidationFailed(errors)
     assert year is not None  # noqa: S101 (checked above)
-    return year, text
+    assert code is not None  # noqa: S101
+    return year, text, code
 
 
 def issue_report(
@@ -593,12 +696,14 @@ def issue_report(
     actor: User | None,
     year: int | None,
     note: str | None = "",
+    language: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> IssuedReport:
-    """Issue ``year``'s report: render it, store the PDF with its snapshot and SHA-256 as the
-    year's next version, and record the year's totals as reported (if not reported yet).
-    ``progress`` is told of each of the ISSUE_STEPS as it is done."""
-    year, text = check_issue(actor=actor, year=year, note=note)
+    """Issue ``year``'s report in ``language`` (default: the organisation's report language):
+    render it, store the PDF with its snapshot and SHA-256 as the year's next version, and
+    record the year's totals as reported (if not reported yet). ``progress`` is told of each of
+    the ISSUE_STEPS as it is done."""
+    year, text, code = check_issue(actor=actor, year=year, note=note, language=language)
 
     def step(done: int) -> None:
         if progress is not None:
@@ -612,7 +717,9 @@ def issue_report(
     ) + 1
     issued_at = utcnow()
     report_id = identifier(year, version)
-    data = annual_report_data(year, report_id=report_id, issued_on=issued_at.date(), draft=False)
+    data = annual_report_data(
+        year, report_id=report_id, issued_on=issued_at.date(), draft=False, language=code
+    )
     step(1)
     content = pdf.render_annual_report(data, logo_png=_logo())
     step(2)
@@ -628,6 +735,7 @@ def issue_report(
         pdf=content,
         pdf_sha256=hashlib.sha256(content).hexdigest(),
         pdf_size_bytes=len(content),
+        language=code,
     )
     try:
         with db.session.begin_nested():
@@ -669,6 +777,7 @@ def issue_report(
             {},
             {
                 "identifier": report_id,
+                "language": code,
                 "pdf_sha256": report.pdf_sha256,
                 "note": text,
                 "files": {file.name: file.sha256 for file in files},

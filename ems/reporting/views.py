@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ems import languages
 from ems.auth.models import Role
 from ems.auth.permissions import role_required, signed_in_user
 from ems.errors import ValidationFailed
@@ -20,6 +21,7 @@ from ems.jobs import kinds
 from ems.jobs.models import Job
 from ems.jobs.views import start_job
 from ems.org.models import FIRST_YEAR, LAST_YEAR
+from ems.org.services import get_organisation
 from ems.reporting import exports, services
 from ems.reporting.forms import IssueForm
 from ems.reporting.gtb_pack import gtb_pack_sheets
@@ -51,6 +53,8 @@ def _index(form: IssueForm, status: int = 200) -> ResponseReturnValue:
     if not form.is_submitted() and years:
         form.year.data = services.default_report_year(years)
     reports = services.issued_reports()
+    if not form.is_submitted():
+        form.language.data = get_organisation().report_language
     return render_template(
         "reporting/index.html",
         years=years,
@@ -78,20 +82,25 @@ def issue() -> ResponseReturnValue:
     form = IssueForm()
     if form.validate_on_submit():
         try:
-            year, note = services.check_issue(actor=signed_in_user(), **form.service_data())
+            year, note, language = services.check_issue(
+                actor=signed_in_user(), **form.service_data()
+            )
         except ValidationFailed as exc:
             db.session.rollback()
             form.add_service_errors(exc)
         else:
-            return start_job(ISSUE_JOB, {"year": year, "note": note})
+            return start_job(ISSUE_JOB, {"year": year, "note": note, "language": language})
     return _index(form, 422)
 
 
 @bp.get(f"/<int(min={FIRST_YEAR}, max={LAST_YEAR}):year>/draft.pdf")
 @role_required(*READERS)
 def draft(year: int) -> ResponseReturnValue:
-    """A draft of the year's report from today's figures, marked DRAFT on every page."""
-    return _pdf(services.draft_pdf(year), services.identifier(year, None))
+    """A draft of the year's report from today's figures, marked DRAFT on every page, in the
+    language asked for (``?language=``; default: the organisation's report language)."""
+    language = languages.known(request.args.get("language"))
+    name = services.identifier(year, None) + (f"-{language}" if language else "")
+    return _pdf(services.draft_pdf(year, language), name)
 
 
 @bp.get("/issued/<id:report_id>.pdf")
@@ -155,6 +164,8 @@ def _run_issue(work: kinds.JobWork) -> dict[str, Any]:
         actor=work.actor,
         year=work.params["year"],
         note=work.params["note"],
+        # jobs queued before reports had languages: the organisation's
+        language=work.params.get("language"),
         progress=work.progress,
     )
     return {"report_id": report.id, "identifier": report.identifier}

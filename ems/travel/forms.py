@@ -78,7 +78,7 @@ GROUND_CHOICES = choices(labels.enum_labels(GroundMode, "ground_mode").items())
 class GroundForm(Form):
     """One journey by rail, bus, coach, taxi or car."""
 
-    mode = SelectField(_l("By"), choices=GROUND_CHOICES, default="rail")
+    mode = SelectField(_l("Means of transport"), choices=GROUND_CHOICES, default="rail")
     travelled_on = DateField(_l("Date"), [Optional()])
     origin = StringField(
         _l("From"), [Optional(), Length(max=GroundLeg.PLACE_MAX_LEN)], filters=[strip_whitespace]

@@ -593,6 +593,10 @@ WRITES: dict[str, tuple[str, Callable[[dict[str, Any]], object]]] = {
         "auth.user.password_reset",
         lambda w: auth.reset_password(actor=w["admin"], user=w["other"]),
     ),
+    "auth.set_language": (
+        "auth.user.language_changed",
+        lambda w: auth.set_language(user=w["other"], language="fr"),
+    ),
     "auth.change_password": (
         "auth.user.password_changed",
         lambda w: auth.change_password(

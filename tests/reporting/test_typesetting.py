@@ -132,7 +132,9 @@ def test_a_draft_says_it_is_not_issued_and_an_issue_says_when(year_2025):  # noq
     assert all("Issued on" not in page.extract_text() for page in draft.pages)
     assert "Draft — not issued · figures as of" in draft.pages[2].extract_text()
     issued = PdfReader(io.BytesIO(services.issue_report(actor=None, year=2025).pdf))
-    assert f"Issued on {dt.date.today().isoformat()}"[:14] in issued.pages[0].extract_text()
+    today = dt.date.today()
+    # the date as UN English writes it: "Issued on 8 December 2026"
+    assert f"Issued on {today.day} {today:%B %Y}" in issued.pages[0].extract_text()
     assert "not issued" not in " ".join(page.extract_text() for page in issued.pages)
 
 

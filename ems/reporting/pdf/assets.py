@@ -1,4 +1,5 @@
-"""The report's assets (reports/): its styles, fixed texts, default logo and fonts."""
+"""The report's assets (reports/): its styles, fixed texts in each language, default logo and
+fonts."""
 
 from __future__ import annotations
 
@@ -11,8 +12,13 @@ from typing import Any
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
+from ems import languages
+
 FONT = "EmsSans"
 FONT_BOLD = "EmsSans-Bold"
+#: the scripts the base font lacks, each in a font of its own (see scripts.py)
+FONT_ARABIC = "EmsArabic"
+FONT_CJK = "EmsCJK"
 
 
 @dataclass(frozen=True)
@@ -20,8 +26,27 @@ class Assets:
     """What the report is built with, from the assets folder (reports/)."""
 
     styles: dict[str, Any]
-    texts: dict[str, Any]
+    #: the fixed texts in each language (texts/<code>.toml), by language code
+    texts_by_language: dict[str, dict[str, Any]]
     default_logo_png: bytes
+
+    @property
+    def texts(self) -> dict[str, Any]:
+        """The fixed texts in English."""
+        return self.texts_by_language[languages.DEFAULT]
+
+    def texts_in(self, language: str) -> dict[str, Any]:
+        """The fixed texts in ``language`` (English where the language has none)."""
+        return self.texts_by_language.get(language, self.texts)
+
+
+def _family(name: str, regular: Path, bold: Path | None) -> None:
+    pdfmetrics.registerFont(TTFont(name, str(regular)))
+    bold_name = f"{name}-Bold"
+    pdfmetrics.registerFont(TTFont(bold_name, str(bold or regular)))
+    pdfmetrics.registerFontFamily(
+        name, normal=name, bold=bold_name, italic=name, boldItalic=bold_name
+    )
 
 
 @functools.cache
@@ -29,11 +54,16 @@ def load_assets(directory: str) -> Assets:
     """Read the styles, texts and default logo, and register the fonts (once per folder)."""
     folder = Path(directory)
     styles = tomllib.loads((folder / "styles.toml").read_text(encoding="utf-8"))
-    texts = tomllib.loads((folder / "texts" / "en.toml").read_text(encoding="utf-8"))
+    texts = {
+        code: tomllib.loads(path.read_text(encoding="utf-8"))
+        for code in languages.CODES
+        if (path := folder / "texts" / f"{code}.toml").exists()
+    }
     fonts = styles["fonts"]
-    pdfmetrics.registerFont(TTFont(FONT, str(folder / "fonts" / fonts["regular"])))
-    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(folder / "fonts" / fonts["bold"])))
-    pdfmetrics.registerFontFamily(
-        FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD
+    ttf = folder / "fonts"
+    _family(FONT, ttf / fonts["regular"], ttf / fonts["bold"])
+    _family(FONT_ARABIC, ttf / fonts["arabic"], ttf / fonts["arabic_bold"])
+    _family(FONT_CJK, ttf / fonts["cjk"], None)  # no bold: bold CJK is set regular
+    return Assets(
+        styles=styles, texts_by_language=texts, default_logo_png=(folder / "logo.png").read_bytes()
     )
-    return Assets(styles=styles, texts=texts, default_logo_png=(folder / "logo.png").read_bytes())

@@ -3,29 +3,40 @@ and tables whose columns are as wide as their content needs."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from xml.sax.saxutils import escape
 
+from babel.dates import format_date
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
 from ems import labels as code_labels
+from ems import languages
+from ems.reporting.pdf import scripts
 from ems.reporting.pdf.assets import FONT, FONT_BOLD, Assets
 from ems.reporting.pdf.figures import _one_line
 
 
-class _Heading(Paragraph):
-    """A section heading: listed in the contents and the PDF outline."""
+@dataclass(frozen=True)
+class Outline:
+    """What a heading puts in the contents and the PDF outline."""
 
-    def __init__(self, text: str, style: ParagraphStyle, level: int, key: str) -> None:
-        super().__init__(escape(text), style)
-        self.level, self.key, self.title = level, key, text
+    level: int
+    key: str
+    #: in reading order (the outline's viewer lays it out)
+    title: str
+    #: as the contents print it: markup in display order
+    shown: str
+
+
+def outline_of(flowable: Flowable) -> Outline | None:
+    """The outline entry of a heading (None for any other flowable)."""
+    return getattr(flowable, "outline", None)
 
 
 #: a table is set at most this wide (the frame's width); its columns take the width their
@@ -65,8 +76,12 @@ class Blocks:
 
     def __init__(self, data: dict[str, Any], assets: Assets, logo_png: bytes | None) -> None:
         self.data, self.assets, self.logo_png = data, assets, logo_png or assets.default_logo_png
-        self.t: dict[str, Any] = assets.texts
-        self.labels: dict[str, str] = assets.texts["labels"]
+        self.language = languages.language(data.get("language")).code
+        self.writing = scripts.Writing(
+            rtl=languages.language(self.language).rtl, cjk=self.language == "zh"
+        )
+        self.t: dict[str, Any] = assets.texts_in(self.language)
+        self.labels: dict[str, str] = self.t["labels"]
         # the labels of the codes, as issued (older snapshots: today's labels)
         self.code_labels: dict[str, dict[str, str]] = (
             data.get("labels") or code_labels.snapshot_labels()
@@ -90,7 +105,10 @@ class Blocks:
         self.cell_bold = ParagraphStyle(
             "CellBold", parent=self.cell, fontName=FONT_BOLD, textColor=self.colour["header_text"]
         )
-        self.cell_bold_right = ParagraphStyle("CellBoldRight", parent=self.cell_bold, alignment=2)
+        # figures' headers stand over the figures: at the right, at the left right to left
+        self.cell_bold_right = ParagraphStyle(
+            "CellBoldRight", parent=self.cell_bold, alignment=0 if self.writing.rtl else 2
+        )
         self.bullet = ParagraphStyle("Bullet", parent=self.body, leftIndent=12, bulletIndent=2)
         h1, h2 = style["fonts"]["heading1_size"], style["fonts"]["heading2_size"]
         self.h1 = ParagraphStyle(
@@ -149,25 +167,51 @@ class Blocks:
         return self.label("source", key)
 
     def p(self, text: str, style: ParagraphStyle | None = None) -> Paragraph:
-        """A paragraph of plain text (escaped), in the body style by default."""
-        return Paragraph(escape(text), style or self.body)
+        """A paragraph of plain text, in the body style by default: each script in its font,
+        right to left in Arabic."""
+        return self.writing.paragraph(text, style or self.body)
+
+    def bullets(self, items: list[str]) -> list[Flowable]:
+        """A bulleted list: the bullet at the start of each item's line (its right, right to
+        left)."""
+        if self.writing.rtl:  # the bullet before the text in reading order
+            return [self.p(f"• {item}") for item in items]
+        return [
+            Paragraph(scripts.markup(self.writing.line(item)), self.bullet, bulletText="•")
+            for item in items
+        ]
+
+    def date(self, iso: str) -> str:
+        """A date of the snapshot (ISO) as the report's language writes it: "8 December 2025"."""
+        # UN English writes the day first, as British English does
+        locale = "en_GB" if self.language == languages.DEFAULT else self.language
+        return str(format_date(dt.date.fromisoformat(iso), "long", locale=locale))
+
+    def line(self, text: str) -> str:
+        """A text drawn on one line (a canvas string), in display order."""
+        return self.writing.line(text)
+
+    def _heading(self, text: str, style: ParagraphStyle, level: int) -> Flowable:
+        self.sections += 1
+        flowable = self.p(text, style)
+        flowable.outline = Outline(  # type: ignore[attr-defined]
+            level, f"section-{self.sections}", text, scripts.markup(self.writing.line(text))
+        )
+        return flowable
 
     def heading(self, key: str, level: int = 0) -> Flowable:
-        """A section heading, by its key among the report's headings."""
-        self.sections += 1
+        """A section heading, by its key among the report's headings: listed in the contents
+        and the PDF outline."""
         text = self.t["headings"].get(key, key)
-        return _Heading(text, self.h1 if level == 0 else self.h2, level, f"section-{self.sections}")
+        return self._heading(text, self.h1 if level == 0 else self.h2, level)
 
     def sub(self, key: str) -> Flowable:
         """A sub-heading, by its key among the report's sub-headings."""
-        self.sections += 1
-        text = self.t["subheadings"][key]
-        return _Heading(text, self.h2, 1, f"section-{self.sections}")
+        return self._heading(self.t["subheadings"][key], self.h2, 1)
 
     def _sub(self, text: str) -> Flowable:
         """A sub-heading of a given text (a column's name)."""
-        self.sections += 1
-        return _Heading(text, self.h2, 1, f"section-{self.sections}")
+        return self._heading(text, self.h2, 1)
 
     # --- tables ---------------------------------------------------------------------------
 
@@ -183,15 +227,17 @@ class Blocks:
         pad = 2 * CELL_PADDING
 
         def text_width(text: str, bold: bool) -> float:
-            return pdfmetrics.stringWidth(text, FONT_BOLD if bold else FONT, size)
+            return scripts.width(text, size, bold=bold)
 
-        # words are split at spaces only: a no-break space holds "Electricity (kWh)" together
-        lowest = [max(text_width(w, True) for w in h.split(" ")) + pad for h in header]
+        # words are split at spaces only (and between CJK characters): a no-break space holds
+        # "Electricity (kWh)" together
+        words_of = self.writing.words
+        lowest = [max(text_width(w, True) for w in words_of(h)) + pad for h in header]
         body = [0.0] * len(header)
         for row in cells:
             for index, cell in enumerate(row):
                 whole = text_width(cell.text, cell.bold) + cell.indent + pad
-                words = cell.text.split(" ") if cell.wraps else [cell.text]
+                words = words_of(cell.text) if cell.wraps else [cell.text]
                 word = max((text_width(w, cell.bold) for w in words), default=0)
                 lowest[index] = max(lowest[index], word + cell.indent + pad)
                 body[index] = max(body[index], whole)
@@ -266,10 +312,27 @@ class Blocks:
         # only where the longest words cannot fit side by side may a word break (last resort)
         cell = self.cell if words_fit else ParagraphStyle("CellSplit", self.cell, splitLongWords=1)
         total = ParagraphStyle("CellTotalRow", cell, fontName=FONT_BOLD)
-        indent = ParagraphStyle("CellIndent", parent=cell, leftIndent=10)
+        rtl = self.writing.rtl
+        indent = (
+            ParagraphStyle("CellIndent", parent=cell, rightIndent=10)
+            if rtl
+            else ParagraphStyle("CellIndent", parent=cell, leftIndent=10)
+        )
+
+        def figure(c: _Cell) -> Paragraph | str:
+            """A figure's cell: plain text, or a paragraph where it needs another script."""
+            shown = scripts.display(c.text, rtl=False)  # a figure reads left to right
+            if all(script is None for script, _run in scripts.runs(shown)):
+                return shown
+            figure_style = total if c.bold else self.cell
+            return Paragraph(
+                scripts.markup(shown),
+                ParagraphStyle("CellFigure", figure_style, alignment=0 if rtl else 2),
+            )
+
         body: list[list[Paragraph | str]] = [
             [
-                Paragraph(escape(h), self.cell_bold if i < numeric_from else self.cell_bold_right)
+                self.p(h, self.cell_bold if i < numeric_from else self.cell_bold_right)
                 for i, h in enumerate(header)
             ]
         ]
@@ -277,20 +340,27 @@ class Blocks:
             style = total if r == total_row else cell
             body.append(
                 [
-                    Paragraph(escape(c.text), indent if c.indent else style) if c.wraps else c.text
+                    self.p(c.text, indent if c.indent else style) if c.wraps else figure(c)
                     for c in row
                 ]
             )
+        columns = len(header)
+        if rtl:  # the table mirrored: its first column at the right
+            body = [list(reversed(row)) for row in body]
+            widths = list(reversed(widths))
         kind = _WholeTable if len(rows) <= KEEP_TOGETHER_ROWS else Table
         table = kind(  # rows split across pages: a long action description never overflows one
-            body, colWidths=widths, repeatRows=1, hAlign="LEFT", splitInRow=1
+            body, colWidths=widths, repeatRows=1, hAlign="RIGHT" if rtl else "LEFT", splitInRow=1
         )
         if isinstance(table, _WholeTable):
             table.page_height = self.height
         commands: list[tuple[Any, ...]] = [
             ("BACKGROUND", (0, 0), (-1, 0), self.colour["primary"]),
             ("FONT", (0, 1), (-1, -1), FONT, self.cell.fontSize),
-            ("ALIGN", (numeric_from, 1), (-1, -1), "RIGHT"),
+            # the figures' columns: after the text ones (before them, right to left)
+            ("ALIGN", (0, 1), (max(columns - numeric_from - 1, 0), -1), "LEFT")
+            if rtl
+            else ("ALIGN", (numeric_from, 1), (-1, -1), "RIGHT"),
             ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
             ("VALIGN", (0, 1), (-1, -1), "TOP"),
             ("LINEBELOW", (0, 0), (-1, -1), 0.25, self.colour["grid"]),

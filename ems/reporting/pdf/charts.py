@@ -6,21 +6,48 @@ from __future__ import annotations
 from typing import Any
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
-from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.lineplots import LinePlot
-from reportlab.graphics.shapes import Drawing, String
+from reportlab.graphics.shapes import Drawing, Group, Rect, String
 from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 
+from ems.reporting.pdf import scripts
 from ems.reporting.pdf.assets import FONT
 from ems.reporting.pdf.blocks import Blocks
 from ems.reporting.pdf.figures import number
 from ems.units import GRAMS_PER_TONNE
 
+#: the size of the charts' words, in points
+CHART_FONT_SIZE = 7
+
 
 class Charts(Blocks):
     """The charts, drawn in the report's colours and fonts, a frame wide."""
+
+    def _words(self, x: float, y: float, text: str, anchor: str = "start") -> Group:
+        """A label of a chart at (x, y): each script in its font, in display order."""
+        shown = self.line(text)
+        size = CHART_FONT_SIZE
+        left = {"start": x, "end": x - scripts.width(shown, size), "middle": x}[anchor]
+        if anchor == "middle":
+            left -= scripts.width(shown, size) / 2
+        group = Group()
+        for script, run in scripts.runs(shown):
+            font = scripts.font_of(script, bold=False)
+            group.add(String(left, y, run, fontName=font, fontSize=size))
+            left += pdfmetrics.stringWidth(run, font, size)
+        return group
+
+    def _legend(self, x: float, y: float, entries: list[tuple[Any, str]]) -> Group:
+        """A legend in one row: a swatch and a name for each series."""
+        group = Group()
+        swatch = 7
+        for colour, name in entries:
+            group.add(Rect(x, y - 1, swatch, swatch, fillColor=colour, strokeColor=colour))
+            group.add(self._words(x + swatch + 4, y, name))
+            x += swatch + 4 + scripts.width(self.line(name), CHART_FONT_SIZE) + 16
+        return group
 
     @staticmethod
     def _runs(points: list[tuple[int, float]]) -> list[list[tuple[int, float]]]:
@@ -86,19 +113,13 @@ class Charts(Blocks):
         plot.yValueAxis.visibleGrid = True
         plot.yValueAxis.gridStrokeColor = self.colour["grid"]
         drawing.add(plot)
-        drawing.add(String(2, height - 12, lab["t_co2e"], fontName=FONT, fontSize=7))
-        legend = Legend()
-        legend.x, legend.y = 60, int(height - 8)
-        legend.fontName, legend.fontSize = FONT, 7
-        legend.alignment = "right"
-        legend.columnMaximum = 1
-        legend.deltax = 90
-        legend.dx = legend.dy = 7
+        drawing.add(self._words(2, height - 12, lab["t_co2e"]))
         shown: dict[str, Any] = {}
         for _, colour, name, _kind in named:  # one entry per series, however many runs
             shown.setdefault(name, colour)
-        legend.colorNamePairs = [(colour, name) for name, colour in shown.items()]
-        drawing.add(legend)
+        drawing.add(
+            self._legend(60, height - 8, [(colour, name) for name, colour in shown.items()])
+        )
         return drawing
 
     def _source_chart(self, values: list[tuple[str, int]]) -> Drawing:
@@ -106,17 +127,16 @@ class Charts(Blocks):
         bar_height = 14
         height = len(values) * bar_height + 40
         width = self.width
-        label_width = max(pdfmetrics.stringWidth(name, FONT, 7) for name, _ in values) + 12
+        label_width = (
+            max(scripts.width(self.line(name), CHART_FONT_SIZE) for name, _ in values) + 12
+        )
         drawing = Drawing(width, height)
         chart = HorizontalBarChart()
         chart.x, chart.y = int(label_width), 20
         chart.width, chart.height = int(width - label_width - 30), int(height - 30)
         chart.data = [[grams / GRAMS_PER_TONNE for _, grams in reversed(values)]]
-        chart.categoryAxis.categoryNames = [name for name, _ in reversed(values)]
-        chart.categoryAxis.labels.fontName = FONT
-        chart.categoryAxis.labels.fontSize = 7
-        chart.categoryAxis.labels.boxAnchor = "e"
-        chart.categoryAxis.labels.dx = -3
+        # the sources' names are drawn beside their bars, each script in its font
+        chart.categoryAxis.categoryNames = ["" for _ in values]
         chart.valueAxis.valueMin = 0  # a value axis from zero, always: no bar hides
         chart.valueAxis.labels.fontName = FONT
         chart.valueAxis.labels.fontSize = 7
@@ -126,7 +146,9 @@ class Charts(Blocks):
         chart.bars[0].fillColor = self.colour["primary"]
         chart.bars.strokeColor = None
         drawing.add(chart)
-        drawing.add(
-            String(width, 4, self.labels["t_co2e"], fontName=FONT, fontSize=7, textAnchor="end")
-        )
+        step = chart.height / len(values)
+        for index, (name, _) in enumerate(reversed(values)):
+            y = chart.y + step * (index + 0.5) - CHART_FONT_SIZE / 3
+            drawing.add(self._words(chart.x - 3, y, name, anchor="end"))
+        drawing.add(self._words(width, 4, self.labels["t_co2e"], anchor="end"))
         return drawing

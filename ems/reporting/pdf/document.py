@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 from typing import Any
-from xml.sax.saxutils import escape
 
 from flask import current_app
 from reportlab.lib.pagesizes import A4
@@ -29,11 +28,15 @@ from reportlab.platypus import (
     PageTemplate,
     Paragraph,
     Spacer,
+    Table,
 )
 from reportlab.platypus.tableofcontents import TableOfContents
 
-from ems.reporting.pdf.assets import FONT, FONT_BOLD, load_assets
-from ems.reporting.pdf.blocks import _Heading
+from ems import languages
+from ems.reporting.pdf import scripts
+from ems.reporting.pdf.assets import FONT_BOLD, load_assets
+from ems.reporting.pdf.blocks import outline_of
+from ems.reporting.pdf.figures import report_locale
 from ems.reporting.pdf.flights import FlightSections
 from ems.reporting.pdf.follow_up import FollowUpSections
 from ems.reporting.pdf.overview import OverviewSections
@@ -48,16 +51,41 @@ class _ReportDoc(BaseDocTemplate):
 
     def afterFlowable(self, flowable: Flowable) -> None:  # noqa: N802 (reportlab's hook)
         """Add headings to the contents and the outline."""
-        if isinstance(flowable, _Heading):
-            self.canv.bookmarkPage(flowable.key)
-            self.canv.addOutlineEntry(flowable.title, flowable.key, level=flowable.level)
-            entry = (flowable.level, escape(flowable.title), self.page, flowable.key)
+        outline = outline_of(flowable)
+        if outline is not None:
+            self.canv.bookmarkPage(outline.key)
+            self.canv.addOutlineEntry(outline.title, outline.key, level=outline.level)
+            entry = (outline.level, outline.shown, self.page, outline.key)
             self.notify("TOCEntry", entry)  # the contents parse their entries as markup
 
     def build(self, flowables: list[Flowable], **kwargs: Any) -> None:  # type: ignore[override]
         """One layout pass; the next pass knows the page count ("Page 3 of 12")."""
         super().build(flowables, **kwargs)
         self.pages_counted = self.page
+
+
+class _RtlContents(TableOfContents):
+    """The contents of a right-to-left report: each heading at the right, its page number at
+    the left of its line."""
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        """A table of the last pass's entries: page number, then the heading (a link)."""
+        rows: list[list[Any]] = []
+        number_width = 12 * mm
+        entries = getattr(self, "_lastEntries", None) or [(0, "", 0, None)]
+        for level, text, page, key in entries:
+            style = self.getLevelStyle(level)
+            if style.spaceBefore:
+                rows.append([Spacer(1, style.spaceBefore), ""])
+            link = f'<a href="#{key}">{text}</a>' if key else text
+            rows.append([Paragraph(str(page), style), Paragraph(link, style)])
+        self._table = Table(
+            rows,
+            colWidths=(number_width, availWidth - number_width),
+            style=[("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)],
+        )
+        self.width, self.height = self._table.wrapOn(self.canv, availWidth, availHeight)
+        return self.width, self.height
 
 
 class _Renderer(OverviewSections, SourceSections, FlightSections, SiteSections, FollowUpSections):
@@ -73,54 +101,57 @@ class _Renderer(OverviewSections, SourceSections, FlightSections, SiteSections, 
         scale = min(side / width, side / height)
         story: list[Flowable] = [
             Image(
-                io.BytesIO(self.logo_png), width=width * scale, height=height * scale, hAlign="LEFT"
+                io.BytesIO(self.logo_png),
+                width=width * scale,
+                height=height * scale,
+                hAlign="RIGHT" if self.writing.rtl else "LEFT",
             ),
             Spacer(1, 25 * mm),
-            Paragraph(escape(self.text("title")), self.title),
+            self.p(self.text("title"), self.title),
             self.p(self.text("subtitle", year=d["year"]), self.subtitle),
             self.p(d["organisation"], self.subtitle),
             Spacer(1, 12 * mm),
             self.p(self.text("identifier", identifier=d["identifier"])),
         ]
         if d["draft"]:  # a draft is not issued: its cover says so, in the draft's colour
-            colour = self.assets.styles["colours"]["draft"]
+            draft = ParagraphStyle("Draft", self.body, textColor=self.colour["draft"])
             story += [
-                Paragraph(
-                    f'<font color="{colour}"><b>{escape(self.text("draft_status"))}</b></font>',
-                    self.body,
+                self.p(
+                    self.text("draft_status"),
+                    ParagraphStyle("DraftBold", draft, fontName=FONT_BOLD),
                 ),
-                Paragraph(
-                    f'<font color="{colour}">'
-                    f"{escape(self.text('draft_notice', date=d['issued_on']))}</font>",
-                    self.body,
-                ),
+                self.p(self.text("draft_notice", date=self.date(d["issued_on"])), draft),
             ]
         else:
-            story.append(self.p(self.text("issued_on", date=d["issued_on"])))
+            story.append(self.p(self.text("issued_on", date=self.date(d["issued_on"]))))
         story += [
             Spacer(1, 8 * mm),
             self.p(self.text("prepared_with"), self.small),
             self.p(self.text("unit_note"), self.small),
         ]
-        toc = TableOfContents()
+        toc = _RtlContents() if self.writing.rtl else TableOfContents()
         toc.levelStyles = [
-            ParagraphStyle(
-                "TOC1",
-                parent=self.body,
-                fontName=FONT_BOLD,
-                leftIndent=0,
-                firstLineIndent=0,
-                spaceBefore=3,
+            self.writing.style(
+                ParagraphStyle(
+                    "TOC1",
+                    parent=self.body,
+                    fontName=FONT_BOLD,
+                    leftIndent=0,
+                    firstLineIndent=0,
+                    spaceBefore=3,
+                )
             ),
-            ParagraphStyle(
-                "TOC2", parent=self.body, leftIndent=14, firstLineIndent=0, spaceAfter=1
+            self.writing.style(
+                ParagraphStyle(
+                    "TOC2", parent=self.body, leftIndent=14, firstLineIndent=0, spaceAfter=1
+                )
             ),
         ]
         toc.dotsMinLevel = 0
         story += [
             NextPageTemplate("body"),
             PageBreak(),
-            Paragraph(escape(self.text("contents")), self.h1),
+            self.p(self.text("contents"), self.h1),
             toc,
             PageBreak(),
         ]
@@ -153,10 +184,11 @@ class _Renderer(OverviewSections, SourceSections, FlightSections, SiteSections, 
             return
         canvas.saveState()
         canvas.setFillColor(self.colour["draft"], alpha=0.18)
-        canvas.setFont(FONT_BOLD, 110)
         canvas.translate(doc.pagesize[0] / 2, doc.pagesize[1] / 2)
         canvas.rotate(50)
-        canvas.drawCentredString(0, -35, self.text("draft_mark"))
+        scripts.draw(
+            canvas, 0, -35, self.line(self.text("draft_mark")), 110, bold=True, anchor="middle"
+        )
         canvas.restoreState()
 
     def on_cover(self, canvas: Canvas, doc: BaseDocTemplate) -> None:
@@ -168,22 +200,33 @@ class _Renderer(OverviewSections, SourceSections, FlightSections, SiteSections, 
         self.draft_mark(canvas, doc)
         width, height = doc.pagesize
         canvas.saveState()
-        canvas.setFont(FONT, 7.5)
         canvas.setFillColor(self.colour["muted"])
         top = height - 12 * mm
-        left, right = doc.leftMargin, width - doc.rightMargin
-        header = f"{self.data['organisation']} — {self.text('title')} {self.data['year']}"
-        canvas.drawString(left, top, header)
+        # the running header starts at the left (the right, right to left)
+        start, end = doc.leftMargin, width - doc.rightMargin
+        if self.writing.rtl:
+            start, end = end, start
+        first, last = ("end", "start") if self.writing.rtl else ("start", "end")
+
+        def say(x: float, y: float, text: str, anchor: str) -> None:
+            scripts.draw(canvas, x, y, self.line(text), 7.5, bold=False, anchor=anchor)
+
+        say(
+            start,
+            top,
+            f"{self.data['organisation']} — {self.text('title')} {self.data['year']}",
+            first,
+        )
         mark = self.data["identifier"] + (
             f"  ·  {self.text('draft_mark')}" if self.data["draft"] else ""
         )
-        canvas.drawRightString(right, top, mark)
+        say(end, top, mark, last)
         canvas.setStrokeColor(self.colour["grid"])
-        canvas.line(left, top - 2 * mm, right, top - 2 * mm)
+        canvas.line(start, top - 2 * mm, end, top - 2 * mm)
         pages = doc.pages_counted or 0
-        canvas.drawRightString(right, 10 * mm, self.text("page", page=doc.page, pages=pages or "?"))
+        say(end, 10 * mm, self.text("page", page=doc.page, pages=pages or "?"), last)
         status = "draft_footer" if self.data["draft"] else "issued_on"
-        canvas.drawString(left, 10 * mm, self.text(status, date=self.data["issued_on"]))
+        say(start, 10 * mm, self.text(status, date=self.date(self.data["issued_on"])), first)
         canvas.restoreState()
 
 
@@ -191,6 +234,11 @@ def render_annual_report(data: dict[str, Any], *, logo_png: bytes | None = None)
     """The report of the snapshot ``data`` as PDF bytes; the same input gives the same bytes."""
     assets = load_assets(current_app.config["REPORT_ASSETS_DIR"])
     renderer = _Renderer(data, assets, logo_png)
+    with report_locale(renderer.language):
+        return _render(renderer, data, assets)
+
+
+def _render(renderer: _Renderer, data: dict[str, Any], assets: Any) -> bytes:
     page = assets.styles["page"]
     buffer = io.BytesIO()
     doc = _ReportDoc(
@@ -204,7 +252,7 @@ def render_annual_report(data: dict[str, Any], *, logo_png: bytes | None = None)
         author=data["organisation"],
         subject=renderer.text("subtitle", year=data["year"]),
         creator="ems",
-        lang="en",
+        lang=languages.language(renderer.language).tag,
         displayDocTitle=1,
         invariant=1,
     )

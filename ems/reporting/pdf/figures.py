@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
+from contextvars import ContextVar
 
-from ems import formatting
+from ems import formatting, languages
 from ems.units import GRAMS_PER_TONNE
 
-#: the report's language (its fixed texts are reports/texts/en.toml): numbers are formatted by
-#: Babel in it, never in the reader's locale, so that the same snapshot gives the same bytes
-LOCALE = "en"
+#: the language of the report being written (reports/texts/<code>.toml): numbers are formatted
+#: by Babel in it, never in the reader's locale, so that the same snapshot gives the same bytes
+_LOCALE: ContextVar[str] = ContextVar("report_locale", default=languages.DEFAULT)
+
+
+@contextlib.contextmanager
+def report_locale(code: str) -> Iterator[None]:
+    """Format the figures in the language ``code`` while a report is written."""
+    token = _LOCALE.set(code)
+    try:
+        yield
+    finally:
+        _LOCALE.reset(token)
+
+
+def locale() -> str:
+    """The language the figures are formatted in."""
+    return _LOCALE.get()
+
+
 MINUS = "−"  # a typographic minus, not a hyphen
 
 
@@ -28,7 +48,7 @@ def tonnes(grams: int | None, places: int = 1) -> str:
     """Grams as tonnes with thousands separators, rounded half up: 1234567890 → "1,234.6"."""
     if grams is None:
         return "–"
-    return _typeset(formatting.tonnes(grams, places, locale=LOCALE))
+    return _typeset(formatting.tonnes(grams, places, locale=locale()))
 
 
 def figure(grams: int | None, *, sign: bool = False) -> str:
@@ -37,8 +57,8 @@ def figure(grams: int | None, *, sign: bool = False) -> str:
     if grams is None:
         return "–"
     if abs(grams) < 50 or abs(grams) >= GRAMS_PER_TONNE:  # 0.0 kg reads "0.0"
-        return _typeset(formatting.tonnes(grams, 1, locale=LOCALE, sign=sign))
-    return _typeset(formatting.co2e(grams, locale=LOCALE, sign=sign))
+        return _typeset(formatting.tonnes(grams, 1, locale=locale(), sign=sign))
+    return _typeset(formatting.co2e(grams, locale=locale(), sign=sign))
 
 
 def signed_figure(grams: int) -> str:
@@ -50,19 +70,19 @@ def with_unit(grams: int | None) -> str:
     """A figure in a sentence, with its unit: "1,234.6 t", "420 kg"."""
     if grams is None:
         return "–"
-    return _typeset(formatting.co2e(grams, locale=LOCALE))
+    return _typeset(formatting.co2e(grams, locale=locale()))
 
 
 def number(value: object, places: int = 0) -> str:
     """A count or a quantity with thousands separators: 19487924 → "19,487,924"."""
-    return _typeset(formatting.number(value, places, locale=LOCALE))
+    return _typeset(formatting.number(value, places, locale=locale()))
 
 
 def percent(value: float | None, places: int = 1, *, sign: bool = False) -> str:
     """A share or change in percent ("+" before a rise, with ``sign``); "–" when unknown."""
     if value is None:
         return "–"
-    return _typeset(formatting.percent(value, places, locale=LOCALE, sign=sign))
+    return _typeset(formatting.percent(value, places, locale=locale(), sign=sign))
 
 
 def _share(part: int, whole: int) -> str:

@@ -4,9 +4,8 @@ data coverage, and the methodology."""
 from __future__ import annotations
 
 from decimal import Decimal
-from xml.sax.saxutils import escape
 
-from reportlab.platypus import Flowable, Paragraph, Spacer
+from reportlab.platypus import Flowable, Spacer
 
 from ems.reporting.pdf.blocks import Blocks
 from ems.reporting.pdf.figures import _one_line, figure, number, percent, with_unit
@@ -148,9 +147,7 @@ class FollowUpSections(Blocks):
             key = "sentences.months_missing" if len(months) > 1 else "sentences.month_missing"
             items.append(self.text(key, site=site, months=", ".join(str(m) for m in months)))
         story: list[Flowable] = [self.heading("quality"), self.p(self.text("paragraphs.quality"))]
-        story += [Paragraph(escape(item), self.bullet, bulletText="•") for item in items] or [
-            self.p(self.text("sentences.no_gaps"))
-        ]
+        story += self.bullets(items) or [self.p(self.text("sentences.no_gaps"))]
         return story
 
     def methodology(self) -> list[Flowable]:

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import itertools
 from typing import Any
-from xml.sax.saxutils import escape
 
-from reportlab.platypus import Flowable, Paragraph, Spacer
+from reportlab.platypus import Flowable, Spacer
 
 from ems.reporting.pdf.charts import Charts
 from ems.reporting.pdf.figures import figure, number, percent, tonnes
@@ -63,9 +62,7 @@ class OverviewSections(Charts):
                 self.text("paragraphs.summary_intro", organisation=d["organisation"], year=year)
             ),
         ]
-        story += [
-            Paragraph(escape(sentence), self.bullet, bulletText="•") for sentence in s["sentences"]
-        ]
+        story += self.bullets(s["sentences"])
         story += [
             Spacer(1, 4),
             self.table([lab["measure"], lab["value"]], rows),

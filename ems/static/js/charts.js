@@ -40,17 +40,25 @@
         spanGaps: true
       };
     });
+    // right-to-left pages mirror the chart: time and bars run from the right, the value axis
+    // and the legend stand on the right; figures are formatted in the page's language
+    var rtl = document.documentElement.dir === "rtl";
     new window.Chart(canvas, {
       type: "bar",
       data: {labels: data.labels, datasets: datasets},
       options: {
         animation: false,
         maintainAspectRatio: false,
+        locale: document.documentElement.lang || "en",
         indexAxis: figure.getAttribute("data-axis") === "y" ? "y" : "x",
-        plugins: {legend: {display: data.names.length > 1}},
+        plugins: {legend: {display: data.names.length > 1, rtl: rtl}, tooltip: {rtl: rtl}},
         scales: {
-          x: {beginAtZero: true},
-          y: {beginAtZero: true, title: {display: true, text: figure.getAttribute("data-unit") || ""}}
+          x: {beginAtZero: true, reverse: rtl},
+          y: {
+            beginAtZero: true,
+            position: rtl ? "right" : "left",
+            title: {display: true, text: figure.getAttribute("data-unit") || ""}
+          }
         }
       }
     });
