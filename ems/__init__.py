@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Flask, Response, abort, g, has_request_context, request, session
 from flask_babel import get_locale
+from flask_login import current_user
 from jinja2 import StrictUndefined
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -105,8 +106,6 @@ def _init_extensions(app: Flask) -> None:
 def _select_locale() -> str | None:
     """The signed-in user's preferred language, else the header switch's choice (a cookie),
     else the browser's best match among the six; the default outside requests."""
-    from flask_login import current_user
-
     if not has_request_context():  # the command line: the shell's language, as gettext reads it
         return languages.from_environment(os.environ)
     chosen = getattr(current_user, "language", None) or request.cookies.get(languages.COOKIE)

@@ -7,6 +7,7 @@ import sys
 import click
 from flask import Flask
 from flask.cli import FlaskGroup
+from flask_babel import gettext as _
 
 from ems.auth import services as auth
 from ems.auth.models import Role
@@ -66,7 +67,7 @@ def create_user_command(
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        password = click.prompt(_("Password"), hide_input=True, confirmation_prompt=True)
     try:
         user = auth.create_user(
             actor=None,
@@ -79,7 +80,13 @@ def create_user_command(
     except ValidationFailed as exc:
         raise _fail(exc) from None
     db.session.commit()
-    click.echo(f"Created {user.email} with roles: {', '.join(sorted(r.value for r in user.roles))}")
+    click.echo(
+        _(
+            "Created %(email)s with roles: %(roles)s",
+            email=user.email,
+            roles=", ".join(sorted(r.value for r in user.roles)),
+        )
+    )
 
 
 @click.command("setup")
@@ -99,14 +106,16 @@ def setup_command(admin_email: str) -> None:
 
     read_only()  # on SQLite a running load holds the write lock: look without waiting for it
     if demo.load_in_progress() is not None:
-        click.echo("The demo organisation is being loaded; it brings its accounts and categories.")
+        click.echo(
+            _("The demo organisation is being loaded; it brings its accounts and categories.")
+        )
         return
     db.session.rollback()
     if not procurement.list_categories():
         procurement.add_default_categories(actor=None)
         db.session.commit()
     if auth.count_users():
-        click.echo("Accounts exist already; no administrator created.")
+        click.echo(_("Accounts exist already; no administrator created."))
         return
     password = auth.generate_password()
     try:
@@ -125,10 +134,10 @@ def setup_command(admin_email: str) -> None:
         "\n".join(
             [
                 "",
-                "  First administrator created. These credentials are shown only once:",
+                "  " + _("First administrator created. These credentials are shown only once:"),
                 f"    email:    {admin_email}",
                 f"    password: {password}",
-                "  You will be asked to choose your own password at first login.",
+                "  " + _("You will be asked to choose your own password at first login."),
                 "",
             ]
         )

@@ -14,11 +14,11 @@ from decimal import Decimal
 from typing import Any
 
 from babel.numbers import format_decimal
-from flask import Flask
+from flask import Flask, has_request_context
 from flask_babel import get_locale
 from markupsafe import Markup, escape
 
-from ems import labels
+from ems import labels, languages
 from ems.units import (
     GRAMS_PER_KG,
     GRAMS_PER_TONNE,
@@ -35,11 +35,24 @@ def _locale(locale: str | None) -> Any:
     return locale or get_locale() or "en"
 
 
+def _ltr(text: str, locale: str | None) -> str:
+    """A figure isolated left to right on a right-to-left page ("−6.1 %" keeps its sign before
+    it in Arabic); as it is elsewhere, and where the caller names the locale (the PDF report
+    lays its figures out itself)."""
+    if locale is None and has_request_context() and languages.language(get_locale()).rtl:
+        return f"\u2066{text}\u2069"
+    return text
+
+
 def number(value: object, places: int = 0, *, locale: str | None = None, sign: bool = False) -> str:
     """``value`` rounded half up to ``places`` decimals, with the locale's separators.
 
     No negative zero; ``sign`` puts a "+" before positive figures. None gives "—".
     """
+    return _ltr(_number(value, places, locale=locale, sign=sign), locale)
+
+
+def _number(value: object, places: int, *, locale: str | None, sign: bool) -> str:
     if value is None:
         return MISSING
     figure = round_half_up(value, places)
@@ -56,9 +69,10 @@ def quantity(value: object, *, locale: str | None = None) -> str:
     if value is None:
         return MISSING
     figure = round_half_up(value, 3)
-    return str(
-        format_decimal(abs(figure) if figure == 0 else figure, "#,##0.###", locale=_locale(locale))
+    text = format_decimal(
+        abs(figure) if figure == 0 else figure, "#,##0.###", locale=_locale(locale)
     )
+    return _ltr(str(text), locale)
 
 
 def tonnes(
@@ -85,9 +99,11 @@ def co2e(grams: int | None, *, locale: str | None = None, sign: bool = False) ->
     if grams is None:
         return MISSING
     if grams == 0 or abs(grams) >= GRAMS_PER_TONNE:
-        return f"{tonnes(grams, 1, locale=locale, sign=sign)}\u00a0t"
-    places = 0 if abs(grams) >= GRAMS_PER_KG else 1
-    return f"{kilograms(grams, places, locale=locale, sign=sign)}\u00a0kg"
+        text = f"{_number(grams_to_tonnes(grams), 1, locale=locale, sign=sign)}\u00a0t"
+    else:
+        places = 0 if abs(grams) >= GRAMS_PER_KG else 1
+        text = f"{_number(grams_to_kg(grams), places, locale=locale, sign=sign)}\u00a0kg"
+    return _ltr(text, locale)
 
 
 def percent(
@@ -96,14 +112,14 @@ def percent(
     """A share or a change in percent: "12.5 %"; "—" when unknown."""
     if value is None:
         return MISSING
-    return f"{number(value, places, locale=locale, sign=sign)}\u00a0%"
+    return _ltr(f"{_number(value, places, locale=locale, sign=sign)}\u00a0%", locale)
 
 
 def money(amount: object, currency: str, places: int = 2, *, locale: str | None = None) -> str:
     """An amount after its currency code: (1234.5, "EUR") → "EUR 1,234.50"; "—" when unknown."""
     if amount is None:
         return MISSING
-    return f"{currency} {number(amount, places, locale=locale)}"
+    return _ltr(f"{currency} {_number(amount, places, locale=locale, sign=False)}", locale)
 
 
 def data_tonnes(grams: int | None) -> str:

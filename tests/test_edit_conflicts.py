@@ -105,7 +105,7 @@ def test_a_trip_conflict_names_each_change_by_item_with_labels(app, create_user,
     text = _errors(refused)
     assert "Someone else changed this record" in text
     assert "Class: Economy → Business on leg 2" in text
-    assert "By: Rail → International rail on journey 1" in text
+    assert "Means of transport: Rail → International rail on journey 1" in text
     assert "Traveller: Ana → Ana Silva" in text
     assert "Nights: 3 → 2 on hotel stay 1" in text
     assert "Class: Economy → Economy" not in text  # leg 1 is the same: not named

@@ -3,6 +3,7 @@ report's texts in each language, and the language each person sees chosen as the
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tomllib
 from pathlib import Path
@@ -184,3 +185,49 @@ def test_every_language_is_named_in_itself():
     ]
     assert [code for code, lang in languages.LANGUAGES.items() if lang.rtl] == ["ar"]
     assert Path(PROJECT_ROOT / "ems" / "translations").is_dir()
+
+
+def test_reports_are_drafted_in_the_organisation_s_report_language(app):
+    from ems.org import services as org
+    from ems.reporting import services as reporting
+
+    settings = {
+        "name": "Agence",
+        "reporting_currency": "CHF",
+        "baseline_year": 2010,
+        "target_year": 2030,
+        "target_reduction_pct": 45,
+    }
+    org.update_organisation(actor=None, report_language="fr", **settings)
+    db.session.commit()
+    assert org.get_organisation().report_language == "fr"
+    data = reporting.annual_report_data(
+        2025, report_id="EMS-2025-DRAFT", issued_on=dt.date(2025, 12, 8), draft=True
+    )
+    assert data["language"] == "fr"
+    assert data["labels"]["source"]["air_travel"] != "Air travel"  # the labels in French
+    assert data["summary"]["sentences"][0].startswith("En 2025, les émissions")
+    other = reporting.annual_report_data(
+        2025, report_id="EMS-2025-DRAFT", issued_on=dt.date(2025, 12, 8), draft=True, language="ru"
+    )
+    assert other["language"] == "ru"
+
+
+def test_the_command_line_answers_in_the_shell_s_language(app, tmp_path, monkeypatch):
+    from flask_babel import refresh
+
+    from ems.cli import cli
+
+    refresh()
+    monkeypatch.setenv("LANG", "fr_FR.UTF-8")
+    monkeypatch.delenv("LANGUAGE", raising=False)
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    result = app.test_cli_runner().invoke(cli, ["report", "1999", "--out", str(tmp_path / "r.pdf")])
+    assert result.exit_code == 1
+    assert "Rien n" in result.output
+    assert "1999" in result.output
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    refresh()  # a new command is a new process: its language is read afresh
+    result = app.test_cli_runner().invoke(cli, ["report", "1999", "--out", str(tmp_path / "r.pdf")])
+    assert "Nothing is recorded for 1999" in result.output

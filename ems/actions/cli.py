@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ems.actions import services
 from ems.extensions import utcnow
@@ -19,12 +21,26 @@ def list_command(overdue: bool) -> None:
     late_ids = {action.id for action in services.overdue_actions(today)}
     actions = [a for a in services.list_actions() if a.id in late_ids or not overdue]
     if not actions:
-        click.echo("No overdue actions." if overdue else "No corrective actions.")
+        click.echo(_("No overdue actions.") if overdue else _("No corrective actions."))
         return
     for action in actions:
         late = (today - action.due_on).days
-        flag = f"  OVERDUE {late} days" if action.id in late_ids else ""
+        # English keeps "days" for one day, as before; other languages choose their form
+        flag = (
+            "  " + ngettext("OVERDUE %(num)d days", "OVERDUE %(num)d days", late)
+            if action.id in late_ids
+            else ""
+        )
         click.echo(
-            f"#{action.id} (nonconformity {action.nonconformity_id}) due {action.due_on} "
-            f"{action.status.value} — {action.owner.email}: {action.description[:80]}{flag}"
+            _(
+                "#%(id)d (nonconformity %(nonconformity)d) due %(due)s %(status)s — "
+                "%(owner)s: %(description)s%(overdue)s",
+                id=action.id,
+                nonconformity=action.nonconformity_id,
+                due=action.due_on,
+                status=action.status.value,
+                owner=action.owner.email,
+                description=action.description[:80],
+                overdue=flag,
+            )
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from ems.api import services
 from ems.auth import services as auth
@@ -21,7 +22,7 @@ def create_token_command(email: str, name: str, expires_days: int | None) -> Non
     """Create a token acting as the account EMAIL; prints its secret (shown only now)."""
     user = auth.find_user(email)
     if user is None:
-        raise click.ClickException(f"no account {email}")
+        raise click.ClickException(_("no account %(email)s", email=email))
     try:
         token, secret = services.create_token(
             actor=None, user=user, name=name, expires_in_days=expires_days
@@ -29,7 +30,14 @@ def create_token_command(email: str, name: str, expires_days: int | None) -> Non
     except ValidationFailed as exc:
         raise click.ClickException("; ".join(exc.errors.values())) from None
     db.session.commit()
-    click.echo(f"token {token.id} for {user.email}; keep the secret, it is not stored:", err=True)
+    click.echo(
+        _(
+            "token %(id)d for %(email)s; keep the secret, it is not stored:",
+            id=token.id,
+            email=user.email,
+        ),
+        err=True,
+    )
     click.echo(secret)
 
 
@@ -39,7 +47,7 @@ def list_tokens_command(email: str | None) -> None:
     """Every token: id, account, name, prefix, status, last use."""
     user = auth.find_user(email) if email else None
     if email and user is None:
-        raise click.ClickException(f"no account {email}")
+        raise click.ClickException(_("no account %(email)s", email=email))
     now = utcnow()
     for token in services.list_tokens(user):
         used = token.last_used_at.isoformat(timespec="minutes") if token.last_used_at else "never"
@@ -56,7 +64,7 @@ def revoke_token_command(token_id: int) -> None:
     try:
         token = services.get_token(token_id)
     except NotFound:
-        raise click.ClickException(f"no token {token_id}") from None
+        raise click.ClickException(_("no token %(id)d", id=token_id)) from None
     services.revoke_token(actor=None, token=token)
     db.session.commit()
-    click.echo(f"token {token_id} revoked")
+    click.echo(_("token %(id)d revoked", id=token_id))

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm.attributes import set_committed_value
 from zxcvbn import zxcvbn
 
+from ems import languages
 from ems.audit import services as audit
 from ems.auth.models import ApiToken, FailedLogin, Role, User, UserRole, UserSession
 from ems.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed, check_version
@@ -513,8 +514,6 @@ def record_logout(*, user: User) -> None:
 def set_language(*, user: User, language: str | None) -> None:
     """Set the language ems speaks to ``user`` in (a code of ems.languages); None: the
     browser's. Audited when it changes."""
-    from ems import languages
-
     if language is not None and languages.known(language) is None:
         raise ValidationFailed({"language": _("Choose one of the languages offered.")})
     if user.language == language:

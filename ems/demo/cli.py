@@ -6,7 +6,9 @@ import time
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
+from ems import formatting
 from ems.auth import services as auth
 from ems.demo import generator, services
 from ems.errors import ValidationFailed
@@ -19,13 +21,19 @@ demo_cli = AppGroup("demo", help="The demo organisation: load it, show its accou
 
 
 def _echo_accounts() -> None:
-    click.echo("  Demo accounts, one per role (a password changed since stays changed):")
+    click.echo("  " + _("Demo accounts, one per role (a password changed since stays changed):"))
     for account in services.DEMO_ACCOUNTS:
         user = auth.find_user(account.email)
-        state = "" if user is None or user.is_active else "  (deactivated)"
+        state = "" if user is None or user.is_active else "  " + _("(deactivated)")
         click.echo(
-            f"    {account.email:<25} password: {services.DEMO_PASSWORD}   "
-            f"role: {account.role.value}{state}"
+            "    "
+            + _(
+                "%(email)s password: %(password)s   role: %(role)s%(state)s",
+                email=f"{account.email:<25}",
+                password=services.DEMO_PASSWORD,
+                role=account.role.value,
+                state=state,
+            )
         )
 
 
@@ -53,40 +61,59 @@ def load_command(if_empty: bool, in_background: bool, seed: int) -> None:
         if in_background:
             job_id = services.queue_load(seed=seed).id
         else:
-            with ProgressBar("  Loading the demo organisation") as bar:
+            with ProgressBar("  " + _("Loading the demo organisation")) as bar:
                 result = services.load_demo(seed=seed, progress=bar)
     except ValidationFailed as exc:
         db.session.rollback()
         message = "; ".join(exc.errors.values())
         if if_empty:
-            click.echo(f"Demo not loaded: {message}")
+            click.echo(_("Demo not loaded: %(reason)s", reason=message))
             return
         raise click.ClickException(message) from None
     db.session.commit()
     if in_background:
         queue.enqueue(job_id)
         click.echo(
-            f"Demo organisation queued: job {job_id} loads it in the worker; the sign-in page "
-            "shows how far it got."
+            _(
+                "Demo organisation queued: job %(id)d loads it in the worker; the sign-in page "
+                "shows how far it got.",
+                id=job_id,
+            )
         )
         return
     seconds = time.monotonic() - started
-    click.echo(f"\n  Demo organisation “{generator.ORGANISATION_NAME}” loaded in {seconds:.0f} s.")
+    click.echo(
+        "\n  "
+        + _(
+            "Demo organisation “%(name)s” loaded in %(seconds)s s.",
+            name=generator.ORGANISATION_NAME,
+            seconds=f"{seconds:.0f}",
+        )
+    )
     _echo_accounts()
     path = targets.trajectory(targets.main_target())
     on_track = {year.year: year.on_track for year in path.years} if path else {}
     baseline = path.baseline.year if path else None
-    click.echo("  Greening-the-Blue totals (t CO2e):")
+    click.echo("  " + _("Greening-the-Blue totals (t CO2e):"))
     for year, grams in result.gtb_totals_g.items():
         flag = (
-            "baseline"
+            _("baseline")
             if year == baseline
-            else {True: "on track", False: "off track", None: "no target"}[on_track.get(year)]
+            else {True: _("on track"), False: _("off track"), None: _("no target")}[
+                on_track.get(year)
+            ]
         )
         legs, bookings = result.flight_legs.get(year, 0), result.bookings.get(year, 0)
         click.echo(
-            f"    {year}  {grams / 1_000_000:>9,.1f}  ({flag}; {legs:,} flights in "
-            f"{bookings:,} bookings)"
+            "    "
+            + _(
+                "%(year)d  %(tonnes)s  (%(status)s; %(flights)s flights in %(bookings)s bookings)",
+                year=year,
+                tonnes=f"{grams / 1_000_000:>9,.1f}",
+                status=flag,
+                flights=formatting.number(legs),
+                bookings=formatting.number(bookings),
+            )
         )
     click.echo("")
 
@@ -98,11 +125,15 @@ def accounts_command() -> None:
     if not services.demo_loaded():
         loading = services.load_in_progress()
         if loading is None:
-            click.echo("The demo organisation is not loaded.")
+            click.echo(_("The demo organisation is not loaded."))
             return
         click.echo(
-            f"\n  The demo organisation is being loaded by the worker (job {loading.id}); "
-            "its accounts can log in once it is done."
+            "\n  "
+            + _(
+                "The demo organisation is being loaded by the worker (job %(id)d); "
+                "its accounts can log in once it is done.",
+                id=loading.id,
+            )
         )
     click.echo("")
     _echo_accounts()

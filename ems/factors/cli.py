@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ems.errors import NotFound, ValidationFailed
 from ems.extensions import db
@@ -27,7 +29,15 @@ def load_command() -> None:
     """Load the factor sets shipped with ems (idempotent: loaded sets are left alone)."""
     report = services.load_shipped_sets(actor=None)
     db.session.commit()
-    click.echo(f"{len(report.created)} factor sets loaded, {len(report.unchanged)} already there.")
+    # English keeps its plural for one, as before; other languages choose their form
+    click.echo(
+        ngettext(
+            "%(num)d factor sets loaded, %(unchanged)d already there.",
+            "%(num)d factor sets loaded, %(unchanged)d already there.",
+            len(report.created),
+            unchanged=len(report.unchanged),
+        )
+    )
 
 
 @factors_cli.command("list")
@@ -39,20 +49,35 @@ def list_command() -> None:
         flags = ", ".join(
             flag
             for flag, on in (
-                ("shipped", factor_set.is_shipped),
-                ("locked", factor_set.is_locked),
-                ("pinned", factor_set.id in pins),
+                (_("shipped"), factor_set.is_shipped),
+                (_("locked"), factor_set.is_locked),
+                (_("pinned"), factor_set.id in pins),
             )
             if on
         )
+        rows = counts.get(factor_set.id, 0)
         click.echo(
-            f"{factor_set.code}  v{factor_set.version}  ({counts.get(factor_set.id, 0)} "
-            f"rows{'; ' + flags if flags else ''})"
+            ngettext(
+                "%(code)s  v%(version)s  (%(num)d rows; %(flags)s)",
+                "%(code)s  v%(version)s  (%(num)d rows; %(flags)s)",
+                rows,
+                code=factor_set.code,
+                version=factor_set.version,
+                flags=flags,
+            )
+            if flags
+            else ngettext(
+                "%(code)s  v%(version)s  (%(num)d rows)",
+                "%(code)s  v%(version)s  (%(num)d rows)",
+                rows,
+                code=factor_set.code,
+                version=factor_set.version,
+            )
         )
         click.echo(f"    {factor_set.title}")
-        click.echo(f"    publisher: {factor_set.publisher}")
-        click.echo(f"    licence:   {factor_set.licence}")
-        click.echo(f"    source:    {factor_set.source}")
+        click.echo("    " + _("publisher: %(publisher)s", publisher=factor_set.publisher))
+        click.echo("    " + _("licence:   %(licence)s", licence=factor_set.licence))
+        click.echo("    " + _("source:    %(source)s", source=factor_set.source))
 
 
 @factors_cli.command("import")
@@ -95,12 +120,21 @@ def import_command(
     db.session.commit()
     if created:
         click.echo(
-            f"Imported {factor_set.code} v{factor_set.version} ({len(factor_set.factors)} factors)."
+            ngettext(
+                "Imported %(code)s v%(version)s (%(num)d factors).",
+                "Imported %(code)s v%(version)s (%(num)d factors).",
+                len(factor_set.factors),
+                code=factor_set.code,
+                version=factor_set.version,
+            )
         )
     else:
         click.echo(
-            f"{factor_set.code} v{factor_set.version} was already imported with the same "
-            "values; nothing changed."
+            _(
+                "%(code)s v%(version)s was already imported with the same values; nothing changed.",
+                code=factor_set.code,
+                version=factor_set.version,
+            )
         )
 
 
@@ -110,7 +144,7 @@ def history_command(key: str) -> None:
     """Show the factor KEY in every edition, e.g. air/passenger_flight/cabin_class=economy/…"""
     rows = services.factor_history(key)
     if not rows:
-        raise click.ClickException(f"No factor with key {key}.")
+        raise click.ClickException(_("No factor with key %(key)s.", key=key))
     for factor in rows:
         click.echo(
             f"{factor.factor_set.code:<28} v{factor.factor_set.version:<8} "
@@ -125,6 +159,6 @@ def show_command(code: str) -> None:
     try:
         factor_set = services.find_set(code)
     except NotFound:
-        raise click.ClickException(f"No factor set {code}.") from None
+        raise click.ClickException(_("No factor set %(code)s.", code=code)) from None
     for factor in factor_set.factors:
         click.echo(f"{factor.key}\t{factor.kgco2e_per_unit}")

@@ -9,6 +9,9 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from ems.errors import ValidationFailed
 from ems.extensions import db
@@ -20,13 +23,21 @@ from ems.org import services as org
 import_cli = AppGroup("import", help="Import activity data from files (CSV, TSV, XLSX or ODS).")
 
 #: how the figures of each kind are named on the command line
+#: the records of each importer as people read them (its ``noun`` is the audit trail's word)
+RECORD_NOUNS = {
+    "trips": _l("trips"),
+    "energy records": _l("energy records"),
+    "purchases": _l("purchases"),
+    "waste records": _l("waste records"),
+    "water records": _l("water records"),
+}
 FIGURE_NAMES = {
-    "with_rf": "with RF",
-    "without_rf": "without RF",
-    "location": "location-based",
-    "market": "market-based",
-    "total": "total",
-    "fuels_heat_losses": "fuels, heat and T&D losses",
+    "with_rf": _l("with RF"),
+    "without_rf": _l("without RF"),
+    "location": _l("location-based"),
+    "market": _l("market-based"),
+    "total": _l("total"),
+    "fuels_heat_losses": _l("fuels, heat and T&D losses"),
 }
 
 
@@ -35,20 +46,29 @@ def describe_reading(result: imports.ImportResult) -> list[str]:
     total rows skipped and the values translated."""
     lines = []
     if result.mapping is not None:
-        source = (
-            f"profile “{result.mapping.profile}”"
+        lines.append(
+            _(
+                "Columns read with profile “%(profile)s”: %(mapping)s",
+                profile=result.mapping.profile,
+                mapping=result.mapping.describe(),
+            )
             if result.mapping.profile
-            else "the proposed mapping (every required column recognised)"
+            else _(
+                "Columns read with the proposed mapping (every required column recognised): "
+                "%(mapping)s",
+                mapping=result.mapping.describe(),
+            )
         )
-        lines.append(f"Columns read with {source}: {result.mapping.describe()}")
     if result.ignored_columns:
-        lines.append(f"Columns ignored: {', '.join(result.ignored_columns)}")
+        lines.append(_("Columns ignored: %(columns)s", columns=", ".join(result.ignored_columns)))
     if result.skipped_rows:
         lines.append(
-            "Rows skipped as totals, notes or the header repeated: "
-            f"{', '.join(map(str, result.skipped_rows))}"
+            _(
+                "Rows skipped as totals, notes or the header repeated: %(rows)s",
+                rows=", ".join(map(str, result.skipped_rows)),
+            )
         )
-    lines += [f"Read: {note}" for note in result.value_notes]
+    lines += [_("Read: %(note)s", note=note) for note in result.value_notes]
     return lines
 
 
@@ -57,8 +77,10 @@ def _clash() -> click.ClickException:
     committed first): this one wrote nothing."""
     db.session.rollback()
     return click.ClickException(
-        "Another import recorded some of the same records at the same moment; nothing was "
-        "imported. Run the import again: what is recorded now is skipped."
+        _(
+            "Another import recorded some of the same records at the same moment; nothing was "
+            "imported. Run the import again: what is recorded now is skipped."
+        )
     )
 
 
@@ -69,7 +91,9 @@ def run_import(
     data = file.read_bytes()
     rows = data.count(b"\n") or 1
     try:
-        with click.progressbar(length=rows, label="Checking and computing", file=sys.stderr) as bar:
+        with click.progressbar(
+            length=rows, label=_("Checking and computing"), file=sys.stderr
+        ) as bar:
             result = imports.import_file(
                 importer,
                 actor=None,
@@ -89,7 +113,13 @@ def run_import(
         raise _clash() from None
     if result.already_imported:
         batch_id = result.batch.id if result.batch else "?"
-        click.echo(f"{file.name} was imported before (batch #{batch_id}); nothing changed.")
+        click.echo(
+            _(
+                "%(file)s was imported before (batch #%(batch)s); nothing changed.",
+                file=file.name,
+                batch=batch_id,
+            )
+        )
         return
     if not dry_run:
         try:
@@ -99,14 +129,37 @@ def run_import(
     for line in describe_reading(result):
         click.echo(line)
     figures = ", ".join(
-        f"{grams / 1_000_000:,.3f} t CO2e {FIGURE_NAMES.get(name, name)}"
+        _(
+            "%(tonnes)s t CO2e %(figure)s",
+            tonnes=f"{grams / 1_000_000:,.3f}",
+            figure=FIGURE_NAMES.get(name, name),
+        )
         for name, grams in result.co2e_g.items()
     )
-    verb = "would import" if dry_run else "imported"
+    counts = {
+        "file": file.name,
+        "created": result.created,
+        "noun": RECORD_NOUNS.get(importer.noun, importer.noun),
+        "rows": result.rows,
+        "figures": f" ({figures})" if figures else "",
+        "changed": len(result.changed),
+        "cancelled": len(result.cancelled),
+        "skipped": len(result.skipped),
+    }
     click.echo(
-        f"{file.name}: {verb} {result.created} {importer.noun} from {result.rows} rows"
-        f"{f' ({figures})' if figures else ''}; {len(result.changed)} changed, "
-        f"{len(result.cancelled)} cancelled, {len(result.skipped)} unchanged (already recorded)."
+        _(
+            "%(file)s: would import %(created)d %(noun)s from %(rows)d rows%(figures)s; "
+            "%(changed)d changed, %(cancelled)d cancelled, %(skipped)d unchanged (already "
+            "recorded).",
+            **counts,
+        )
+        if dry_run
+        else _(
+            "%(file)s: imported %(created)d %(noun)s from %(rows)d rows%(figures)s; "
+            "%(changed)d changed, %(cancelled)d cancelled, %(skipped)d unchanged (already "
+            "recorded).",
+            **counts,
+        )
     )
 
 
@@ -188,27 +241,40 @@ def remove_command(batch_id: int, yes: bool) -> None:
     batch = db.session.get(ImportBatch, batch_id)
     importer = imports.importers().get(batch.kind) if batch is not None else None
     if batch is None or importer is None:
-        raise click.ClickException(f"No import #{batch_id}.")
+        raise click.ClickException(_("No import #%(id)d.", id=batch_id))
     preview = imports.preview_removal(importer, batch)
     closed = sorted(org.closed_years().intersection(preview.years))
     if closed:  # say so before asking
         raise click.ClickException(
-            f"{batch.filename}: {', '.join(map(str, closed))} closed; its records cannot be "
-            "removed until the year is reopened."
+            _(
+                "%(file)s: %(years)s closed; its records cannot be removed until the year is "
+                "reopened.",
+                file=batch.filename,
+                years=", ".join(map(str, closed)),
+            )
         )
     if not yes:
-        click.confirm(f"Remove {batch.filename}: {describe(preview)}?", abort=True)
+        click.confirm(
+            _("Remove %(file)s: %(what)s?", file=batch.filename, what=describe(preview)),
+            abort=True,
+        )
     try:
         removal = imports.remove_batch(importer, actor=None, batch=batch)
     except ValidationFailed as exc:
         raise click.ClickException("; ".join(exc.errors.values())) from None
     db.session.commit()
     if removal is None:
-        click.echo(f"{batch.filename}: checked file discarded.")
+        click.echo(_("%(file)s: checked file discarded.", file=batch.filename))
     else:
         click.echo(
-            f"{batch.filename}: removed with its {removal.record_count} {importer.noun} "
-            f"(removal #{removal.id}; `ems removals restore {removal.id}` brings them back)."
+            _(
+                "%(file)s: removed with its %(count)d %(noun)s (removal #%(id)d; "
+                "`ems removals restore %(id)d` brings them back).",
+                file=batch.filename,
+                count=removal.record_count,
+                noun=RECORD_NOUNS.get(importer.noun, importer.noun),
+                id=removal.id,
+            )
         )
 
 
@@ -252,7 +318,7 @@ def profiles_export_command(file: Path | None, kind: str | None) -> None:
         click.echo(text, nl=False)
     else:
         file.write_text(text, encoding="utf-8")
-        click.echo(f"Profiles written to {file}.", err=True)
+        click.echo(_("Profiles written to %(path)s.", path=file), err=True)
 
 
 @profiles_cli.command("import")
@@ -262,13 +328,23 @@ def profiles_import_command(file: Path) -> None:
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise click.ClickException(f"{file.name} is not JSON: {exc}") from None
+        raise click.ClickException(
+            _("%(file)s is not JSON: %(error)s", file=file.name, error=exc)
+        ) from None
     try:
         saved = imports.load_profiles(actor=None, data=data)
     except ValidationFailed as exc:
         raise click.ClickException("; ".join(exc.errors.values())) from None
     db.session.commit()
-    click.echo(f"{len(saved)} profiles saved: {', '.join(p.name for p in saved)}")
+    # English keeps its plural for one, as before; other languages choose their form
+    click.echo(
+        ngettext(
+            "%(num)d profiles saved: %(names)s",
+            "%(num)d profiles saved: %(names)s",
+            len(saved),
+            names=", ".join(p.name for p in saved),
+        )
+    )
 
 
 @profiles_cli.command("delete")
@@ -283,15 +359,22 @@ def profiles_delete_command(kind: str, name: str, yes: bool) -> None:
         raise click.ClickException("; ".join(exc.errors.values())) from None
     if not yes:
         click.confirm(
-            f"Delete the {profile.kind} profile “{profile.name}”? Later files of its layout "
-            "will be mapped again",
+            _(
+                "Delete the %(kind)s profile “%(name)s”? Later files of its layout will be "
+                "mapped again",
+                kind=profile.kind,
+                name=profile.name,
+            ),
             abort=True,
         )
     kept = imports.delete_profile(actor=None, profile=profile)
     db.session.commit()
     click.echo(json.dumps(kept, ensure_ascii=False, indent=2))
     click.echo(
-        f"Profile “{profile.name}” deleted; the JSON above brings it back "
-        "(`ems import profiles import FILE`).",
+        _(
+            "Profile “%(name)s” deleted; the JSON above brings it back "
+            "(`ems import profiles import FILE`).",
+            name=profile.name,
+        ),
         err=True,
     )

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from ems.extensions import read_only
 from ems.jobs import queue, services
@@ -54,9 +55,22 @@ def worker_command(workers: int) -> None:
     """Run background jobs (recalculations, large imports, report issues) from the queue until
     stopped (Ctrl-C)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    where = app.config.get("JOBS_REDIS_URL") or "a SQLite file in the instance folder"
+    url = app.config.get("JOBS_REDIS_URL")
+    name = repr(app.config["JOBS_QUEUE_NAME"])
     click.echo(
-        f"ems worker: {workers} thread(s), queue {app.config['JOBS_QUEUE_NAME']!r} on {where}"
+        _(
+            "ems worker: %(threads)d thread(s), queue %(queue)s on %(url)s",
+            threads=workers,
+            queue=name,
+            url=url,
+        )
+        if url
+        else _(
+            "ems worker: %(threads)d thread(s), queue %(queue)s on a SQLite file in the "
+            "instance folder",
+            threads=workers,
+            queue=name,
+        )
     )
     queue.run_worker(app, workers=workers)
 
@@ -72,7 +86,9 @@ def jobs_cli() -> None:
 def list_command(limit: int) -> None:
     """The latest jobs, newest first."""
     read_only()
-    click.echo(f"{'id':>6} {'kind':<32} {'status':<8} {'progress':>13} {'tries':>5}  created (UTC)")
+    # the column headers; the rows are data
+    number, kind, status, done, tries = _("id"), _("kind"), _("status"), _("progress"), _("tries")
+    click.echo(f"{number:>6} {kind:<32} {status:<8} {done:>13} {tries:>5}  " + _("created (UTC)"))
     for job in services.list_jobs(limit=limit):
         progress = f"{job.progress_done}/{job.progress_total}" if job.progress_total else ""
         click.echo(

@@ -7,6 +7,8 @@ same progress callback as the web's background jobs.
 from __future__ import annotations
 
 import click
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ems.errors import NotFound, ValidationFailed
 from ems.extensions import db
@@ -22,13 +24,20 @@ def _tonnes(grams: int) -> str:
 
 def print_preview(preview: RecalculationPreview) -> None:
     """The per-source table of a recalculation."""
+    # English keeps its plural for one, as before; other languages choose their form
     click.echo(
-        f"Year {preview.year}: {preview.changed_activities} of {preview.activities} "
-        "records would change."
+        ngettext(
+            "Year %(year)d: %(changed)d of %(num)d records would change.",
+            "Year %(year)d: %(changed)d of %(num)d records would change.",
+            preview.activities,
+            year=preview.year,
+            changed=preview.changed_activities,
+        )
     )
-    click.echo(
-        f"{'source':<14} {'basis':<11} {'now t CO2e':>14} {'recalculated':>14} {'change':>12}"
-    )
+    # the column headers; the rows are data
+    source, basis, now = _("source"), _("basis"), _("now t CO2e")
+    recalculated, change = _("recalculated"), _("change")
+    click.echo(f"{source:<14} {basis:<11} {now:>14} {recalculated:>14} {change:>12}")
     for change in preview.changes:
         click.echo(
             f"{change.source.value:<14} {change.basis or '':<11} "
@@ -36,7 +45,7 @@ def print_preview(preview: RecalculationPreview) -> None:
             f"{_tonnes(change.change_g):>12}"
         )
     for problem in preview.problems:
-        click.echo(f"cannot recalculate: {problem}")
+        click.echo(_("cannot recalculate: %(problem)s", problem=problem))
 
 
 @click.command("recalc")
@@ -57,10 +66,10 @@ def recalc_command(
         try:
             factor_set = factors.find_set(factor_set_code)
         except NotFound:
-            raise click.ClickException(f"No factor set {factor_set_code}.") from None
+            raise click.ClickException(_("No factor set %(code)s.", code=factor_set_code)) from None
         overrides[factor_set.family] = factor_set.id
     try:
-        with ProgressBar("Recomputing") as progress:
+        with ProgressBar(_("Recomputing")) as progress:
             preview = services.preview_recalculation(
                 year=year, overrides=overrides, progress=progress
             )
@@ -69,13 +78,18 @@ def recalc_command(
             return
         if not reason:
             raise click.ClickException(
-                "Give a --reason to apply the recalculation (or use --dry-run)."
+                _("Give a --reason to apply the recalculation (or use --dry-run).")
             )
-        with ProgressBar("Applying") as progress:
+        with ProgressBar(_("Applying")) as progress:
             recalculation = services.apply_recalculation(
                 actor=None, year=year, reason=reason, overrides=overrides, progress=progress
             )
     except ValidationFailed as exc:
         raise click.ClickException("; ".join(exc.errors.values())) from None
     db.session.commit()
-    click.echo(f"Applied as recalculation #{recalculation.id}; the previous lines are kept.")
+    click.echo(
+        _(
+            "Applied as recalculation #%(id)d; the previous lines are kept.",
+            id=recalculation.id,
+        )
+    )

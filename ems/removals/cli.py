@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ems.errors import NotFound, ValidationFailed
 from ems.extensions import db
@@ -15,8 +17,15 @@ removals_cli = AppGroup("removals", help="Removed trips, records and imports; re
 
 def describe(preview: services.RemovalPreview) -> str:
     """'3 records, 12.4 t CO2e (2024, 2025)'."""
-    years = ", ".join(str(year) for year in preview.years) or "no year"
-    return f"{preview.records} records, {co2e(preview.co2e_g)} CO2e ({years})"
+    years = ", ".join(str(year) for year in preview.years) or _("no year")
+    # English keeps its plural for one, as before; other languages choose their form
+    return ngettext(
+        "%(num)d records, %(co2e)s CO2e (%(years)s)",
+        "%(num)d records, %(co2e)s CO2e (%(years)s)",
+        preview.records,
+        co2e=co2e(preview.co2e_g),
+        years=years,
+    )
 
 
 @removals_cli.command("list")
@@ -42,12 +51,20 @@ def restore_command(removal_id: int, yes: bool) -> None:
     try:
         removal = services.get_removal(removal_id)
     except NotFound:
-        raise click.ClickException(f"No removal #{removal_id}.") from None
+        raise click.ClickException(_("No removal #%(id)d.", id=removal_id)) from None
     if not yes:
-        click.confirm(f"Restore {removal.summary} ({removal.record_count} records)?", abort=True)
+        click.confirm(
+            ngettext(
+                "Restore %(summary)s (%(num)d records)?",
+                "Restore %(summary)s (%(num)d records)?",
+                removal.record_count,
+                summary=removal.summary,
+            ),
+            abort=True,
+        )
     try:
         services.restore(actor=None, removal=removal)
     except ValidationFailed as exc:
         raise click.ClickException("; ".join(exc.errors.values())) from None
     db.session.commit()
-    click.echo(f"Restored: {removal.summary}.")
+    click.echo(_("Restored: %(summary)s.", summary=removal.summary))

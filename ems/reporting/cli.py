@@ -1,11 +1,14 @@
-"""`ems report YEAR --out FILE.pdf [--draft]`: issue a year's report (or write a draft)."""
+"""`ems report YEAR --out FILE.pdf [--draft] [--language CODE]`: issue a year's report (or write
+a draft), in one of the six languages."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
+from flask_babel import gettext as _
 
+from ems import formatting, languages
 from ems.errors import Conflict, ValidationFailed
 from ems.extensions import db
 from ems.jobs.cli import ProgressBar
@@ -17,16 +20,31 @@ from ems.reporting import services
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @click.option("--draft", is_flag=True, help="Write a draft (marked DRAFT) without issuing it.")
 @click.option("--note", default="", help="Why this version is issued (for a re-issue).")
-def report_command(year: int, out: Path, draft: bool, note: str) -> None:
+@click.option(
+    "--language",
+    type=click.Choice(languages.CODES),
+    default=None,
+    help="The report's language (default: the organisation's report language).",
+)
+def report_command(year: int, out: Path, draft: bool, note: str, language: str | None) -> None:
     """Issue YEAR's annual report as its next version and write the PDF to --out."""
     if draft:
-        content = services.draft_pdf(year)
+        content = services.draft_pdf(year, language)
         out.write_bytes(content)
-        click.echo(f"Draft of {year} written to {out} ({len(content):,} bytes).")
+        click.echo(
+            _(
+                "Draft of %(year)d written to %(path)s (%(size)s bytes).",
+                year=year,
+                path=out,
+                size=formatting.number(len(content)),
+            )
+        )
         return
     try:
-        with ProgressBar("Issuing") as progress:
-            report = services.issue_report(actor=None, year=year, note=note, progress=progress)
+        with ProgressBar(_("Issuing")) as progress:
+            report = services.issue_report(
+                actor=None, year=year, note=note, language=language, progress=progress
+            )
     except ValidationFailed as exc:
         db.session.rollback()
         raise click.ClickException(
@@ -41,13 +59,20 @@ def report_command(year: int, out: Path, draft: bool, note: str) -> None:
         out.write_bytes(report.pdf)
     except OSError as exc:
         db.session.rollback()
-        raise click.ClickException(f"{out}: {exc.strerror or exc}; nothing was issued.") from None
+        raise click.ClickException(
+            _("%(path)s: %(error)s; nothing was issued.", path=out, error=exc.strerror or exc)
+        ) from None
     try:
         db.session.commit()
     except Exception:
         out.unlink(missing_ok=True)
         raise
     click.echo(
-        f"Issued {report.identifier}: {out} ({report.pdf_size_bytes:,} bytes, "
-        f"SHA-256 {report.pdf_sha256})."
+        _(
+            "Issued %(identifier)s: %(path)s (%(size)s bytes, SHA-256 %(sha256)s).",
+            identifier=report.identifier,
+            path=out,
+            size=formatting.number(report.pdf_size_bytes),
+            sha256=report.pdf_sha256,
+        )
     )

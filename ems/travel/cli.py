@@ -7,6 +7,7 @@ import json
 
 import click
 from flask.cli import AppGroup
+from flask_babel import gettext as _
 
 from ems.errors import NotFound, ValidationFailed
 from ems.travel import services
@@ -96,20 +97,35 @@ def estimate_flight_command(
         return
     for leg in result.legs:
         click.echo(
-            f"{leg.route}  {leg.departure_on}  {leg.distance_km:>8} km  "
-            f"{leg.haul}/{leg.factor_class}  {_kg(leg.co2e_g_with_rf):>9.1f} kg with RF  "
-            f"{_kg(leg.co2e_g_without_rf):>9.1f} kg without RF  "
-            f"({leg.with_rf.factor_set.code})"
+            _(
+                "%(route)s  %(date)s  %(distance)s km  %(haul)s/%(factor_class)s  "
+                "%(with_rf)s kg with RF  %(without_rf)s kg without RF  (%(factor_set)s)",
+                route=leg.route,
+                date=leg.departure_on,
+                distance=f"{leg.distance_km:>8}",
+                haul=leg.haul,
+                factor_class=leg.factor_class,
+                with_rf=f"{_kg(leg.co2e_g_with_rf):>9.1f}",
+                without_rf=f"{_kg(leg.co2e_g_without_rf):>9.1f}",
+                factor_set=leg.with_rf.factor_set.code,
+            )
         )
         for note in [*leg.notes, leg.with_rf.note]:
             if note:
                 click.echo(f"    {note}")
     click.echo(
-        f"Total {total['distance_km']} km: {total['co2e_kg_with_rf']} kg CO2e with RF, "
-        f"{total['co2e_kg_without_rf']} kg without RF."
+        _(
+            "Total %(distance)s km: %(with_rf)s kg CO2e with RF, %(without_rf)s kg without RF.",
+            distance=total["distance_km"],
+            with_rf=total["co2e_kg_with_rf"],
+            without_rf=total["co2e_kg_without_rf"],
+        )
     )
     if result.saving_g_with_rf > 0:
         click.echo(
-            f"Economy would save {total['economy_saving_kg_with_rf']} kg with RF "
-            f"({total['economy_saving_kg_without_rf']} kg without RF)."
+            _(
+                "Economy would save %(with_rf)s kg with RF (%(without_rf)s kg without RF).",
+                with_rf=total["economy_saving_kg_with_rf"],
+                without_rf=total["economy_saving_kg_without_rf"],
+            )
         )

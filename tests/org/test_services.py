@@ -50,6 +50,7 @@ def test_settings_are_saved_and_normalised(app):
         ({"target_reduction_pct": 0}, "target_reduction_pct"),
         ({"target_reduction_pct": 101}, "target_reduction_pct"),
         ({"name": ""}, "name"),
+        ({"report_language": "de"}, "report_language"),
     ],
 )
 def test_invalid_settings_name_the_field(app, overrides, field):

@@ -94,3 +94,43 @@ def test_an_issue_whose_issuer_lost_the_role_fails_and_stores_nothing(
     assert failed.status == JobStatus.failed
     assert "Only management can issue the annual report." in (failed.message or "")
     assert issued_count() == 0
+
+
+def test_a_year_is_issued_in_two_languages_each_a_version_of_its_own(
+    app,
+    client,
+    login,
+    create_user,
+    year_2025,  # noqa: F811 (the imported fixture)
+    waiting,  # noqa: F811 (the imported fixture)
+):
+    """The language is chosen on the form (default: the organisation's); each issue is frozen
+    with its own SHA-256 and says its language in the list."""
+    login(client, create_user(roles=(Role.management,)))
+    page = client.get("/reports/").get_data(as_text=True)
+    assert re.search(r'<option (selected )?value="en"( selected)?>English', page)
+    assert re.search(r"<option[^>]*selected[^>]*>English", page)
+    for language in ("fr", "zh"):
+        response = client.post("/reports/issue", data={"year": "2025", "language": language})
+        assert response.status_code == 302
+        with app.app_context():
+            runner.run_job(int(JOB_URL.match(response.headers["Location"]).group(1)))
+    read_afresh()
+    reports = db.session.scalars(sa.select(IssuedReport).order_by(IssuedReport.version)).all()
+    assert [(r.identifier, r.language) for r in reports] == [
+        ("EMS-2025-v1", "fr"),
+        ("EMS-2025-v2", "zh"),
+    ]
+    assert reports[0].pdf_sha256 != reports[1].pdf_sha256
+    assert reports[0].snapshot["language"] == "fr"
+    listed = client.get("/reports/").get_data(as_text=True)
+    assert "(Français)" in listed
+    assert "(中文)" in listed
+    # an unknown language is refused by name, and nothing is queued
+    refused = client.post("/reports/issue", data={"year": "2025", "language": "de"})
+    assert refused.status_code == 422
+    assert "Choose one of the languages offered." in refused.get_data(as_text=True)
+    # a draft in Arabic, asked for by its link
+    draft = client.get("/reports/2025/draft.pdf?language=ar")
+    assert draft.status_code == 200
+    assert "EMS-2025-DRAFT-ar.pdf" in draft.headers["Content-Disposition"]

@@ -261,6 +261,17 @@ def test_the_command_line_issues_and_writes_drafts(year_2025, app, tmp_path):
     assert "No such file or directory; nothing was issued." in result.output
     assert [r.identifier for r in services.issued_reports(2025)] == ["EMS-2025-v1"]
 
+    # in another language, as asked; a language ems is not written in is refused by name
+    russian = tmp_path / "ru.pdf"
+    result = runner.invoke(cli, ["report", "2025", "--out", str(russian), "--language", "ru"])
+    assert result.exit_code == 0, result.output
+    issued = sorted((r.identifier, r.language) for r in services.issued_reports(2025))
+    assert issued == [("EMS-2025-v1", "en"), ("EMS-2025-v2", "ru")]
+    assert "Годовой отчёт" in pages_text(russian.read_bytes())[0]
+    result = runner.invoke(cli, ["report", "2025", "--out", str(russian), "--language", "de"])
+    assert result.exit_code == 2
+    assert "--language" in result.output
+
 
 def test_the_logo_from_the_settings_is_on_the_cover(year_2025, app):
     from PIL import Image
