@@ -105,7 +105,7 @@ check-migrations: $(INSTALLED)
 
 ## translations: extract the marked strings and update the catalogues
 translations: $(INSTALLED)
-	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _l -k lazy_gettext -o ems/translations/messages.pot .
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k _l -k lazy_gettext --ignore-dirs ".*" -o ems/translations/messages.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching -i ems/translations/messages.pot -d ems/translations
 
 clean:

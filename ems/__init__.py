@@ -111,7 +111,7 @@ def _select_locale() -> str | None:
     chosen = getattr(current_user, "language", None) or request.cookies.get(languages.COOKIE)
     if languages.known(chosen):
         return chosen
-    return request.accept_languages.best_match(languages.CODES) or None
+    return languages.best_of(request.accept_languages)
 
 
 def _register_blueprints(app: Flask) -> None:

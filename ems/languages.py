@@ -7,7 +7,8 @@ in the language chosen when it is drafted or issued (by default the organisation
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 #: the cookie the header's language switch sets for visitors who are not signed in
@@ -60,11 +61,31 @@ def known(code: object) -> str | None:
     return text if text in LANGUAGES else None
 
 
+def parse(tag: object) -> str | None:
+    """The language of a tag as people and browsers write it ("AR", "ar_EG", "zh-Hans",
+    "fr-CH") if ems is written in it, else None."""
+    primary = re.split(r"[-_.@]", str(tag or "").strip(), maxsplit=1)[0].lower()
+    return known(primary) if primary.isascii() and primary.isalpha() else None
+
+
+def best_of(accepted: Iterable[tuple[str, float]]) -> str | None:
+    """The first language ems is written in among a browser's, by preference ("fr-CA" is
+    French, before a later "en"); "*" or none of the six: None (the default)."""
+    for tag, quality in sorted(accepted, key=lambda item: -item[1]):
+        if quality > 0 and (code := parse(tag)) is not None:
+            return code
+    return None
+
+
 def from_environment(environ: Mapping[str, str]) -> str | None:
     """The language of a shell (LANGUAGE, LC_ALL, LC_MESSAGES, LANG, as gettext reads them)
     if ems is written in it: "fr_CH.UTF-8" → "fr"; "C" or another language → None."""
-    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
-        value = environ.get(name, "")
-        if value:
-            return known(value.split(":")[0].split(".")[0].split("_")[0].lower())
+    locale = next(
+        (environ[name] for name in ("LC_ALL", "LC_MESSAGES", "LANG") if environ.get(name)), ""
+    )
+    if locale.split(".")[0] in ("", "C", "POSIX"):  # gettext ignores LANGUAGE there too
+        return None
+    for tag in [*environ.get("LANGUAGE", "").split(":"), locale]:
+        if tag and (code := parse(tag)) is not None:
+            return code
     return None

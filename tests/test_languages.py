@@ -231,3 +231,60 @@ def test_the_command_line_answers_in_the_shell_s_language(app, tmp_path, monkeyp
     refresh()  # a new command is a new process: its language is read afresh
     result = app.test_cli_runner().invoke(cli, ["report", "1999", "--out", str(tmp_path / "r.pdf")])
     assert "Nothing is recorded for 1999" in result.output
+
+
+def test_the_browser_s_first_language_of_the_six_wins():
+    assert languages.best_of([("*", 1.0)]) is None  # any language: the default, English
+    assert languages.best_of([("fr-CA", 1.0), ("en", 0.5)]) == "fr"
+    assert languages.best_of([("de", 1.0), ("zh-CN", 0.8), ("en", 0.5)]) == "zh"
+    assert languages.best_of([("ar", 0.0), ("ru", 0.2)]) == "ru"
+    assert languages.parse("AR") == "ar"
+    assert languages.parse("zh-Hans") == "zh"
+    assert languages.parse("ar_EG") == "ar"
+    assert languages.parse("../") is None
+    assert languages.parse("x" * 5000) is None
+
+
+def test_a_signed_in_user_s_language_changes_by_a_form_only(client, create_user):
+    """A link from another site cannot change it: only the switch's POST, with its token."""
+    login_with(client, create_user(roles=(Role.travel,)))
+    followed = client.get("/auth/language?language=zh&next=/auth/account")
+    assert followed.headers["Location"] == "/auth/account"
+    assert "ems_language" not in followed.headers.get("Set-Cookie", "")
+    page = client.get("/auth/account", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert _lang_of(page)[0] == "en"
+    refused = client.post("/auth/language", data={"language": "zh"}, csrf=False)
+    assert refused.status_code == 400
+
+
+def test_right_to_left_lines_keep_brackets_figures_and_english_whole():
+    from ems.reporting.pdf import scripts
+
+    shown = scripts.display("t (دون RF)", rtl=True)  # a column header of the flights
+    assert shown.startswith("(RF ")
+    assert shown.endswith(") t")
+    assert scripts.display("الهدف 2030 (−45 %)", rtl=True).startswith("2030 (−45 %) ")
+    # isolates a figure copied from an Arabic page brings are dropped, not fatal
+    assert "Programme" in scripts.display("Global \u2067برنامج\u2069 Programme", rtl=True)
+    # English broken across two lines stays left to right on both
+    lines = scripts._balanced(["نص \u202aUK Government (BEIS to", "2022, DESNZ)\u202c نص"])
+    assert lines == ["نص \u202aUK Government (BEIS to\u202c", "\u202a2022, DESNZ)\u202c نص"]
+    assert scripts.starts_left_to_right("Checks to the maintenance contract.")
+    assert not scripts.starts_left_to_right("2025 في عام")
+
+
+def test_a_name_with_bidirectional_controls_does_not_stop_the_report(app):
+    from ems.org import services as org
+    from ems.reporting import services as reporting
+
+    org.update_organisation(
+        actor=None,
+        name="Global \u2067برنامج\u2069 Programme \u2066−6.1 %\u2069",
+        reporting_currency="CHF",
+        baseline_year=2010,
+        target_year=2030,
+        target_reduction_pct=45,
+    )
+    db.session.commit()
+    for code in ("ar", "en", "zh"):
+        assert reporting.draft_pdf(2025, code).startswith(b"%PDF")

@@ -13,11 +13,19 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_ge
 METHOD_MAP = [("ems/**.py", "python"), ("templates/**.html", "jinja2")]
 
 
+def _not_hidden(directory: str) -> bool:
+    """Every folder but hidden ones (.venv, .git): templates/_macros holds marked text too."""
+    return not Path(directory).name.startswith(".")
+
+
 def _extracted() -> set[str]:
     return {
         message if isinstance(message, str) else message[0]
         for _filename, _lineno, message, _comments, _context in extract_from_dir(
-            str(PROJECT_ROOT), method_map=METHOD_MAP, keywords=KEYWORDS
+            str(PROJECT_ROOT),
+            method_map=METHOD_MAP,
+            keywords=KEYWORDS,
+            directory_filter=_not_hidden,
         )
     }
 

@@ -184,11 +184,11 @@ def account() -> ResponseReturnValue:
 def set_language() -> ResponseReturnValue:
     """The header's language switch: a signed-in user's choice is saved as their preferred
     language (POST); a visitor's is kept in a cookie (a link, so that no session is stored
-    for them)."""
-    code = languages.known(request.values.get("language"))
+    for them). A language is taken as people write it ("AR", "ar_EG", "zh-Hans")."""
+    code = languages.parse(request.values.get("language"))
     target = _safe_next(request.values.get("next")) or url_for("home.index")
-    if code is None:
-        return redirect(target)
+    if code is None or (request.method == "GET" and current_user.is_authenticated):
+        return redirect(target)  # a signed-in user's language changes by a form only (CSRF)
     if request.method == "POST" and current_user.is_authenticated:
         services.set_language(user=signed_in_user(), language=code)
         db.session.commit()

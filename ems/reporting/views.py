@@ -98,7 +98,7 @@ def issue() -> ResponseReturnValue:
 def draft(year: int) -> ResponseReturnValue:
     """A draft of the year's report from today's figures, marked DRAFT on every page, in the
     language asked for (``?language=``; default: the organisation's report language)."""
-    language = languages.known(request.args.get("language"))
+    language = languages.parse(request.args.get("language"))
     name = services.identifier(year, None) + (f"-{language}" if language else "")
     return _pdf(services.draft_pdf(year, language), name)
 

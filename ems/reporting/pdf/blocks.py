@@ -313,11 +313,8 @@ class Blocks:
         cell = self.cell if words_fit else ParagraphStyle("CellSplit", self.cell, splitLongWords=1)
         total = ParagraphStyle("CellTotalRow", cell, fontName=FONT_BOLD)
         rtl = self.writing.rtl
-        indent = (
-            ParagraphStyle("CellIndent", parent=cell, rightIndent=10)
-            if rtl
-            else ParagraphStyle("CellIndent", parent=cell, leftIndent=10)
-        )
+        # (right to left, the writing mirrors it: the indent is at the right)
+        indent = ParagraphStyle("CellIndent", parent=cell, leftIndent=10)
 
         def figure(c: _Cell) -> Paragraph | str:
             """A figure's cell: plain text, or a paragraph where it needs another script."""
@@ -330,11 +327,13 @@ class Blocks:
                 ParagraphStyle("CellFigure", figure_style, alignment=0 if rtl else 2),
             )
 
+        head, head_right = self.cell_bold, self.cell_bold_right
+        if not words_fit:  # the headers too may then break: at "(t)", or within a word
+            header = [h.replace("\u00a0(", " (") for h in header]
+            head = ParagraphStyle("CellBoldSplit", head, splitLongWords=1)
+            head_right = ParagraphStyle("CellBoldRightSplit", head_right, splitLongWords=1)
         body: list[list[Paragraph | str]] = [
-            [
-                self.p(h, self.cell_bold if i < numeric_from else self.cell_bold_right)
-                for i, h in enumerate(header)
-            ]
+            [self.p(h, head if i < numeric_from else head_right) for i, h in enumerate(header)]
         ]
         for r, row in enumerate(cells):
             style = total if r == total_row else cell

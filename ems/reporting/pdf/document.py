@@ -211,16 +211,17 @@ class _Renderer(OverviewSections, SourceSections, FlightSections, SiteSections, 
         def say(x: float, y: float, text: str, anchor: str) -> None:
             scripts.draw(canvas, x, y, self.line(text), 7.5, bold=False, anchor=anchor)
 
-        say(
-            start,
-            top,
-            f"{self.data['organisation']} — {self.text('title')} {self.data['year']}",
-            first,
-        )
         mark = self.data["identifier"] + (
             f"  ·  {self.text('draft_mark')}" if self.data["draft"] else ""
         )
         say(end, top, mark, last)
+        # the organisation's name shortened ("…") where a long one would run into the mark
+        room = abs(end - start) - scripts.width(self.line(mark), 7.5) - 5 * mm
+        title = f"— {self.text('title')} {self.data['year']}"
+        name = self.data["organisation"]
+        while len(name) > 1 and scripts.width(self.line(f"{name} {title}"), 7.5) > room:
+            name = name[:-2].rstrip() + "…"
+        say(start, top, f"{name} {title}", first)
         canvas.setStrokeColor(self.colour["grid"])
         canvas.line(start, top - 2 * mm, end, top - 2 * mm)
         pages = doc.pages_counted or 0

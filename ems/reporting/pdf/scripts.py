@@ -41,10 +41,15 @@ _HAS_ARABIC = re.compile(f"[{_ARABIC}]")
 _HAS_CJK = re.compile(f"[{_CJK}]")
 #: bidirectional controls: they have done their work once the text is in display order
 _CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
+#: isolates and marks a text may bring (a figure copied from an Arabic page): the algorithm used
+#: here knows embeddings only, and lays the text out itself
+_FOREIGN_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
+#: a text's first strong letter: Latin, Greek or Cyrillic (left to right) or Arabic
+_FIRST_STRONG = re.compile(f"[A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff{_ARABIC}]")
 #: Arabic words and the spaces between them
 _ARABIC_WORDS = re.compile(f"[{_ARABIC}]+(?:\\s+[{_ARABIC}]+)*")
 #: what may stand at the edges of a left-to-right stretch without belonging to it
-_EDGES = " \t\u00a0\u202f—–:;,.،؛!?؟«»“”\"'"
+_EDGES = " \t\u00a0\u202f—–:;,.،؛!?؟«»“”\"'•"
 #: left-to-right embedding, and its end
 _LRE, _PDF = "\u202a", "\u202c"
 
@@ -107,6 +112,11 @@ def _embedded(stretch: str) -> str:
         "("
     ) + core.count("["):
         core = core[:-1].rstrip(_EDGES)
+    # a bracket opening or closing around Arabic words belongs to them, not to this stretch
+    while core[-1:] in ("(", "["):
+        core = core[:-1].rstrip(_EDGES)
+    while core[:1] in (")", "]"):
+        core = core[1:].lstrip(_EDGES)
     if not any(char.isalnum() for char in core):
         return stretch
     start = stretch.index(core)
@@ -116,6 +126,7 @@ def _embedded(stretch: str) -> str:
 def _figures_ltr(text: str) -> str:
     """Everything between Arabic words embedded left to right: "−45 %" keeps its sign before
     it, "(demo)" and "(kg)" their brackets, in right-to-left text."""
+    text = _FOREIGN_CONTROLS.sub("", text)
     parts: list[str] = []
     position = 0
     for match in _ARABIC_WORDS.finditer(text):
@@ -130,11 +141,30 @@ def _reorder(text: str, *, rtl: bool) -> str:
     return _CONTROLS.sub("", get_display(text, base_dir="R" if rtl else "L"))
 
 
+def starts_left_to_right(text: str) -> bool:
+    """Whether a text's first letter is written left to right (an English note in an Arabic
+    report is a left-to-right paragraph, as a browser's ``dir="auto"`` would set it)."""
+    first = _FIRST_STRONG.search(text)
+    return first is not None and not _HAS_ARABIC.match(first.group())
+
+
+def _balanced(lines: list[str]) -> list[str]:
+    """Lines with each embedding closed at the line's end and opened again on the next: a
+    stretch of English broken across two lines stays left to right on both."""
+    balanced, depth = [], 0
+    for line in lines:
+        opened = depth
+        depth = max(depth + line.count(_LRE) - line.count(_PDF), 0)
+        balanced.append(_LRE * opened + line + _PDF * depth)
+    return balanced
+
+
 def display(text: str, *, rtl: bool) -> str:
     """One line of text in display order: shaped, reordered by the bidirectional algorithm
     (a left-to-right line keeps its order, but for its Arabic words), controls removed."""
     if not rtl and not _HAS_ARABIC.search(text):
         return _CONTROLS.sub("", text)
+    text = _FOREIGN_CONTROLS.sub("", text)
     return _reorder(shaped(_figures_ltr(text) if rtl else text), rtl=rtl)
 
 
@@ -186,7 +216,7 @@ class RtlParagraph(Paragraph):
             style = self.style
             room = availWidth - style.leftIndent - style.rightIndent
             bold = style.fontName.endswith("-Bold")
-            lines = _lines(self._plain, room, style.fontSize, bold, cjk=False)
+            lines = _balanced(_lines(self._plain, room, style.fontSize, bold, cjk=False))
             text = "<br/>".join(markup(_reorder(line, rtl=True)) for line in lines)
             # reportlab's own set-up of a paragraph's text (not in its type stubs)
             self._setup(  # type: ignore[attr-defined]
@@ -205,15 +235,25 @@ class Writing:
     cjk: bool = False
 
     def style(self, style: ParagraphStyle) -> ParagraphStyle:
-        """``style`` as this language sets it: right-aligned for right to left, CJK breaking."""
-        if self.rtl and style.alignment != TA_RIGHT:
-            return ParagraphStyle(f"{style.name}Rtl", parent=style, alignment=TA_RIGHT)
+        """``style`` as this language sets it: right to left, right-aligned and its indents
+        mirrored; CJK breaking for Chinese."""
+        if self.rtl and not style.name.endswith("Rtl"):
+            return ParagraphStyle(
+                f"{style.name}Rtl",
+                parent=style,
+                alignment=TA_RIGHT,
+                leftIndent=style.rightIndent,
+                rightIndent=style.leftIndent,
+            )
         if self.cjk and style.wordWrap != "CJK":
             return ParagraphStyle(f"{style.name}Cjk", parent=style, wordWrap="CJK")
         return style
 
     def paragraph(self, text: str, style: ParagraphStyle) -> Paragraph:
-        """A paragraph of plain ``text`` (reading order) in ``style``."""
+        """A paragraph of plain ``text`` (reading order) in ``style``; in a right-to-left
+        report, a text that starts in English is set left to right (at the right)."""
+        if self.rtl and starts_left_to_right(text):
+            return Paragraph(markup(display(text, rtl=False)), self.style(style))
         if self.rtl:
             return RtlParagraph(None, self.style(style), plain=text)
         return Paragraph(markup(display(text, rtl=False)), self.style(style))
