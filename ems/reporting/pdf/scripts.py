@@ -39,11 +39,10 @@ _CJK = (
 _RUNS = re.compile(rf"[{_ARABIC}][{_ARABIC}\s]*|[{_CJK}][{_CJK}\s]*|[^{_ARABIC}{_CJK}]+")
 _HAS_ARABIC = re.compile(f"[{_ARABIC}]")
 _HAS_CJK = re.compile(f"[{_CJK}]")
-#: bidirectional controls: they have done their work once the text is in display order
+#: bidirectional controls: those a text brings (a figure copied from an Arabic page carries
+#: isolates, which the algorithm used here does not know) are dropped before it is laid out,
+#: and those of the layout once the text is in display order
 _CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
-#: isolates and marks a text may bring (a figure copied from an Arabic page): the algorithm used
-#: here knows embeddings only, and lays the text out itself
-_FOREIGN_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
 #: a text's first strong letter: Latin, Greek or Cyrillic (left to right) or Arabic
 _FIRST_STRONG = re.compile(f"[A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff{_ARABIC}]")
 #: Arabic words and the spaces between them
@@ -104,19 +103,15 @@ def _embedded(stretch: str) -> str:
     """A stretch between Arabic words with its core (letters, figures and the brackets they
     enclose) embedded left to right; the punctuation at its edges left to the algorithm."""
     core = stretch.strip(_EDGES)
-    while core[:1] in ("(", "[") and core.count("(") + core.count("[") > core.count(
-        ")"
-    ) + core.count("]"):
+
+    def unclosed(text: str) -> int:
+        return text.count("(") + text.count("[") - text.count(")") - text.count("]")
+
+    # a bracket that opens or closes around Arabic words belongs to them, not to this stretch
+    while (core[:1] in ("(", "[") and unclosed(core) > 0) or core[:1] in (")", "]"):
         core = core[1:].lstrip(_EDGES)
-    while core[-1:] in (")", "]") and core.count(")") + core.count("]") > core.count(
-        "("
-    ) + core.count("["):
+    while (core[-1:] in (")", "]") and unclosed(core) < 0) or core[-1:] in ("(", "["):
         core = core[:-1].rstrip(_EDGES)
-    # a bracket opening or closing around Arabic words belongs to them, not to this stretch
-    while core[-1:] in ("(", "["):
-        core = core[:-1].rstrip(_EDGES)
-    while core[:1] in (")", "]"):
-        core = core[1:].lstrip(_EDGES)
     if not any(char.isalnum() for char in core):
         return stretch
     start = stretch.index(core)
@@ -126,7 +121,7 @@ def _embedded(stretch: str) -> str:
 def _figures_ltr(text: str) -> str:
     """Everything between Arabic words embedded left to right: "−45 %" keeps its sign before
     it, "(demo)" and "(kg)" their brackets, in right-to-left text."""
-    text = _FOREIGN_CONTROLS.sub("", text)
+    text = _CONTROLS.sub("", text)
     parts: list[str] = []
     position = 0
     for match in _ARABIC_WORDS.finditer(text):
@@ -164,14 +159,14 @@ def display(text: str, *, rtl: bool) -> str:
     (a left-to-right line keeps its order, but for its Arabic words), controls removed."""
     if not rtl and not _HAS_ARABIC.search(text):
         return _CONTROLS.sub("", text)
-    text = _FOREIGN_CONTROLS.sub("", text)
+    text = _CONTROLS.sub("", text)
     return _reorder(shaped(_figures_ltr(text) if rtl else text), rtl=rtl)
 
 
-def _lines(text: str, available: float, size: float, bold: bool, cjk: bool) -> list[str]:
-    """``text`` (reading order) broken into lines of at most ``available`` points: at spaces,
-    and between CJK characters for Chinese; a word wider than a line has a line of its own."""
-    pieces = re.findall(rf"[{_CJK}]|[^\s{_CJK}]+|\s+", text) if cjk else re.split(r"(\s+)", text)
+def _lines(text: str, available: float, size: float, bold: bool) -> list[str]:
+    """``text`` (reading order) broken at spaces into lines of at most ``available`` points; a
+    word wider than a line has a line of its own."""
+    pieces = re.split(r"(\s+)", text)
     lines: list[str] = []
     line = ""
     for piece in pieces:
@@ -216,7 +211,7 @@ class RtlParagraph(Paragraph):
             style = self.style
             room = availWidth - style.leftIndent - style.rightIndent
             bold = style.fontName.endswith("-Bold")
-            lines = _balanced(_lines(self._plain, room, style.fontSize, bold, cjk=False))
+            lines = _balanced(_lines(self._plain, room, style.fontSize, bold))
             text = "<br/>".join(markup(_reorder(line, rtl=True)) for line in lines)
             # reportlab's own set-up of a paragraph's text (not in its type stubs)
             self._setup(  # type: ignore[attr-defined]
@@ -252,9 +247,7 @@ class Writing:
     def paragraph(self, text: str, style: ParagraphStyle) -> Paragraph:
         """A paragraph of plain ``text`` (reading order) in ``style``; in a right-to-left
         report, a text that starts in English is set left to right (at the right)."""
-        if self.rtl and starts_left_to_right(text):
-            return Paragraph(markup(display(text, rtl=False)), self.style(style))
-        if self.rtl:
+        if self.rtl and not starts_left_to_right(text):
             return RtlParagraph(None, self.style(style), plain=text)
         return Paragraph(markup(display(text, rtl=False)), self.style(style))
 
