@@ -105,10 +105,8 @@ class Blocks:
         self.cell_bold = ParagraphStyle(
             "CellBold", parent=self.cell, fontName=FONT_BOLD, textColor=self.colour["header_text"]
         )
-        # figures' headers stand over the figures: at the right, at the left right to left
-        self.cell_bold_right = ParagraphStyle(
-            "CellBoldRight", parent=self.cell_bold, alignment=0 if self.writing.rtl else 2
-        )
+        # figures' headers stand over the figures: at the right (mirrored, right to left)
+        self.cell_bold_right = ParagraphStyle("CellBoldRight", parent=self.cell_bold, alignment=2)
         self.bullet = ParagraphStyle("Bullet", parent=self.body, leftIndent=12, bulletIndent=2)
         h1, h2 = style["fonts"]["heading1_size"], style["fonts"]["heading2_size"]
         self.h1 = ParagraphStyle(
@@ -176,8 +174,9 @@ class Blocks:
         left)."""
         if self.writing.rtl:  # the bullet before the text in reading order
             return [self.p(f"• {item}") for item in items]
+        bullet = self.writing.style(self.bullet)  # Chinese: lines break between characters
         return [
-            Paragraph(scripts.markup(self.writing.line(item)), self.bullet, bulletText="•")
+            Paragraph(scripts.markup(self.writing.line(item)), bullet, bulletText="•")
             for item in items
         ]
 

@@ -21,7 +21,7 @@ import arabic_reshaper
 
 # the algorithm's Python implementation: it mirrors brackets and honours embeddings
 from bidi.algorithm import get_display
-from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
@@ -221,6 +221,10 @@ class RtlParagraph(Paragraph):
         return super().wrap(availWidth, availHeight)
 
 
+#: a paragraph's alignment, right to left: left and right swap, centred and justified stay
+_MIRRORED: dict[Any, Any] = {TA_LEFT: TA_RIGHT, TA_RIGHT: TA_LEFT, "left": "right", "right": "left"}
+
+
 @dataclass(frozen=True)
 class Writing:
     """How the report's language is written: its direction and how lines break."""
@@ -236,7 +240,7 @@ class Writing:
             return ParagraphStyle(
                 f"{style.name}Rtl",
                 parent=style,
-                alignment=TA_RIGHT,
+                alignment=_MIRRORED.get(style.alignment, style.alignment),
                 leftIndent=style.rightIndent,
                 rightIndent=style.leftIndent,
             )
