@@ -70,7 +70,7 @@ class LanguageForm(EmsForm):
     language = SelectField(
         _l("Language"),
         choices=choices([("", _l("The language my browser asks for")), *languages.CHOICES]),
-        description=_l("Pages, messages and e-mails are in this language."),
+        description=_l("Pages and messages are in this language."),
     )
     submit = SubmitField(_l("Save"))
 

@@ -31,7 +31,7 @@ def _echo_accounts() -> None:
                 "%(email)s password: %(password)s   role: %(role)s%(state)s",
                 email=f"{account.email:<25}",
                 password=services.DEMO_PASSWORD,
-                role=account.role.value,
+                role=account.role.label,
                 state=state,
             )
         )
